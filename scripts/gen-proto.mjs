@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// Compiles every proto/*.proto into one static protobufjs module with its types:
+// src/gen/proto.js + src/gen/proto.d.ts (for the type checker) and dist/src/gen/proto.js
+// (for the compiled program). Generated code is never committed.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync, copyFileSync, statSync, existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const protoDir = join(root, 'proto');
+const genDir = join(root, 'src', 'gen');
+const distGenDir = join(root, 'dist', 'src', 'gen');
+const jsOut = join(genDir, 'proto.js');
+const dtsOut = join(genDir, 'proto.d.ts');
+const protos = readdirSync(protoDir).filter((f) => f.endsWith('.proto')).sort().map((f) => join(protoDir, f));
+
+function newestMtime(files) {
+  return Math.max(...files.map((f) => statSync(f).mtimeMs), statSync(fileURLToPath(import.meta.url)).mtimeMs);
+}
+
+mkdirSync(genDir, { recursive: true });
+mkdirSync(distGenDir, { recursive: true });
+const upToDate = existsSync(jsOut) && existsSync(dtsOut) && statSync(dtsOut).mtimeMs >= newestMtime(protos);
+if (!upToDate) {
+  const bin = join(root, 'node_modules', '.bin');
+  execFileSync(join(bin, 'pbjs'), ['-t', 'static-module', '-w', 'es6', '--force-number', '--no-verify', '--no-delimited', '--no-beautify', '-o', jsOut, ...protos], { stdio: 'inherit' });
+  // protobufjs/minimal is CommonJS: Node's ESM loader needs the file name and a default import.
+  const js = readFileSync(jsOut, 'utf8').replace(
+    /^import .*\$protobuf from "protobufjs\/minimal(\.js)?";$/m,
+    // dchat's 64-bit ids stay below 2^53: plain numbers, not Long objects, on both sides.
+    'import $protobuf from "protobufjs/minimal.js";\n$protobuf.util.Long = undefined;\n$protobuf.configure();',
+  );
+  if (!js.includes('$protobuf.configure();')) throw new Error(`gen-proto: pbjs wrote an import line this script does not recognise in ${jsOut}; update the pattern above`);
+  writeFileSync(jsOut, js);
+  execFileSync(join(bin, 'pbts'), ['--no-comments', '-o', dtsOut, jsOut], { stdio: 'inherit' });
+  const dts = readFileSync(dtsOut, 'utf8').replace(/from "protobufjs"/g, 'from "protobufjs/index.js"');
+  writeFileSync(dtsOut, dts);
+}
+copyFileSync(jsOut, join(distGenDir, 'proto.js'));

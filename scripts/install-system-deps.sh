@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that dchat's cluster mode and its test suite use: ZooKeeper,
+# MariaDB, nginx with the stream module, netcat and tmux. Nothing is started; tests and
+# `dchat up --cluster` start what they need in temporary directories. Needs root (or sudo).
+set -euo pipefail
+packages=(zookeeper mariadb-server nginx-light libnginx-mod-stream netcat-openbsd tmux)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-system-deps: all present (${packages[*]})"
+  exit 0
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "install-system-deps: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
