@@ -1,0 +1,79 @@
+// The SQL that both backends run unchanged: the statements whose text means the same in MySQL
+// and SQLite (backtick quoting, LIMIT ?, COALESCE and derived tables are common to both). The
+// column aliases give each row the field names of repository.ts, so a row needs no mapping.
+// Statements that differ by dialect (inserts that may hit a unique key, id lists) stay in the
+// backend files.
+
+const userColumns =
+  'u.id AS id, u.name AS name, u.password_hash AS passwordHash, u.state AS state, u.created_at AS createdAtMs';
+const groupColumns =
+  'g.id AS id, g.groupname AS name, g.groupdesc AS `desc`, g.creator_id AS creatorId, g.created_at AS createdAtMs';
+const messageColumns =
+  'm.id AS id, m.sender_id AS fromId, s.name AS fromName, COALESCE(m.recipient_id, 0) AS toId, ' +
+  'COALESCE(m.group_id, 0) AS groupId, m.body AS text, m.sent_at AS sentAtMs';
+
+const selectUser = `SELECT ${userColumns} FROM \`user\` u`;
+const selectGroup = `SELECT ${groupColumns} FROM allgroup g`;
+const selectMessage = `SELECT ${messageColumns} FROM message m JOIN \`user\` s ON s.id = m.sender_id`;
+
+/** "No bound" for history's beforeId: every id is below it. */
+export const noUpperId = Number.MAX_SAFE_INTEGER;
+
+export const sql = {
+  selectUser,
+  userById: `${selectUser} WHERE u.id = ?`,
+  userByName: `${selectUser} WHERE u.name = ?`,
+  setUserState: 'UPDATE `user` SET state = ? WHERE id = ?',
+  friendsOf: `${selectUser} JOIN friend f ON f.friendid = u.id WHERE f.userid = ? ORDER BY u.id`,
+  isFriend: 'SELECT 1 AS yes FROM friend WHERE userid = ? AND friendid = ?',
+  /** Both directions; a self-friendship is one row. Parameters: a, b, b, a. */
+  deleteFriendship: 'DELETE FROM friend WHERE (userid = ? AND friendid = ?) OR (userid = ? AND friendid = ?)',
+
+  groupById: `${selectGroup} WHERE g.id = ?`,
+  groupByName: `${selectGroup} WHERE g.groupname = ?`,
+  groupsOfUser: `${selectGroup} JOIN groupuser gu ON gu.groupid = g.id WHERE gu.userid = ? ORDER BY g.id`,
+  groupMembers:
+    'SELECT gu.groupid AS groupId, gu.userid AS userId, u.name AS userName, gu.grouprole AS role ' +
+    'FROM groupuser gu JOIN `user` u ON u.id = gu.userid WHERE gu.groupid = ? ORDER BY gu.userid',
+  isGroupMember: 'SELECT 1 AS yes FROM groupuser WHERE groupid = ? AND userid = ?',
+  deleteGroupMember: 'DELETE FROM groupuser WHERE groupid = ? AND userid = ?',
+  /** The order matters: children before the rows they reference. Each takes the group id. */
+  deleteGroup: [
+    'DELETE FROM offlinemessage WHERE message_id IN (SELECT id FROM message WHERE group_id = ?)',
+    'DELETE FROM message WHERE group_id = ?',
+    'DELETE FROM groupuser WHERE groupid = ?',
+    'DELETE FROM allgroup WHERE id = ?',
+  ],
+
+  insertMessage: 'INSERT INTO message (sender_id, recipient_id, group_id, body, sent_at) VALUES (?, ?, ?, ?, ?)',
+  insertPending: 'INSERT INTO offlinemessage (userid, message_id) VALUES (?, ?)',
+  messageById: `${selectMessage} WHERE m.id = ?`,
+  /** Parameters: userId, afterId, limit. The primary key (userid, message_id) is the order. */
+  pending:
+    `${selectMessage} JOIN offlinemessage o ON o.message_id = m.id ` +
+    'WHERE o.userid = ? AND o.message_id > ? ORDER BY o.message_id LIMIT ?',
+  countPending: 'SELECT COUNT(*) AS n FROM offlinemessage WHERE userid = ?',
+  /**
+   * Parameters: user, peer, beforeId, limit, peer, user, beforeId, limit, limit. Each direction
+   * is a range of the index (sender_id, recipient_id, id) read newest first and cut at limit,
+   * so a page costs 2 × limit rows however long the conversation is. The second half skips a
+   * conversation with oneself, which the first half already returned.
+   */
+  directHistory:
+    `SELECT * FROM (${selectMessage} WHERE m.sender_id = ? AND m.recipient_id = ? AND m.id < ? ` +
+    'ORDER BY m.id DESC LIMIT ?) AS sent UNION ALL ' +
+    `SELECT * FROM (${selectMessage} WHERE m.sender_id = ? AND m.recipient_id = ? AND m.id < ? ` +
+    'AND m.sender_id <> m.recipient_id ORDER BY m.id DESC LIMIT ?) AS received ORDER BY id DESC LIMIT ?',
+  /** Parameters: groupId, beforeId, limit. */
+  groupHistory: `${selectMessage} WHERE m.group_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?`,
+} as const;
+
+/** A page size as SQL accepts it: a non-negative integer. */
+export function pageLimit(limit: number): number {
+  return Number.isFinite(limit) && limit > 0 ? Math.floor(limit) : 0;
+}
+
+/** history's beforeId, with 0 (or anything not positive) meaning "no bound". */
+export function upperId(beforeId: number): number {
+  return beforeId > 0 ? beforeId : noUpperId;
+}

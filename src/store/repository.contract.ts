@@ -1,0 +1,379 @@
+// The behaviour every ChatRepository backend must show, as one suite that each backend's test
+// file runs against a real database (sqlite-store.test.ts, mysql-store.test.ts). A case gets a
+// fresh, migrated, empty repository from `open` and hands it to `cleanup` afterwards.
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { ChatRepository, MessageRow, NewMessage, UserRow } from './repository.js';
+import { StoreError } from './store-error.js';
+
+const t0 = 1_700_000_000_000;
+
+export function describeRepositoryContract(
+  name: string,
+  open: () => Promise<ChatRepository>,
+  cleanup: (repo: ChatRepository) => Promise<void>,
+): void {
+  describe(`${name} repository contract`, () => {
+    let repo: ChatRepository;
+    beforeEach(async () => {
+      repo = await open();
+    });
+    afterEach(async () => {
+      await cleanup(repo);
+    });
+
+    const user = async (userName: string): Promise<UserRow> => {
+      const row = await repo.createUser(userName, `hash-of-${userName}`, t0);
+      assert.ok(row, `user ${userName} could not be created`);
+      return row;
+    };
+    const direct = (from: UserRow, to: UserRow, text: string, at = t0): NewMessage => ({
+      fromId: from.id,
+      toId: to.id,
+      groupId: 0,
+      text,
+      sentAtMs: at,
+      recipientIds: [to.id],
+    });
+    const ids = (rows: readonly MessageRow[]): number[] => rows.map((m) => m.id);
+
+    describe('users', () => {
+      it('createUser returns the new row with an id, the hash, state offline and the creation time', async () => {
+        const alice = await repo.createUser('alice', 'scrypt$1$1$1$c2FsdA==$aGFzaA==', t0 + 5);
+        assert.ok(alice);
+        assert.ok(alice.id > 0);
+        assert.deepEqual(alice, {
+          id: alice.id,
+          name: 'alice',
+          passwordHash: 'scrypt$1$1$1$c2FsdA==$aGFzaA==',
+          state: 'offline',
+          createdAtMs: t0 + 5,
+        });
+        assert.deepEqual(await repo.findUserById(alice.id), alice);
+      });
+
+      it('createUser returns undefined when the name is taken and leaves the first user as it was', async () => {
+        const first = await user('bob');
+        assert.equal(await repo.createUser('bob', 'other-hash', t0 + 1), undefined);
+        assert.deepEqual(await repo.findUserById(first.id), first);
+      });
+
+      it('createUser treats names that differ only in case as different users', async () => {
+        const lower = await user('carol');
+        const upper = await user('Carol');
+        assert.notEqual(lower.id, upper.id);
+      });
+
+      it('findUserById returns undefined for an id nobody has', async () => {
+        assert.equal(await repo.findUserById(424242), undefined);
+      });
+
+      it('findUsersByIds returns the known users ordered by id and skips unknown ids', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const c = await user('c');
+        assert.deepEqual(await repo.findUsersByIds([c.id, 999_999, a.id]), [a, c]);
+        assert.deepEqual(await repo.findUsersByIds([b.id, b.id]), [b]);
+        assert.deepEqual(await repo.findUsersByIds([]), []);
+      });
+
+      it('setUserState changes the state that findUserById reports', async () => {
+        const dave = await user('dave');
+        await repo.setUserState(dave.id, 'online');
+        assert.equal((await repo.findUserById(dave.id))?.state, 'online');
+        await repo.setUserState(dave.id, 'offline');
+        assert.equal((await repo.findUserById(dave.id))?.state, 'offline');
+      });
+
+      it('ids increase with every new user', async () => {
+        const a = await user('first');
+        const b = await user('second');
+        assert.ok(b.id > a.id);
+      });
+    });
+
+    describe('friends', () => {
+      it('addFriendship makes each user a friend of the other, listed in both directions', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        assert.equal(await repo.addFriendship(a.id, b.id), true);
+        assert.equal(await repo.areFriends(a.id, b.id), true);
+        assert.equal(await repo.areFriends(b.id, a.id), true);
+        assert.deepEqual(await repo.listFriends(a.id), [b]);
+        assert.deepEqual(await repo.listFriends(b.id), [a]);
+      });
+
+      it('addFriendship returns false when the two already are friends, in either order', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        await repo.addFriendship(a.id, b.id);
+        assert.equal(await repo.addFriendship(a.id, b.id), false);
+        assert.equal(await repo.addFriendship(b.id, a.id), false);
+        assert.deepEqual(await repo.listFriends(a.id), [b]);
+      });
+
+      it('removeFriendship ends the friendship both ways and returns false when there was none', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const c = await user('c');
+        await repo.addFriendship(a.id, b.id);
+        await repo.addFriendship(a.id, c.id);
+        assert.equal(await repo.removeFriendship(b.id, a.id), true);
+        assert.equal(await repo.areFriends(a.id, b.id), false);
+        assert.equal(await repo.areFriends(b.id, a.id), false);
+        assert.deepEqual(await repo.listFriends(a.id), [c]);
+        assert.deepEqual(await repo.listFriends(b.id), []);
+        assert.equal(await repo.removeFriendship(a.id, b.id), false);
+      });
+
+      it('listFriends returns friends ordered by id', async () => {
+        const a = await user('a');
+        const friends = [await user('x'), await user('y'), await user('z')];
+        for (const f of [...friends].reverse()) await repo.addFriendship(a.id, f.id);
+        assert.deepEqual(await repo.listFriends(a.id), friends);
+      });
+
+      it('addFriendship with a user that does not exist rejects with StoreError DCHAT_STORE_FAILED', async () => {
+        const a = await user('a');
+        await assert.rejects(repo.addFriendship(a.id, 987_654), (err: unknown) => err instanceof StoreError && err.code === 'DCHAT_STORE_FAILED');
+        assert.deepEqual(await repo.listFriends(a.id), []);
+      });
+    });
+
+    describe('groups', () => {
+      it('createGroup returns the group and makes its creator a member with role creator', async () => {
+        const owner = await user('owner');
+        const group = await repo.createGroup('rust', 'all things rust', owner.id, t0 + 7);
+        assert.ok(group);
+        assert.deepEqual(group, { id: group.id, name: 'rust', desc: 'all things rust', creatorId: owner.id, createdAtMs: t0 + 7 });
+        assert.deepEqual(await repo.findGroupById(group.id), group);
+        assert.deepEqual(await repo.listGroupMembers(group.id), [{ groupId: group.id, userId: owner.id, userName: 'owner', role: 'creator' }]);
+        assert.equal(await repo.isGroupMember(group.id, owner.id), true);
+      });
+
+      it('createGroup returns undefined when the name is taken and changes nothing', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const group = await repo.createGroup('club', '', a.id, t0);
+        assert.ok(group);
+        assert.equal(await repo.createGroup('club', 'again', b.id, t0), undefined);
+        assert.deepEqual(await repo.listGroupsOfUser(b.id), []);
+        assert.deepEqual(await repo.listGroupMembers(group.id), [{ groupId: group.id, userId: a.id, userName: 'a', role: 'creator' }]);
+      });
+
+      it('addGroupMember returns false for a member and removeGroupMember false for a non-member', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const group = await repo.createGroup('g', '', a.id, t0);
+        assert.ok(group);
+        assert.equal(await repo.addGroupMember(group.id, b.id, 'normal'), true);
+        assert.equal(await repo.addGroupMember(group.id, b.id, 'normal'), false);
+        assert.equal(await repo.isGroupMember(group.id, b.id), true);
+        assert.equal(await repo.removeGroupMember(group.id, b.id), true);
+        assert.equal(await repo.removeGroupMember(group.id, b.id), false);
+        assert.equal(await repo.isGroupMember(group.id, b.id), false);
+      });
+
+      it('listGroupMembers lists every member with name and role, ordered by user id', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const c = await user('c');
+        const group = await repo.createGroup('g', '', b.id, t0);
+        assert.ok(group);
+        await repo.addGroupMember(group.id, c.id, 'normal');
+        await repo.addGroupMember(group.id, a.id, 'normal');
+        assert.deepEqual(await repo.listGroupMembers(group.id), [
+          { groupId: group.id, userId: a.id, userName: 'a', role: 'normal' },
+          { groupId: group.id, userId: b.id, userName: 'b', role: 'creator' },
+          { groupId: group.id, userId: c.id, userName: 'c', role: 'normal' },
+        ]);
+      });
+
+      it('listGroupsOfUser returns the groups the user belongs to, ordered by id', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const g1 = await repo.createGroup('one', '', a.id, t0);
+        const g2 = await repo.createGroup('two', '', b.id, t0);
+        const g3 = await repo.createGroup('three', '', a.id, t0);
+        assert.ok(g1 && g2 && g3);
+        await repo.addGroupMember(g2.id, a.id, 'normal');
+        assert.deepEqual(await repo.listGroupsOfUser(a.id), [g1, g2, g3]);
+        assert.deepEqual(await repo.listGroupsOfUser(b.id), [g2]);
+      });
+
+      it('deleteGroup removes the group, its members and their pending group messages, and nothing else', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const group = await repo.createGroup('doomed', '', a.id, t0);
+        assert.ok(group);
+        await repo.addGroupMember(group.id, b.id, 'normal');
+        await repo.saveMessage({ fromId: a.id, toId: 0, groupId: group.id, text: 'bye', sentAtMs: t0, recipientIds: [b.id] });
+        const kept = await repo.saveMessage(direct(a, b, 'still here'));
+        assert.equal(await repo.deleteGroup(group.id), true);
+        assert.equal(await repo.findGroupById(group.id), undefined);
+        assert.deepEqual(await repo.listGroupMembers(group.id), []);
+        assert.deepEqual(await repo.listGroupsOfUser(b.id), []);
+        assert.deepEqual(ids(await repo.listPending(b.id, 0, 10)), [kept.id]);
+        assert.equal(await repo.deleteGroup(group.id), false);
+      });
+
+      it('group ids are not reused after a group is deleted', async () => {
+        const a = await user('a');
+        const first = await repo.createGroup('g1', '', a.id, t0);
+        assert.ok(first);
+        await repo.deleteGroup(first.id);
+        const second = await repo.createGroup('g1', '', a.id, t0);
+        assert.ok(second && second.id > first.id);
+      });
+    });
+
+    describe('messages', () => {
+      it('saveMessage returns the stored row and marks it pending for each recipient', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const c = await user('c');
+        const group = await repo.createGroup('g', '', a.id, t0);
+        assert.ok(group);
+        const saved = await repo.saveMessage({ fromId: a.id, toId: 0, groupId: group.id, text: 'hi all', sentAtMs: t0 + 3, recipientIds: [b.id, c.id] });
+        assert.deepEqual(saved, { id: saved.id, fromId: a.id, fromName: 'a', toId: 0, groupId: group.id, text: 'hi all', sentAtMs: t0 + 3 });
+        assert.deepEqual(await repo.listPending(b.id, 0, 10), [saved]);
+        assert.deepEqual(await repo.listPending(c.id, 0, 10), [saved]);
+        assert.deepEqual(await repo.listPending(a.id, 0, 10), []);
+        const one = await repo.saveMessage(direct(b, a, 'hello a'));
+        assert.deepEqual(one, { id: one.id, fromId: b.id, fromName: 'b', toId: a.id, groupId: 0, text: 'hello a', sentAtMs: t0 });
+      });
+
+      it('saveMessage stores nothing when one recipient cannot be marked (the write is atomic)', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const message = { ...direct(a, b, 'lost'), recipientIds: [b.id, 555_555] };
+        await assert.rejects(repo.saveMessage(message), (err: unknown) => err instanceof StoreError && err.code === 'DCHAT_STORE_FAILED');
+        assert.equal(await repo.countPending(b.id), 0);
+        assert.deepEqual(await repo.history({ kind: 'direct', userId: a.id, peerId: b.id }, 0, 10), []);
+      });
+
+      it('message ids increase in the order messages are saved', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const saved: number[] = [];
+        for (let i = 0; i < 5; i++) saved.push((await repo.saveMessage(direct(a, b, `m${i}`))).id);
+        assert.deepEqual(saved, [...saved].sort((x, y) => x - y));
+        assert.equal(new Set(saved).size, 5);
+      });
+
+      it('listPending returns pending messages oldest first, after afterId, at most limit', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const saved: MessageRow[] = [];
+        for (let i = 0; i < 5; i++) saved.push(await repo.saveMessage(direct(a, b, `m${i}`, t0 + i)));
+        const all = ids(saved);
+        assert.deepEqual(ids(await repo.listPending(b.id, 0, 100)), all);
+        assert.deepEqual(ids(await repo.listPending(b.id, 0, 2)), all.slice(0, 2));
+        assert.deepEqual(ids(await repo.listPending(b.id, all[1] ?? 0, 2)), all.slice(2, 4));
+        assert.deepEqual(ids(await repo.listPending(b.id, all[4] ?? 0, 2)), []);
+        assert.deepEqual(await repo.listPending(b.id, 0, 0), []);
+        assert.equal(await repo.countPending(b.id), 5);
+      });
+
+      it('ackPending removes only pending messages of that user, counts them, and is idempotent', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const c = await user('c');
+        const group = await repo.createGroup('g', '', a.id, t0);
+        assert.ok(group);
+        const m1 = await repo.saveMessage({ fromId: a.id, toId: 0, groupId: group.id, text: '1', sentAtMs: t0, recipientIds: [b.id, c.id] });
+        const m2 = await repo.saveMessage(direct(a, b, '2'));
+        assert.equal(await repo.ackPending(b.id, [m1.id, 777_777]), 1);
+        assert.equal(await repo.ackPending(b.id, [m1.id]), 0);
+        assert.equal(await repo.ackPending(b.id, []), 0);
+        assert.deepEqual(ids(await repo.listPending(b.id, 0, 10)), [m2.id]);
+        assert.deepEqual(ids(await repo.listPending(c.id, 0, 10)), [m1.id]);
+        assert.equal(await repo.ackPending(b.id, [m2.id, m2.id]), 1);
+        assert.equal(await repo.countPending(b.id), 0);
+        assert.equal(await repo.countPending(c.id), 1);
+      });
+
+      it('acknowledged messages stay in history', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const m = await repo.saveMessage(direct(a, b, 'kept'));
+        await repo.ackPending(b.id, [m.id]);
+        assert.deepEqual(await repo.history({ kind: 'direct', userId: b.id, peerId: a.id }, 0, 10), [m]);
+      });
+
+      it('history of a direct conversation pages newest first over both directions', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const c = await user('c');
+        const saved: MessageRow[] = [];
+        for (let i = 0; i < 6; i++) {
+          saved.push(await repo.saveMessage(i % 2 === 0 ? direct(a, b, `ab${i}`) : direct(b, a, `ba${i}`)));
+          await repo.saveMessage(direct(a, c, `noise${i}`));
+        }
+        const newestFirst = ids(saved).reverse();
+        const conversation = { kind: 'direct', userId: a.id, peerId: b.id } as const;
+        const page1 = await repo.history(conversation, 0, 4);
+        assert.deepEqual(ids(page1), newestFirst.slice(0, 4));
+        const page2 = await repo.history(conversation, page1[3]?.id ?? 0, 4);
+        assert.deepEqual(ids(page2), newestFirst.slice(4));
+        assert.deepEqual(ids(await repo.history({ kind: 'direct', userId: b.id, peerId: a.id }, 0, 100)), newestFirst);
+        assert.deepEqual(page1[0], saved[5]);
+      });
+
+      it('history of a conversation with oneself lists each message once', async () => {
+        const a = await user('a');
+        const m1 = await repo.saveMessage({ ...direct(a, a, 'note to self'), recipientIds: [] });
+        const m2 = await repo.saveMessage({ ...direct(a, a, 'another'), recipientIds: [] });
+        assert.deepEqual(ids(await repo.history({ kind: 'direct', userId: a.id, peerId: a.id }, 0, 10)), [m2.id, m1.id]);
+      });
+
+      it('history of a group pages newest first and holds only that group', async () => {
+        const a = await user('a');
+        const g = await repo.createGroup('g', '', a.id, t0);
+        const other = await repo.createGroup('other', '', a.id, t0);
+        assert.ok(g && other);
+        const saved: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          saved.push((await repo.saveMessage({ fromId: a.id, toId: 0, groupId: g.id, text: `g${i}`, sentAtMs: t0, recipientIds: [] })).id);
+          await repo.saveMessage({ fromId: a.id, toId: 0, groupId: other.id, text: `o${i}`, sentAtMs: t0, recipientIds: [] });
+        }
+        const newestFirst = saved.reverse();
+        const page1 = await repo.history({ kind: 'group', groupId: g.id }, 0, 3);
+        assert.deepEqual(ids(page1), newestFirst.slice(0, 3));
+        assert.deepEqual(ids(await repo.history({ kind: 'group', groupId: g.id }, newestFirst[2] ?? 0, 3)), newestFirst.slice(3));
+        assert.deepEqual(await repo.history({ kind: 'group', groupId: g.id }, 0, 0), []);
+      });
+
+      it('text with emoji, Chinese and other 4-byte characters round-trips unchanged', async () => {
+        const name = '小明😀';
+        const text = '你好，世界 🎉👩‍👩‍👧 𝄞 naïve';
+        const u = await user(name);
+        const peer = await user('peer');
+        const group = await repo.createGroup('聊天群🚀', '讨论 🦀', u.id, t0);
+        assert.ok(group);
+        assert.equal((await repo.findGroupById(group.id))?.name, '聊天群🚀');
+        assert.equal((await repo.findGroupById(group.id))?.desc, '讨论 🦀');
+        const saved = await repo.saveMessage(direct(u, peer, text));
+        const [pending] = await repo.listPending(peer.id, 0, 1);
+        assert.equal(pending?.text, text);
+        assert.equal(pending?.fromName, name);
+        assert.equal(saved.text, text);
+        assert.equal((await repo.findUserById(u.id))?.name, name);
+      });
+    });
+
+    describe('lifecycle', () => {
+      it('migrate runs again on a migrated database without changing its data', async () => {
+        const a = await user('a');
+        await repo.migrate();
+        assert.deepEqual(await repo.findUserById(a.id), a);
+      });
+
+      it('a call after close rejects with a StoreError instead of throwing', async () => {
+        await repo.close();
+        await assert.rejects(repo.findUserById(1), (err: unknown) => err instanceof StoreError);
+        await repo.close();
+      });
+    });
+  });
+}

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { describeRepositoryContract } from './repository.contract.js';
+import type { ChatRepository } from './repository.js';
+import { SqliteStore, sqliteFileName } from './sqlite-store.js';
+import { StoreError } from './store-error.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dchat-sqlite-'));
+  dirs.push(dir);
+  return dir;
+}
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describeRepositoryContract(
+  'sqlite',
+  async () => {
+    const store = SqliteStore.openInDirectory(tempDir());
+    await store.migrate();
+    return store;
+  },
+  (repo: ChatRepository) => repo.close(),
+);
+
+describe('sqlite store', () => {
+  it('creates the data directory and dchat.sqlite in it when they are missing', async () => {
+    const dir = join(tempDir(), 'nested', 'data');
+    const store = SqliteStore.openInDirectory(dir);
+    try {
+      assert.equal(store.file, join(dir, sqliteFileName));
+      await store.migrate();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps its data across a close and a reopen', async () => {
+    const dir = tempDir();
+    const first = SqliteStore.openInDirectory(dir);
+    await first.migrate();
+    const alice = await first.createUser('alice', 'h', 1);
+    await first.close();
+    const second = SqliteStore.openInDirectory(dir);
+    try {
+      await second.migrate();
+      assert.deepEqual(await second.findUserById(alice?.id ?? 0), alice);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses a file that is not a SQLite database with StoreError DCHAT_STORE_UNAVAILABLE naming the file', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, sqliteFileName), 'this is not a database, just text long enough to have a header '.repeat(20));
+    assert.throws(
+      () => SqliteStore.openInDirectory(dir),
+      (err: unknown) =>
+        err instanceof StoreError && err.code === 'DCHAT_STORE_UNAVAILABLE' && err.message.includes(join(dir, sqliteFileName)),
+    );
+  });
+
+  it('reports a full database as StoreError DCHAT_STORE_FAILED and keeps serving reads', async () => {
+    const store = SqliteStore.openInDirectory(tempDir(), { maxDatabaseBytes: 256 * 1024 });
+    try {
+      await store.migrate();
+      const a = await store.createUser('a', 'h', 1);
+      const b = await store.createUser('b', 'h', 1);
+      assert.ok(a && b);
+      const big = 'x'.repeat(16 * 1024);
+      let failure: unknown;
+      for (let i = 0; i < 100 && failure === undefined; i++) {
+        await store
+          .saveMessage({ fromId: a.id, toId: b.id, groupId: 0, text: big, sentAtMs: i, recipientIds: [b.id] })
+          .catch((err: unknown) => (failure = err));
+      }
+      assert.ok(failure instanceof StoreError, `expected a StoreError once the database was full, got ${String(failure)}`);
+      assert.equal(failure.code, 'DCHAT_STORE_FAILED');
+      assert.match(failure.message, /SQLITE_FULL/);
+      assert.equal((await store.findUserById(a.id))?.name, 'a');
+    } finally {
+      await store.close();
+    }
+  });
+});

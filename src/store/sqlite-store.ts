@@ -1,0 +1,266 @@
+// The embedded backend: one SQLite file, `dchat.sqlite` in the node's data directory, used by a
+// standalone `dchat server`. better-sqlite3 is synchronous; each call is short (an indexed
+// lookup or a small transaction), so running it on the event loop costs less than a hop to a
+// worker thread would. Every statement is prepared once and cached.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type {
+  ChatRepository,
+  Conversation,
+  GroupMemberRow,
+  GroupRole,
+  GroupRow,
+  MessageRow,
+  NewMessage,
+  UserRow,
+} from './repository.js';
+import { pageLimit, sql, upperId } from './repository-sql.js';
+import { sqliteSchema } from './sqlite-schema.js';
+import { sqliteStoreError } from './sqlite-error.js';
+
+export const sqliteFileName = 'dchat.sqlite';
+
+export interface SqliteStoreOptions {
+  /** How long a statement waits for another process's lock before failing with SQLITE_BUSY. */
+  busyTimeoutMs?: number;
+  /** A cap on the file's size; writes beyond it fail as on a full disk. For quota-bound deployments. */
+  maxDatabaseBytes?: number;
+}
+
+const defaultBusyTimeoutMs = 5_000;
+/** Id lists go in as one JSON text parameter, so one cached statement serves every length. */
+const idListSql = 'SELECT value FROM json_each(?)';
+
+export class SqliteStore implements ChatRepository {
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly saveMessageTx: (message: NewMessage) => MessageRow;
+  private readonly createGroupTx: (name: string, desc: string, creatorId: number, createdAtMs: number) => GroupRow | undefined;
+  private readonly deleteGroupTx: (id: number) => boolean;
+  private readonly addFriendshipTx: (a: number, b: number) => boolean;
+
+  private constructor(
+    private readonly db: Database.Database,
+    readonly file: string,
+  ) {
+    this.saveMessageTx = db.transaction((message: NewMessage) => this.insertMessage(message));
+    this.createGroupTx = db.transaction((name: string, desc: string, creatorId: number, createdAtMs: number) =>
+      this.insertGroup(name, desc, creatorId, createdAtMs),
+    );
+    this.deleteGroupTx = db.transaction((id: number) => {
+      let groupRows = 0;
+      for (const text of sql.deleteGroup) groupRows = this.stmt(text).run(id).changes;
+      return groupRows > 0;
+    });
+    this.addFriendshipTx = db.transaction((a: number, b: number) => {
+      const insert = this.stmt('INSERT INTO friend (userid, friendid) VALUES (?, ?) ON CONFLICT DO NOTHING');
+      const added = insert.run(a, b).changes;
+      return (a === b ? added : added + insert.run(b, a).changes) > 0;
+    });
+  }
+
+  /** Opens (creating if needed) `dchat.sqlite` in dataDir; throws StoreError when it cannot. */
+  static openInDirectory(dataDir: string, options: SqliteStoreOptions = {}): SqliteStore {
+    return SqliteStore.openFile(join(dataDir, sqliteFileName), options);
+  }
+
+  /** Opens (creating if needed) the database file; throws StoreError when it cannot. */
+  static openFile(file: string, options: SqliteStoreOptions = {}): SqliteStore {
+    let db: Database.Database | undefined;
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      db = new Database(file);
+      SqliteStore.configure(db, options);
+      return new SqliteStore(db, file);
+    } catch (err) {
+      db?.close();
+      throw sqliteStoreError(err, 'opening the database', file);
+    }
+  }
+
+  private static configure(db: Database.Database, options: SqliteStoreOptions): void {
+    // WAL lets readers run while a write commits; with synchronous=NORMAL a commit waits for no
+    // fsync, and a power cut can lose the last commits but never corrupts the file.
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? defaultBusyTimeoutMs))}`);
+    if (options.maxDatabaseBytes !== undefined) {
+      const pageBytes = Number(db.pragma('page_size', { simple: true }));
+      db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxDatabaseBytes / pageBytes))}`);
+    }
+  }
+
+  private stmt(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  /** Runs one repository operation, turning any database failure into a StoreError. */
+  private guard<T>(action: string, work: () => T): Promise<T> {
+    try {
+      return Promise.resolve(work());
+    } catch (err) {
+      return Promise.reject(sqliteStoreError(err, action, this.file));
+    }
+  }
+
+  private row<T>(text: string, ...params: unknown[]): T | undefined {
+    return this.stmt(text).get(...params) as T | undefined;
+  }
+
+  private rows<T>(text: string, ...params: unknown[]): T[] {
+    return this.stmt(text).all(...params) as T[];
+  }
+
+  migrate(): Promise<void> {
+    return this.guard('migrate', () => {
+      this.db.transaction(() => {
+        for (const statement of sqliteSchema) this.db.exec(statement);
+      })();
+    });
+  }
+
+  close(): Promise<void> {
+    return this.guard('close', () => {
+      this.statements.clear();
+      if (this.db.open) this.db.close();
+    });
+  }
+
+  createUser(name: string, passwordHash: string, createdAtMs: number): Promise<UserRow | undefined> {
+    return this.guard('createUser', () => {
+      const info = this.stmt(
+        'INSERT INTO `user` (name, password_hash, state, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING',
+      ).run(name, passwordHash, 'offline', createdAtMs);
+      return info.changes === 0 ? undefined : this.row<UserRow>(sql.userById, Number(info.lastInsertRowid));
+    });
+  }
+
+  findUserById(id: number): Promise<UserRow | undefined> {
+    return this.guard('findUserById', () => this.row<UserRow>(sql.userById, id));
+  }
+
+  findUsersByIds(ids: readonly number[]): Promise<UserRow[]> {
+    return this.guard('findUsersByIds', () =>
+      this.rows<UserRow>(`${sql.selectUser} WHERE u.id IN (${idListSql}) ORDER BY u.id`, JSON.stringify(ids)),
+    );
+  }
+
+  setUserState(id: number, state: UserRow['state']): Promise<void> {
+    return this.guard('setUserState', () => {
+      this.stmt(sql.setUserState).run(state, id);
+    });
+  }
+
+  addFriendship(a: number, b: number): Promise<boolean> {
+    return this.guard('addFriendship', () => this.addFriendshipTx(a, b));
+  }
+
+  removeFriendship(a: number, b: number): Promise<boolean> {
+    return this.guard('removeFriendship', () => this.stmt(sql.deleteFriendship).run(a, b, b, a).changes > 0);
+  }
+
+  areFriends(a: number, b: number): Promise<boolean> {
+    return this.guard('areFriends', () => this.row(sql.isFriend, a, b) !== undefined);
+  }
+
+  listFriends(userId: number): Promise<UserRow[]> {
+    return this.guard('listFriends', () => this.rows<UserRow>(sql.friendsOf, userId));
+  }
+
+  createGroup(name: string, desc: string, creatorId: number, createdAtMs: number): Promise<GroupRow | undefined> {
+    return this.guard('createGroup', () => this.createGroupTx(name, desc, creatorId, createdAtMs));
+  }
+
+  private insertGroup(name: string, desc: string, creatorId: number, createdAtMs: number): GroupRow | undefined {
+    const info = this.stmt(
+      'INSERT INTO allgroup (groupname, groupdesc, creator_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (groupname) DO NOTHING',
+    ).run(name, desc, creatorId, createdAtMs);
+    if (info.changes === 0) return undefined;
+    const groupId = Number(info.lastInsertRowid);
+    this.stmt('INSERT INTO groupuser (groupid, userid, grouprole) VALUES (?, ?, ?)').run(groupId, creatorId, 'creator');
+    return this.row<GroupRow>(sql.groupById, groupId);
+  }
+
+  findGroupById(id: number): Promise<GroupRow | undefined> {
+    return this.guard('findGroupById', () => this.row<GroupRow>(sql.groupById, id));
+  }
+
+  deleteGroup(id: number): Promise<boolean> {
+    return this.guard('deleteGroup', () => this.deleteGroupTx(id));
+  }
+
+  addGroupMember(groupId: number, userId: number, role: GroupRole): Promise<boolean> {
+    return this.guard('addGroupMember', () => {
+      const insert = this.stmt('INSERT INTO groupuser (groupid, userid, grouprole) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+      return insert.run(groupId, userId, role).changes > 0;
+    });
+  }
+
+  removeGroupMember(groupId: number, userId: number): Promise<boolean> {
+    return this.guard('removeGroupMember', () => this.stmt(sql.deleteGroupMember).run(groupId, userId).changes > 0);
+  }
+
+  listGroupMembers(groupId: number): Promise<GroupMemberRow[]> {
+    return this.guard('listGroupMembers', () => this.rows<GroupMemberRow>(sql.groupMembers, groupId));
+  }
+
+  isGroupMember(groupId: number, userId: number): Promise<boolean> {
+    return this.guard('isGroupMember', () => this.row(sql.isGroupMember, groupId, userId) !== undefined);
+  }
+
+  listGroupsOfUser(userId: number): Promise<GroupRow[]> {
+    return this.guard('listGroupsOfUser', () => this.rows<GroupRow>(sql.groupsOfUser, userId));
+  }
+
+  saveMessage(message: NewMessage): Promise<MessageRow> {
+    return this.guard('saveMessage', () => this.saveMessageTx(message));
+  }
+
+  private insertMessage(message: NewMessage): MessageRow {
+    const info = this.stmt(sql.insertMessage).run(
+      message.fromId,
+      message.toId || null,
+      message.groupId || null,
+      message.text,
+      message.sentAtMs,
+    );
+    const id = Number(info.lastInsertRowid);
+    const insertPending = this.stmt(sql.insertPending);
+    for (const recipientId of new Set(message.recipientIds)) insertPending.run(recipientId, id);
+    const row = this.row<MessageRow>(sql.messageById, id);
+    if (!row) throw new Error(`message ${id} vanished inside the transaction that inserted it`);
+    return row;
+  }
+
+  listPending(userId: number, afterId: number, limit: number): Promise<MessageRow[]> {
+    return this.guard('listPending', () => this.rows<MessageRow>(sql.pending, userId, afterId, pageLimit(limit)));
+  }
+
+  countPending(userId: number): Promise<number> {
+    return this.guard('countPending', () => this.row<{ n: number }>(sql.countPending, userId)?.n ?? 0);
+  }
+
+  ackPending(userId: number, messageIds: readonly number[]): Promise<number> {
+    return this.guard('ackPending', () => {
+      if (messageIds.length === 0) return 0;
+      const remove = this.stmt(`DELETE FROM offlinemessage WHERE userid = ? AND message_id IN (${idListSql})`);
+      return remove.run(userId, JSON.stringify(messageIds)).changes;
+    });
+  }
+
+  history(conversation: Conversation, beforeId: number, limit: number): Promise<MessageRow[]> {
+    return this.guard('history', () => {
+      const before = upperId(beforeId);
+      const max = pageLimit(limit);
+      if (conversation.kind === 'group') return this.rows<MessageRow>(sql.groupHistory, conversation.groupId, before, max);
+      const { userId, peerId } = conversation;
+      return this.rows<MessageRow>(sql.directHistory, userId, peerId, before, max, peerId, userId, before, max, max);
+    });
+  }
+}
