@@ -9,6 +9,7 @@ import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import zookeeper from 'node-zookeeper-client';
+import { waitFor } from './wait.js';
 
 const javaBinary = '/usr/bin/java';
 const zookeeperJar = '/usr/share/java/zookeeper.jar';
@@ -99,16 +100,6 @@ async function serverMode(port: number): Promise<string | undefined> {
   return match?.[1];
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 function writeConfig(spec: ServerSpec, quorumLines: string[]): void {
   const lines = [
     'tickTime=2000',
@@ -140,13 +131,14 @@ function launch(spec: ServerSpec): number {
 }
 
 async function waitUntilServing(spec: ServerSpec): Promise<void> {
-  await waitFor(`ZooKeeper on 127.0.0.1:${spec.clientPort} to answer srvr with a Mode line (log: ${spec.dir}/zookeeper.log)`,
-    readyTimeoutMs, async () => {
-      if (spec.child?.exitCode !== null) {
-        throw new Error(`ZooKeeper on port ${spec.clientPort} exited with ${String(spec.child?.exitCode)}; see ${spec.dir}/zookeeper.log`);
-      }
-      return serverMode(spec.clientPort);
-    });
+  const what = `ZooKeeper on 127.0.0.1:${spec.clientPort} to answer srvr with a Mode line (log: ${spec.dir}/zookeeper.log)`;
+  const probe = async (): Promise<string | undefined> => {
+    if (spec.child?.exitCode !== null) {
+      throw new Error(`ZooKeeper on port ${spec.clientPort} exited with ${String(spec.child?.exitCode)}; see ${spec.dir}/zookeeper.log`);
+    }
+    return serverMode(spec.clientPort);
+  };
+  await waitFor(probe, readyTimeoutMs, what, 100);
 }
 
 async function terminate(spec: ServerSpec, firstSignal: NodeJS.Signals): Promise<void> {
@@ -201,11 +193,12 @@ async function startServers(size: number): Promise<ZkServerHandle> {
       await waitUntilServing(spec);
     },
     async leaderIndex() {
-      return waitFor(`a leader among ZooKeeper servers ${handle.connectString}`, readyTimeoutMs, async () => {
+      const probe = async (): Promise<number | undefined> => {
         const modes = await Promise.all(specs.map((s) => (s.child ? serverMode(s.clientPort) : undefined)));
         const index = modes.findIndex((m) => m === 'leader' || m === 'standalone');
         return index >= 0 ? index : undefined;
-      });
+      };
+      return waitFor(probe, readyTimeoutMs, `a leader among ZooKeeper servers ${handle.connectString}`, 100);
     },
   };
   try {

@@ -1,0 +1,221 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
+import { isDchatError } from '../base/dchat-error.js';
+import { expireSession, startZooKeeper, startZooKeeperEnsemble, type ZkServerHandle } from '../../test/support/zookeeper.js';
+import { ZkSession, type ZkSessionEvent } from './zk-session.js';
+
+/**
+ * Values a callback received, and a way to await the next one that matches (no polling, no
+ * sleeps). Each match is consumed: the following next() looks only at later values.
+ */
+class Observed<T> {
+  readonly values: T[] = [];
+  private consumed = 0;
+  private readonly pending = new Set<() => void>();
+  readonly push = (value: T): void => {
+    this.values.push(value);
+    for (const check of [...this.pending]) check();
+  };
+  next(matches: (value: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        for (; this.consumed < this.values.length; this.consumed++) {
+          const value = this.values[this.consumed] as T;
+          if (matches(value)) {
+            this.consumed++;
+            clearTimeout(timer);
+            this.pending.delete(check);
+            resolve(value);
+            return;
+          }
+        }
+      };
+      const timer = setTimeout(() => {
+        this.pending.delete(check);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; saw ${JSON.stringify(this.values)}`));
+      }, timeoutMs);
+      this.pending.add(check);
+      check();
+    });
+  }
+}
+
+const sameList = (expected: string[]) => (children: string[]) => JSON.stringify(children) === JSON.stringify(expected);
+
+describe('ZkSession on one real ZooKeeper server', () => {
+  let zk: ZkServerHandle;
+  const sessions: ZkSession[] = [];
+  const open = async (connectString = zk.connectString): Promise<ZkSession> => {
+    const session = await ZkSession.connect({ connectString, sessionTimeoutMs: 8_000 });
+    sessions.push(session);
+    return session;
+  };
+
+  before(async () => {
+    zk = await startZooKeeper();
+  });
+  after(async () => {
+    for (const s of sessions) await s.close();
+    await zk?.stop();
+  });
+
+  test('create, getData, setData, getChildren and delete work and report ZooKeeper failures as ZkError codes', async () => {
+    const s = await open();
+    assert.equal(await s.create('/crud/a', Buffer.from('one'), { parents: true }), '/crud/a');
+    const read = await s.getData('/crud/a');
+    assert.equal(read?.data.toString(), 'one');
+    assert.equal(read?.stat.version, 0);
+    assert.equal(read?.stat.ephemeralOwner, '0');
+    const stat = await s.setData('/crud/a', new TextEncoder().encode('two'), 0);
+    assert.equal(stat.version, 1);
+    assert.equal(stat.dataLength, 3);
+    await assert.rejects(s.setData('/crud/a', Buffer.from('x'), 0), (e) => isDchatError(e, 'DCHAT_ZK_BAD_VERSION'));
+    await assert.rejects(s.create('/crud/a'), (e) => isDchatError(e, 'DCHAT_ZK_NODE_EXISTS'));
+    const sequential = await s.create('/crud/seq-', undefined, { mode: 'persistent_sequential' });
+    assert.match(sequential, /^\/crud\/seq-\d{10}$/);
+    assert.deepEqual(await s.getChildren('/crud'), ['a', sequential.slice('/crud/'.length)]);
+    await assert.rejects(s.getChildren('/missing'), (e) => isDchatError(e, 'DCHAT_ZK_NO_NODE'));
+    assert.equal(await s.getData('/missing'), undefined);
+    await assert.rejects(s.delete('/crud'), (e) => isDchatError(e, 'DCHAT_ZK_NOT_EMPTY') && /-r/.test(e.message));
+    await assert.rejects(s.getData('crud/'), (e) => isDchatError(e, 'DCHAT_ZK_BAD_PATH'));
+    await s.delete('/crud', { recursive: true });
+    assert.equal(await s.exists('/crud'), undefined);
+  });
+
+  test('an ephemeral znode disappears when its session closes', async () => {
+    const owner = await ZkSession.connect({ connectString: zk.connectString });
+    const observer = await open();
+    await owner.create('/eph-close/node', Buffer.from('x'), { mode: 'ephemeral', parents: true });
+    assert.equal((await observer.exists('/eph-close/node'))?.ephemeralOwner, owner.sessionId());
+    await owner.close();
+    assert.equal(await observer.exists('/eph-close/node'), undefined);
+  });
+
+  test('registerEphemeral puts the znode back in a new session after a forced expiry', async () => {
+    const owner = await open();
+    const observer = await open();
+    const events = new Observed<ZkSessionEvent>();
+    owner.on('state', events.push);
+    await owner.registerEphemeral('/UserServiceRpc/127.0.0.1:7001', Buffer.from('127.0.0.1:7001'));
+    const oldSession = owner.sessionId();
+    await expireSession(zk.connectString, oldSession, owner.sessionPassword());
+    await events.next((e) => e === 'expired', "the 'expired' event");
+    await events.next((e) => e === 'new-session', "the 'new-session' event after 'expired'");
+    assert.notEqual(owner.sessionId(), oldSession);
+    const back = await observer.getData('/UserServiceRpc/127.0.0.1:7001');
+    assert.equal(back?.data.toString(), '127.0.0.1:7001');
+    assert.equal(back?.stat.ephemeralOwner, owner.sessionId());
+    await owner.updateEphemeral('/UserServiceRpc/127.0.0.1:7001', Buffer.from('load=3'));
+    assert.equal((await observer.getData('/UserServiceRpc/127.0.0.1:7001'))?.data.toString(), 'load=3');
+    await owner.unregisterEphemeral('/UserServiceRpc/127.0.0.1:7001');
+    assert.equal(await observer.exists('/UserServiceRpc/127.0.0.1:7001'), undefined);
+  });
+
+  test('registerEphemeral replaces a znode left by another live session', async () => {
+    const stale = await open();
+    const fresh = await open();
+    await stale.create('/nodes-stale/n1', Buffer.from('old'), { mode: 'ephemeral', parents: true });
+    await fresh.registerEphemeral('/nodes-stale/n1', Buffer.from('new'));
+    const read = await stale.getData('/nodes-stale/n1');
+    assert.equal(read?.data.toString(), 'new');
+    assert.equal(read?.stat.ephemeralOwner, fresh.sessionId());
+  });
+
+  test('watchChildren sees adds and removes, reports a missing parent as [] and keeps working across an expiry', async () => {
+    const watcher = await open();
+    const writer = await open();
+    const lists = new Observed<string[]>();
+    const stop = watcher.watchChildren('/watched', lists.push);
+    await lists.next(sameList([]), 'the first list [] of a missing parent');
+    await writer.create('/watched/a', undefined, { parents: true });
+    await lists.next(sameList(['a']), 'the list [a]');
+    await writer.create('/watched/b');
+    await lists.next(sameList(['a', 'b']), 'the list [a, b]');
+    await writer.delete('/watched/a');
+    await lists.next(sameList(['b']), 'the list [b] after a was deleted');
+
+    const events = new Observed<ZkSessionEvent>();
+    watcher.on('state', events.push);
+    await expireSession(zk.connectString, watcher.sessionId(), watcher.sessionPassword());
+    await events.next((e) => e === 'new-session', "'new-session' of the watching session");
+    await writer.create('/watched/c');
+    await lists.next(sameList(['b', 'c']), 'the list [b, c] after the expiry');
+    stop();
+    const seen = lists.values.length;
+    await writer.create('/watched/d');
+    assert.equal((await writer.getChildren('/watched')).length, 3);
+    assert.equal(lists.values.length, seen, 'no list after unsubscribe');
+  });
+
+  test('watchData reports the data, each change and the deletion', async () => {
+    const s = await open();
+    const seen = new Observed<string | undefined>();
+    s.watchData('/config/ring', (data) => seen.push(data?.toString()));
+    await seen.next((v) => v === undefined, 'undefined for a missing znode');
+    await s.create('/config/ring', Buffer.from('160'), { parents: true });
+    await seen.next((v) => v === '160', 'the data 160');
+    await s.setData('/config/ring', Buffer.from('320'));
+    await seen.next((v) => v === '320', 'the data 320');
+    await s.delete('/config/ring');
+    await seen.next((v) => v === undefined, 'undefined after deletion');
+  });
+
+  test('a connect string with a chroot creates the chroot and keeps every path under it', async () => {
+    const chrooted = await open(`${zk.connectString}/dchat-test/one`);
+    const root = await open();
+    await chrooted.create('/UserServiceRpc/127.0.0.1:7002', Buffer.from('x'), { parents: true });
+    assert.deepEqual(await root.getChildren('/dchat-test/one/UserServiceRpc'), ['127.0.0.1:7002']);
+    assert.deepEqual(await chrooted.getChildren('/'), ['UserServiceRpc']);
+  });
+});
+
+describe('ZkSession on a three-server ensemble', () => {
+  test('keeps its session, ephemerals and watches while the leader is killed', async () => {
+    let zk: ZkServerHandle | undefined;
+    const sessions: ZkSession[] = [];
+    try {
+      zk = await startZooKeeperEnsemble();
+      const provider = await ZkSession.connect({ connectString: zk.connectString, sessionTimeoutMs: 10_000 });
+      sessions.push(provider);
+      const consumer = await ZkSession.connect({ connectString: zk.connectString, sessionTimeoutMs: 10_000 });
+      sessions.push(consumer);
+      const events = new Observed<ZkSessionEvent>();
+      provider.on('state', events.push);
+      const lists = new Observed<string[]>();
+      consumer.watchChildren('/UserServiceRpc', lists.push);
+      await provider.registerEphemeral('/UserServiceRpc/127.0.0.1:7003', Buffer.from('a'));
+      await lists.next(sameList(['127.0.0.1:7003']), 'the first provider in the list');
+      const sessionBefore = provider.sessionId();
+
+      await zk.killServer(await zk.leaderIndex());
+      // Followers drop their clients while they elect a new leader: every session reconnects.
+      await events.next((e) => e === 'disconnected', "'disconnected' when the leader died");
+      await events.next((e) => e === 'connected', "'connected' to a server of the new quorum");
+      await provider.registerEphemeral('/UserServiceRpc/127.0.0.1:7004', Buffer.from('b'));
+      await lists.next(sameList(['127.0.0.1:7003', '127.0.0.1:7004']), 'both providers after the leader was killed');
+      assert.equal(provider.sessionId(), sessionBefore);
+      assert.equal(events.values.includes('expired'), false);
+      assert.equal((await consumer.exists('/UserServiceRpc/127.0.0.1:7003'))?.ephemeralOwner, sessionBefore);
+    } finally {
+      for (const s of sessions) await s.close();
+      await zk?.stop();
+    }
+  });
+});
+
+describe('ZkSession.connect without a server', () => {
+  test('fails with DCHAT_ZK_UNREACHABLE naming the address and the remedy within connectTimeoutMs', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const started = Date.now();
+    await assert.rejects(ZkSession.connect({ connectString: `127.0.0.1:${port}`, connectTimeoutMs: 1_500 }), (e) => {
+      assert.ok(isDchatError(e, 'DCHAT_ZK_UNREACHABLE'), String(e));
+      assert.match(e.message, new RegExp(`127\\.0\\.0\\.1:${port} refused the connection: is it running\\? .dchat up --cluster. starts one`));
+      return true;
+    });
+    assert.ok(Date.now() - started < 3_000, `gave up after ${Date.now() - started} ms`);
+  });
+});

@@ -1,0 +1,432 @@
+// One ZooKeeper session that outlives expiry. The client library reconnects within a session by
+// itself; when the ensemble declares the session expired, ZkSession opens a new one, puts back
+// every ephemeral znode registered through it (parents ensured) and re-arms every watch, emitting
+// 'expired', then 'connected', then 'new-session' once the ephemerals are back. Requests wait
+// for a connection and are sent again after a lost one, up to operationTimeoutMs.
+import { EventEmitter } from 'node:events';
+import zookeeper from 'node-zookeeper-client';
+import { isDchatError } from '../base/dchat-error.js';
+import { createLogger } from '../base/logger.js';
+import { isRetryable, ZkError, zkCodeOf, zkErrorFrom, zkResultCode } from './zk-error.js';
+import { badPathError, childPath, parentOf, splitConnectString } from './zk-path.js';
+import { probeServers, unreachableMessage, type ProbeOutcome } from './zk-reachability.js';
+import { longToHex, toZkStat, type ZkStat } from './zk-stat.js';
+import { ZkWatch } from './zk-watch.js';
+
+export type { ZkStat } from './zk-stat.js';
+export type ZkCreateMode = 'persistent' | 'ephemeral' | 'persistent_sequential' | 'ephemeral_sequential';
+export type ZkSessionEvent = 'connected' | 'disconnected' | 'expired' | 'new-session';
+
+export interface ZkConnectOptions {
+  /** "host:port,host:port/chroot"; a missing chroot znode is created. */
+  connectString: string;
+  /** Asked of the ensemble, which bounds it (by default to 2..20 ticks: 4 s..40 s). */
+  sessionTimeoutMs?: number;
+  /** How long connect() waits for the first session before DCHAT_ZK_UNREACHABLE. */
+  connectTimeoutMs?: number;
+}
+
+const defaultSessionTimeoutMs = 10_000;
+const defaultConnectTimeoutMs = 5_000;
+/** After the library has tried every server once, it waits up to this long before the next round. */
+const reconnectSpinMs = 200;
+
+const createModes: Record<ZkCreateMode, number> = {
+  persistent: zookeeper.CreateMode.PERSISTENT,
+  ephemeral: zookeeper.CreateMode.EPHEMERAL,
+  persistent_sequential: zookeeper.CreateMode.PERSISTENT_SEQUENTIAL,
+  ephemeral_sequential: zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL,
+};
+
+type Waiter = (client: zookeeper.Client | undefined) => void;
+
+function toBuffer(data: Uint8Array | undefined): Buffer {
+  if (data === undefined) return Buffer.alloc(0);
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Runs one callback-style request of the client library as a promise. */
+function request<T>(start: (done: (error: unknown, value: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => start((error, value) => (error ? reject(error) : resolve(value))));
+}
+
+export class ZkSession {
+  private client: zookeeper.Client;
+  private isConnected = false;
+  private isClosed = false;
+  /** Set on expiry: the next connection belongs to a new session that must be restored. */
+  private isNewSessionPending = false;
+  private readonly waiters = new Set<Waiter>();
+  private readonly ephemerals = new Map<string, Buffer>();
+  private readonly watches = new Set<ZkWatch>();
+  private readonly events = new EventEmitter();
+  private readonly hosts: string;
+  private readonly log = createLogger('zk.session');
+
+  private constructor(
+    readonly connectString: string,
+    private readonly sessionTimeoutMs: number,
+    private readonly operationTimeoutMs: number,
+  ) {
+    this.hosts = splitConnectString(connectString).hosts;
+    this.client = this.openClient();
+  }
+
+  /** Opens a session; rejects with DCHAT_ZK_UNREACHABLE if none comes within connectTimeoutMs. */
+  static async connect(options: ZkConnectOptions): Promise<ZkSession> {
+    const { servers, hosts, chroot } = splitConnectString(options.connectString);
+    if (servers.length === 0) {
+      throw new ZkError('DCHAT_ZK_UNREACHABLE', `ZooKeeper connect string ${JSON.stringify(options.connectString)} names no server; give host:port[,host:port…][/chroot]`);
+    }
+    const badChroot = chroot ? badPathError(chroot) : undefined;
+    if (badChroot) throw badChroot;
+    const connectTimeoutMs = options.connectTimeoutMs ?? defaultConnectTimeoutMs;
+    const sessionTimeoutMs = options.sessionTimeoutMs ?? defaultSessionTimeoutMs;
+    if (chroot) await ZkSession.ensureChroot(hosts, chroot, sessionTimeoutMs, connectTimeoutMs);
+    const probing = probeServers(servers, connectTimeoutMs);
+    const session = new ZkSession(options.connectString, sessionTimeoutMs, Math.max(sessionTimeoutMs, connectTimeoutMs));
+    const client = await session.connectedClientWithin(connectTimeoutMs);
+    if (client === undefined) {
+      await session.close();
+      const outcomes: Map<string, ProbeOutcome> = await probing;
+      throw new ZkError('DCHAT_ZK_UNREACHABLE', unreachableMessage(hosts, outcomes, connectTimeoutMs));
+    }
+    return session;
+  }
+
+  /** Without its chroot znode a chrooted session could create nothing, so it is made first. */
+  private static async ensureChroot(hosts: string, chroot: string, sessionTimeoutMs: number, connectTimeoutMs: number): Promise<void> {
+    const root = await ZkSession.connect({ connectString: hosts, sessionTimeoutMs, connectTimeoutMs });
+    try {
+      await root.ensurePath(chroot);
+    } finally {
+      await root.close();
+    }
+  }
+
+  /** The id of the current session in hex (as ZooKeeper's own tools print it, without 0x). */
+  sessionId(): string {
+    return longToHex(this.client.getSessionId());
+  }
+
+  sessionPassword(): Buffer {
+    return this.client.getSessionPassword();
+  }
+
+  on(event: 'state', listener: (e: ZkSessionEvent) => void): void {
+    this.events.on(event, listener);
+  }
+
+  off(event: 'state', listener: (e: ZkSessionEvent) => void): void {
+    this.events.off(event, listener);
+  }
+
+  async create(path: string, data?: Uint8Array, options?: { mode?: ZkCreateMode; parents?: boolean }): Promise<string> {
+    if (options?.parents) await this.ensurePath(parentOf(path));
+    const mode = createModes[options?.mode ?? 'persistent'];
+    return this.run('create', path, (c) => request<string>((done) => c.create(path, toBuffer(data), mode, done)));
+  }
+
+  async ensurePath(path: string): Promise<void> {
+    if (path === '/' || (await this.exists(path))) return;
+    const names = path.split('/').slice(1);
+    for (let depth = 1; depth <= names.length; depth++) {
+      const prefix = '/' + names.slice(0, depth).join('/');
+      try {
+        await this.create(prefix);
+      } catch (err) {
+        if (!isDchatError(err, 'DCHAT_ZK_NODE_EXISTS')) throw err;
+      }
+    }
+  }
+
+  /**
+   * Creates an ephemeral znode that this process owns: after every session expiry it is put back
+   * until unregisterEphemeral or close. A znode left at the path by another session (this process
+   * before a restart, whose session has not timed out yet) is replaced.
+   */
+  async registerEphemeral(path: string, data: Uint8Array): Promise<void> {
+    const bad = badPathError(path);
+    if (bad) throw bad;
+    const bytes = Buffer.from(data);
+    this.ephemerals.set(path, bytes);
+    await this.putEphemeral(path, bytes);
+  }
+
+  /** New data for a registered ephemeral, also kept for re-creation; an unregistered path is registered. */
+  async updateEphemeral(path: string, data: Uint8Array): Promise<void> {
+    if (!this.ephemerals.has(path)) return this.registerEphemeral(path, data);
+    const bytes = Buffer.from(data);
+    this.ephemerals.set(path, bytes);
+    try {
+      await this.setData(path, bytes);
+    } catch (err) {
+      if (!isDchatError(err, 'DCHAT_ZK_NO_NODE')) throw err;
+      await this.putEphemeral(path, bytes);
+    }
+  }
+
+  async unregisterEphemeral(path: string): Promise<void> {
+    this.ephemerals.delete(path);
+    const stat = await this.exists(path);
+    if (stat && stat.ephemeralOwner === this.sessionId()) await this.deleteIfPresent(path, stat.version);
+  }
+
+  async getData(path: string): Promise<{ data: Buffer; stat: ZkStat } | undefined> {
+    return this.run('get', path, (c) =>
+      new Promise((resolve, reject) =>
+        c.getData(path, undefined, (error, data, stat) => {
+          if (zkCodeOf(error) === zkResultCode.noNode) resolve(undefined);
+          else if (error) reject(error);
+          else resolve({ data: data ?? Buffer.alloc(0), stat: toZkStat(stat) });
+        }),
+      ),
+    );
+  }
+
+  async setData(path: string, data: Uint8Array, version = -1): Promise<ZkStat> {
+    const stat = await this.run('set', path, (c) => request<zookeeper.Stat>((done) => c.setData(path, toBuffer(data), version, done)));
+    return toZkStat(stat);
+  }
+
+  async delete(path: string, options?: { recursive?: boolean; version?: number }): Promise<void> {
+    const version = options?.version ?? -1;
+    if (options?.recursive) {
+      await this.deleteTree(path, version);
+      return;
+    }
+    await this.run('delete', path, (c) => request<void>((done) => c.remove(path, version, (error) => done(error, undefined))));
+  }
+
+  async exists(path: string): Promise<ZkStat | undefined> {
+    const stat = await this.run('exists', path, (c) => request<zookeeper.Stat | null>((done) => c.exists(path, undefined, done)));
+    return stat ? toZkStat(stat) : undefined;
+  }
+
+  /** The children's names, sorted. */
+  async getChildren(path: string): Promise<string[]> {
+    const children = await this.run('ls', path, (c) =>
+      request<string[]>((done) => c.getChildren(path, undefined, (error, names) => done(error, names))),
+    );
+    return [...children].sort();
+  }
+
+  /**
+   * Calls onChange with the current children (asynchronously, never from within this call) and
+   * after every change, across lost connections and new sessions; a missing znode reads as []
+   * until it appears. Returns the unsubscribe function.
+   */
+  watchChildren(path: string, onChange: (children: string[]) => void): () => void {
+    return this.addWatch(new ZkWatch(this, path, { kind: 'children', onChange }));
+  }
+
+  /** Like watchChildren for one znode's data; undefined while the znode does not exist. */
+  watchData(path: string, onChange: (data: Buffer | undefined) => void): () => void {
+    return this.addWatch(new ZkWatch(this, path, { kind: 'data', onChange }));
+  }
+
+  /** Ends the session: ZooKeeper deletes its ephemerals before this resolves. */
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    for (const watch of this.watches) watch.stop();
+    this.watches.clear();
+    this.ephemerals.clear();
+    for (const waiter of this.waiters) waiter(undefined);
+    this.waiters.clear();
+    const client = this.client;
+    const wasConnected = this.isConnected;
+    this.isConnected = false;
+    // The close request is answered, then the server drops the connection: 'disconnected' tells
+    // that the session (and every ephemeral of it) is gone.
+    const gone = wasConnected ? this.waitForClientEvent(client, 'disconnected', 3_000) : Promise.resolve();
+    client.close();
+    await gone;
+  }
+
+  /** For ZkWatch: the connected client, waiting as long as it takes; undefined once closed. */
+  connectedClient(): Promise<zookeeper.Client | undefined> {
+    if (this.isClosed) return Promise.resolve(undefined);
+    if (this.isConnected) return Promise.resolve(this.client);
+    return new Promise((resolve) => this.waiters.add(resolve));
+  }
+
+  private openClient(): zookeeper.Client {
+    const client = zookeeper.createClient(this.connectString, {
+      sessionTimeout: this.sessionTimeoutMs,
+      spinDelay: reconnectSpinMs,
+      retries: 0,
+    });
+    client.on('state', (state: zookeeper.State) => {
+      if (client === this.client && !this.isClosed) this.onState(state);
+    });
+    client.connect();
+    return client;
+  }
+
+  private onState(state: zookeeper.State): void {
+    if (state === zookeeper.State.SYNC_CONNECTED) this.onConnected();
+    else if (state === zookeeper.State.DISCONNECTED) {
+      this.isConnected = false;
+      this.log.debug('%s disconnected from session 0x%s', this.hosts, this.sessionId());
+      this.emit('disconnected');
+    } else if (state === zookeeper.State.EXPIRED) this.onExpired();
+    else this.log.warn('%s: session state %s is not handled', this.hosts, state.getName());
+  }
+
+  private onConnected(): void {
+    this.isConnected = true;
+    this.log.debug('%s connected, session 0x%s', this.hosts, this.sessionId());
+    this.emit('connected');
+    for (const waiter of this.waiters) waiter(this.client);
+    this.waiters.clear();
+    if (this.isNewSessionPending) {
+      this.isNewSessionPending = false;
+      void this.restore();
+    }
+  }
+
+  private onExpired(): void {
+    this.isConnected = false;
+    this.log.warn('%s: session 0x%s expired; opening a new one', this.hosts, this.sessionId());
+    this.emit('expired');
+    this.isNewSessionPending = true;
+    this.client = this.openClient();
+  }
+
+  /** Puts back what the expired session owned: watches first (they are asynchronous), then ephemerals. */
+  private async restore(): Promise<void> {
+    for (const watch of this.watches) watch.arm();
+    for (const [path, data] of [...this.ephemerals]) {
+      if (this.ephemerals.get(path) !== data) continue;
+      try {
+        await this.putEphemeral(path, data);
+      } catch (err) {
+        this.log.error('%s: could not put back ephemeral %s in session 0x%s: %s', this.hosts, path, this.sessionId(), String(err));
+      }
+    }
+    if (this.isClosed) return;
+    this.log.info('%s: new session 0x%s, %d ephemeral(s) and %d watch(es) restored', this.hosts, this.sessionId(), this.ephemerals.size, this.watches.size);
+    this.emit('new-session');
+  }
+
+  private async putEphemeral(path: string, data: Buffer): Promise<void> {
+    await this.ensurePath(parentOf(path));
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await this.create(path, data, { mode: 'ephemeral' });
+        return;
+      } catch (err) {
+        if (!isDchatError(err, 'DCHAT_ZK_NODE_EXISTS')) throw err;
+      }
+      const stat = await this.exists(path);
+      if (!stat) continue;
+      // Ours already: a create whose answer a lost connection swallowed.
+      if (stat.ephemeralOwner === this.sessionId()) {
+        await this.setData(path, data);
+        return;
+      }
+      if (stat.ephemeralOwner === '0') {
+        throw new ZkError('DCHAT_ZK_NODE_EXISTS', `register ephemeral ${path}: a persistent znode is in the way; delete it (\`dchat zk delete ${path}\`) or register under another name`);
+      }
+      await this.deleteIfPresent(path, stat.version);
+    }
+    throw new ZkError('DCHAT_ZK_NODE_EXISTS', `register ephemeral ${path}: another session keeps re-creating it; is a second process registered under the same name?`);
+  }
+
+  private async deleteIfPresent(path: string, version: number): Promise<void> {
+    try {
+      await this.delete(path, { version });
+    } catch (err) {
+      if (!isDchatError(err, 'DCHAT_ZK_NO_NODE', 'DCHAT_ZK_BAD_VERSION')) throw err;
+    }
+  }
+
+  private async deleteTree(path: string, version: number): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      let children: string[];
+      try {
+        children = await this.getChildren(path);
+      } catch (err) {
+        if (isDchatError(err, 'DCHAT_ZK_NO_NODE')) return;
+        throw err;
+      }
+      for (const child of children) await this.deleteTree(childPath(path, child), -1);
+      try {
+        await this.delete(path, { version });
+        return;
+      } catch (err) {
+        // A child created meanwhile: go round again, a few times.
+        if (!isDchatError(err, 'DCHAT_ZK_NOT_EMPTY') || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  private addWatch(watch: ZkWatch): () => void {
+    const bad = badPathError(watch.path);
+    if (bad) throw bad;
+    this.watches.add(watch);
+    watch.arm();
+    return () => {
+      watch.stop();
+      this.watches.delete(watch);
+    };
+  }
+
+  /** Sends a request on the live connection, again after a lost one, until operationTimeoutMs. */
+  private async run<T>(op: string, path: string, attempt: (client: zookeeper.Client) => Promise<T>): Promise<T> {
+    const bad = badPathError(path);
+    if (bad) throw bad;
+    const deadline = Date.now() + this.operationTimeoutMs;
+    for (;;) {
+      const client = await this.connectedClientWithin(deadline - Date.now());
+      if (client === undefined) throw this.noConnectionError(op, path);
+      try {
+        return await attempt(client);
+      } catch (err) {
+        if (!isRetryable(err) || Date.now() >= deadline) throw zkErrorFrom(err, op, path);
+      }
+      // Let the library announce the lost connection or the expiry before asking again.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private noConnectionError(op: string, path: string): ZkError {
+    if (this.isClosed) {
+      return new ZkError('DCHAT_ZK_FAILED', `${op} ${path}: this ZooKeeper session to ${this.hosts} is closed; open a new one with ZkSession.connect`);
+    }
+    return new ZkError('DCHAT_ZK_UNREACHABLE', `${op} ${path}: no connection to ZooKeeper at ${this.hosts} for ${this.operationTimeoutMs} ms; check that the ensemble is up and has a quorum (\`echo srvr | nc HOST PORT\`)`);
+  }
+
+  private connectedClientWithin(timeoutMs: number): Promise<zookeeper.Client | undefined> {
+    if (this.isClosed) return Promise.resolve(undefined);
+    if (this.isConnected) return Promise.resolve(this.client);
+    return new Promise((resolve) => {
+      const waiter: Waiter = (client) => {
+        clearTimeout(timer);
+        resolve(client);
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        resolve(undefined);
+      }, Math.max(0, timeoutMs));
+      this.waiters.add(waiter);
+    });
+  }
+
+  private waitForClientEvent(client: zookeeper.Client, event: string, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        client.off(event, done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      client.on(event, done);
+    });
+  }
+
+  private emit(event: ZkSessionEvent): void {
+    this.events.emit('state', event);
+  }
+}
