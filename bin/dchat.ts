@@ -2,10 +2,16 @@
 // this file only puts them together.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { serverCommand } from '../src/server/server-command.js';
+import { clientCommand } from '../src/tui/client-command.js';
+import { ringCommand } from '../src/hashring-cli/ring-command.js';
 
 await yargs(hideBin(process.argv))
   .scriptName('dchat')
   .usage('$0 <command> [options]\n\nA distributed chat system: chat nodes, clients and the tools to run them.')
+  .command(serverCommand)
+  .command(clientCommand)
+  .command(ringCommand)
   .demandCommand(1, 'Name a command: `dchat --help` lists them.')
   .recommendCommands()
   .strict()

@@ -1,0 +1,48 @@
+// Replays a user's pending messages to their session after login, page by page. The next page
+// is fetched only when the connection has flushed the previous one, so that a user with a
+// large backlog on a slow link never makes the node buffer more than one page for them.
+import { errorMessage } from '../base/dchat-error.js';
+import { createLogger } from '../base/logger.js';
+import { dchat } from '../gen/proto.js';
+import type { OfflineServiceApi } from '../services/service-api.js';
+import type { ClientSession } from './client-session.js';
+
+const log = createLogger('server.pending-replay');
+
+export class PendingReplay {
+  constructor(
+    private readonly offline: OfflineServiceApi,
+    private readonly pageSize = 200,
+  ) {}
+
+  async countPending(userId: number): Promise<number> {
+    const res = await this.offline.countPending({ userId });
+    return res.count ?? 0;
+  }
+
+  /** Pushes every pending message of the session's user; stops early if the session ends. */
+  async replay(session: ClientSession): Promise<void> {
+    const userId = session.userId;
+    try {
+      let afterId = 0;
+      for (;;) {
+        if (!session.isOpen() || session.userId !== userId) return;
+        const res = await this.offline.pullPending({ userId, afterId, limit: this.pageSize });
+        if ((res.result?.code ?? dchat.Status.OK) !== dchat.Status.OK) {
+          log.warn('replay for user %d refused: %s', userId, res.result?.message ?? '');
+          return;
+        }
+        const messages = res.messages ?? [];
+        for (const message of messages) {
+          session.push({ message });
+          afterId = message.id ?? afterId;
+        }
+        if (messages.length < this.pageSize) return;
+        await session.whenDrained();
+      }
+    } catch (err) {
+      // The messages stay pending: they are replayed at the user's next login.
+      log.warn('replay for user %d stopped: %s', userId, errorMessage(err));
+    }
+  }
+}

@@ -1,0 +1,183 @@
+// The client protocol's requests, each mapped onto the business services. A handler returns
+// the Reply for its request; the gateway sends it. Rules that concern the connection (logged
+// in or not) live here; rules that concern the data live in the services.
+import { dchat } from '../gen/proto.js';
+import type { Services } from '../services/service-api.js';
+import type { ClientSession, Reply } from './client-session.js';
+import type { MessageRouter } from './message-router.js';
+import type { PendingReplay } from './pending-replay.js';
+import type { SessionRegistry } from './session-registry.js';
+
+const { Status } = dchat;
+type Body = NonNullable<dchat.client.Request['body']>;
+
+/** What the handlers need of the node. */
+export interface HandlerContext {
+  services: Services;
+  sessions: SessionRegistry;
+  router: MessageRouter;
+  replay: PendingReplay;
+  /** Called when a session becomes, or stops being, the place where its user is logged in. */
+  presence: { loggedIn(session: ClientSession): Promise<void>; loggedOut(userId: number): Promise<void> };
+}
+
+const ok = (result?: Reply['result']): Reply => (result ? { status: Status.OK, result } : { status: Status.OK });
+
+/** A service's non-OK result as the client's Reply; undefined when the result is OK. */
+function refusalOf(response: { result?: dchat.IResult | null }): Reply | undefined {
+  const code = response.result?.code ?? Status.OK;
+  return code === Status.OK ? undefined : { status: code, errorText: response.result?.message ?? '' };
+}
+
+const openBeforeLogin: ReadonlySet<Body> = new Set<Body>(['register', 'login', 'ping']);
+
+export async function handleRequest(ctx: HandlerContext, session: ClientSession, request: dchat.client.Request): Promise<Reply> {
+  const body = request.body;
+  if (body === undefined) return { status: Status.INVALID_ARGUMENT, errorText: 'the request carries no command' };
+  if (!session.isLoggedIn() && !openBeforeLogin.has(body)) {
+    return { status: Status.UNAUTHENTICATED, errorText: `log in first (login:<userid>:<password>); "${body}" needs a logged-in user` };
+  }
+  const userId = session.userId;
+  switch (body) {
+    case 'register': return register(ctx, request.register);
+    case 'login': return login(ctx, session, request.login);
+    case 'logout': return logout(ctx, session);
+    case 'chat': return send(ctx, { fromId: userId, toId: request.chat?.toId ?? 0, text: request.chat?.text ?? '' });
+    case 'groupChat': return send(ctx, { fromId: userId, groupId: request.groupChat?.groupId ?? 0, text: request.groupChat?.text ?? '' });
+    case 'addFriend': return addFriend(ctx, userId, request.addFriend?.friendId ?? 0);
+    case 'delFriend': return delFriend(ctx, userId, request.delFriend?.friendId ?? 0);
+    case 'friendList': return friendList(ctx, userId);
+    case 'createGroup': return createGroup(ctx, userId, request.createGroup);
+    case 'addGroup': return addGroup(ctx, userId, request.addGroup?.groupId ?? 0);
+    case 'delGroup': return delGroup(ctx, userId, request.delGroup?.groupId ?? 0);
+    case 'groupList': return groupList(ctx, userId);
+    case 'history': return history(ctx, userId, request.history);
+    case 'ack': return ack(ctx, userId, request.ack?.messageIds ?? []);
+    case 'ping': return ok({ pong: { clientTimeMs: request.ping?.clientTimeMs ?? 0, serverTimeMs: Date.now() } });
+    default: {
+      const unreachable: never = body;
+      return { status: Status.INVALID_ARGUMENT, errorText: `unknown command ${String(unreachable)}` };
+    }
+  }
+}
+
+async function register(ctx: HandlerContext, req: dchat.client.IRegister | null | undefined): Promise<Reply> {
+  const res = await ctx.services.user.register({ name: req?.name ?? '', password: req?.password ?? '' });
+  return refusalOf(res) ?? ok({ register: { user: res.user ?? null } });
+}
+
+async function login(ctx: HandlerContext, session: ClientSession, req: dchat.client.ILogin | null | undefined): Promise<Reply> {
+  if (session.isLoggedIn()) {
+    return { status: Status.FAILED_PRECONDITION, errorText: `this connection is logged in as user ${session.userId} already; send loginout first` };
+  }
+  const res = await ctx.services.user.login({ id: req?.userId ?? 0, password: req?.password ?? '' });
+  const refusal = refusalOf(res);
+  if (refusal || !res.user) return refusal ?? { status: Status.INTERNAL, errorText: 'login returned no user' };
+  session.userId = res.user.id ?? 0;
+  session.userName = res.user.name ?? '';
+  ctx.sessions.bind(session)?.kick(`user ${session.userId} logged in from another connection (${session.conn.peerAddress}:${session.conn.peerPort})`);
+  await ctx.presence.loggedIn(session);
+  const [friends, groups, pending] = await Promise.all([
+    ctx.services.friend.getFriendList({ userId: session.userId }),
+    ctx.services.group.getGroupList({ userId: session.userId }),
+    ctx.replay.countPending(session.userId),
+  ]);
+  const friendList = await withPresence(ctx, friends.friends ?? []);
+  await ctx.router.announcePresence(session.userId, true, friendList.filter((f) => f.online).map((f) => f.id ?? 0));
+  // The reply goes out before the replay starts: the gateway sends it as soon as this returns,
+  // and the replay waits for the next turn of the event loop.
+  setImmediate(() => void ctx.replay.replay(session));
+  return ok({ login: { user: res.user, friends: friendList, groups: groups.groups ?? [], pending } });
+}
+
+async function logout(ctx: HandlerContext, session: ClientSession): Promise<Reply> {
+  await endLogin(ctx, session);
+  return ok();
+}
+
+/** Forgets who is logged in on the session; used by loginout and when a connection closes. */
+export async function endLogin(ctx: HandlerContext, session: ClientSession): Promise<void> {
+  const userId = session.userId;
+  if (userId === 0) return;
+  const wasCurrent = ctx.sessions.unbind(session);
+  session.userId = 0;
+  session.userName = '';
+  if (!wasCurrent) return; // a newer login of the same user took over: it is still online
+  await ctx.presence.loggedOut(userId);
+  await ctx.services.user.logout({ id: userId });
+  const friends = await ctx.services.friend.getFriendList({ userId });
+  await ctx.router.announcePresence(userId, false, (friends.friends ?? []).map((f) => f.id ?? 0));
+}
+
+async function withPresence(ctx: HandlerContext, users: dchat.IUser[]): Promise<dchat.IUser[]> {
+  return Promise.all(users.map(async (u) => ({ ...u, online: await ctx.router.isOnline(u.id ?? 0) })));
+}
+
+async function send(ctx: HandlerContext, req: dchat.ISaveMessageRequest): Promise<Reply> {
+  const res = await ctx.services.offline.saveMessage(req);
+  const refusal = refusalOf(res);
+  if (refusal || !res.message) return refusal ?? { status: Status.INTERNAL, errorText: 'the message was not stored' };
+  // Stored and pending for every recipient: from here on the message cannot be lost, so the
+  // sender is answered before the delivery attempt.
+  const message = res.message;
+  setImmediate(() => void ctx.router.deliver(message, res.recipientIds ?? []));
+  return ok({ sent: { messageId: message.id ?? 0, sentAtMs: message.sentAtMs ?? 0 } });
+}
+
+async function addFriend(ctx: HandlerContext, userId: number, friendId: number): Promise<Reply> {
+  const res = await ctx.services.friend.addFriend({ userId, friendId });
+  if (refusalOf(res) || !res.friend) return refusalOf(res) ?? { status: Status.INTERNAL, errorText: 'no friend returned' };
+  return ok({ friend: { friend: { ...res.friend, online: await ctx.router.isOnline(friendId) } } });
+}
+
+async function delFriend(ctx: HandlerContext, userId: number, friendId: number): Promise<Reply> {
+  return refusalOf(await ctx.services.friend.delFriend({ userId, friendId })) ?? ok();
+}
+
+async function friendList(ctx: HandlerContext, userId: number): Promise<Reply> {
+  const res = await ctx.services.friend.getFriendList({ userId });
+  return refusalOf(res) ?? ok({ friendList: { friends: await withPresence(ctx, res.friends ?? []) } });
+}
+
+async function createGroup(ctx: HandlerContext, userId: number, req: dchat.client.ICreateGroup | null | undefined): Promise<Reply> {
+  const res = await ctx.services.group.createGroup({ userId, name: req?.name ?? '', desc: req?.desc ?? '' });
+  return refusalOf(res) ?? ok({ group: { group: res.group ?? null } });
+}
+
+async function addGroup(ctx: HandlerContext, userId: number, groupId: number): Promise<Reply> {
+  const res = await ctx.services.group.addGroup({ userId, groupId });
+  return refusalOf(res) ?? ok({ group: { group: res.group ?? null } });
+}
+
+async function delGroup(ctx: HandlerContext, userId: number, groupId: number): Promise<Reply> {
+  const res = await ctx.services.group.delGroup({ userId, groupId });
+  const refusal = refusalOf(res);
+  if (refusal) return refusal;
+  if (res.deleted) {
+    for (const memberId of res.formerMemberIds ?? []) {
+      if (memberId !== userId) ctx.sessions.get(memberId)?.push({ groupChanged: { groupId, deleted: true } });
+    }
+  }
+  return ok({ delGroup: { deleted: res.deleted ?? false } });
+}
+
+async function groupList(ctx: HandlerContext, userId: number): Promise<Reply> {
+  const res = await ctx.services.group.getGroupList({ userId });
+  return refusalOf(res) ?? ok({ groupList: { groups: res.groups ?? [] } });
+}
+
+async function history(ctx: HandlerContext, userId: number, req: dchat.client.IHistory | null | undefined): Promise<Reply> {
+  const res = await ctx.services.offline.history({
+    userId,
+    peerId: req?.peerId ?? 0,
+    groupId: req?.groupId ?? 0,
+    beforeId: req?.beforeId ?? 0,
+    limit: req?.limit ?? 0,
+  });
+  return refusalOf(res) ?? ok({ history: { messages: res.messages ?? [], hasMore: res.hasMore ?? false } });
+}
+
+async function ack(ctx: HandlerContext, userId: number, messageIds: number[]): Promise<Reply> {
+  const res = await ctx.services.offline.ackDelivered({ userId, messageIds });
+  return refusalOf(res) ?? ok({ ack: { removed: res.removed ?? 0 } });
+}

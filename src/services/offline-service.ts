@@ -1,0 +1,101 @@
+// OfflineServiceRpc: the seed's offline messages grown into the delivery contract. Every message
+// is stored, with a pending row for each recipient, before its sender is acknowledged; the
+// pending row goes only when the recipient's client acknowledges the message.
+import { dchat } from '../gen/proto.js';
+import type { ChatRepository, Conversation } from '../store/repository.js';
+import { checkId, checkText, limits, pageSize } from './limits.js';
+import { OK, refuse, type Refusal } from './result.js';
+import { messageOf } from './row-mapping.js';
+import type { OfflineServiceApi } from './service-api.js';
+
+const { Status } = dchat;
+
+export class OfflineService implements OfflineServiceApi {
+  constructor(
+    private readonly repo: ChatRepository,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async saveMessage(request: dchat.ISaveMessageRequest): Promise<dchat.ISaveMessageResponse> {
+    const fromId = request.fromId ?? 0;
+    const toId = request.toId ?? 0;
+    const groupId = request.groupId ?? 0;
+    const problem = checkId('sender id', fromId) ?? checkText(request.text);
+    if (problem) return refuse(Status.INVALID_ARGUMENT, problem);
+    if ((toId === 0) === (groupId === 0)) {
+      return refuse(Status.INVALID_ARGUMENT, 'a message goes to exactly one of a user (to_id) or a group (group_id)');
+    }
+    const recipients = toId !== 0 ? await this.directRecipients(fromId, toId) : await this.groupRecipients(fromId, groupId);
+    if (!Array.isArray(recipients)) return recipients;
+    const row = await this.repo.saveMessage({ fromId, toId, groupId, text: request.text ?? '', sentAtMs: this.now(), recipientIds: recipients });
+    return { result: OK, message: messageOf(row), recipientIds: recipients };
+  }
+
+  private async directRecipients(fromId: number, toId: number): Promise<number[] | Refusal> {
+    if (toId === fromId) return refuse(Status.INVALID_ARGUMENT, 'you cannot send a message to yourself');
+    if (!(await this.repo.findUserById(toId))) return refuse(Status.NOT_FOUND, `there is no user ${toId}`);
+    return [toId];
+  }
+
+  private async groupRecipients(fromId: number, groupId: number): Promise<number[] | Refusal> {
+    const group = await this.repo.findGroupById(groupId);
+    if (!group) return refuse(Status.NOT_FOUND, `there is no group ${groupId}`);
+    const members = await this.repo.listGroupMembers(groupId);
+    if (!members.some((m) => m.userId === fromId)) {
+      return refuse(Status.PERMISSION_DENIED, `you are not a member of group ${groupId} (${group.name}); join it with addgroup:${groupId}`);
+    }
+    return members.filter((m) => m.userId !== fromId).map((m) => m.userId);
+  }
+
+  async pullPending(request: dchat.IPullPendingRequest): Promise<dchat.IPullPendingResponse> {
+    const problem = checkId('user id', request.userId);
+    if (problem) return refuse(Status.INVALID_ARGUMENT, problem);
+    const limit = pageSize(request.limit, limits.pendingPageDefault, limits.pendingPageMax);
+    const rows = await this.repo.listPending(request.userId ?? 0, request.afterId ?? 0, limit);
+    return { result: OK, messages: rows.map(messageOf) };
+  }
+
+  async countPending(request: dchat.ICountPendingRequest): Promise<dchat.ICountPendingResponse> {
+    const problem = checkId('user id', request.userId);
+    if (problem) return refuse(Status.INVALID_ARGUMENT, problem);
+    return { result: OK, count: await this.repo.countPending(request.userId ?? 0) };
+  }
+
+  async ackDelivered(request: dchat.IAckDeliveredRequest): Promise<dchat.IAckDeliveredResponse> {
+    const problem = checkId('user id', request.userId);
+    if (problem) return refuse(Status.INVALID_ARGUMENT, problem);
+    const ids = (request.messageIds ?? []).filter((id) => Number.isSafeInteger(id) && id > 0);
+    if (ids.length === 0) return { result: OK, removed: 0 };
+    return { result: OK, removed: await this.repo.ackPending(request.userId ?? 0, ids) };
+  }
+
+  async history(request: dchat.IHistoryRequest): Promise<dchat.IHistoryResponse> {
+    const userId = request.userId ?? 0;
+    const peerId = request.peerId ?? 0;
+    const groupId = request.groupId ?? 0;
+    const problem = checkId('user id', userId);
+    if (problem) return refuse(Status.INVALID_ARGUMENT, problem);
+    const conversation = await this.conversationOf(userId, peerId, groupId);
+    if (!('kind' in conversation)) return conversation;
+    const limit = pageSize(request.limit, limits.historyPageDefault, limits.historyPageMax);
+    // One extra row tells whether an older page exists without a second query.
+    const rows = await this.repo.history(conversation, request.beforeId ?? 0, limit + 1);
+    return { result: OK, messages: rows.slice(0, limit).map(messageOf), hasMore: rows.length > limit };
+  }
+
+  private async conversationOf(userId: number, peerId: number, groupId: number): Promise<Conversation | Refusal> {
+    if ((peerId === 0) === (groupId === 0)) {
+      return refuse(Status.INVALID_ARGUMENT, 'history is of exactly one conversation: a peer (peer_id) or a group (group_id)');
+    }
+    if (peerId !== 0) {
+      if (!(await this.repo.findUserById(peerId))) return refuse(Status.NOT_FOUND, `there is no user ${peerId}`);
+      return { kind: 'direct', userId, peerId };
+    }
+    const group = await this.repo.findGroupById(groupId);
+    if (!group) return refuse(Status.NOT_FOUND, `there is no group ${groupId}`);
+    if (!(await this.repo.isGroupMember(groupId, userId))) {
+      return refuse(Status.PERMISSION_DENIED, `you are not a member of group ${groupId} (${group.name})`);
+    }
+    return { kind: 'group', groupId };
+  }
+}

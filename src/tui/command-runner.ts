@@ -1,0 +1,100 @@
+// Runs one parsed command against a chat node and says what happened, as lines of text. The
+// line client prints them; the full-screen client shows them in its status area.
+import { dchat } from '../gen/proto.js';
+import type { ChatClient, RequestBody } from '../client/chat-client.js';
+import { commandHelp, type Command } from './command-parser.js';
+import { formatGroup, formatMessage, formatUser } from './message-format.js';
+
+export interface RunOutcome {
+  lines: string[];
+  isError: boolean;
+  /** Set by a successful login and cleared by loginout. */
+  loggedInAs?: dchat.IUser | null;
+}
+
+function requestOf(command: Exclude<Command, { kind: 'help' }>): RequestBody {
+  switch (command.kind) {
+    case 'register': return { register: { name: command.name, password: command.password } };
+    case 'login': return { login: { userId: command.userId, password: command.password } };
+    case 'chat': return { chat: { toId: command.friendId, text: command.text } };
+    case 'groupchat': return { groupChat: { groupId: command.groupId, text: command.text } };
+    case 'addfriend': return { addFriend: { friendId: command.friendId } };
+    case 'delfriend': return { delFriend: { friendId: command.friendId } };
+    case 'creategroup': return { createGroup: { name: command.name, desc: command.desc } };
+    case 'addgroup': return { addGroup: { groupId: command.groupId } };
+    case 'delgroup': return { delGroup: { groupId: command.groupId } };
+    case 'showfriendlist': return { friendList: {} };
+    case 'history': return { history: { peerId: command.friendId, limit: command.count } };
+    case 'grouphistory': return { history: { groupId: command.groupId, limit: command.count } };
+    case 'loginout': return { logout: {} };
+    default: {
+      const unreachable: never = command;
+      throw new Error(`no request for ${String(unreachable)}`);
+    }
+  }
+}
+
+export async function runCommand(client: ChatClient, command: Command): Promise<RunOutcome> {
+  if (command.kind === 'help') return { lines: commandHelp.map(([name, text]) => `  ${name.padEnd(15)} ${text}`), isError: false };
+  const response = await client.request(requestOf(command));
+  if (response.status !== dchat.Status.OK) {
+    return { lines: [`error (${dchat.Status[response.status]}): ${response.errorText}`], isError: true };
+  }
+  if (command.kind === 'showfriendlist') return friendsAndGroups(client, response);
+  return { ...describe(command, response), isError: false };
+}
+
+async function friendsAndGroups(client: ChatClient, friends: dchat.client.Response): Promise<RunOutcome> {
+  const groups = await client.request({ groupList: {} });
+  const lines = ['friends:', ...(friends.friendList?.friends ?? []).map((u) => `  ${formatUser(u)}`)];
+  lines.push('groups:', ...(groups.groupList?.groups ?? []).map((g) => `  ${formatGroup(g)}`));
+  return { lines, isError: false };
+}
+
+function describe(command: Exclude<Command, { kind: 'help' | 'showfriendlist' }>, r: dchat.client.Response): Omit<RunOutcome, 'isError'> {
+  switch (command.kind) {
+    case 'register':
+      return { lines: [`registered ${r.register?.user?.name ?? ''}: your user id is ${r.register?.user?.id ?? 0}; log in with login:${r.register?.user?.id ?? 0}:<password>`] };
+    case 'login': {
+      const login = r.login;
+      const lines = [`logged in as ${login?.user?.name ?? ''} (${login?.user?.id ?? 0}); ${login?.pending ?? 0} message(s) waiting`];
+      lines.push(`friends: ${(login?.friends ?? []).map(formatUser).join(', ') || 'none'}`);
+      lines.push(`groups: ${(login?.groups ?? []).map((g) => `${g.id ?? 0} ${g.name ?? ''}`).join(', ') || 'none'}`);
+      return { lines, loggedInAs: login?.user ?? null };
+    }
+    case 'chat':
+    case 'groupchat':
+      return { lines: [`sent #${r.sent?.messageId ?? 0}`] };
+    case 'addfriend':
+      return { lines: [`added friend ${r.friend?.friend ? formatUser(r.friend.friend) : command.friendId}`] };
+    case 'delfriend':
+      return { lines: [`deleted friend ${command.friendId}`] };
+    case 'creategroup':
+      return { lines: [`created group ${r.group?.group?.name ?? ''}: its group id is ${r.group?.group?.id ?? 0}`] };
+    case 'addgroup':
+      return { lines: [`joined group ${r.group?.group ? formatGroup(r.group.group) : command.groupId}`] };
+    case 'delgroup':
+      return { lines: [r.delGroup?.deleted ? `deleted group ${command.groupId}` : `left group ${command.groupId}`] };
+    case 'history':
+    case 'grouphistory': {
+      const messages = [...(r.history?.messages ?? [])].reverse();
+      const lines = messages.length === 0 ? ['no messages'] : messages.map(formatMessage);
+      if (r.history?.hasMore) lines.unshift('(older messages exist)');
+      return { lines };
+    }
+    case 'loginout':
+      return { lines: ['logged out'], loggedInAs: null };
+    default: {
+      const unreachable: never = command;
+      return { lines: [String(unreachable)] };
+    }
+  }
+}
+
+/** A pushed event as a line of text; undefined for events the caller handles itself. */
+export function describeEvent(event: dchat.client.Event): string | undefined {
+  if (event.kicked) return `disconnected by the server: ${event.kicked.reason}`;
+  if (event.presence) return `user ${event.presence.userId} is ${event.presence.online ? 'online' : 'offline'}`;
+  if (event.groupChanged) return `group ${event.groupChanged.groupId} was deleted by its creator`;
+  return undefined;
+}

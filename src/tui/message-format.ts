@@ -1,0 +1,22 @@
+// How chat messages and other server output read in a terminal.
+import type { dchat } from '../gen/proto.js';
+
+export function formatTime(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+export function formatMessage(m: dchat.IChatMessage): string {
+  const where = (m.groupId ?? 0) !== 0 ? `[group ${m.groupId}] ` : '';
+  return `${formatTime(m.sentAtMs ?? 0)} ${where}${m.fromName ?? '?'}(${m.fromId ?? 0}): ${m.text ?? ''}  #${m.id ?? 0}`;
+}
+
+export function formatUser(u: dchat.IUser): string {
+  return `${u.id ?? 0} ${u.name ?? ''} (${u.online ? 'online' : 'offline'})`;
+}
+
+export function formatGroup(g: dchat.IGroup): string {
+  const members = (g.members ?? []).map((m) => `${m.name ?? ''}(${m.userId ?? 0})${m.role === 'creator' ? '*' : ''}`).join(', ');
+  return `${g.id ?? 0} ${g.name ?? ''}${g.desc ? ` - ${g.desc}` : ''} [${members}]`;
+}

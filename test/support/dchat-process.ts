@@ -1,0 +1,70 @@
+// Real `dchat` processes for end-to-end tests: started from the compiled binary, ready when
+// they print their listening line, stopped by pid (SIGTERM, then SIGKILL) even when a test fails.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const dchatBin = join(repoRoot, 'bin', 'dchat');
+
+export interface DchatProcess {
+  readonly pid: number;
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** Everything the process wrote so far, stdout and stderr interleaved. */
+  output(): string;
+  /** Resolves with the exit code once the process has exited. */
+  exited(): Promise<number | null>;
+  stop(): Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export function spawnDchat(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(process.execPath, [dchatBin, ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/** Starts `dchat server` on a free port in a fresh data directory (unless args name their own). */
+export async function startDchatServer(args: string[] = [], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<DchatProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'dchat-node-'));
+  const child = spawnDchat(['server', '--port', '0', '--data-dir', dataDir, ...args], options.env);
+  let output = '';
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const listening = new Promise<{ host: string; port: number }>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = /listening on (\S+):(\d+)/.exec(output);
+      if (match) resolve({ host: match[1] ?? '', port: Number(match[2]) });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    void exit.then((code) => reject(new Error(`dchat server exited with code ${String(code)} before listening:\n${output}`)));
+  });
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`dchat server did not print its listening line within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+  });
+  const pid = child.pid ?? 0;
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exit;
+  };
+  const stop = async (): Promise<void> => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await kill('SIGTERM');
+    clearTimeout(force);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const address = await Promise.race([listening, timeout]);
+    return { pid, ...address, dataDir, output: () => output, exited: () => exit, stop, kill };
+  } catch (err) {
+    await stop();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
