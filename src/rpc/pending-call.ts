@@ -1,0 +1,39 @@
+// One call a channel has not finished yet: from the stub's rpcImpl until the response, an error,
+// the deadline or a cancel ends it, whichever comes first (`isDone` makes the rest no-ops).
+import type { RpcController } from './rpc-controller.js';
+import type { RpcError } from './rpc-error.js';
+
+export type CallCallback = (error: RpcError | null, response?: Uint8Array) => void;
+
+export class PendingCall {
+  /** Unique among the calls in flight on its connection; 0 until it is queued on one. */
+  callId = 0;
+  /** The deadline wheel slot, -1 when the call has no deadline. */
+  deadlineSlot = -1;
+  /** Written to a socket: from then on the provider may run it, so it is never re-routed. */
+  isSent = false;
+  isDone = false;
+  /** The provider address it went to, for error messages. */
+  address = '';
+  removeCancelListener: (() => void) | undefined = undefined;
+
+  constructor(
+    readonly serviceName: string,
+    readonly methodName: string,
+    readonly args: Uint8Array,
+    /** performance.now() time after which the caller stops waiting; Infinity: never. */
+    readonly deadlineAtMs: number,
+    readonly controller: RpcController | undefined,
+    readonly callback: CallCallback,
+  ) {}
+
+  describe(): string {
+    return `${this.serviceName}.${this.methodName}`;
+  }
+
+  /** The budget to put in the header: what is left of the deadline, at least 1 ms; 0 means none. */
+  remainingDeadlineMs(): number {
+    if (this.deadlineAtMs === Infinity) return 0;
+    return Math.max(1, Math.ceil(this.deadlineAtMs - performance.now()));
+  }
+}

@@ -1,0 +1,276 @@
+// The caller side (the seed's RpcChannel::CallMethod). `channel.rpcImpl` is the protobufjs rpcImpl
+// every generated stub takes, so `dchat.UserServiceRpc.create(channel.rpcImpl).login(request)`
+// is a fully typed remote call; `channel.stub(dchat.UserServiceRpc, controller)` does the same with
+// a per-call controller (deadline, cancel, failed/errorText).
+//
+// One channel serves every service: the service name comes from the stub's method path, its live
+// provider list from the registry, and the load balancer picks among the healthy providers. One
+// connection per provider address carries the calls of all services that provider hosts.
+import type { RPCImpl, RPCImplCallback } from 'protobufjs/index.js';
+import { createLogger } from '../base/logger.js';
+import { DeadlineWheel } from './deadline-wheel.js';
+import { parseHostPort } from './host-port.js';
+import { createLoadBalancer, type LoadBalancer, type LoadBalancerName } from './load-balancer.js';
+import { PendingCall } from './pending-call.js';
+import type { ProviderEntry, RpcRegistry } from './registry.js';
+import { RpcConnection } from './rpc-connection.js';
+import type { RpcController } from './rpc-controller.js';
+import { RpcError } from './rpc-error.js';
+import { DEFAULT_MAX_RPC_FRAME_BYTES } from './rpc-frame.js';
+import { serviceNameOfPath } from './service-descriptor.js';
+
+const log = createLogger('rpc.channel');
+
+export const DEFAULT_CALL_DEADLINE_MS = 10_000;
+
+export interface RpcChannelOptions {
+  registry: RpcRegistry;
+  loadBalancer?: LoadBalancerName | LoadBalancer;
+  clusterSecret?: string;
+  /** The deadline of a call whose controller sets none; 0: calls wait for ever. */
+  defaultDeadlineMs?: number;
+  connectTimeoutMs?: number;
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  maxFrameBytes?: number;
+}
+
+/** The providers of one service as the registry last listed them. */
+class ServiceRoute {
+  providers: RpcConnection[] = [];
+  hasList = false;
+  /** Calls made before the registry's first answer. */
+  waiting: PendingCall[] = [];
+  constructor(readonly unwatch: () => void) {}
+}
+
+type StubClass<S> = { create(rpcImpl: RPCImpl): S };
+type StubMethod = Parameters<RPCImpl>[0];
+
+export class RpcChannel {
+  /** The rpcImpl for generated stubs: calls get the default deadline and no controller. */
+  readonly rpcImpl: RPCImpl;
+  private readonly routes = new Map<string, ServiceRoute>();
+  private readonly connections = new Map<string, RpcConnection>();
+  private readonly connectionUsers = new Map<RpcConnection, number>();
+  private readonly paths = new Map<string, { serviceName: string; methodName: string }>();
+  private readonly deadlines = new DeadlineWheel<PendingCall>((call) => this.expire(call));
+  private readonly balancer: LoadBalancer;
+  private isClosed = false;
+
+  constructor(private readonly options: RpcChannelOptions) {
+    const balancer = options.loadBalancer ?? 'round-robin';
+    this.balancer = typeof balancer === 'string' ? createLoadBalancer(balancer) : balancer;
+    this.rpcImpl = this.rpcImplWith(undefined);
+  }
+
+  /** An rpcImpl whose calls use `controller`: its deadline, its cancel, and it records the failure. */
+  rpcImplWith(controller: RpcController | undefined): RPCImpl {
+    return (method, requestData, callback) => {
+      if (method === null) return; // a stub's end(): connections are the channel's, not the stub's
+      this.callMethod(method, requestData, controller, callback);
+    };
+  }
+
+  /** A typed stub of a generated service class: `channel.stub(dchat.UserServiceRpc).login(...)`. */
+  stub<S>(serviceClass: StubClass<S>, controller?: RpcController): S {
+    return serviceClass.create(controller ? this.rpcImplWith(controller) : this.rpcImpl);
+  }
+
+  /** The core call: `args` is the encoded request; `callback` gets the response bytes (a copy). */
+  call(serviceName: string, methodName: string, args: Uint8Array, controller: RpcController | undefined, callback: RPCImplCallback): void {
+    const deadlineMs = controller?.deadlineMs ?? this.options.defaultDeadlineMs ?? DEFAULT_CALL_DEADLINE_MS;
+    const deadlineAtMs = deadlineMs > 0 ? performance.now() + deadlineMs : Infinity;
+    const call = new PendingCall(serviceName, methodName, args, deadlineAtMs, controller, callback);
+    if (this.isClosed) return this.finish(call, new RpcError('DCHAT_RPC_UNAVAILABLE', `${call.describe()}: the channel is closed`));
+    if (deadlineAtMs !== Infinity) call.deadlineSlot = this.deadlines.add(call, deadlineAtMs);
+    if (controller) {
+      if (controller.isCanceled()) return this.finish(call, new RpcError('DCHAT_RPC_CANCELLED', `${call.describe()} was cancelled before it started`));
+      call.removeCancelListener = controller.notifyOnCancel(() => this.cancel(call));
+    }
+    this.dispatch(call);
+  }
+
+  /** The addresses the registry lists for `serviceName` right now (empty before its first answer). */
+  providersOf(serviceName: string): string[] {
+    return this.routes.get(serviceName)?.providers.map((p) => p.address) ?? [];
+  }
+
+  /** Starts watching `serviceName` now, and resolves once the registry has listed its providers. */
+  async ready(serviceName: string, timeoutMs = 5000): Promise<string[]> {
+    const route = this.routeOf(serviceName);
+    const startedMs = performance.now();
+    while (!route.hasList || route.providers.length === 0) {
+      if (performance.now() - startedMs > timeoutMs) {
+        throw new RpcError('DCHAT_RPC_UNAVAILABLE', `no provider of ${serviceName} appeared in ${this.options.registry.description} within ${timeoutMs} ms; start one`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return this.providersOf(serviceName);
+  }
+
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    const closed = new RpcError('DCHAT_RPC_UNAVAILABLE', 'the channel was closed');
+    for (const route of this.routes.values()) {
+      route.unwatch();
+      for (const call of route.waiting) this.finish(call, closed);
+    }
+    this.routes.clear();
+    for (const connection of this.connections.values()) connection.close(closed);
+    this.connections.clear();
+    this.deadlines.stop();
+  }
+
+  private callMethod(method: StubMethod, requestData: Uint8Array, controller: RpcController | undefined, callback: RPCImplCallback): void {
+    const names = this.namesOf(method);
+    if (names instanceof RpcError) {
+      setImmediate(() => callback(names));
+      return;
+    }
+    this.call(names.serviceName, names.methodName, requestData, controller, callback);
+  }
+
+  private namesOf(method: StubMethod): { serviceName: string; methodName: string } | RpcError {
+    if ('path' in method && typeof method.path === 'string') {
+      let names = this.paths.get(method.path);
+      if (!names) {
+        names = serviceNameOfPath(method.path);
+        this.paths.set(method.path, names);
+      }
+      return names;
+    }
+    const parent = 'parent' in method ? method.parent : null;
+    if (parent) return { serviceName: parent.name, methodName: method.name };
+    return new RpcError('DCHAT_RPC_BAD_SERVICE', `method ${method.name} belongs to no service; create stubs from generated service classes`);
+  }
+
+  private routeOf(serviceName: string): ServiceRoute {
+    let route = this.routes.get(serviceName);
+    if (!route) {
+      const unwatch = this.options.registry.watch(serviceName, (providers) => this.onProviders(serviceName, providers));
+      route = new ServiceRoute(unwatch);
+      this.routes.set(serviceName, route);
+    }
+    return route;
+  }
+
+  private dispatch(call: PendingCall): void {
+    const route = this.routeOf(call.serviceName);
+    if (!route.hasList) {
+      route.waiting.push(call);
+      return;
+    }
+    const connection = this.balancer.pick(route.providers);
+    if (connection) {
+      connection.send(call);
+      return;
+    }
+    this.finish(call, this.noProviderError(call, route));
+  }
+
+  private noProviderError(call: PendingCall, route: ServiceRoute): RpcError {
+    if (route.providers.length === 0) {
+      return new RpcError('DCHAT_RPC_UNAVAILABLE', `${call.describe()}: no provider of ${call.serviceName} is registered in ${this.options.registry.description}; start one (dchat rpc-server or a chat node hosting it)`);
+    }
+    const reasons = route.providers.map((p) => `${p.address}: ${p.lastFailure()?.message ?? p.connectionState()}`);
+    return new RpcError('DCHAT_RPC_UNAVAILABLE', `${call.describe()}: no provider of ${call.serviceName} is reachable (${reasons.join('; ')}); they are retried with backoff`);
+  }
+
+  private onProviders(serviceName: string, entries: readonly ProviderEntry[]): void {
+    const route = this.routes.get(serviceName);
+    if (!route || this.isClosed) return;
+    const previous = new Set(route.providers);
+    route.providers = entries.flatMap((entry) => this.connectionFor(entry, previous));
+    for (const stale of previous) this.release(stale);
+    route.hasList = true;
+    log.debug('%s providers: [%s]', serviceName, route.providers.map((p) => p.address).join(', '));
+    const waiting = route.waiting;
+    route.waiting = [];
+    for (const call of waiting) if (!call.isDone) this.dispatch(call);
+  }
+
+  /** The connection to a listed provider: kept from the previous list, or shared with another service, or new. */
+  private connectionFor(entry: ProviderEntry, previous: Set<RpcConnection>): RpcConnection[] {
+    const existing = this.connections.get(entry.address);
+    if (existing && previous.delete(existing)) return [existing];
+    if (existing) {
+      this.connectionUsers.set(existing, (this.connectionUsers.get(existing) ?? 0) + 1);
+      return [existing];
+    }
+    const parsed = parseHostPort(entry.address);
+    if (!parsed.ok) {
+      log.warn('ignoring registry entry %s: %s', entry.address, parsed.error.message);
+      return [];
+    }
+    const connection = this.newConnection(parsed.value.host, parsed.value.port);
+    this.connections.set(entry.address, connection);
+    this.connectionUsers.set(connection, 1);
+    return [connection];
+  }
+
+  /** A service no longer lists the provider: close the connection once no service does, after its calls end. */
+  private release(connection: RpcConnection): void {
+    const users = (this.connectionUsers.get(connection) ?? 1) - 1;
+    if (users > 0) {
+      this.connectionUsers.set(connection, users);
+      return;
+    }
+    this.connectionUsers.delete(connection);
+    if (this.connections.get(connection.address) === connection) this.connections.delete(connection.address);
+    connection.drain();
+  }
+
+  private newConnection(host: string, port: number): RpcConnection {
+    return new RpcConnection({
+      host,
+      port,
+      clusterSecret: this.options.clusterSecret,
+      connectTimeoutMs: this.options.connectTimeoutMs ?? 3000,
+      backoffInitialMs: this.options.backoffInitialMs ?? 100,
+      backoffMaxMs: this.options.backoffMaxMs ?? 5000,
+      maxFrameBytes: this.options.maxFrameBytes ?? DEFAULT_MAX_RPC_FRAME_BYTES,
+      onCallDone: (call, error, response) => this.finish(call, error ?? undefined, response),
+      onUnsent: (calls) => {
+        for (const call of calls) if (!call.isDone) this.dispatch(call);
+      },
+      onStateChange: () => {},
+    });
+  }
+
+  private finish(call: PendingCall, error: RpcError | undefined, response?: Uint8Array): void {
+    if (call.isDone) return;
+    call.isDone = true;
+    if (call.deadlineSlot >= 0) this.deadlines.remove(call, call.deadlineSlot);
+    call.removeCancelListener?.();
+    if (error) {
+      call.controller?.setFailed(error);
+      call.callback(error);
+    } else {
+      // A copy: the response is decoded by the stub, and `bytes` fields would otherwise alias the receive buffer.
+      call.callback(null, response ? response.slice() : new Uint8Array(0));
+    }
+  }
+
+  /** Takes a call away from wherever it waits: a route's queue, or its connection. */
+  private withdraw(call: PendingCall, tellProvider: boolean): void {
+    const route = this.routes.get(call.serviceName);
+    const index = route ? route.waiting.indexOf(call) : -1;
+    if (index >= 0) route!.waiting.splice(index, 1);
+    if (call.address) this.connections.get(call.address)?.abandon(call, tellProvider);
+  }
+
+  private expire(call: PendingCall): void {
+    if (call.isDone) return;
+    this.withdraw(call, true);
+    const where = call.address ? ` on provider ${call.address}` : ' (no provider was found in time)';
+    this.finish(call, new RpcError('DCHAT_RPC_DEADLINE_EXCEEDED', `${call.describe()} got no answer within its deadline${where}; raise the deadline or check the provider's load`));
+  }
+
+  private cancel(call: PendingCall): void {
+    if (call.isDone) return;
+    this.withdraw(call, true);
+    this.finish(call, new RpcError('DCHAT_RPC_CANCELLED', `${call.describe()} was cancelled by the caller`));
+  }
+}

@@ -1,0 +1,105 @@
+// The dchat RPC frame (DESIGN.md "RPC wire format"):
+//
+//   +-------------+--------------+-----------+----------------+
+//   | frameLength | headerLength | RpcHeader | argument bytes |
+//   |  4 B, BE    |   4 B, BE    |           | args_size      |
+//   +-------------+--------------+-----------+----------------+
+//                 |<------------- frameLength ---------------->|
+//
+// The outer length is the net layer's length codec framing, so the inner part is what
+// `decodeFrameBody` sees. args_size must match the bytes present: a frame whose parts disagree
+// is malformed, and the connection it came on is closed (a peer that miscounts once cannot be
+// trusted to find the next frame boundary).
+import { dchat } from '../gen/proto.js';
+import type { StatusOr } from '../base/dchat-error.js';
+import { errorMessage } from '../base/dchat-error.js';
+import { RpcError } from './rpc-error.js';
+
+export type RpcHeader = dchat.rpc.RpcHeader;
+export type RpcHeaderFields = dchat.rpc.RpcHeader.$Properties;
+
+export interface RpcFrame {
+  header: RpcHeader;
+  /** A view into the receive buffer: valid only while the frame callback runs. */
+  args: Uint8Array;
+}
+
+const LENGTH_BYTES = 4;
+/** Bytes before the header: the frame length and the header length. */
+export const FRAME_PREFIX_BYTES = 2 * LENGTH_BYTES;
+
+/** The whole frame, length prefixes included, in one new array ready for the socket. */
+export function encodeFrame(header: RpcHeaderFields, args: Uint8Array): Uint8Array {
+  header.argsSize = args.length;
+  const headerBytes = dchat.rpc.RpcHeader.encode(header).finish();
+  const frame = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + headerBytes.length + args.length);
+  frame.writeUInt32BE(LENGTH_BYTES + headerBytes.length + args.length, 0);
+  frame.writeUInt32BE(headerBytes.length, LENGTH_BYTES);
+  frame.set(headerBytes, FRAME_PREFIX_BYTES);
+  frame.set(args, FRAME_PREFIX_BYTES + headerBytes.length);
+  return frame;
+}
+
+function malformed(message: string): StatusOr<RpcFrame, RpcError> {
+  return { ok: false, error: new RpcError('DCHAT_RPC_BAD_FRAME', message) };
+}
+
+/** Decodes what follows the frame length: header length, header, arguments. Never throws. */
+export function decodeFrameBody(body: Uint8Array): StatusOr<RpcFrame, RpcError> {
+  if (body.length < LENGTH_BYTES) {
+    return malformed(`RPC frame of ${body.length} bytes is shorter than its 4-byte header length; the peer does not speak dchat RPC`);
+  }
+  const headerLength = ((body[0]! << 24) >>> 0) + (body[1]! << 16) + (body[2]! << 8) + body[3]!;
+  if (headerLength > body.length - LENGTH_BYTES) {
+    return malformed(`RPC header length ${headerLength} exceeds the ${body.length - LENGTH_BYTES} bytes left in the frame; the peer does not speak dchat RPC`);
+  }
+  let header: RpcHeader;
+  try {
+    header = dchat.rpc.RpcHeader.decode(body.subarray(LENGTH_BYTES, LENGTH_BYTES + headerLength));
+  } catch (err) {
+    return malformed(`RPC header of ${headerLength} bytes does not decode (${errorMessage(err)}); the peer does not speak dchat RPC`);
+  }
+  const args = body.subarray(LENGTH_BYTES + headerLength);
+  if (header.argsSize !== args.length) {
+    return malformed(`RPC header says args_size ${header.argsSize} but the frame holds ${args.length} argument bytes; the peer miscounted its frame`);
+  }
+  return { ok: true, value: { header, args } };
+}
+
+/** What drainFrames needs of a receive buffer: src/net's Buffer fits. */
+export interface FrameSource {
+  readableBytes(): number;
+  peek(): Uint8Array;
+  retrieve(n: number): void;
+}
+
+export const DEFAULT_MAX_RPC_FRAME_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Hands every whole frame in `source` to `onFrame` and consumes it; a partial frame stays for the
+ * next read. Returns the error that makes the stream unusable (oversized length, malformed body):
+ * the caller closes the connection, since no later frame boundary can be trusted.
+ */
+export function drainFrames(
+  source: FrameSource,
+  maxFrameBytes: number,
+  onFrame: (frame: RpcFrame) => void,
+): RpcError | undefined {
+  for (;;) {
+    const readable = source.readableBytes();
+    if (readable < LENGTH_BYTES) return undefined;
+    const bytes = source.peek();
+    const frameLength = ((bytes[0]! << 24) >>> 0) + (bytes[1]! << 16) + (bytes[2]! << 8) + bytes[3]!;
+    if (frameLength > maxFrameBytes) {
+      return new RpcError(
+        'DCHAT_RPC_BAD_FRAME',
+        `RPC frame length ${frameLength} > maxFrameBytes ${maxFrameBytes}; raise maxFrameBytes on both sides or check that the peer speaks dchat RPC`,
+      );
+    }
+    if (readable < LENGTH_BYTES + frameLength) return undefined;
+    const decoded = decodeFrameBody(bytes.subarray(LENGTH_BYTES, LENGTH_BYTES + frameLength));
+    if (!decoded.ok) return decoded.error;
+    onFrame(decoded.value);
+    source.retrieve(LENGTH_BYTES + frameLength);
+  }
+}

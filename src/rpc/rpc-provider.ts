@@ -1,0 +1,346 @@
+// The callee side (the seed's RpcProvider): `provider.notifyService(dchat.UserServiceRpc, impl)`
+// for every service to host, then `provider.run()` listens, and registers each service in the
+// registry (if one was given) under the address it actually bound.
+//
+// Per connection: when a cluster secret is set, the caller must answer the challenge
+// (rpc-auth.ts) before any call is served. Calls run concurrently and are answered as they
+// finish, in any order, matched by call id. A malformed frame closes that connection only.
+import { TcpServer } from '../net/tcp-server.js';
+import type { TcpConnection } from '../net/tcp-connection.js';
+import type { Buffer as NetBuffer } from '../net/buffer.js';
+import { createLogger } from '../base/logger.js';
+import { errorMessage, isDchatError } from '../base/dchat-error.js';
+import { dchat } from '../gen/proto.js';
+import { CallContext } from './call-context.js';
+import { DeadlineWheel } from './deadline-wheel.js';
+import { formatHostPort, type HostPort } from './host-port.js';
+import type { Registration, RpcRegistry } from './registry.js';
+import { RpcError } from './rpc-error.js';
+import { DEFAULT_MAX_RPC_FRAME_BYTES, drainFrames, encodeFrame, type RpcFrame } from './rpc-frame.js';
+import { checkCallerAnswer, newNonce, providerProof } from './rpc-auth.js';
+import { describeService, type MethodDescriptor, type ServiceClass, type ServiceDescriptor } from './service-descriptor.js';
+import type { ServiceImpl } from './service-impl.js';
+
+const { FrameKind, RpcStatus } = dchat.rpc;
+const log = createLogger('rpc.provider');
+
+export interface RpcProviderOptions {
+  /** Address to bind; default 127.0.0.1 (a provider is reachable from elsewhere only when asked). */
+  host?: string;
+  /** Port to bind; default 0, any free port. */
+  port?: number;
+  /** Host written into the registry when it differs from the bound one (0.0.0.0 binds). */
+  advertisedHost?: string;
+  registry?: RpcRegistry;
+  /** When set, only connections proving they hold it are served (rpc-auth.ts). */
+  clusterSecret?: string;
+  maxFrameBytes?: number;
+  /** How long stop() waits for calls in flight before closing their connections. */
+  stopGraceMs?: number;
+}
+
+type Handler = (request: object, context: CallContext) => Promise<object>;
+
+interface HostedMethod {
+  readonly descriptor: MethodDescriptor;
+  readonly handler: Handler;
+}
+
+interface HostedService {
+  readonly descriptor: ServiceDescriptor;
+  readonly methods: Map<string, HostedMethod>;
+}
+
+/** A call being served: its context, and the slot of its deadline. */
+interface ServedCall {
+  readonly callId: number;
+  readonly context: CallContext;
+  readonly state: CallerState;
+  deadlineSlot: number;
+}
+
+/** What the provider keeps per connection (TcpConnection.context). */
+class CallerState {
+  isAuthenticated: boolean;
+  readonly providerNonce: Uint8Array | undefined;
+  readonly calls = new Map<number, ServedCall>();
+  constructor(readonly conn: TcpConnection, secret: string | undefined) {
+    this.isAuthenticated = secret === undefined;
+    this.providerNonce = secret === undefined ? undefined : newNonce();
+  }
+}
+
+export class RpcProvider {
+  private readonly services = new Map<string, HostedService>();
+  private readonly callers = new Set<CallerState>();
+  private readonly registrations: Registration[] = [];
+  private readonly deadlines = new DeadlineWheel<ServedCall>((call) => this.expire(call.state, call));
+  private server: TcpServer | undefined;
+  private boundAddress: HostPort | undefined;
+  private isStopping = false;
+  private inFlight = 0;
+  private onIdle: (() => void) | undefined;
+
+  constructor(private readonly options: RpcProviderOptions = {}) {}
+
+  /** Hosts `impl` as the service `serviceClass` describes (a generated class such as dchat.UserServiceRpc). */
+  notifyService<S extends object>(serviceClass: ServiceClass & { prototype: S }, impl: ServiceImpl<S>): void {
+    if (this.server) throw new RpcError('DCHAT_RPC_BAD_SERVICE', 'notifyService after run(): host every service before the provider starts');
+    const descriptor = describeService(serviceClass);
+    const methods = new Map<string, HostedMethod>();
+    const implFields = impl as unknown as Record<string, unknown>;
+    for (const method of descriptor.methods.values()) {
+      const fn = implFields[method.jsName];
+      if (typeof fn !== 'function') {
+        throw new RpcError('DCHAT_RPC_BAD_SERVICE', `the implementation of ${descriptor.name} has no method ${method.jsName}(request) for rpc ${method.name}; add it`);
+      }
+      methods.set(method.name, { descriptor: method, handler: (fn as Handler).bind(impl) });
+    }
+    this.services.set(descriptor.name, { descriptor, methods });
+  }
+
+  /** Listens and registers every hosted service; resolves to the bound address. */
+  async run(): Promise<HostPort> {
+    const server = new TcpServer({ name: 'rpc-provider', host: this.options.host ?? '127.0.0.1', port: this.options.port ?? 0 });
+    server.setConnectionCallback((conn) => this.onConnection(conn));
+    server.setMessageCallback((conn, buffer) => this.onMessage(conn, buffer));
+    this.server = server;
+    this.boundAddress = await server.start();
+    await this.registerAll();
+    log.info('serving %s on %s', [...this.services.keys()].join(', ') || 'no services', this.address());
+    return this.boundAddress;
+  }
+
+  /** "host:port" as registered. */
+  address(): string {
+    if (!this.boundAddress) throw new RpcError('DCHAT_RPC_UNAVAILABLE', 'the provider has no address before run() resolves');
+    return formatHostPort({ host: this.options.advertisedHost ?? this.boundAddress.host, port: this.boundAddress.port });
+  }
+
+  serviceNames(): string[] {
+    return [...this.services.keys()];
+  }
+
+  /** Calls being served right now. */
+  callsInFlight(): number {
+    return this.inFlight;
+  }
+
+  /**
+   * Leaves the registry first (callers stop choosing this provider), answers new calls with
+   * SHUTTING_DOWN, waits up to stopGraceMs for calls in flight, then closes every connection.
+   */
+  async stop(): Promise<void> {
+    if (this.isStopping) return;
+    this.isStopping = true;
+    await Promise.allSettled(this.registrations.map((r) => r.unregister()));
+    await this.server?.stopAccepting();
+    await this.waitIdle(this.options.stopGraceMs ?? 5000);
+    this.deadlines.stop();
+    await this.server?.stop();
+  }
+
+  private async registerAll(): Promise<void> {
+    const registry = this.options.registry;
+    if (!registry || !this.boundAddress) return;
+    const address = this.address();
+    const data = {
+      host: this.options.advertisedHost ?? this.boundAddress.host,
+      port: this.boundAddress.port,
+      pid: process.pid,
+      startedAtMs: Date.now(),
+      services: this.serviceNames(),
+    };
+    for (const name of this.services.keys()) this.registrations.push(await registry.register(name, address, data));
+  }
+
+  private waitIdle(graceMs: number): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, graceMs);
+      this.onIdle = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private onConnection(conn: TcpConnection): void {
+    if (conn.isConnected()) {
+      conn.setTcpNoDelay(true);
+      const state = new CallerState(conn, this.options.clusterSecret);
+      conn.context = state;
+      this.callers.add(state);
+      // The first frame is always the provider's: the challenge, or an empty one saying none is needed.
+      conn.send(encodeFrame({ kind: FrameKind.AUTH, status: RpcStatus.OK }, state.providerNonce ?? new Uint8Array(0)));
+      return;
+    }
+    const state = conn.context;
+    if (!(state instanceof CallerState)) return;
+    this.callers.delete(state);
+    const gone = new RpcError('DCHAT_RPC_CANCELLED', `the caller ${conn.peerAddress}:${conn.peerPort} closed its connection`);
+    for (const call of state.calls.values()) this.finish(state, call, gone, undefined);
+  }
+
+  private onMessage(conn: TcpConnection, buffer: NetBuffer): void {
+    const state = conn.context;
+    if (!(state instanceof CallerState)) return;
+    const error = drainFrames(buffer, this.options.maxFrameBytes ?? DEFAULT_MAX_RPC_FRAME_BYTES, (frame) => this.onFrame(state, frame));
+    if (error) {
+      log.warn('closing %s: %s', conn.name, error.message);
+      buffer.retrieveAll();
+      conn.forceClose();
+    }
+  }
+
+  private onFrame(state: CallerState, frame: RpcFrame): void {
+    const kind = frame.header.kind;
+    switch (kind) {
+      case FrameKind.REQUEST:
+        if (state.isAuthenticated) this.serve(state, frame);
+        else this.refuseUnauthenticated(state, frame.header.callId);
+        return;
+      case FrameKind.CANCEL:
+        this.cancel(state, frame.header.callId);
+        return;
+      case FrameKind.AUTH:
+        this.authenticate(state, frame.args);
+        return;
+      case FrameKind.RESPONSE:
+        log.warn('closing %s: a caller sent a RESPONSE frame', state.conn.name);
+        state.conn.forceClose();
+        return;
+      default: {
+        const unknown: never = kind;
+        log.warn('closing %s: unknown frame kind %s', state.conn.name, String(unknown));
+        state.conn.forceClose();
+      }
+    }
+  }
+
+  private authenticate(state: CallerState, answer: Uint8Array): void {
+    const secret = this.options.clusterSecret;
+    if (secret === undefined || state.providerNonce === undefined || state.isAuthenticated) return;
+    const callerNonce = checkCallerAnswer(secret, state.providerNonce, answer);
+    if (!callerNonce) {
+      log.warn('refusing %s: its answer to the cluster-secret challenge is wrong', state.conn.name);
+      const text = 'the provider refused the connection: wrong cluster secret; give every process of the cluster the same --cluster-secret / DCHAT_CLUSTER_SECRET';
+      state.conn.send(encodeFrame({ kind: FrameKind.AUTH, status: RpcStatus.UNAUTHENTICATED, errorText: text }, new Uint8Array(0)));
+      state.conn.shutdown();
+      return;
+    }
+    state.isAuthenticated = true;
+    state.conn.send(encodeFrame({ kind: FrameKind.AUTH, status: RpcStatus.OK }, providerProof(secret, callerNonce, state.providerNonce)));
+  }
+
+  private refuseUnauthenticated(state: CallerState, callId: number): void {
+    const text = 'this provider requires the cluster secret: set --cluster-secret or DCHAT_CLUSTER_SECRET on the caller';
+    state.conn.send(encodeFrame({ kind: FrameKind.RESPONSE, callId, status: RpcStatus.UNAUTHENTICATED, errorText: text }, new Uint8Array(0)));
+    state.conn.shutdown();
+  }
+
+  private respondError(state: CallerState, callId: number, error: RpcError): void {
+    state.conn.send(encodeFrame({ kind: FrameKind.RESPONSE, callId, status: error.status, errorText: error.message }, new Uint8Array(0)));
+  }
+
+  private findMethod(serviceName: string, methodName: string): HostedMethod | RpcError {
+    const service = this.services.get(serviceName);
+    if (!service) {
+      const hosted = [...this.services.keys()].join(', ') || 'none';
+      return new RpcError('DCHAT_RPC_UNKNOWN_SERVICE', `provider ${this.address()} hosts no service "${serviceName}" (it hosts: ${hosted}); check the registry entry or the caller's service name`);
+    }
+    const method = service.methods.get(methodName);
+    if (!method) {
+      const known = [...service.methods.keys()].join(', ');
+      return new RpcError('DCHAT_RPC_UNKNOWN_METHOD', `service ${serviceName} on ${this.address()} has no method "${methodName}" (it has: ${known}); caller and provider were built from different .proto files`);
+    }
+    return method;
+  }
+
+  private serve(state: CallerState, frame: RpcFrame): void {
+    const { callId, serviceName, methodName, deadlineMs } = frame.header;
+    if (this.isStopping) {
+      this.respondError(state, callId, new RpcError('DCHAT_RPC_SHUTTING_DOWN', `provider ${this.address()} is stopping; retry on another provider`));
+      return;
+    }
+    const method = this.findMethod(serviceName, methodName);
+    if (method instanceof RpcError) {
+      this.respondError(state, callId, method);
+      return;
+    }
+    let request: object;
+    try {
+      // A copy: `bytes` fields decode as views, and the receive buffer is reused after this frame.
+      request = method.descriptor.requestType.decode(frame.args.slice());
+    } catch (err) {
+      this.respondError(state, callId, new RpcError('DCHAT_RPC_BAD_REQUEST', `${serviceName}.${methodName}: the request does not decode (${errorMessage(err)})`));
+      return;
+    }
+    const deadlineAtMs = deadlineMs > 0 ? performance.now() + deadlineMs : Infinity;
+    const context = new CallContext(serviceName, methodName, `${state.conn.peerAddress}:${state.conn.peerPort}`, deadlineAtMs);
+    const call: ServedCall = { callId, context, state, deadlineSlot: -1 };
+    if (state.calls.has(callId)) {
+      log.warn('closing %s: call id %d is already in flight', state.conn.name, callId);
+      state.conn.forceClose();
+      return;
+    }
+    state.calls.set(callId, call);
+    this.inFlight++;
+    if (deadlineMs > 0) call.deadlineSlot = this.deadlines.add(call, deadlineAtMs);
+    this.invoke(state, call, method, request);
+  }
+
+  private invoke(state: CallerState, call: ServedCall, method: HostedMethod, request: object): void {
+    let pending: Promise<object>;
+    try {
+      pending = method.handler(request, call.context);
+    } catch (err) {
+      this.finish(state, call, this.internalError(call, err), undefined);
+      return;
+    }
+    pending.then(
+      (response) => this.finish(state, call, undefined, () => method.descriptor.responseType.encode(response).finish()),
+      (err: unknown) => this.finish(state, call, this.internalError(call, err), undefined),
+    );
+  }
+
+  private internalError(call: ServedCall, err: unknown): RpcError {
+    if (err instanceof RpcError) return err;
+    const where = `${call.context.serviceName}.${call.context.methodName}`;
+    log.warn('%s failed: %s', where, isDchatError(err) ? `${err.code}: ${err.message}` : errorMessage(err));
+    return new RpcError('DCHAT_RPC_INTERNAL', `${where} failed on provider ${this.address()}: ${errorMessage(err)}`);
+  }
+
+  /** Ends a call once: sends its answer unless nobody waits for it any more. */
+  private finish(state: CallerState, call: ServedCall, error: RpcError | undefined, encode: (() => Uint8Array) | undefined): void {
+    if (state.calls.get(call.callId) !== call) return;
+    state.calls.delete(call.callId);
+    if (call.deadlineSlot >= 0) this.deadlines.remove(call, call.deadlineSlot);
+    this.inFlight--;
+    if (this.inFlight === 0) this.onIdle?.();
+    if (call.context.isCancelled() && !error) return;
+    if (error) {
+      call.context.cancel(error);
+      if (state.conn.isConnected() && error.code !== 'DCHAT_RPC_CANCELLED') this.respondError(state, call.callId, error);
+      return;
+    }
+    let body: Uint8Array;
+    try {
+      body = encode ? encode() : new Uint8Array(0);
+    } catch (err) {
+      this.respondError(state, call.callId, this.internalError(call, err));
+      return;
+    }
+    state.conn.send(encodeFrame({ kind: FrameKind.RESPONSE, callId: call.callId }, body));
+  }
+
+  private cancel(state: CallerState, callId: number): void {
+    const call = state.calls.get(callId);
+    if (call) this.finish(state, call, new RpcError('DCHAT_RPC_CANCELLED', 'the caller cancelled the call'), undefined);
+  }
+
+  private expire(state: CallerState, call: ServedCall): void {
+    const { serviceName, methodName } = call.context;
+    this.finish(state, call, new RpcError('DCHAT_RPC_DEADLINE_EXCEEDED', `${serviceName}.${methodName} did not finish within the caller's deadline on provider ${this.address()}`), undefined);
+  }
+}

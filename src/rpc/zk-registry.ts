@@ -1,0 +1,45 @@
+// The registry on ZooKeeper (DESIGN.md "ZooKeeper layout"): a provider of UserServiceRpc owns the
+// ephemeral znode /UserServiceRpc/<host:port> under the persistent /UserServiceRpc, with its
+// ProviderData as JSON. ZkSession puts the znode back after a session expiry. Callers watch the
+// children: the child names are the addresses, so a change costs one getChildren, no reads.
+import type { ZkSession } from '../zk/zk-session.js';
+import { createLogger } from '../base/logger.js';
+import { parseHostPort } from './host-port.js';
+import type { ProviderData, ProviderEntry, Registration, RpcRegistry } from './registry.js';
+
+const log = createLogger('rpc.zk-registry');
+
+export function servicePath(serviceName: string): string {
+  return `/${serviceName}`;
+}
+
+export class ZkRegistry implements RpcRegistry {
+  readonly description: string;
+
+  constructor(private readonly session: ZkSession) {
+    this.description = `ZooKeeper at ${session.connectString}`;
+  }
+
+  async register(serviceName: string, address: string, data: ProviderData): Promise<Registration> {
+    const path = `${servicePath(serviceName)}/${address}`;
+    await this.session.ensurePath(servicePath(serviceName));
+    await this.session.registerEphemeral(path, Buffer.from(JSON.stringify(data)));
+    log.info('registered %s', path);
+    return { unregister: () => this.session.unregisterEphemeral(path) };
+  }
+
+  watch(serviceName: string, onChange: (providers: readonly ProviderEntry[]) => void): () => void {
+    return this.session.watchChildren(servicePath(serviceName), (children) => {
+      const providers: ProviderEntry[] = [];
+      for (const child of [...children].sort()) {
+        const parsed = parseHostPort(child);
+        if (parsed.ok) providers.push({ address: child, data: { host: parsed.value.host, port: parsed.value.port } });
+        else log.warn('ignoring %s/%s: not a host:port provider entry', servicePath(serviceName), child);
+      }
+      onChange(providers);
+    });
+  }
+
+  /** The session belongs to whoever opened it (it may carry other znodes): closing it is theirs. */
+  async close(): Promise<void> {}
+}
