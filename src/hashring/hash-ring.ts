@@ -64,11 +64,17 @@ export class HashRing {
   }
 
   remove(name: string): StatusOr<void, HashRingError> {
-    const index = this.indexOf(name);
-    if (index < 0) return fail('DCHAT_RING_UNKNOWN_SERVER', this.unknownServerMessage(name));
-    this.entries.splice(index, 1);
+    const known = this.requireServer(name);
+    if (!known.ok) return known;
+    this.entries.splice(this.indexOf(name), 1);
     this.table = undefined;
     return { ok: true, value: undefined };
+  }
+
+  /** DCHAT_RING_UNKNOWN_SERVER, listing the servers there are, unless `name` is on the ring. */
+  requireServer(name: string): StatusOr<void, HashRingError> {
+    if (this.indexOf(name) >= 0) return { ok: true, value: undefined };
+    return fail('DCHAT_RING_UNKNOWN_SERVER', this.unknownServerMessage(name));
   }
 
   has(name: string): boolean {
