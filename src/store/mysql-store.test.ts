@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import mysql from 'mysql2/promise';
+import Database from 'better-sqlite3';
+import { startMariaDb, type MariaDbHandle } from '../../test/support/mariadb.js';
+import { MySqlStore } from './mysql-store.js';
+import { openStore } from './open-store.js';
+import { describeRepositoryContract } from './repository.contract.js';
+import type { ChatRepository } from './repository.js';
+import { SqliteStore } from './sqlite-store.js';
+import { StoreError } from './store-error.js';
+import type { MySqlLocation } from './store-url.js';
+
+let server: MariaDbHandle | undefined;
+let databases = 0;
+
+function location(database: string): MySqlLocation {
+  if (!server) throw new Error('MariaDB did not start: see the error of the before hook');
+  return { kind: 'mysql', host: server.host, port: server.port, user: 'root', password: '', database };
+}
+
+before(async () => {
+  server = await startMariaDb();
+});
+after(async () => {
+  await server?.stop();
+});
+
+describeRepositoryContract(
+  'mysql',
+  async () => {
+    const store = new MySqlStore(location(`dchat_contract_${++databases}`), { connectionLimit: 4 });
+    await store.migrate();
+    return store;
+  },
+  (repo: ChatRepository) => repo.close(),
+);
+
+/** A port that was free a moment ago: bound, then released. */
+function portNobodyListensOn(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+type Columns = Map<string, string[]>;
+
+async function mysqlColumns(database: string): Promise<Columns> {
+  const conn = await mysql.createConnection({ host: server?.host, port: server?.port, user: 'root' });
+  try {
+    const [rows] = await conn.execute<mysql.RowDataPacket[]>(
+      'SELECT TABLE_NAME AS t, COLUMN_NAME AS c, IS_NULLABLE AS n FROM information_schema.COLUMNS ' +
+        'WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION',
+      [database],
+    );
+    const tables: Columns = new Map();
+    for (const row of rows) {
+      const column = `${String(row['c'])}${row['n'] === 'YES' ? ' NULL' : ''}`;
+      tables.set(String(row['t']), [...(tables.get(String(row['t'])) ?? []), column]);
+    }
+    return tables;
+  } finally {
+    await conn.end();
+  }
+}
+
+async function sqliteColumns(): Promise<Columns> {
+  const dir = mkdtempSync(join(tmpdir(), 'dchat-schema-'));
+  try {
+    const store = SqliteStore.openInDirectory(dir);
+    await store.migrate();
+    await store.close();
+    const db = new Database(store.file, { readonly: true });
+    try {
+      const tables = db
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .all() as { name: string }[];
+      const info = db.prepare('SELECT name, "notnull" AS isRequired, pk FROM pragma_table_info(?) ORDER BY cid');
+      const columns: Columns = new Map();
+      for (const { name } of tables) {
+        const rows = info.all(name) as { name: string; isRequired: number; pk: number }[];
+        columns.set(name, rows.map((r) => `${r.name}${r.isRequired || r.pk ? '' : ' NULL'}`));
+      }
+      return columns;
+    } finally {
+      db.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('mysql store', () => {
+  it('has the same tables and columns (with the same nullability) as the sqlite store', async () => {
+    const store = new MySqlStore(location('dchat_schema_sync'));
+    await store.migrate();
+    await store.close();
+    const fromMySql = await mysqlColumns('dchat_schema_sync');
+    assert.deepEqual([...fromMySql.keys()].sort(), ['allgroup', 'friend', 'groupuser', 'message', 'offlinemessage', 'user']);
+    assert.deepEqual(Object.fromEntries(await sqliteColumns()), Object.fromEntries(fromMySql));
+  });
+
+  it('openStore creates the database of a mysql:// URL when it is missing, and migrate is idempotent', async () => {
+    const url = `mysql://root@${server?.host}:${server?.port}/dchat_fresh`;
+    const first = await openStore({ db: url, dataDir: '/nonexistent' });
+    const alice = await first.createUser('alice', 'h', 1);
+    await first.close();
+    const second = await openStore({ db: url, dataDir: '/nonexistent' });
+    try {
+      assert.deepEqual(await second.findUserById(alice?.id ?? 0), alice);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('openStore rejects with DCHAT_STORE_UNAVAILABLE naming host:port and the fix when nothing listens there', async () => {
+    const closedPort = await portNobodyListensOn();
+    await assert.rejects(openStore({ db: `mysql://root@127.0.0.1:${closedPort}/dchat`, dataDir: '/nonexistent' }), (err: unknown) => {
+      assert.ok(err instanceof StoreError);
+      assert.equal(err.code, 'DCHAT_STORE_UNAVAILABLE');
+      assert.match(err.message, new RegExp(`MySQL at 127\\.0\\.0\\.1:${closedPort} refused the connection: is it running\\?`));
+      assert.match(err.message, /dchat up --cluster/);
+      return true;
+    });
+  });
+});
+
+describe('mysql store when the server goes away', () => {
+  it('rejects with DCHAT_STORE_UNAVAILABLE while the server is down and serves again once it is back', async () => {
+    const own = await startMariaDb();
+    const store = await openStore({ db: own.url, dataDir: '/nonexistent' });
+    try {
+      const alice = await store.createUser('alice', 'h', 1);
+      assert.ok(alice);
+      await own.crash();
+      await assert.rejects(store.findUserById(alice.id), (err: unknown) => {
+        assert.ok(err instanceof StoreError, `expected a StoreError, got ${String(err)}`);
+        assert.equal(err.code, 'DCHAT_STORE_UNAVAILABLE');
+        assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${own.port}`));
+        return true;
+      });
+      await own.restart();
+      assert.deepEqual(await store.findUserById(alice.id), alice);
+    } finally {
+      await store.close();
+      await own.stop();
+    }
+  });
+});

@@ -1,0 +1,316 @@
+// The cluster backend: MySQL or MariaDB through a mysql2 connection pool. Every statement is a
+// server-side prepared statement with bound parameters (mysql2 caches them per connection).
+// The pool replaces connections that break, so a server that restarts is used again as soon as
+// it is back; while it is away every call rejects with StoreError DCHAT_STORE_UNAVAILABLE.
+import mysql, { type Pool, type PoolConnection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
+import type {
+  ChatRepository,
+  Conversation,
+  GroupMemberRow,
+  GroupRole,
+  GroupRow,
+  MessageRow,
+  NewMessage,
+  UserRow,
+} from './repository.js';
+import { pageLimit, sql, upperId } from './repository-sql.js';
+import { isDuplicateKey, mysqlStoreError } from './mysql-error.js';
+import { readMySqlSchema } from './mysql-schema.js';
+import { userRow, groupRow, memberRow, messageRow } from './mysql-rows.js';
+import type { MySqlLocation } from './store-url.js';
+
+export interface MySqlStoreOptions {
+  /** Connections the pool may open; callers beyond it wait for one. */
+  connectionLimit?: number;
+  /** How long opening one connection may take before the call fails as unavailable. */
+  connectTimeoutMs?: number;
+}
+
+type Executor = Pool | PoolConnection;
+type Param = string | number | null;
+
+const defaultConnectionLimit = 8;
+const defaultConnectTimeoutMs = 5_000;
+/** Longest id list bound in one statement; longer lists are sent in chunks. */
+const maxIdsPerStatement = 500;
+
+function placeholders(count: number): string {
+  return new Array<string>(count).fill('?').join(', ');
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export class MySqlStore implements ChatRepository {
+  private readonly pool: Pool;
+  private isClosed = false;
+
+  constructor(
+    readonly location: MySqlLocation,
+    private readonly options: MySqlStoreOptions = {},
+  ) {
+    this.pool = mysql.createPool({
+      ...this.connectionOptions(),
+      database: location.database,
+      connectionLimit: options.connectionLimit ?? defaultConnectionLimit,
+      waitForConnections: true,
+      enableKeepAlive: true,
+    });
+  }
+
+  private connectionOptions(): mysql.ConnectionOptions {
+    const { host, port, user, password } = this.location;
+    return {
+      host,
+      port,
+      user,
+      password,
+      charset: 'UTF8MB4_UNICODE_CI',
+      connectTimeout: this.options.connectTimeoutMs ?? defaultConnectTimeoutMs,
+    };
+  }
+
+  /** Runs one repository operation, turning any database failure into a StoreError. */
+  private async guard<T>(action: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      throw mysqlStoreError(err, action, this.location);
+    }
+  }
+
+  private async rows(on: Executor, text: string, params: Param[]): Promise<RowDataPacket[]> {
+    const [rows] = await on.execute<RowDataPacket[]>(text, params);
+    return rows;
+  }
+
+  private async write(on: Executor, text: string, params: Param[]): Promise<ResultSetHeader> {
+    const [result] = await on.execute<ResultSetHeader>(text, params);
+    return result;
+  }
+
+  /** Inserts one row; false instead of an error when a unique key already holds it. */
+  private async insertUnlessDuplicate(on: Executor, text: string, params: Param[]): Promise<ResultSetHeader | undefined> {
+    try {
+      return await this.write(on, text, params);
+    } catch (err) {
+      if (isDuplicateKey(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Runs work in one transaction on one pooled connection; rolls back on any error. */
+  private async transaction<T>(work: (conn: PoolConnection) => Promise<T>): Promise<T> {
+    const conn = await this.pool.getConnection();
+    try {
+      await conn.beginTransaction();
+      const result = await work(conn);
+      await conn.commit();
+      conn.release();
+      return result;
+    } catch (err) {
+      await conn.rollback().then(
+        () => conn.release(),
+        () => conn.destroy(), // a connection that cannot even roll back is broken: never reuse it
+      );
+      throw err;
+    }
+  }
+
+  async migrate(): Promise<void> {
+    const { database } = this.location;
+    await this.guard('migrate', async () => {
+      // Only this one connection allows several statements per call, to run schema.sql whole.
+      const conn = await mysql.createConnection({ ...this.connectionOptions(), multipleStatements: true });
+      conn.on('error', () => undefined); // the awaited calls report failures
+      try {
+        // The name cannot be bound: store-url.ts admits only [A-Za-z0-9_] in it.
+        await conn.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+        await conn.query(`USE \`${database}\``);
+        await conn.query(readMySqlSchema());
+      } finally {
+        await conn.end().catch(() => conn.destroy());
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    await this.guard('close', () => this.pool.end());
+  }
+
+  createUser(name: string, passwordHash: string, createdAtMs: number): Promise<UserRow | undefined> {
+    return this.guard('createUser', async () => {
+      const result = await this.insertUnlessDuplicate(
+        this.pool,
+        'INSERT INTO `user` (name, password_hash, state, created_at) VALUES (?, ?, ?, ?)',
+        [name, passwordHash, 'offline', createdAtMs],
+      );
+      if (!result) return undefined;
+      return { id: result.insertId, name, passwordHash, state: 'offline', createdAtMs };
+    });
+  }
+
+  findUserById(id: number): Promise<UserRow | undefined> {
+    return this.guard('findUserById', async () => {
+      const [row] = await this.rows(this.pool, sql.userById, [id]);
+      return row && userRow(row);
+    });
+  }
+
+  findUsersByIds(ids: readonly number[]): Promise<UserRow[]> {
+    return this.guard('findUsersByIds', async () => {
+      const found: UserRow[] = [];
+      for (const part of chunks([...new Set(ids)], maxIdsPerStatement)) {
+        const rows = await this.rows(this.pool, `${sql.selectUser} WHERE u.id IN (${placeholders(part.length)})`, part);
+        found.push(...rows.map(userRow));
+      }
+      return found.sort((a, b) => a.id - b.id);
+    });
+  }
+
+  setUserState(id: number, state: UserRow['state']): Promise<void> {
+    return this.guard('setUserState', async () => {
+      await this.write(this.pool, sql.setUserState, [state, id]);
+    });
+  }
+
+  addFriendship(a: number, b: number): Promise<boolean> {
+    return this.guard('addFriendship', () =>
+      this.transaction(async (conn) => {
+        const insert = 'INSERT INTO friend (userid, friendid) VALUES (?, ?)';
+        const forward = await this.insertUnlessDuplicate(conn, insert, [a, b]);
+        const backward = a === b ? undefined : await this.insertUnlessDuplicate(conn, insert, [b, a]);
+        return forward !== undefined || backward !== undefined;
+      }),
+    );
+  }
+
+  removeFriendship(a: number, b: number): Promise<boolean> {
+    return this.guard('removeFriendship', async () => (await this.write(this.pool, sql.deleteFriendship, [a, b, b, a])).affectedRows > 0);
+  }
+
+  areFriends(a: number, b: number): Promise<boolean> {
+    return this.guard('areFriends', async () => (await this.rows(this.pool, sql.isFriend, [a, b])).length > 0);
+  }
+
+  listFriends(userId: number): Promise<UserRow[]> {
+    return this.guard('listFriends', async () => (await this.rows(this.pool, sql.friendsOf, [userId])).map(userRow));
+  }
+
+  createGroup(name: string, desc: string, creatorId: number, createdAtMs: number): Promise<GroupRow | undefined> {
+    return this.guard('createGroup', () =>
+      this.transaction(async (conn) => {
+        const result = await this.insertUnlessDuplicate(
+          conn,
+          'INSERT INTO allgroup (groupname, groupdesc, creator_id, created_at) VALUES (?, ?, ?, ?)',
+          [name, desc, creatorId, createdAtMs],
+        );
+        if (!result) return undefined;
+        await this.write(conn, 'INSERT INTO groupuser (groupid, userid, grouprole) VALUES (?, ?, ?)', [result.insertId, creatorId, 'creator']);
+        return { id: result.insertId, name, desc, creatorId, createdAtMs };
+      }),
+    );
+  }
+
+  findGroupById(id: number): Promise<GroupRow | undefined> {
+    return this.guard('findGroupById', async () => {
+      const [row] = await this.rows(this.pool, sql.groupById, [id]);
+      return row && groupRow(row);
+    });
+  }
+
+  deleteGroup(id: number): Promise<boolean> {
+    return this.guard('deleteGroup', () =>
+      this.transaction(async (conn) => {
+        let groupRows = 0;
+        for (const text of sql.deleteGroup) groupRows = (await this.write(conn, text, [id])).affectedRows;
+        return groupRows > 0;
+      }),
+    );
+  }
+
+  addGroupMember(groupId: number, userId: number, role: GroupRole): Promise<boolean> {
+    return this.guard('addGroupMember', async () => {
+      const insert = 'INSERT INTO groupuser (groupid, userid, grouprole) VALUES (?, ?, ?)';
+      return (await this.insertUnlessDuplicate(this.pool, insert, [groupId, userId, role])) !== undefined;
+    });
+  }
+
+  removeGroupMember(groupId: number, userId: number): Promise<boolean> {
+    return this.guard('removeGroupMember', async () => (await this.write(this.pool, sql.deleteGroupMember, [groupId, userId])).affectedRows > 0);
+  }
+
+  listGroupMembers(groupId: number): Promise<GroupMemberRow[]> {
+    return this.guard('listGroupMembers', async () => (await this.rows(this.pool, sql.groupMembers, [groupId])).map(memberRow));
+  }
+
+  isGroupMember(groupId: number, userId: number): Promise<boolean> {
+    return this.guard('isGroupMember', async () => (await this.rows(this.pool, sql.isGroupMember, [groupId, userId])).length > 0);
+  }
+
+  listGroupsOfUser(userId: number): Promise<GroupRow[]> {
+    return this.guard('listGroupsOfUser', async () => (await this.rows(this.pool, sql.groupsOfUser, [userId])).map(groupRow));
+  }
+
+  saveMessage(message: NewMessage): Promise<MessageRow> {
+    return this.guard('saveMessage', () =>
+      this.transaction(async (conn) => {
+        const { fromId, toId, groupId, text, sentAtMs } = message;
+        const result = await this.write(conn, sql.insertMessage, [fromId, toId || null, groupId || null, text, sentAtMs]);
+        for (const recipientId of new Set(message.recipientIds)) {
+          await this.write(conn, sql.insertPending, [recipientId, result.insertId]);
+        }
+        const [row] = await this.rows(conn, sql.messageById, [result.insertId]);
+        if (!row) throw new Error(`message ${result.insertId} vanished inside the transaction that inserted it`);
+        return messageRow(row);
+      }),
+    );
+  }
+
+  listPending(userId: number, afterId: number, limit: number): Promise<MessageRow[]> {
+    return this.guard('listPending', async () => {
+      const max = pageLimit(limit);
+      if (max === 0) return [];
+      return (await this.rows(this.pool, sql.pending, [userId, afterId, max])).map(messageRow);
+    });
+  }
+
+  countPending(userId: number): Promise<number> {
+    return this.guard('countPending', async () => {
+      const [row] = await this.rows(this.pool, sql.countPending, [userId]);
+      return Number(row?.['n'] ?? 0);
+    });
+  }
+
+  ackPending(userId: number, messageIds: readonly number[]): Promise<number> {
+    return this.guard('ackPending', async () => {
+      let removed = 0;
+      for (const part of chunks([...new Set(messageIds)], maxIdsPerStatement)) {
+        const text = `DELETE FROM offlinemessage WHERE userid = ? AND message_id IN (${placeholders(part.length)})`;
+        removed += (await this.write(this.pool, text, [userId, ...part])).affectedRows;
+      }
+      return removed;
+    });
+  }
+
+  history(conversation: Conversation, beforeId: number, limit: number): Promise<MessageRow[]> {
+    return this.guard('history', async () => {
+      const before = upperId(beforeId);
+      const max = pageLimit(limit);
+      if (max === 0) return [];
+      const rows =
+        conversation.kind === 'group'
+          ? await this.rows(this.pool, sql.groupHistory, [conversation.groupId, before, max])
+          : await this.rows(this.pool, sql.directHistory, [
+              conversation.userId, conversation.peerId, before, max,
+              conversation.peerId, conversation.userId, before, max, max,
+            ]);
+      return rows.map(messageRow);
+    });
+  }
+}
