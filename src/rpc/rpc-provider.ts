@@ -121,6 +121,11 @@ export class RpcProvider {
     return [...this.services.keys()];
   }
 
+  /** Connections of callers right now. */
+  connectionCount(): number {
+    return this.callers.size;
+  }
+
   /** Calls being served right now. */
   callsInFlight(): number {
     return this.inFlight;
