@@ -1,0 +1,126 @@
+// muduo's TcpClient: one outgoing connection with the same callbacks as TcpServer's
+// connections. It does not reconnect by itself: the chat client and the RPC channels decide
+// when to try again.
+import { connect as netConnect, type Socket } from 'node:net';
+import { createLogger } from '../base/logger.js';
+import type { ConnectionCallback, HighWaterMarkCallback, MessageCallback, WriteCompleteCallback } from './callbacks.js';
+import { NetError, systemErrorCode } from './net-error.js';
+import { TcpConnection } from './tcp-connection.js';
+
+const log = createLogger('net.tcp-client');
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+
+export interface TcpClientOptions {
+  name: string;
+  host: string;
+  port: number;
+  /** The source address, e.g. 127.0.0.2 so that nginx's `hash $remote_addr` picks another node. */
+  localAddress?: string;
+  connectTimeoutMs?: number;
+}
+
+let nextClientConnectionId = 1;
+
+export class TcpClient {
+  private conn: TcpConnection | undefined;
+  private abortConnect: (() => void) | undefined;
+  private connectionCallback: ConnectionCallback = (conn) =>
+    log.debug('%s: %s', conn.name, conn.isConnected() ? 'up' : 'down');
+  private messageCallback: MessageCallback = (_conn, buffer) => buffer.retrieveAll();
+  private writeCompleteCallback: WriteCompleteCallback | undefined;
+  private highWaterMark: { cb: HighWaterMarkCallback; bytes: number } | undefined;
+
+  constructor(private readonly options: TcpClientOptions) {}
+
+  setConnectionCallback(cb: ConnectionCallback): void {
+    this.connectionCallback = cb;
+  }
+
+  setMessageCallback(cb: MessageCallback): void {
+    this.messageCallback = cb;
+  }
+
+  setWriteCompleteCallback(cb: WriteCompleteCallback): void {
+    this.writeCompleteCallback = cb;
+  }
+
+  setHighWaterMarkCallback(cb: HighWaterMarkCallback, highWaterMarkBytes: number): void {
+    this.highWaterMark = { cb, bytes: highWaterMarkBytes };
+  }
+
+  /** Connects (or returns the live connection); rejects with NetError 'DCHAT_NET_CONNECT'. */
+  connect(): Promise<TcpConnection> {
+    if (this.conn !== undefined && this.conn.isConnected()) return Promise.resolve(this.conn);
+    const { host, port, localAddress } = this.options;
+    const timeoutMs = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    return new Promise((resolve, reject) => {
+      const socket = netConnect({ host, port, localAddress, allowHalfOpen: true, noDelay: true });
+      const fail = (err: NetError): void => {
+        clearTimeout(timer);
+        this.abortConnect = undefined;
+        socket.destroy();
+        reject(err);
+      };
+      const timer = setTimeout(() => fail(connectTimeoutError(host, port, timeoutMs)), timeoutMs);
+      const onError = (err: Error): void => fail(connectError(host, port, localAddress, err));
+      this.abortConnect = () =>
+        fail(new NetError('DCHAT_NET_CONNECT', `connecting to ${host}:${port} was aborted by disconnect()`));
+      socket.once('error', onError);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        this.abortConnect = undefined;
+        socket.off('error', onError);
+        resolve(this.established(socket));
+      });
+    });
+  }
+
+  connection(): TcpConnection | undefined {
+    return this.conn;
+  }
+
+  /** Aborts a connect in progress, or shuts the connection down after its queued output. */
+  disconnect(): void {
+    this.abortConnect?.();
+    this.conn?.shutdown();
+  }
+
+  private established(socket: Socket): TcpConnection {
+    const name = `${this.options.name}#${nextClientConnectionId++} ${this.options.host}:${this.options.port}`;
+    const conn = new TcpConnection(name, socket);
+    conn.setConnectionCallback(this.connectionCallback);
+    conn.setMessageCallback(this.messageCallback);
+    conn.setWriteCompleteCallback(this.writeCompleteCallback);
+    if (this.highWaterMark) conn.setHighWaterMarkCallback(this.highWaterMark.cb, this.highWaterMark.bytes);
+    conn.setCloseCallback(() => {
+      if (this.conn === conn) this.conn = undefined;
+    });
+    this.conn = conn;
+    conn.connectEstablished();
+    return conn;
+  }
+}
+
+function connectError(host: string, port: number, localAddress: string | undefined, err: Error): NetError {
+  const where = `${host}:${port}`;
+  const reasons: Record<string, string> = {
+    ECONNREFUSED: `${where} refused the connection: is the server running? start it, or check the host and port`,
+    ENOTFOUND: `cannot connect to ${where}: the host name does not resolve (ENOTFOUND); check its spelling or use an IP address`,
+    EAI_AGAIN: `cannot connect to ${where}: the host name could not be resolved right now (EAI_AGAIN); check DNS`,
+    EHOSTUNREACH: `cannot connect to ${where}: no route to the host (EHOSTUNREACH); check the address and the network`,
+    ENETUNREACH: `cannot connect to ${where}: the network is unreachable (ENETUNREACH); check the address and the network`,
+    EADDRNOTAVAIL: `cannot connect to ${where} from local address ${localAddress ?? '(any)'}: it is not an address of this machine (EADDRNOTAVAIL)`,
+    ETIMEDOUT: `connecting to ${where} timed out (ETIMEDOUT): is the host up and the port not firewalled?`,
+  };
+  const code = systemErrorCode(err);
+  const message = (code !== undefined ? reasons[code] : undefined) ?? `cannot connect to ${where}: ${err.message}`;
+  return new NetError('DCHAT_NET_CONNECT', message, { cause: err });
+}
+
+function connectTimeoutError(host: string, port: number, timeoutMs: number): NetError {
+  return new NetError(
+    'DCHAT_NET_CONNECT',
+    `connecting to ${host}:${port} timed out after ${timeoutMs} ms: is the host up and the port not firewalled? raise connectTimeoutMs on slow networks`,
+  );
+}

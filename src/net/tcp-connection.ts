@@ -1,0 +1,290 @@
+// One established TCP connection (muduo's TcpConnection): input accumulates in a Buffer
+// handed to the message callback; output is copied into a queue and written once per
+// event-loop turn, so a burst of small send() calls becomes one write system call.
+//
+// Output path: send() copies into `slab`, a large block written forward only; the bytes of
+// the current turn are slab[pendingStart, slabUsed). On process.nextTick they are handed to
+// the socket in one write(). When write() returns false the socket's own buffer is full:
+// further output stays in our queue until 'drain'. The slab is reused from its start once
+// every byte written from it has reached the kernel.
+//
+// States: connected -> disconnecting (shutdown() or forceClose() called, peer FIN) -> disconnected ('close').
+import type { Socket } from 'node:net';
+import { Buffer as NodeBuffer } from 'node:buffer';
+import { createLogger } from '../base/logger.js';
+import { Buffer } from './buffer.js';
+import type {
+  CloseCallback,
+  ConnectionCallback,
+  HighWaterMarkCallback,
+  MessageCallback,
+  WriteCompleteCallback,
+} from './callbacks.js';
+import { systemErrorCode } from './net-error.js';
+
+const log = createLogger('net.tcp-connection');
+
+/** With no high-water-mark callback set, a connection whose queue reaches this is closed. */
+export const DEFAULT_HIGH_WATER_MARK_BYTES = 64 * 1024 * 1024;
+/** Whatever the callback does, a connection whose queue reaches this is closed. */
+export const DEFAULT_MAX_QUEUED_BYTES = 256 * 1024 * 1024;
+const SLAB_BYTES = 64 * 1024;
+const EMPTY_SLAB = NodeBuffer.alloc(0);
+
+type State = 'connected' | 'disconnecting' | 'disconnected';
+
+export class TcpConnection {
+  readonly peerAddress: string;
+  readonly peerPort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  /** The application's per-connection state. */
+  context: unknown = undefined;
+
+  private state: State = 'connected';
+  private reading = true;
+  private readonly input = new Buffer();
+
+  private slab: NodeBuffer = EMPTY_SLAB;
+  private slabUsed = 0;
+  private pendingStart = 0;
+  /** Earlier slabs' unwritten tails, when one turn's output outgrew a slab. */
+  private readonly pendingSegments: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private isFlushScheduled = false;
+  private isSocketFull = false;
+
+  private connectionCallback: ConnectionCallback = () => {};
+  private messageCallback: MessageCallback = (_conn, buffer) => buffer.retrieveAll();
+  private writeCompleteCallback: WriteCompleteCallback | undefined;
+  private highWaterMarkCallback: HighWaterMarkCallback | undefined;
+  private highWaterMarkBytes = DEFAULT_HIGH_WATER_MARK_BYTES;
+  private isAboveHighWaterMark = false;
+  private maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
+  private closeCallback: CloseCallback = () => {};
+
+  /** Built by TcpServer and TcpClient around a connected socket; call connectEstablished() next. */
+  constructor(
+    readonly name: string,
+    private readonly socket: Socket,
+  ) {
+    this.peerAddress = socket.remoteAddress ?? '';
+    this.peerPort = socket.remotePort ?? 0;
+    this.localAddress = socket.localAddress ?? '';
+    this.localPort = socket.localPort ?? 0;
+  }
+
+  isConnected(): boolean {
+    return this.state === 'connected';
+  }
+
+  isReading(): boolean {
+    return this.reading;
+  }
+
+  /**
+   * Queues `data` for the peer. The bytes are copied before send() returns, so the caller may
+   * reuse its memory (a frame view, a scratch header) at once. Writes of one event-loop turn
+   * go out together. After shutdown() or close, data is dropped (logged at debug).
+   */
+  send(data: Uint8Array): void {
+    if (this.state !== 'connected') {
+      log.debug('%s: dropped %d bytes sent after close', this.name, data.length);
+      return;
+    }
+    if (data.length === 0) return;
+    this.copyToSlab(data);
+    this.pendingBytes += data.length;
+    this.checkQueueLimits();
+    if (!this.isFlushScheduled) {
+      this.isFlushScheduled = true;
+      process.nextTick(this.flushOnTick);
+    }
+  }
+
+  /** Bytes accepted by send() not yet handed to the kernel (our queue plus the socket's). */
+  queuedBytes(): number {
+    return this.pendingBytes + this.socket.writableLength;
+  }
+
+  setConnectionCallback(cb: ConnectionCallback): void {
+    this.connectionCallback = cb;
+  }
+
+  setMessageCallback(cb: MessageCallback): void {
+    this.messageCallback = cb;
+  }
+
+  setWriteCompleteCallback(cb: WriteCompleteCallback | undefined): void {
+    this.writeCompleteCallback = cb;
+  }
+
+  setHighWaterMarkCallback(cb: HighWaterMarkCallback, highWaterMarkBytes: number): void {
+    this.highWaterMarkCallback = cb;
+    this.highWaterMarkBytes = highWaterMarkBytes;
+  }
+
+  /** The hard limit of the output queue: reaching it closes the connection (default 256 MiB). */
+  setMaxQueuedBytes(maxQueuedBytes: number): void {
+    this.maxQueuedBytes = maxQueuedBytes;
+  }
+
+  /** Called once by the owner after the close was reported, so that it forgets the connection. */
+  setCloseCallback(cb: CloseCallback): void {
+    this.closeCallback = cb;
+  }
+
+  /** Stops message callbacks until startRead(); the kernel then stops the peer once its window fills. */
+  stopRead(): void {
+    if (!this.reading) return;
+    this.reading = false;
+    this.socket.pause();
+  }
+
+  /** Resumes reading; bytes that arrived before stopRead() took effect are delivered first. */
+  startRead(): void {
+    if (this.reading || this.state === 'disconnected') return;
+    this.reading = true;
+    this.socket.resume();
+    if (this.input.readableBytes() > 0) process.nextTick(this.deliverInput);
+  }
+
+  setTcpNoDelay(on: boolean): void {
+    this.socket.setNoDelay(on);
+  }
+
+  /** Half-closes: the queued output is written, then FIN. Reading goes on until the peer closes. */
+  shutdown(): void {
+    if (this.state !== 'connected') return;
+    this.state = 'disconnecting';
+    log.debug('%s: shutdown with %d bytes queued', this.name, this.queuedBytes());
+    if (this.pendingBytes > 0) this.writePending();
+    this.socket.end();
+  }
+
+  /** Closes now; queued output is dropped. */
+  forceClose(): void {
+    if (this.state === 'disconnected') return;
+    this.state = 'disconnecting';
+    this.reading = false;
+    this.dropPending();
+    this.socket.destroy();
+  }
+
+  /** Starts delivering events and reports the connection; called once by the owner. */
+  connectEstablished(): void {
+    const socket = this.socket;
+    socket.on('data', this.onData);
+    socket.on('end', this.onPeerEnd);
+    socket.on('drain', this.onDrain);
+    socket.on('error', this.onError);
+    socket.on('close', this.onClose);
+    log.debug('%s: connected', this.name);
+    this.connectionCallback(this);
+  }
+
+  private readonly onData = (chunk: NodeBuffer): void => {
+    this.input.appendOwned(chunk);
+    if (this.reading) this.messageCallback(this, this.input, Date.now());
+  };
+
+  private readonly deliverInput = (): void => {
+    if (this.reading && this.input.readableBytes() > 0) this.messageCallback(this, this.input, Date.now());
+  };
+
+  /** The peer sent FIN: like muduo, a read of 0 ends the connection, but our queued output still goes out first. */
+  private readonly onPeerEnd = (): void => {
+    log.debug('%s: peer closed its side', this.name);
+    this.shutdown();
+  };
+
+  private readonly onError = (err: Error): void => {
+    const code = systemErrorCode(err);
+    if (code === 'ECONNRESET' || code === 'EPIPE') log.debug('%s: %s', this.name, err.message);
+    else log.warn('%s: socket error: %s', this.name, err.message);
+  };
+
+  private readonly onClose = (): void => {
+    this.state = 'disconnected';
+    this.reading = false;
+    this.dropPending();
+    log.debug('%s: disconnected', this.name);
+    this.connectionCallback(this);
+    this.closeCallback(this);
+  };
+
+  private readonly flushOnTick = (): void => {
+    this.isFlushScheduled = false;
+    if (this.state !== 'disconnected' && !this.isSocketFull && this.pendingBytes > 0) this.writePending();
+  };
+
+  private readonly onDrain = (): void => {
+    this.isSocketFull = false;
+    if (this.pendingBytes > 0 && this.state !== 'disconnected') this.writePending();
+  };
+
+  /** Runs when a write reached the kernel: re-arms the high-water mark, reports an empty queue. */
+  private readonly onWritten = (err?: Error | null): void => {
+    if (err) return;
+    const queued = this.queuedBytes();
+    if (queued < this.highWaterMarkBytes) this.isAboveHighWaterMark = false;
+    if (queued !== 0 || this.isFlushScheduled) return;
+    this.slabUsed = 0;
+    this.pendingStart = 0;
+    this.writeCompleteCallback?.(this);
+  };
+
+  private copyToSlab(data: Uint8Array): void {
+    if (this.slab.length - this.slabUsed < data.length) this.newSlab(data.length);
+    this.slab.set(data, this.slabUsed);
+    this.slabUsed += data.length;
+  }
+
+  private newSlab(minBytes: number): void {
+    if (this.slabUsed > this.pendingStart) this.pendingSegments.push(this.slab.subarray(this.pendingStart, this.slabUsed));
+    this.slab = NodeBuffer.allocUnsafe(Math.max(SLAB_BYTES, minBytes));
+    this.slabUsed = 0;
+    this.pendingStart = 0;
+  }
+
+  private writePending(): void {
+    const tail = this.slab.subarray(this.pendingStart, this.slabUsed);
+    this.pendingStart = this.slabUsed;
+    this.pendingBytes = 0;
+    let isAccepted = true;
+    if (this.pendingSegments.length > 0) {
+      this.socket.cork();
+      for (const segment of this.pendingSegments) isAccepted = this.socket.write(segment) && isAccepted;
+      this.pendingSegments.length = 0;
+      isAccepted = this.socket.write(tail, this.onWritten) && isAccepted;
+      this.socket.uncork();
+    } else {
+      isAccepted = this.socket.write(tail, this.onWritten);
+    }
+    if (!isAccepted) this.isSocketFull = true;
+  }
+
+  private dropPending(): void {
+    this.pendingSegments.length = 0;
+    this.pendingBytes = 0;
+    this.pendingStart = this.slabUsed;
+  }
+
+  private checkQueueLimits(): void {
+    const queued = this.queuedBytes();
+    if (queued >= this.maxQueuedBytes) {
+      log.warn('%s: %d bytes queued >= maxQueuedBytes %d: the peer does not read; closing', this.name, queued, this.maxQueuedBytes);
+      this.forceClose();
+      return;
+    }
+    if (this.isAboveHighWaterMark || queued < this.highWaterMarkBytes) return;
+    this.isAboveHighWaterMark = true;
+    const cb = this.highWaterMarkCallback;
+    if (cb) {
+      process.nextTick(cb, this, queued);
+      return;
+    }
+    log.warn('%s: %d bytes queued >= high-water mark %d and no high-water-mark callback set: closing', this.name, queued, this.highWaterMarkBytes);
+    this.forceClose();
+  }
+}

@@ -1,0 +1,153 @@
+// muduo's TcpServer: accepts connections on one address and gives each a TcpConnection with
+// the server's callbacks. A Node process is one reactor (libuv's loop), so there are no
+// sub-reactor threads: more throughput means more chat nodes behind nginx.
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createLogger } from '../base/logger.js';
+import type { ConnectionCallback, HighWaterMarkCallback, MessageCallback, WriteCompleteCallback } from './callbacks.js';
+import { NetError, systemErrorCode } from './net-error.js';
+import { TcpConnection } from './tcp-connection.js';
+
+const log = createLogger('net.tcp-server');
+
+/** How long stop() lets connections flush and close before it destroys them. */
+export const DEFAULT_STOP_GRACE_MS = 2000;
+
+export interface TcpServerOptions {
+  name: string;
+  host: string;
+  /** 0 picks a free port; start() tells which. */
+  port: number;
+  /** Connections beyond this are closed as soon as they are accepted. */
+  maxConnections?: number;
+}
+
+export class TcpServer {
+  private server: Server | undefined;
+  private readonly connections = new Set<TcpConnection>();
+  private nextConnectionId = 1;
+  private onAllClosed: (() => void) | undefined;
+  private connectionCallback: ConnectionCallback = (conn) =>
+    log.debug('%s: %s', conn.name, conn.isConnected() ? 'up' : 'down');
+  private messageCallback: MessageCallback = (_conn, buffer) => buffer.retrieveAll();
+  private writeCompleteCallback: WriteCompleteCallback | undefined;
+  private highWaterMark: { cb: HighWaterMarkCallback; bytes: number } | undefined;
+
+  constructor(private readonly options: TcpServerOptions) {}
+
+  setConnectionCallback(cb: ConnectionCallback): void {
+    this.connectionCallback = cb;
+  }
+
+  setMessageCallback(cb: MessageCallback): void {
+    this.messageCallback = cb;
+  }
+
+  setWriteCompleteCallback(cb: WriteCompleteCallback): void {
+    this.writeCompleteCallback = cb;
+  }
+
+  /** Applied to every connection accepted from now on. */
+  setHighWaterMarkCallback(cb: HighWaterMarkCallback, highWaterMarkBytes: number): void {
+    this.highWaterMark = { cb, bytes: highWaterMarkBytes };
+  }
+
+  /** Listens; resolves with the bound address, rejects with NetError 'DCHAT_NET_LISTEN'. */
+  start(): Promise<{ host: string; port: number }> {
+    const { host, port } = this.options;
+    const server = createServer({ allowHalfOpen: true, noDelay: true }, this.onAccept);
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      const onListenError = (err: Error): void => {
+        this.server = undefined;
+        reject(listenError(host, port, err));
+      };
+      server.once('error', onListenError);
+      server.listen({ host, port }, () => {
+        server.off('error', onListenError);
+        server.on('error', (err) => log.error('%s: %s', this.options.name, err.message));
+        const address = server.address() as AddressInfo;
+        log.info('%s: listening on %s:%d', this.options.name, address.address, address.port);
+        resolve({ host: address.address, port: address.port });
+      });
+    });
+  }
+
+  /** Closes the listening socket; established connections go on. */
+  async stopAccepting(): Promise<void> {
+    const server = this.server;
+    if (server === undefined || !server.listening) return;
+    // close()'s callback waits for every connection to end, so wait only for the handle to close.
+    await new Promise<void>((resolve) => {
+      server.close();
+      setImmediate(resolve);
+    });
+  }
+
+  /** Stops accepting, shuts every connection down, and destroys those still open after `graceMs`. */
+  async stop(graceMs: number = DEFAULT_STOP_GRACE_MS): Promise<void> {
+    await this.stopAccepting();
+    for (const conn of this.connections) conn.shutdown();
+    if (!(await this.allClosedWithin(graceMs))) {
+      log.warn('%s: %d connections still open after %d ms: closing them', this.options.name, this.connections.size, graceMs);
+      for (const conn of this.connections) conn.forceClose();
+      await this.allClosedWithin(graceMs);
+    }
+    this.server = undefined;
+  }
+
+  connectionCount(): number {
+    return this.connections.size;
+  }
+
+  private readonly onAccept = (socket: Socket): void => {
+    const max = this.options.maxConnections;
+    if (max !== undefined && this.connections.size >= max) {
+      log.warn('%s: refused %s:%d: maxConnections %d reached', this.options.name, socket.remoteAddress, socket.remotePort, max);
+      socket.destroy();
+      return;
+    }
+    const name = `${this.options.name}#${this.nextConnectionId++} ${socket.remoteAddress}:${socket.remotePort}`;
+    const conn = new TcpConnection(name, socket);
+    conn.setConnectionCallback(this.connectionCallback);
+    conn.setMessageCallback(this.messageCallback);
+    conn.setWriteCompleteCallback(this.writeCompleteCallback);
+    if (this.highWaterMark) conn.setHighWaterMarkCallback(this.highWaterMark.cb, this.highWaterMark.bytes);
+    conn.setCloseCallback(this.onConnectionClosed);
+    this.connections.add(conn);
+    log.debug('%s: new connection %s', this.options.name, name);
+    conn.connectEstablished();
+  };
+
+  private readonly onConnectionClosed = (conn: TcpConnection): void => {
+    this.connections.delete(conn);
+    if (this.connections.size === 0) this.onAllClosed?.();
+  };
+
+  private allClosedWithin(timeoutMs: number): Promise<boolean> {
+    if (this.connections.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.onAllClosed = undefined;
+        resolve(false);
+      }, timeoutMs);
+      this.onAllClosed = () => {
+        clearTimeout(timer);
+        this.onAllClosed = undefined;
+        resolve(true);
+      };
+    });
+  }
+}
+
+function listenError(host: string, port: number, err: Error): NetError {
+  const where = `${host}:${port}`;
+  const code = systemErrorCode(err);
+  const reasons: Record<string, string> = {
+    EADDRINUSE: `the address is already in use (EADDRINUSE): stop the process holding it (\`ss -ltnp 'sport = :${port}'\` names it) or choose another port (0 picks a free one)`,
+    EACCES: 'permission denied (EACCES): ports below 1024 need root or CAP_NET_BIND_SERVICE; choose a port >= 1024',
+    EADDRNOTAVAIL: `${host} is not an address of this machine (EADDRNOTAVAIL): use 127.0.0.1, 0.0.0.0 or an address that \`ip addr\` lists`,
+    ENOTFOUND: `the host name ${host} does not resolve (ENOTFOUND): check its spelling or use an IP address`,
+  };
+  const reason = (code !== undefined ? reasons[code] : undefined) ?? `${err.message}: check the host and port`;
+  return new NetError('DCHAT_NET_LISTEN', `cannot listen on ${where}: ${reason}`, { cause: err });
+}
