@@ -5,13 +5,17 @@ import { hideBin } from 'yargs/helpers';
 import { serverCommand } from '../src/server/server-command.js';
 import { clientCommand } from '../src/tui/client-command.js';
 import { ringCommand } from '../src/hashring-cli/ring-command.js';
+import { zkCommand } from '../src/zk-cli/zk-command.js';
 
 await yargs(hideBin(process.argv))
   .scriptName('dchat')
+  // `--port 1 --port 2` means port 2, as in most tools, not the array [1, 2].
+  .parserConfiguration({ 'duplicate-arguments-array': false })
   .usage('$0 <command> [options]\n\nA distributed chat system: chat nodes, clients and the tools to run them.')
   .command(serverCommand)
   .command(clientCommand)
   .command(ringCommand)
+  .command(zkCommand)
   .demandCommand(1, 'Name a command: `dchat --help` lists them.')
   .recommendCommands()
   .strict()

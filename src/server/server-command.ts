@@ -27,6 +27,12 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       .option('db', { type: 'string', default: process.env['DCHAT_DB'], describe: 'mysql://user:pass@host:port/db, or sqlite:/path/file (env DCHAT_DB); absent: SQLite in --data-dir' })
       .option('idle-timeout-ms', { type: 'number', default: 90_000, describe: 'Close client connections silent for this long (clients ping every 30 s)' })
       .option('max-frame-bytes', { type: 'number', default: 1024 * 1024, describe: 'Largest client frame accepted' })
+      .check((argv) => {
+        if (!Number.isInteger(argv.port) || argv.port < 0 || argv.port > 65535) throw new Error(`--port ${String(argv.port)} is not a port number (0-65535; 0 picks a free one)`);
+        if (!(argv['idle-timeout-ms'] as number > 0)) throw new Error('--idle-timeout-ms must be a positive number of milliseconds');
+        if (!(argv['max-frame-bytes'] as number >= 64)) throw new Error('--max-frame-bytes must be at least 64');
+        return true;
+      })
       .example('$0 server', 'standalone node on 127.0.0.1:6000, data in ~/.dchat/data')
       .example('$0 server --port 6002 --db mysql://root@127.0.0.1:3306/chat', 'a node on port 6002 over MySQL') as unknown as Argv<ServerArgs>,
   handler: async (args: ArgumentsCamelCase<ServerArgs>) => {

@@ -3,7 +3,7 @@
 // at loginout, at the end of its input (after lingering a moment for late messages), or on Ctrl-C.
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { errorMessage } from '../base/dchat-error.js';
+import { errorMessage, isDchatError } from '../base/dchat-error.js';
 import { ChatClient } from '../client/chat-client.js';
 import { MessageInbox } from '../client/message-inbox.js';
 import { parseCommand } from './command-parser.js';
@@ -27,6 +27,7 @@ export async function runPlainClient(options: PlainClientOptions): Promise<numbe
     await client.connect();
   } catch (err) {
     print(`error: ${errorMessage(err)}`);
+    if (isDchatError(err, 'DCHAT_NET_CONNECT')) print('`dchat server` starts a chat node (127.0.0.1:6000 by default); `dchat up` starts one together with a client');
     return 1;
   }
   const inbox = new MessageInbox((ids) => void client.request({ ack: { messageIds: ids } }).catch(() => {}));

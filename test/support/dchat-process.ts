@@ -29,9 +29,11 @@ export function spawnDchat(args: string[], env: NodeJS.ProcessEnv = {}): ChildPr
 /** Starts `dchat server` on a free port in a fresh data directory (unless args name their own). */
 export async function startDchatServer(args: string[] = [], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<DchatProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dchat-node-'));
-  const child = spawnDchat(['server', '--port', '0', '--data-dir', dataDir, ...args], options.env);
+  const defaults = [...(args.includes('--port') ? [] : ['--port', '0']), ...(args.includes('--data-dir') ? [] : ['--data-dir', dataDir])];
+  const child = spawnDchat(['server', ...defaults, ...args], options.env);
   let output = '';
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': it comes after the last output of the process was read.
+  const exit = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const listening = new Promise<{ host: string; port: number }>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
