@@ -8,19 +8,23 @@ import type { ServiceImpl } from '../service-impl.js';
 export interface TestUserService extends ServiceImpl<dchat.UserServiceRpc> {
   /** Contexts of login calls that are still running, by user id. */
   readonly running: Map<number, CallContext>;
+  /** Names of every register call the service ran, in order: the proof that a call really ran. */
+  readonly registered: string[];
   /** Lets every hanging login call finish. */
   releaseAll(): void;
 }
 
 /**
- * getUser answers at once, naming `servedBy`; id 404 makes it throw. login with password
+ * getUser answers at once, naming `servedBy`; id 404 makes it throw. register counts its calls. login with password
  * "hang" waits until releaseAll() or the call is cancelled; "sleep:N" answers after N ms.
  */
 export function createTestUserService(servedBy: string): TestUserService {
   const running = new Map<number, CallContext>();
   const waiters = new Set<() => void>();
+  const registered: string[] = [];
   return {
     running,
+    registered,
     releaseAll: () => {
       for (const release of waiters) release();
       waiters.clear();
@@ -29,8 +33,10 @@ export function createTestUserService(servedBy: string): TestUserService {
       if (request.id === 404) throw new Error('user row 404 is corrupt');
       return { result: { code: dchat.Status.OK }, user: { id: request.id ?? 0, name: servedBy } };
     },
+    // The id is the number of register calls run so far, this one included.
     async register(request) {
-      return { result: { code: dchat.Status.OK }, user: { id: 1, name: request.name ?? '' } };
+      registered.push(request.name ?? '');
+      return { result: { code: dchat.Status.OK }, user: { id: registered.length, name: request.name ?? '' } };
     },
     async logout() {
       return { result: { code: dchat.Status.OK } };
