@@ -4,16 +4,13 @@
 // the upstream changes and nginx reloads.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { freeLoopbackPort, startNginx, type NginxHandle } from './support/nginx.js';
+import { runDchat } from './support/run-dchat.js';
 import { startTcpBackend, whichBackend, type TcpBackend } from './support/tcp-backend.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const dchat = join(root, 'bin', 'dchat');
 const weights = [1, 2, 1, 3, 1];
 
 /** 240 client addresses: 127.0.0.2-201 and a few from other /24s of the loopback /8. */
@@ -42,26 +39,13 @@ function streamBody(servers: { backend: TcpBackend; weight: number; isDown?: boo
   ].join('\n');
 }
 
-function runDchat(args: string[], input = ''): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [dchat, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
-
 /** What `dchat ring` predicts for every client, after loading nginx's running config. */
 async function predictions(): Promise<Map<string, string>> {
   assert.ok(nginx);
   const state = join(dir, 'ring.json');
   const loaded = await runDchat(['ring', 'from-nginx', nginx.configPath, '--state', state]);
   assert.equal(loaded.status, 0, loaded.stderr);
-  const shell = await runDchat(['ring', '--state', state, '--json'], clients.map((c) => `get ${c} 40000\n`).join(''));
+  const shell = await runDchat(['ring', '--state', state, '--json'], { input: clients.map((c) => `get ${c} 40000\n`).join('') });
   assert.equal(shell.status, 0, shell.stdout + shell.stderr);
   const answers = shell.stdout.trim().split('\n').map((line) => JSON.parse(line) as { ok: boolean; client: string; server: string });
   assert.equal(answers.length, clients.length);

@@ -5,12 +5,13 @@
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { RingCliError } from './ring-cli-error.js';
 import { DEFAULT_PAGE_SIZE } from './ring-operation.js';
 import { RingFileStore, defaultRingStatePath } from './ring-file-store.js';
-import { processOutput, runRingWords } from './ring-runner.js';
+import { isDchatError } from '../base/dchat-error.js';
+import { processOutput, reportError, runRingWords, type RingOutput } from './ring-runner.js';
 import { runRingShell } from './ring-shell.js';
 import type { RingStore } from './ring-store.js';
+import { RingZkStore } from './ring-zk-store.js';
 
 interface RingArgs {
   state: string;
@@ -21,7 +22,7 @@ interface RingArgs {
 type Positionals = Record<string, string | number | boolean | undefined>;
 
 async function openRingStore(args: RingArgs): Promise<RingStore> {
-  if (args.zk) throw new RingCliError('DCHAT_RING_BAD_STATE', `keeping the ring in ZooKeeper (${args.zk}) is not built yet: use --state FILE`);
+  if (args.zk) return RingZkStore.open(args.zk);
   return new RingFileStore(args.state);
 }
 
@@ -29,15 +30,27 @@ function historyFileOf(args: RingArgs): string {
   return args.zk ? join(homedir(), '.dchat', 'ring_history') : join(dirname(args.state), 'ring_history');
 }
 
-/** Runs one ring command and sets the exit code. */
-async function runOneShot(words: string[], args: RingArgs, pageSize = DEFAULT_PAGE_SIZE): Promise<void> {
-  const store = await openRingStore(args);
+/** Opens the store, runs `use` on it, closes it; a store that cannot open is an error exit. */
+async function withStore(args: RingArgs, use: (store: RingStore, output: RingOutput) => Promise<number>): Promise<void> {
+  const output = processOutput(args.json);
+  let store: RingStore;
   try {
-    const result = await runRingWords(words, store, processOutput(args.json), pageSize);
-    if (result === undefined) process.exitCode = 1;
+    store = await openRingStore(args);
+  } catch (err) {
+    if (!isDchatError(err)) throw err;
+    reportError(err, output);
+    process.exitCode = 1;
+    return;
+  }
+  try {
+    process.exitCode = await use(store, output);
   } finally {
     await store.close();
   }
+}
+
+function runOneShot(words: string[], args: RingArgs, pageSize = DEFAULT_PAGE_SIZE): Promise<void> {
+  return withStore(args, async (store, output) => ((await runRingWords(words, store, output, pageSize)) === undefined ? 1 : 0));
 }
 
 function subcommand(
@@ -115,11 +128,6 @@ export const ringCommand: CommandModule<object, RingArgs> = {
   handler: (argv) => runShell(argv),
 };
 
-async function runShell(args: RingArgs): Promise<void> {
-  const store = await openRingStore(args);
-  try {
-    process.exitCode = await runRingShell({ store, output: processOutput(args.json), historyFile: historyFileOf(args) });
-  } finally {
-    await store.close();
-  }
+function runShell(args: RingArgs): Promise<void> {
+  return withStore(args, (store, output) => runRingShell({ store, output, historyFile: historyFileOf(args) }));
 }

@@ -26,14 +26,14 @@ export async function runRingWords(
   pageSize = DEFAULT_PAGE_SIZE,
 ): Promise<RingResult | undefined> {
   const op = parseRingWords(words, pageSize);
-  if (!op.ok) return report(op.error, output);
+  if (!op.ok) return reportError(op.error, output);
   try {
     const result = await executeRingOperation(op.value, store);
-    if (!result.ok) return report(result.error, output);
+    if (!result.ok) return reportError(result.error, output);
     print(result.value, output);
     return result.value;
   } catch (err) {
-    if (isDchatError(err)) return report(err, output);
+    if (isDchatError(err)) return reportError(err, output);
     throw err;
   }
 }
@@ -52,7 +52,7 @@ function print(result: RingResult, output: RingOutput): void {
   }
 }
 
-function report(error: DchatError, output: RingOutput): undefined {
+export function reportError(error: DchatError, output: RingOutput): undefined {
   if (output.isJson) output.out(formatErrorJson(error));
   else output.err(`error: ${error.message}`);
   return undefined;
