@@ -3,9 +3,12 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { serverCommand } from '../src/server/server-command.js';
+import { dbCommand } from '../src/server/db-command.js';
 import { clientCommand } from '../src/tui/client-command.js';
+import { upCommand } from '../src/up/up-command.js';
 import { ringCommand } from '../src/hashring-cli/ring-command.js';
 import { zkCommand } from '../src/zk-cli/zk-command.js';
+import { rpcServerCommand } from '../src/server/rpc-server-command.js';
 
 await yargs(hideBin(process.argv))
   .scriptName('dchat')
@@ -13,9 +16,12 @@ await yargs(hideBin(process.argv))
   .parserConfiguration({ 'duplicate-arguments-array': false })
   .usage('$0 <command> [options]\n\nA distributed chat system: chat nodes, clients and the tools to run them.')
   .command(serverCommand)
+  .command(dbCommand)
   .command(clientCommand)
+  .command(upCommand)
   .command(ringCommand)
   .command(zkCommand)
+  .command(rpcServerCommand)
   .demandCommand(1, 'Name a command: `dchat --help` lists them.')
   .recommendCommands()
   .strict()

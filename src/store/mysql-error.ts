@@ -58,7 +58,7 @@ export function mysqlStoreError(err: unknown, action: string, location: MySqlLoc
   const where = describeMySql(location);
   const code = stringField(err, 'code');
   const explain = code !== undefined ? unavailable[code] : undefined;
-  if (explain) return new StoreError('DCHAT_STORE_UNAVAILABLE', `${action}: ${explain(where, location)}`, { cause: err });
+  if (explain) return new StoreError('DCHAT_STORE_UNAVAILABLE', `${explain(where, location)} (during ${action})`, { cause: err });
   if (isClosedByUs(err)) {
     return new StoreError('DCHAT_STORE_UNAVAILABLE', `${action} on MySQL at ${where} failed: the store is closed`, { cause: err });
   }

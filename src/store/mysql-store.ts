@@ -137,6 +137,20 @@ export class MySqlStore implements ChatRepository {
     });
   }
 
+  /** The tables the database holds now, sorted; none while the database does not exist yet. */
+  tableNames(): Promise<string[]> {
+    return this.guard('tableNames', async () => {
+      const text = 'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME';
+      const conn = await mysql.createConnection(this.connectionOptions());
+      try {
+        const [rows] = await conn.execute<RowDataPacket[]>(text, [this.location.database]);
+        return rows.map((r) => String(r['name']));
+      } finally {
+        await conn.end().catch(() => conn.destroy());
+      }
+    });
+  }
+
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;

@@ -2,7 +2,7 @@
 // embedded SQLite file in the data directory. The returned store is migrated and ready.
 import type { ChatRepository } from './repository.js';
 import { SqliteStore } from './sqlite-store.js';
-import { parseStoreUrl } from './store-url.js';
+import { describeMySql, parseStoreUrl } from './store-url.js';
 
 export interface OpenStoreOptions {
   /** sqlite:/path/file or mysql://user:pass@host:port/db; empty or absent: SQLite in dataDir. */
@@ -11,9 +11,19 @@ export interface OpenStoreOptions {
   dataDir: string;
 }
 
+/** What `migrate` found and left: for `dchat db migrate` to print. */
+export interface MigrationReport {
+  /** "SQLite /path/dchat.sqlite" or "MySQL at host:port, database db". */
+  where: string;
+  tablesBefore: string[];
+  tablesAfter: string[];
+}
+
+type ConcreteStore = ChatRepository & { tableNames(): Promise<string[]> };
+
 /** Rejects with StoreError: DCHAT_STORE_BAD_URL, DCHAT_STORE_UNAVAILABLE or DCHAT_STORE_FAILED. */
 export async function openStore(options: OpenStoreOptions): Promise<ChatRepository> {
-  const store = await connect(options);
+  const { store } = await connect(options);
   try {
     await store.migrate();
   } catch (err) {
@@ -23,13 +33,28 @@ export async function openStore(options: OpenStoreOptions): Promise<ChatReposito
   return store;
 }
 
-async function connect(options: OpenStoreOptions): Promise<ChatRepository> {
-  if (!options.db) return SqliteStore.openInDirectory(options.dataDir);
+/** Migrates the store and reports the tables before and after; the store is closed again. */
+export async function migrateStore(options: OpenStoreOptions): Promise<MigrationReport> {
+  const { store, where } = await connect(options);
+  try {
+    const tablesBefore = await store.tableNames();
+    await store.migrate();
+    return { where, tablesBefore, tablesAfter: await store.tableNames() };
+  } finally {
+    await store.close().catch(() => undefined);
+  }
+}
+
+async function connect(options: OpenStoreOptions): Promise<{ store: ConcreteStore; where: string }> {
+  if (!options.db) {
+    const store = SqliteStore.openInDirectory(options.dataDir);
+    return { store, where: `SQLite ${store.file}` };
+  }
   const parsed = parseStoreUrl(options.db);
   if (!parsed.ok) throw parsed.error;
   const location = parsed.value;
-  if (location.kind === 'sqlite') return SqliteStore.openFile(location.file);
+  if (location.kind === 'sqlite') return { store: SqliteStore.openFile(location.file), where: `SQLite ${location.file}` };
   // Loaded only when asked for, so that a standalone node never loads the MySQL driver.
   const { MySqlStore } = await import('./mysql-store.js');
-  return new MySqlStore(location);
+  return { store: new MySqlStore(location), where: `MySQL at ${describeMySql(location)}, database ${location.database}` };
 }

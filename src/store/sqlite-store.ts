@@ -125,6 +125,15 @@ export class SqliteStore implements ChatRepository {
     });
   }
 
+  /** The tables the database holds now, sorted; `dchat db migrate` reports what it created. */
+  tableNames(): Promise<string[]> {
+    return this.guard('tableNames', () =>
+      this.rows<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").map(
+        (r) => r.name,
+      ),
+    );
+  }
+
   close(): Promise<void> {
     return this.guard('close', () => {
       this.statements.clear();
