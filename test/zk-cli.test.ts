@@ -1,0 +1,140 @@
+// `dchat zk` end to end: the real binary against a real ZooKeeper started by the test.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
+import { ZkSession } from '../src/zk/zk-session.js';
+import { spawnDchat } from './support/dchat-process.js';
+import { runDchat, type DchatRun } from './support/run-dchat.js';
+import { startZooKeeper, type ZkServerHandle } from './support/zookeeper.js';
+
+describe('dchat zk against a real ZooKeeper', () => {
+  let zk: ZkServerHandle;
+  let observer: ZkSession;
+  const zkCli = (args: string[], input?: string): Promise<DchatRun> =>
+    runDchat(['zk', '--zk', zk.connectString, ...args], input === undefined ? {} : { input });
+
+  before(async () => {
+    zk = await startZooKeeper();
+    observer = await ZkSession.connect({ connectString: zk.connectString });
+  });
+  after(async () => {
+    await observer?.close();
+    await zk?.stop();
+  });
+
+  test('create, ls, get, set and delete work one command at a time', async () => {
+    assert.equal((await zkCli(['create', '-p', '/UserServiceRpc/127.0.0.1:7000', 'user@7000'])).stdout, 'created /UserServiceRpc/127.0.0.1:7000\n');
+    const ls = await zkCli(['ls', '/UserServiceRpc']);
+    assert.equal(ls.status, 0, ls.stderr);
+    assert.equal(ls.stdout, '127.0.0.1:7000\n');
+    const set = await zkCli(['set', '/UserServiceRpc/127.0.0.1:7000', 'moved', '0']);
+    assert.equal(set.status, 0, set.stderr);
+    const get = await zkCli(['get', '/UserServiceRpc/127.0.0.1:7000']);
+    const lines = get.stdout.split('\n');
+    assert.equal(lines[0], 'moved');
+    assert.ok(lines.includes('version = 1'), get.stdout);
+    assert.ok(lines.includes('ephemeralOwner = 0 (persistent)'), get.stdout);
+    assert.match(get.stdout, /^mtime = \d{4}-\d\d-\d\dT/m);
+    assert.equal((await zkCli(['delete', '/UserServiceRpc/127.0.0.1:7000'])).status, 0);
+    assert.equal(await observer.exists('/UserServiceRpc/127.0.0.1:7000'), undefined);
+  });
+
+  test('delete refuses a znode with children unless -r, and says how', async () => {
+    await observer.create('/full/child', undefined, { parents: true });
+    const refused = await zkCli(['delete', '/full']);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /znode \/full is not empty \(1 child: child\).*delete -r \/full/);
+    assert.ok(await observer.exists('/full'));
+    const forced = await zkCli(['delete', '-r', '/full']);
+    assert.equal(forced.status, 0, forced.stderr);
+    assert.equal(await observer.exists('/full'), undefined);
+  });
+
+  test('a missing znode, a missing parent and a wrong version fail with status 1 and the fix', async () => {
+    const get = await zkCli(['get', '/no/such']);
+    assert.equal(get.status, 1);
+    assert.match(get.stderr, /no such znode: \/no\/such; `ls \/no` shows what is there/);
+    const create = await zkCli(['create', '/no/such', 'x']);
+    assert.match(create.stderr, /its parent \/no does not exist; create it first, or add -p/);
+    await observer.create('/versioned', Buffer.from('a'));
+    const set = await zkCli(['set', '/versioned', 'b', '7']);
+    assert.equal(set.status, 1);
+    assert.match(set.stderr, /znode \/versioned is at version 0, not 7/);
+  });
+
+  test('--json prints one JSON object per answer, and errors with their code', async () => {
+    await observer.create('/json/node', Buffer.from('{"load":3}'), { parents: true });
+    const get = await zkCli(['--json', 'get', '/json/node']);
+    const answer = JSON.parse(get.stdout) as { data: string; stat: { version: number; ephemeralOwner: string; mtime: string } };
+    assert.equal(answer.data, '{"load":3}');
+    assert.equal(answer.stat.version, 0);
+    assert.equal(answer.stat.ephemeralOwner, '0');
+    assert.deepEqual(JSON.parse((await zkCli(['--json', 'ls', '/json'])).stdout), { path: '/json', children: ['node'] });
+    const failed = await zkCli(['--json', 'get', '/json/missing']);
+    assert.equal(failed.status, 1);
+    assert.equal((JSON.parse(failed.stdout) as { error: { code: string } }).error.code, 'DCHAT_ZK_NO_NODE');
+  });
+
+  test('create -s makes sequential names and create -e one-shot says the znode ends with the command', async () => {
+    await observer.create('/seq');
+    const first = await zkCli(['create', '-s', '/seq/job-', 'a']);
+    assert.equal(first.stdout, 'created /seq/job-0000000000\n');
+    const ephemeral = await zkCli(['create', '-e', '/seq/gone', 'x']);
+    assert.equal(ephemeral.status, 0, ephemeral.stderr);
+    assert.match(ephemeral.stderr, /ephemeral znode, which ZooKeeper deletes as soon as this command ends its session; it is only meaningful in the shell/);
+    assert.equal(await observer.exists('/seq/gone'), undefined);
+  });
+
+  test('the shell runs piped commands in one session: its ephemeral lives until the shell quits', async () => {
+    const shell = spawnDchat(['zk', '--zk', zk.connectString]);
+    let stdout = '';
+    const exited = new Promise<number | null>((resolve) => shell.once('close', resolve));
+    const created = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the shell did not print "created /shell/eph" within 10 s; stdout: ${stdout}`)), 10_000);
+      shell.stdout?.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('created /shell/eph (ephemeral)')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    try {
+      shell.stdin?.write('create -p /shell/dir "two words"\ncreate -e /shell/eph here\n');
+      await created;
+      const stat = await observer.exists('/shell/eph');
+      assert.notEqual(stat?.ephemeralOwner, '0', 'an ephemeral znode while the shell runs');
+      shell.stdin?.end('get /shell/dir\nls /shell\nquit\n');
+      assert.equal(await exited, 0);
+      assert.match(stdout, /^two words$/m);
+      assert.match(stdout, /^dir\neph$/m);
+      assert.equal(await observer.exists('/shell/eph'), undefined);
+    } finally {
+      if (shell.exitCode === null) shell.kill('SIGKILL');
+    }
+  });
+
+  test('the shell reports a bad line, goes on, and exits 1 at the end of piped input', async () => {
+    const run = await zkCli([], 'frobnicate /x\nls /\n');
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /unknown command "frobnicate"/);
+    assert.match(run.stdout, /^zookeeper$/m);
+  });
+
+  test('DCHAT_ZK is used when --zk is not given, chroot included', async () => {
+    const env = { ...process.env, DCHAT_ZK: `${zk.connectString}/tenant` };
+    const created = await runDchat(['zk', 'create', '/inside', 'x'], { env });
+    assert.equal(created.status, 0, created.stderr);
+    assert.deepEqual(await observer.getChildren('/tenant'), ['inside']);
+  });
+});
+
+test('dchat zk with nothing listening says the connection was refused and how to start ZooKeeper', async () => {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const run = await runDchat(['zk', '--zk', `127.0.0.1:${port}`, '--connect-timeout-ms', '1000', 'ls', '/']);
+  assert.equal(run.status, 1);
+  assert.match(run.stderr, new RegExp(`ZooKeeper at 127\\.0\\.0\\.1:${port} refused the connection: is it running\\? .dchat up --cluster. starts one`));
+});
