@@ -8,8 +8,8 @@ type StubMethodKeys<S> = {
   [K in keyof S]: S[K] extends { readonly path: string; readonly requestType: string } ? K : never;
 }[keyof S];
 
-/** A generated message class instance seen as its fields: methods dropped, every field optional. */
-export type MessageFields<M> = { [F in keyof M as M[F] extends (...args: never[]) => unknown ? never : F]?: M[F] };
+/** A generated message class instance seen as its fields: methods dropped, every field optional (null too, as in the generated $Properties). */
+export type MessageFields<M> = { [F in keyof M as M[F] extends (...args: never[]) => unknown ? never : F]?: M[F] | null };
 
 export type ServiceImpl<S> = {
   [K in StubMethodKeys<S>]: S[K] extends (request: infer Req) => Promise<infer Res>

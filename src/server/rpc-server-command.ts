@@ -1,0 +1,117 @@
+// `dchat rpc-server`: hosts any subset of the business services over dchat RPC, apart from chat
+// nodes, registered in ZooKeeper (/UserServiceRpc/<host:port>, ...) so that chat nodes find them.
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { errorMessage } from '../base/dchat-error.js';
+import { dchat } from '../gen/proto.js';
+import { clusterSecretFrom } from '../rpc/rpc-auth.js';
+import { RpcProvider } from '../rpc/rpc-provider.js';
+import { ZkRegistry } from '../rpc/zk-registry.js';
+import { createLocalServices } from '../services/local-services.js';
+import type { Services } from '../services/service-api.js';
+import { openStore } from '../store/open-store.js';
+import type { ChatRepository } from '../store/repository.js';
+import { ZkSession } from '../zk/zk-session.js';
+import { defaultDataDir } from './server-command.js';
+
+type ServiceKey = keyof Services;
+const serviceKeys: readonly ServiceKey[] = ['user', 'friend', 'group', 'offline'];
+
+interface RpcServerArgs {
+  services: string;
+  zk: string | undefined;
+  db: string | undefined;
+  dataDir: string;
+  host: string;
+  port: number;
+  advertiseHost: string | undefined;
+  clusterSecret: string | undefined;
+  sessionTimeoutMs: number;
+}
+
+function parseServices(text: string): ServiceKey[] {
+  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(serviceKeys as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new Error(`--services: unknown service ${unknown.join(', ')}; choose from ${serviceKeys.join(', ')}`);
+  if (names.length === 0) throw new Error(`--services names no service; choose from ${serviceKeys.join(', ')}`);
+  return [...new Set(names as ServiceKey[])];
+}
+
+function host(provider: RpcProvider, services: Services, key: ServiceKey): void {
+  switch (key) {
+    case 'user':
+      return provider.notifyService(dchat.UserServiceRpc, services.user);
+    case 'friend':
+      return provider.notifyService(dchat.FriendServiceRpc, services.friend);
+    case 'group':
+      return provider.notifyService(dchat.GroupServiceRpc, services.group);
+    case 'offline':
+      return provider.notifyService(dchat.OfflineServiceRpc, services.offline);
+    default: {
+      const unknown: never = key;
+      throw new Error(`unknown service ${String(unknown)}`);
+    }
+  }
+}
+
+export const rpcServerCommand: CommandModule<object, RpcServerArgs> = {
+  command: 'rpc-server',
+  describe: 'Host business services (user, friend, group, offline) over dchat RPC, registered in ZooKeeper',
+  builder: (y: Argv) =>
+    y
+      .option('services', { type: 'string', default: serviceKeys.join(','), describe: `Services to host, comma-separated: ${serviceKeys.join(', ')}` })
+      .option('zk', { type: 'string', default: process.env['DCHAT_ZK'] || undefined, describe: 'ZooKeeper host:port[,host:port...][/chroot] to register in (env DCHAT_ZK); absent: not registered, callers need the address' })
+      .option('db', { type: 'string', default: process.env['DCHAT_DB'] || undefined, describe: 'mysql://user:pass@host:port/db or sqlite:/path/file (env DCHAT_DB); absent: SQLite in --data-dir' })
+      .option('data-dir', { type: 'string', default: defaultDataDir(), describe: 'Where the SQLite database lives when --db is absent (env DCHAT_DATA_DIR)' })
+      .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address the RPC port binds (0.0.0.0 for every interface)' })
+      .option('port', { type: 'number', default: 0, describe: 'RPC port; 0 picks a free one' })
+      .option('advertise-host', { type: 'string', describe: 'Host written to ZooKeeper when it differs from --host (e.g. with --host 0.0.0.0)' })
+      .option('cluster-secret', { type: 'string', describe: 'Serve only callers proving they hold this secret (env DCHAT_CLUSTER_SECRET)' })
+      .option('session-timeout-ms', { type: 'number', default: 10_000, describe: 'ZooKeeper session timeout: how soon a crashed server leaves the registry' })
+      .check((argv) => {
+        parseServices(argv.services as string);
+        if (!Number.isInteger(argv.port) || argv.port < 0 || argv.port > 65535) throw new Error(`--port ${String(argv.port)} is not a port number (0-65535; 0 picks a free one)`);
+        if (argv.host === '0.0.0.0' && argv.zk && !argv['advertise-host']) throw new Error('--host 0.0.0.0 with --zk needs --advertise-host: callers cannot connect to 0.0.0.0');
+        return true;
+      })
+      .example('$0 rpc-server --zk 127.0.0.1:2181 --db mysql://root@127.0.0.1:3306/chat', 'host all four services, registered in ZooKeeper')
+      .example('$0 rpc-server --services user,friend --port 7001 --zk 127.0.0.1:2181,127.0.0.1:2182/dchat', 'two services on port 7001, ensemble with chroot')
+      .example('DCHAT_CLUSTER_SECRET=s3cret $0 rpc-server --zk 127.0.0.1:2181', 'only callers holding the cluster secret are served') as unknown as Argv<RpcServerArgs>,
+  handler: async (args: ArgumentsCamelCase<RpcServerArgs>) => {
+    let repo: ChatRepository | undefined;
+    let session: ZkSession | undefined;
+    let provider: RpcProvider;
+    try {
+      const keys = parseServices(args.services);
+      repo = await openStore({ db: args.db, dataDir: args.dataDir });
+      session = args.zk ? await ZkSession.connect({ connectString: args.zk, sessionTimeoutMs: args.sessionTimeoutMs }) : undefined;
+      provider = new RpcProvider({
+        host: args.host,
+        port: args.port,
+        advertisedHost: args.advertiseHost,
+        registry: session ? new ZkRegistry(session) : undefined,
+        clusterSecret: clusterSecretFrom(args.clusterSecret),
+      });
+      const services = createLocalServices(repo);
+      for (const key of keys) host(provider, services, key);
+      await provider.run();
+    } catch (err) {
+      process.stderr.write(`dchat rpc-server: ${errorMessage(err)}\n`);
+      await session?.close().catch(() => undefined);
+      await repo?.close().catch(() => undefined);
+      process.exit(1);
+    }
+    const registry = session ? `registered in ZooKeeper at ${args.zk}` : 'not registered: no --zk';
+    process.stdout.write(`dchat rpc-server serving ${provider.serviceNames().join(', ')} on ${provider.address()} (${registry})\n`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    process.stdout.write('dchat rpc-server: shutting down\n');
+    const forceExit = setTimeout(() => process.exit(1), 10_000);
+    forceExit.unref();
+    await provider.stop();
+    await session?.close();
+    await repo.close();
+    process.exit(0);
+  },
+};
