@@ -53,7 +53,7 @@ CREATE TABLE IF NOT EXISTS `allgroup` (
   `id` BIGINT NOT NULL AUTO_INCREMENT,
   `groupname` VARCHAR(50) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   `groupdesc` VARCHAR(200) NOT NULL DEFAULT '',
-  -- Added: who created the group; only the creator may delete it.
+  -- Added: who created the group, its owner (the services decide what only the owner may do).
   `creator_id` BIGINT NOT NULL,
   -- Added: when the group was created (ms since the epoch).
   `created_at` BIGINT NOT NULL,
