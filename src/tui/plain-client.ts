@@ -1,7 +1,7 @@
 // `dchat client --plain`: the seed's line client. Commands come from a terminal or a pipe, one
 // per line, and run one after the other; pushed messages are printed as they arrive. It stops
 // at loginout, at the end of its input (after lingering a moment for late messages), or on Ctrl-C.
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { errorMessage, isDchatError } from '../base/dchat-error.js';
 import { ChatClient } from '../client/chat-client.js';
@@ -30,30 +30,44 @@ export async function runPlainClient(options: PlainClientOptions): Promise<numbe
     if (isDchatError(err, 'DCHAT_NET_CONNECT')) print('`dchat server` starts a chat node (127.0.0.1:6000 by default); `dchat up` starts one together with a client');
     return 1;
   }
+  const lines = createInterface({
+    input: options.input,
+    terminal: options.isInteractive,
+    ...(options.isInteractive ? { output: options.output, prompt: '> ' } : {}),
+  });
+  // A line that arrives while the user types replaces the prompt line, and the prompt with the
+  // half-typed command is drawn again below it.
+  const printPushed = (line: string): void => {
+    if (!options.isInteractive) return print(line);
+    options.output.write(`\r\x1b[2K${line}\n`);
+    lines.prompt(true);
+  };
   const inbox = new MessageInbox((ids) => void client.request({ ack: { messageIds: ids } }).catch(() => {}));
   let closedByServer = false;
+  let isLeaving = false;
   client.onEvent((event) => {
     if (event.message) {
-      if (inbox.accept(event.message)) print(formatMessage(event.message));
+      if (inbox.accept(event.message)) printPushed(formatMessage(event.message));
       return;
     }
     const line = describeEvent(event);
-    if (line) print(line);
+    if (line) printPushed(line);
   });
   client.onClose((reason) => {
+    if (isLeaving) return;
     closedByServer = true;
     print(`${reason}; exiting`);
     options.input.destroy();
   });
   print(`connected to ${options.host}:${options.port}; type help for the commands`);
-  const code = await readCommands(client, options, print);
+  const code = await readCommands(client, lines, options, print);
   if (!closedByServer && code === 0 && !options.isInteractive) await lingerFor(options.lingerMs);
+  isLeaving = true;
   client.close();
   return closedByServer ? 1 : code;
 }
 
-async function readCommands(client: ChatClient, options: PlainClientOptions, print: (line: string) => void): Promise<number> {
-  const lines = createInterface({ input: options.input, terminal: options.isInteractive, ...(options.isInteractive ? { output: options.output, prompt: '> ' } : {}) });
+async function readCommands(client: ChatClient, lines: Interface, options: PlainClientOptions, print: (line: string) => void): Promise<number> {
   const prompt = (): void => (options.isInteractive ? lines.prompt() : undefined);
   prompt();
   try {
