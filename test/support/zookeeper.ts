@@ -52,6 +52,11 @@ process.on('exit', () => {
     }
   }
 });
+// A signal ends the process without 'exit' hooks; exiting from it runs them (the runner's timeout
+// and Ctrl-C must not leave java behind).
+for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.once(signal, () => process.exit(status));
+}
 
 function assertInstalled(): void {
   if (!existsSync(javaBinary) || !existsSync(zookeeperJar)) throw new Error(installHint);
