@@ -134,6 +134,33 @@ describe('mysql store', () => {
   });
 });
 
+describe('mysql store migrate', () => {
+  it("refuses a database holding the seed chat server's tables, naming the missing columns and the way out", async () => {
+    const conn = await mysql.createConnection({ host: server?.host, port: server?.port, user: 'root', multipleStatements: true });
+    try {
+      await conn.query(
+        'CREATE DATABASE dchat_seed; USE dchat_seed; ' +
+          "CREATE TABLE user (id INT PRIMARY KEY AUTO_INCREMENT, name VARCHAR(50) NOT NULL UNIQUE, password VARCHAR(50) NOT NULL, state ENUM('online','offline') DEFAULT 'offline') ENGINE=InnoDB; " +
+          'CREATE TABLE offlinemessage (userid INT NOT NULL, message VARCHAR(500) NOT NULL) ENGINE=InnoDB;',
+      );
+    } finally {
+      await conn.end();
+    }
+    const store = new MySqlStore(location('dchat_seed'));
+    try {
+      await assert.rejects(store.migrate(), (err: unknown) => {
+        assert.ok(err instanceof StoreError);
+        assert.equal(err.code, 'DCHAT_STORE_FAILED');
+        assert.match(err.message, /MySQL database dchat_seed at 127\.0\.0\.1:\d+ has tables of an older layout/);
+        assert.match(err.message, /without user\.password_hash, user\.created_at, offlinemessage\.message_id/);
+        return true;
+      });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('mysql store when the server goes away', () => {
   it('rejects with DCHAT_STORE_UNAVAILABLE while the server is down and serves again once it is back', async () => {
     const own = await startMariaDb();

@@ -13,11 +13,12 @@ import type {
   NewMessage,
   UserRow,
 } from './repository.js';
-import { pageLimit, sql, upperId } from './repository-sql.js';
+import { describeOldLayout, pageLimit, sql, upperId } from './repository-sql.js';
 import { isDuplicateKey, mysqlStoreError } from './mysql-error.js';
 import { readMySqlSchema } from './mysql-schema.js';
 import { userRow, groupRow, memberRow, messageRow } from './mysql-rows.js';
-import type { MySqlLocation } from './store-url.js';
+import { StoreError } from './store-error.js';
+import { describeMySql, type MySqlLocation } from './store-url.js';
 
 export interface MySqlStoreOptions {
   /** Connections the pool may open; callers beyond it wait for one. */
@@ -130,11 +131,22 @@ export class MySqlStore implements ChatRepository {
         // The name cannot be bound: store-url.ts admits only [A-Za-z0-9_] in it.
         await conn.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
         await conn.query(`USE \`${database}\``);
+        await this.checkLayout(conn);
         await conn.query(readMySqlSchema());
       } finally {
         await conn.end().catch(() => conn.destroy());
       }
     });
+  }
+
+  private async checkLayout(conn: mysql.Connection): Promise<void> {
+    const [rows] = await conn.execute<RowDataPacket[]>(
+      'SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?',
+      [this.location.database],
+    );
+    const columnsOf = (table: string): string[] => rows.filter((r) => r['t'] === table).map((r) => String(r['c']));
+    const complaint = describeOldLayout(columnsOf, `MySQL database ${this.location.database} at ${describeMySql(this.location)}`);
+    if (complaint) throw new StoreError('DCHAT_STORE_FAILED', complaint);
   }
 
   /** The tables the database holds now, sorted; none while the database does not exist yet. */

@@ -68,6 +68,33 @@ export const sql = {
   groupHistory: `${selectMessage} WHERE m.group_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?`,
 } as const;
 
+/**
+ * Columns dchat added to tables whose names it shares with the seed chat server. CREATE TABLE IF
+ * NOT EXISTS leaves an existing table as it is, so migrate() looks for these first: a database
+ * made by the seed (plain passwords, message text in offlinemessage) is refused with an
+ * explanation instead of failing on a foreign key or on the first query.
+ */
+export const addedColumns: Readonly<Record<string, readonly string[]>> = {
+  user: ['password_hash', 'created_at'],
+  allgroup: ['creator_id', 'created_at'],
+  offlinemessage: ['message_id'],
+};
+
+/** The complaint about existing tables lacking added columns, or undefined when none lacks any.
+ * columnsOf returns [] for a table that does not exist: migrate() will create it. */
+export function describeOldLayout(columnsOf: (table: string) => readonly string[], where: string): string | undefined {
+  const missing = Object.entries(addedColumns).flatMap(([table, columns]) => {
+    const present = columnsOf(table);
+    return present.length === 0 ? [] : columns.filter((c) => !present.includes(c)).map((c) => `${table}.${c}`);
+  });
+  if (missing.length === 0) return undefined;
+  return (
+    `${where} has tables of an older layout, without ${missing.join(', ')} (the seed chat server's tables keep ` +
+    'plain passwords and message text): dchat cannot convert them in place; point --db at a new database, ' +
+    'or rename the old tables out of the way and run `dchat db migrate` again'
+  );
+}
+
 /** A page size as SQL accepts it: a non-negative integer. */
 export function pageLimit(limit: number): number {
   return Number.isFinite(limit) && limit > 0 ? Math.floor(limit) : 0;

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { describeRepositoryContract } from './repository.contract.js';
 import type { ChatRepository } from './repository.js';
 import { SqliteStore, sqliteFileName } from './sqlite-store.js';
@@ -83,6 +84,28 @@ describe('sqlite store', () => {
       assert.equal(failure.code, 'DCHAT_STORE_FAILED');
       assert.match(failure.message, /SQLITE_FULL/);
       assert.equal((await store.findUserById(a.id))?.name, 'a');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('sqlite store migrate', () => {
+  it("refuses a database holding the seed chat server's tables, naming the missing columns and the way out", async () => {
+    const dir = tempDir();
+    const seed = new Database(join(dir, sqliteFileName));
+    seed.exec("CREATE TABLE user (id INTEGER PRIMARY KEY, name TEXT UNIQUE, password TEXT, state TEXT DEFAULT 'offline')");
+    seed.exec('CREATE TABLE offlinemessage (userid INTEGER, message TEXT)');
+    seed.close();
+    const store = SqliteStore.openInDirectory(dir);
+    try {
+      await assert.rejects(store.migrate(), (err: unknown) => {
+        assert.ok(err instanceof StoreError);
+        assert.equal(err.code, 'DCHAT_STORE_FAILED');
+        assert.match(err.message, /without user\.password_hash, user\.created_at, offlinemessage\.message_id/);
+        assert.match(err.message, /point --db at a new database/);
+        return true;
+      });
     } finally {
       await store.close();
     }

@@ -15,9 +15,10 @@ import type {
   NewMessage,
   UserRow,
 } from './repository.js';
-import { pageLimit, sql, upperId } from './repository-sql.js';
+import { describeOldLayout, pageLimit, sql, upperId } from './repository-sql.js';
 import { sqliteSchema } from './sqlite-schema.js';
 import { sqliteStoreError } from './sqlite-error.js';
+import { StoreError } from './store-error.js';
 
 export const sqliteFileName = 'dchat.sqlite';
 
@@ -119,6 +120,10 @@ export class SqliteStore implements ChatRepository {
 
   migrate(): Promise<void> {
     return this.guard('migrate', () => {
+      const columnsOf = (table: string): string[] =>
+        this.rows<{ name: string }>('SELECT name FROM pragma_table_info(?)', table).map((r) => r.name);
+      const complaint = describeOldLayout(columnsOf, `SQLite ${this.file}`);
+      if (complaint) throw new StoreError('DCHAT_STORE_FAILED', complaint);
       this.db.transaction(() => {
         for (const statement of sqliteSchema) this.db.exec(statement);
       })();
