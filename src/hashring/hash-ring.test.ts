@@ -98,3 +98,28 @@ test('ring reports the points of each server and its servers in the order added'
   assert.equal(ring.totalPoints(), 470);
   assert.equal(ring.sortedTable().hashes.length, 470);
 });
+
+test('ring lookup equals a linear search for the first point at or above the hash, for any ring size', () => {
+  const linear = (hashes: Uint32Array, keyHash: number): number => {
+    const index = hashes.findIndex((h) => h >= keyHash);
+    return index < 0 ? 0 : index;
+  };
+  for (const servers of [1, 2, 7, 40]) {
+    const ring = new HashRing();
+    for (let i = 0; i < servers; i++) ring.add(`10.1.0.${i}:7000`, 1 + ((i * 37) % 400));
+    const { hashes } = ring.sortedTable();
+    const probes = [0, 0xffffffff, ...hashes, ...Array.from(hashes, (h) => h + 1), ...Array.from(hashes, (h) => h - 1)];
+    for (let i = 0; i < 2000; i++) probes.push(Math.imul(i + 1, 0x9e3779b1) >>> 0);
+    for (const probe of probes.filter((p) => p >= 0 && p <= 0xffffffff)) {
+      assert.equal(ring.findPoint(probe), linear(hashes, probe), `${servers} servers, hash ${probe}`);
+    }
+  }
+});
+
+test('ring lookup is right when every point falls in one bucket', () => {
+  const ring = new HashRing({ hasher: fixedHasher({ a: [10, 30, 50], b: [20, 40] }) });
+  ring.add('a', 3);
+  ring.add('b', 2);
+  assert.deepEqual([5, 10, 11, 25, 45, 50, 51, 0xffffffff].map((h) => serverOf(ring, h)), ['a', 'a', 'b', 'a', 'a', 'a', 'a', 'a']);
+  assert.deepEqual([15, 35].map((h) => serverOf(ring, h)), ['b', 'b']);
+});

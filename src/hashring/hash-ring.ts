@@ -22,10 +22,17 @@ export interface RingLookup {
   readonly pointIndex: number;
 }
 
-/** Sorted, deduplicated points; owners[i] indexes servers(). */
+/**
+ * Sorted, deduplicated points; owners[i] indexes servers(), ownerNames[i] is its name.
+ * buckets[b] is the first index whose hash has top bits >= b (hash >>> bucketShift), so a
+ * search starts inside one bucket of about one point instead of over the whole table.
+ */
 export interface RingTable {
   readonly hashes: Uint32Array;
   readonly owners: Uint32Array;
+  readonly ownerNames: readonly string[];
+  readonly buckets: Uint32Array;
+  readonly bucketShift: number;
 }
 
 /** The sort key packs hash and generation order into one exact double: hash × 2^21 + order. */
@@ -123,21 +130,12 @@ export class HashRing {
   /** Fast path for hot loops: the server name of a key, undefined when the ring is empty. */
   serverFor(key: string): string | undefined {
     const table = this.sortedTable();
-    if (table.hashes.length === 0) return undefined;
-    return this.entries[table.owners[this.findPoint(this.hasher.keyHash(key))] as number]?.name;
+    return table.ownerNames[firstPointAtOrAbove(table, this.hasher.keyHash(key))];
   }
 
   /** Index of the first point >= hash, wrapping past the largest to 0. */
   findPoint(keyHash: number): number {
-    const hashes = this.sortedTable().hashes;
-    let low = 0;
-    let high = hashes.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if ((hashes[mid] as number) < keyHash) low = mid + 1;
-      else high = mid;
-    }
-    return low === hashes.length ? 0 : low;
+    return firstPointAtOrAbove(this.sortedTable(), keyHash);
   }
 
   sortedTable(): RingTable {
@@ -157,7 +155,9 @@ export class HashRing {
       }
     });
     keys.sort();
-    return dedupe(keys, ownerOfOrder);
+    const { hashes, owners } = dedupe(keys, ownerOfOrder);
+    const ownerNames = Array.from(owners, (owner) => (this.entries[owner] as Entry).name);
+    return { hashes, owners, ownerNames, ...bucketIndex(hashes) };
   }
 
   private indexOf(name: string): number {
@@ -175,8 +175,35 @@ export class HashRing {
   }
 }
 
+/** Index of the first point >= keyHash, wrapping past the largest to 0; 0 on an empty table. */
+function firstPointAtOrAbove(table: RingTable, keyHash: number): number {
+  const { hashes, buckets } = table;
+  const bucket = keyHash >>> table.bucketShift;
+  let low = buckets[bucket] as number;
+  let high = buckets[bucket + 1] as number;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((hashes[mid] as number) < keyHash) low = mid + 1;
+    else high = mid;
+  }
+  return low === hashes.length ? 0 : low;
+}
+
+/** About two buckets per point, between 2^8 and 2^16 of them. */
+function bucketIndex(hashes: Uint32Array): { buckets: Uint32Array; bucketShift: number } {
+  const bits = Math.min(16, Math.max(8, Math.ceil(Math.log2(hashes.length + 1)) + 1));
+  const bucketShift = 32 - bits;
+  const buckets = new Uint32Array((1 << bits) + 1);
+  let index = 0;
+  for (let bucket = 0; bucket <= 1 << bits; bucket++) {
+    while (index < hashes.length && (hashes[index] as number) >>> bucketShift < bucket) index++;
+    buckets[bucket] = index;
+  }
+  return { buckets, bucketShift };
+}
+
 /** Keeps the first of equal hashes; `keys` are sorted hash × 2^21 + order. */
-function dedupe(keys: Float64Array, ownerOfOrder: Uint32Array): RingTable {
+function dedupe(keys: Float64Array, ownerOfOrder: Uint32Array): { hashes: Uint32Array; owners: Uint32Array } {
   const hashes = new Uint32Array(keys.length);
   const owners = new Uint32Array(keys.length);
   let count = 0;
