@@ -56,6 +56,7 @@ function rawEchoConnection(socket: Socket, onFrame: FrameListener): EchoConnecti
     pending = at === data.length ? undefined : data.subarray(at);
   });
   // The raw client batches the writes of one turn too (cork until nextTick), as node:net allows.
+  // write()'s result is not needed here: the load generator's window bounds what is queued.
   const send = (body: Uint8Array): void => {
     if (!isCorked) {
       isCorked = true;
