@@ -11,6 +11,7 @@ import { isRetryable, ZkError, zkCodeOf, zkErrorFrom, zkResultCode } from './zk-
 import { badPathError, childPath, parentOf, splitConnectString } from './zk-path.js';
 import { probeServers, unreachableMessage, type ProbeOutcome } from './zk-reachability.js';
 import { longToHex, toZkStat, type ZkStat } from './zk-stat.js';
+import { ZkEphemerals } from './zk-ephemerals.js';
 import { ZkWatch } from './zk-watch.js';
 
 export type { ZkStat } from './zk-stat.js';
@@ -45,6 +46,11 @@ function toBuffer(data: Uint8Array | undefined): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
+function checkedMs(name: string, value: number): number {
+  if (Number.isFinite(value) && value > 0) return value;
+  throw new ZkError('DCHAT_ZK_FAILED', `ZkSession.connect: ${name} ${value} is not a positive number of milliseconds`);
+}
+
 /** Runs one callback-style request of the client library as a promise. */
 function request<T>(start: (done: (error: unknown, value: T) => void) => void): Promise<T> {
   return new Promise((resolve, reject) => start((error, value) => (error ? reject(error) : resolve(value))));
@@ -57,7 +63,7 @@ export class ZkSession {
   /** Set on expiry: the next connection belongs to a new session that must be restored. */
   private isNewSessionPending = false;
   private readonly waiters = new Set<Waiter>();
-  private readonly ephemerals = new Map<string, Buffer>();
+  private readonly ephemerals = new ZkEphemerals(this);
   private readonly watches = new Set<ZkWatch>();
   private readonly events = new EventEmitter();
   private readonly hosts: string;
@@ -80,8 +86,8 @@ export class ZkSession {
     }
     const badChroot = chroot ? badPathError(chroot) : undefined;
     if (badChroot) throw badChroot;
-    const connectTimeoutMs = options.connectTimeoutMs ?? defaultConnectTimeoutMs;
-    const sessionTimeoutMs = options.sessionTimeoutMs ?? defaultSessionTimeoutMs;
+    const connectTimeoutMs = checkedMs('connectTimeoutMs', options.connectTimeoutMs ?? defaultConnectTimeoutMs);
+    const sessionTimeoutMs = checkedMs('sessionTimeoutMs', options.sessionTimeoutMs ?? defaultSessionTimeoutMs);
     if (chroot) await ZkSession.ensureChroot(hosts, chroot, sessionTimeoutMs, connectTimeoutMs);
     const probing = probeServers(servers, connectTimeoutMs);
     const session = new ZkSession(options.connectString, sessionTimeoutMs, Math.max(sessionTimeoutMs, connectTimeoutMs));
@@ -148,28 +154,16 @@ export class ZkSession {
   async registerEphemeral(path: string, data: Uint8Array): Promise<void> {
     const bad = badPathError(path);
     if (bad) throw bad;
-    const bytes = Buffer.from(data);
-    this.ephemerals.set(path, bytes);
-    await this.putEphemeral(path, bytes);
+    await this.ephemerals.register(path, data);
   }
 
   /** New data for a registered ephemeral, also kept for re-creation; an unregistered path is registered. */
   async updateEphemeral(path: string, data: Uint8Array): Promise<void> {
-    if (!this.ephemerals.has(path)) return this.registerEphemeral(path, data);
-    const bytes = Buffer.from(data);
-    this.ephemerals.set(path, bytes);
-    try {
-      await this.setData(path, bytes);
-    } catch (err) {
-      if (!isDchatError(err, 'DCHAT_ZK_NO_NODE')) throw err;
-      await this.putEphemeral(path, bytes);
-    }
+    await this.ephemerals.update(path, data);
   }
 
   async unregisterEphemeral(path: string): Promise<void> {
-    this.ephemerals.delete(path);
-    const stat = await this.exists(path);
-    if (stat && stat.ephemeralOwner === this.sessionId()) await this.deleteIfPresent(path, stat.version);
+    await this.ephemerals.unregister(path);
   }
 
   async getData(path: string): Promise<{ data: Buffer; stat: ZkStat } | undefined> {
@@ -297,49 +291,12 @@ export class ZkSession {
   /** Puts back what the expired session owned: watches first (they are asynchronous), then ephemerals. */
   private async restore(): Promise<void> {
     for (const watch of this.watches) watch.arm();
-    for (const [path, data] of [...this.ephemerals]) {
-      if (this.ephemerals.get(path) !== data) continue;
-      try {
-        await this.putEphemeral(path, data);
-      } catch (err) {
-        this.log.error('%s: could not put back ephemeral %s in session 0x%s: %s', this.hosts, path, this.sessionId(), String(err));
-      }
-    }
+    await this.ephemerals.restoreAll((path, err) =>
+      this.log.error('%s: could not put back ephemeral %s in session 0x%s: %s', this.hosts, path, this.sessionId(), String(err)),
+    );
     if (this.isClosed) return;
     this.log.info('%s: new session 0x%s, %d ephemeral(s) and %d watch(es) restored', this.hosts, this.sessionId(), this.ephemerals.size, this.watches.size);
     this.emit('new-session');
-  }
-
-  private async putEphemeral(path: string, data: Buffer): Promise<void> {
-    await this.ensurePath(parentOf(path));
-    for (let attempt = 0; attempt < 5; attempt++) {
-      try {
-        await this.create(path, data, { mode: 'ephemeral' });
-        return;
-      } catch (err) {
-        if (!isDchatError(err, 'DCHAT_ZK_NODE_EXISTS')) throw err;
-      }
-      const stat = await this.exists(path);
-      if (!stat) continue;
-      // Ours already: a create whose answer a lost connection swallowed.
-      if (stat.ephemeralOwner === this.sessionId()) {
-        await this.setData(path, data);
-        return;
-      }
-      if (stat.ephemeralOwner === '0') {
-        throw new ZkError('DCHAT_ZK_NODE_EXISTS', `register ephemeral ${path}: a persistent znode is in the way; delete it (\`dchat zk delete ${path}\`) or register under another name`);
-      }
-      await this.deleteIfPresent(path, stat.version);
-    }
-    throw new ZkError('DCHAT_ZK_NODE_EXISTS', `register ephemeral ${path}: another session keeps re-creating it; is a second process registered under the same name?`);
-  }
-
-  private async deleteIfPresent(path: string, version: number): Promise<void> {
-    try {
-      await this.delete(path, { version });
-    } catch (err) {
-      if (!isDchatError(err, 'DCHAT_ZK_NO_NODE', 'DCHAT_ZK_BAD_VERSION')) throw err;
-    }
   }
 
   private async deleteTree(path: string, version: number): Promise<void> {
