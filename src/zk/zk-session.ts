@@ -11,6 +11,7 @@ import { isRetryable, ZkError, zkCodeOf, zkErrorFrom, zkResultCode } from './zk-
 import { badPathError, childPath, parentOf, splitConnectString } from './zk-path.js';
 import { probeServers, unreachableMessage, type ProbeOutcome } from './zk-reachability.js';
 import { longToHex, toZkStat, type ZkStat } from './zk-stat.js';
+import { request, toBuffer, withDeadline } from './zk-client-call.js';
 import { ZkEphemerals } from './zk-ephemerals.js';
 import { ZkWatch } from './zk-watch.js';
 
@@ -41,19 +42,9 @@ const createModes: Record<ZkCreateMode, number> = {
 
 type Waiter = (client: zookeeper.Client | undefined) => void;
 
-function toBuffer(data: Uint8Array | undefined): Buffer {
-  if (data === undefined) return Buffer.alloc(0);
-  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-}
-
 function checkedMs(name: string, value: number): number {
   if (Number.isFinite(value) && value > 0) return value;
   throw new ZkError('DCHAT_ZK_FAILED', `ZkSession.connect: ${name} ${value} is not a positive number of milliseconds`);
-}
-
-/** Runs one callback-style request of the client library as a promise. */
-function request<T>(start: (done: (error: unknown, value: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => start((error, value) => (error ? reject(error) : resolve(value))));
 }
 
 export class ZkSession {
@@ -339,13 +330,19 @@ export class ZkSession {
       const client = await this.connectedClientWithin(deadline - Date.now());
       if (client === undefined) throw this.noConnectionError(op, path);
       try {
-        return await attempt(client);
+        return await withDeadline(attempt(client), deadline, () => this.noAnswerError(op, path));
       } catch (err) {
         if (!isRetryable(err) || Date.now() >= deadline) throw zkErrorFrom(err, op, path);
       }
       // Let the library announce the lost connection or the expiry before asking again.
       await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  private noAnswerError(op: string, path: string): ZkError {
+    // The client library has no read timeout: without this, a request sent on a connection that
+    // went silent would wait forever.
+    return new ZkError('DCHAT_ZK_UNREACHABLE', `${op} ${path}: ZooKeeper at ${this.hosts} gave no answer within ${this.operationTimeoutMs} ms; check that the ensemble is up and has a quorum`);
   }
 
   private noConnectionError(op: string, path: string): ZkError {
