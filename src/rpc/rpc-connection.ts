@@ -19,7 +19,7 @@ import { dchat } from '../gen/proto.js';
 import type { BalancedProvider } from './load-balancer.js';
 import type { PendingCall } from './pending-call.js';
 import { RpcError } from './rpc-error.js';
-import { drainFrames, encodeFrame, type RpcFrame } from './rpc-frame.js';
+import { drainFrames, encodeFrameScratch, type RpcFrame } from './rpc-frame.js';
 import { callerAnswer, checkProviderProof, newNonce } from './rpc-auth.js';
 
 const { FrameKind, RpcStatus } = dchat.rpc;
@@ -93,7 +93,7 @@ export class RpcConnection implements BalancedProvider {
     if (call.isSent) {
       if (this.inFlight.get(call.callId) !== call) return;
       this.inFlight.delete(call.callId);
-      if (tellProvider) this.conn?.send(encodeFrame({ kind: FrameKind.CANCEL, callId: call.callId }, EMPTY));
+      if (tellProvider) this.conn?.send(encodeFrameScratch({ kind: FrameKind.CANCEL, callId: call.callId }, EMPTY));
     } else {
       const index = this.unsent.indexOf(call);
       if (index >= 0) this.unsent.splice(index, 1);
@@ -129,7 +129,7 @@ export class RpcConnection implements BalancedProvider {
     call.isSent = true;
     this.inFlight.set(call.callId, call);
     const header = { kind: FrameKind.REQUEST, callId: call.callId, serviceName: call.serviceName, methodName: call.methodName, deadlineMs: call.remainingDeadlineMs() };
-    this.conn!.send(encodeFrame(header, call.args));
+    this.conn!.send(encodeFrameScratch(header, call.args));
   }
 
   private setState(state: ConnectionState): void {
@@ -203,7 +203,7 @@ export class RpcConnection implements BalancedProvider {
       }
       this.providerNonce = args.slice();
       this.callerNonce = newNonce();
-      this.conn?.send(encodeFrame({ kind: FrameKind.AUTH }, callerAnswer(secret, this.providerNonce, this.callerNonce)));
+      this.conn?.send(encodeFrameScratch({ kind: FrameKind.AUTH }, callerAnswer(secret, this.providerNonce, this.callerNonce)));
       return;
     }
     if (secret === undefined || this.callerNonce === undefined || !checkProviderProof(secret, this.callerNonce, this.providerNonce, args)) {

@@ -10,13 +10,11 @@
 // `decodeFrameBody` sees. args_size must match the bytes present: a frame whose parts disagree
 // is malformed, and the connection it came on is closed (a peer that miscounts once cannot be
 // trusted to find the next frame boundary).
-import { dchat } from '../gen/proto.js';
 import type { StatusOr } from '../base/dchat-error.js';
-import { errorMessage } from '../base/dchat-error.js';
 import { RpcError } from './rpc-error.js';
+import { headerBytes, readHeader, writeHeader, type RpcHeader, type RpcHeaderFields } from './rpc-header-codec.js';
 
-export type RpcHeader = dchat.rpc.RpcHeader;
-export type RpcHeaderFields = dchat.rpc.RpcHeader.$Properties;
+export type { RpcHeader, RpcHeaderFields } from './rpc-header-codec.js';
 
 export interface RpcFrame {
   header: RpcHeader;
@@ -28,16 +26,37 @@ const LENGTH_BYTES = 4;
 /** Bytes before the header: the frame length and the header length. */
 export const FRAME_PREFIX_BYTES = 2 * LENGTH_BYTES;
 
-/** The whole frame, length prefixes included, in one new array ready for the socket. */
+function writeFrame(target: Buffer, header: RpcHeaderFields, headerLength: number, args: Uint8Array): number {
+  const end = FRAME_PREFIX_BYTES + headerLength + args.length;
+  target.writeUInt32BE(end - LENGTH_BYTES, 0);
+  target.writeUInt32BE(headerLength, LENGTH_BYTES);
+  writeHeader(target, FRAME_PREFIX_BYTES, header);
+  target.set(args, FRAME_PREFIX_BYTES + headerLength);
+  return end;
+}
+
+/** The whole frame, length prefixes included, in one new array. Sets header.argsSize. */
 export function encodeFrame(header: RpcHeaderFields, args: Uint8Array): Uint8Array {
   header.argsSize = args.length;
-  const headerBytes = dchat.rpc.RpcHeader.encode(header).finish();
-  const frame = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + headerBytes.length + args.length);
-  frame.writeUInt32BE(LENGTH_BYTES + headerBytes.length + args.length, 0);
-  frame.writeUInt32BE(headerBytes.length, LENGTH_BYTES);
-  frame.set(headerBytes, FRAME_PREFIX_BYTES);
-  frame.set(args, FRAME_PREFIX_BYTES + headerBytes.length);
+  const headerLength = headerBytes(header);
+  const frame = Buffer.allocUnsafe(FRAME_PREFIX_BYTES + headerLength + args.length);
+  writeFrame(frame, header, headerLength, args);
   return frame;
+}
+
+const scratch = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * Like encodeFrame, but into one buffer shared by every caller: the view is valid only until the
+ * next call. TcpConnection.send copies what it is given at once, so a frame on its way to a
+ * socket needs no allocation of its own.
+ */
+export function encodeFrameScratch(header: RpcHeaderFields, args: Uint8Array): Uint8Array {
+  header.argsSize = args.length;
+  const headerLength = headerBytes(header);
+  const total = FRAME_PREFIX_BYTES + headerLength + args.length;
+  if (total > scratch.length) return encodeFrame(header, args);
+  return scratch.subarray(0, writeFrame(scratch, header, headerLength, args));
 }
 
 function malformed(message: string): StatusOr<RpcFrame, RpcError> {
@@ -53,11 +72,9 @@ export function decodeFrameBody(body: Uint8Array): StatusOr<RpcFrame, RpcError> 
   if (headerLength > body.length - LENGTH_BYTES) {
     return malformed(`RPC header length ${headerLength} exceeds the ${body.length - LENGTH_BYTES} bytes left in the frame; the peer does not speak dchat RPC`);
   }
-  let header: RpcHeader;
-  try {
-    header = dchat.rpc.RpcHeader.decode(body.subarray(LENGTH_BYTES, LENGTH_BYTES + headerLength));
-  } catch (err) {
-    return malformed(`RPC header of ${headerLength} bytes does not decode (${errorMessage(err)}); the peer does not speak dchat RPC`);
+  const header = readHeader(body.subarray(LENGTH_BYTES, LENGTH_BYTES + headerLength));
+  if (typeof header === 'string') {
+    return malformed(`RPC header of ${headerLength} bytes does not decode (${header}); the peer does not speak dchat RPC`);
   }
   const args = body.subarray(LENGTH_BYTES + headerLength);
   if (header.argsSize !== args.length) {

@@ -16,7 +16,7 @@ import { DeadlineWheel } from './deadline-wheel.js';
 import { formatHostPort, type HostPort } from './host-port.js';
 import type { Registration, RpcRegistry } from './registry.js';
 import { RpcError } from './rpc-error.js';
-import { DEFAULT_MAX_RPC_FRAME_BYTES, drainFrames, encodeFrame, type RpcFrame } from './rpc-frame.js';
+import { DEFAULT_MAX_RPC_FRAME_BYTES, drainFrames, encodeFrameScratch, type RpcFrame } from './rpc-frame.js';
 import { checkCallerAnswer, newNonce, providerProof } from './rpc-auth.js';
 import { describeService, type MethodDescriptor, type ServiceClass, type ServiceDescriptor } from './service-descriptor.js';
 import type { ServiceImpl } from './service-impl.js';
@@ -177,7 +177,7 @@ export class RpcProvider {
       conn.context = state;
       this.callers.add(state);
       // The first frame is always the provider's: the challenge, or an empty one saying none is needed.
-      conn.send(encodeFrame({ kind: FrameKind.AUTH, status: RpcStatus.OK }, state.providerNonce ?? new Uint8Array(0)));
+      conn.send(encodeFrameScratch({ kind: FrameKind.AUTH, status: RpcStatus.OK }, state.providerNonce ?? new Uint8Array(0)));
       return;
     }
     const state = conn.context;
@@ -230,22 +230,22 @@ export class RpcProvider {
     if (!callerNonce) {
       log.warn('refusing %s: its answer to the cluster-secret challenge is wrong', state.conn.name);
       const text = 'the provider refused the connection: wrong cluster secret; give every process of the cluster the same --cluster-secret / DCHAT_CLUSTER_SECRET';
-      state.conn.send(encodeFrame({ kind: FrameKind.AUTH, status: RpcStatus.UNAUTHENTICATED, errorText: text }, new Uint8Array(0)));
+      state.conn.send(encodeFrameScratch({ kind: FrameKind.AUTH, status: RpcStatus.UNAUTHENTICATED, errorText: text }, new Uint8Array(0)));
       state.conn.shutdown();
       return;
     }
     state.isAuthenticated = true;
-    state.conn.send(encodeFrame({ kind: FrameKind.AUTH, status: RpcStatus.OK }, providerProof(secret, callerNonce, state.providerNonce)));
+    state.conn.send(encodeFrameScratch({ kind: FrameKind.AUTH, status: RpcStatus.OK }, providerProof(secret, callerNonce, state.providerNonce)));
   }
 
   private refuseUnauthenticated(state: CallerState, callId: number): void {
     const text = 'this provider requires the cluster secret: set --cluster-secret or DCHAT_CLUSTER_SECRET on the caller';
-    state.conn.send(encodeFrame({ kind: FrameKind.RESPONSE, callId, status: RpcStatus.UNAUTHENTICATED, errorText: text }, new Uint8Array(0)));
+    state.conn.send(encodeFrameScratch({ kind: FrameKind.RESPONSE, callId, status: RpcStatus.UNAUTHENTICATED, errorText: text }, new Uint8Array(0)));
     state.conn.shutdown();
   }
 
   private respondError(state: CallerState, callId: number, error: RpcError): void {
-    state.conn.send(encodeFrame({ kind: FrameKind.RESPONSE, callId, status: error.status, errorText: error.message }, new Uint8Array(0)));
+    state.conn.send(encodeFrameScratch({ kind: FrameKind.RESPONSE, callId, status: error.status, errorText: error.message }, new Uint8Array(0)));
   }
 
   private findMethod(serviceName: string, methodName: string): HostedMethod | RpcError {
@@ -336,7 +336,7 @@ export class RpcProvider {
       this.respondError(state, call.callId, this.internalError(call, err));
       return;
     }
-    state.conn.send(encodeFrame({ kind: FrameKind.RESPONSE, callId: call.callId }, body));
+    state.conn.send(encodeFrameScratch({ kind: FrameKind.RESPONSE, callId: call.callId }, body));
   }
 
   private cancel(state: CallerState, callId: number): void {

@@ -1,0 +1,112 @@
+// One client per system under test, all with the same shape: call() sends one small request and
+// resolves when its answer arrives. Every client pipelines: calls of all workers share one
+// connection (grpc-js: one channel, HTTP/2 streams).
+import { connect, type Socket } from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { dchat } from '../../src/gen/proto.js';
+import { RpcChannel } from '../../src/rpc/rpc-channel.js';
+import { StaticRegistry } from '../../src/rpc/static-registry.js';
+import { protoDir } from './bench-servers.js';
+
+export type SystemName = 'dchat' | 'grpc' | 'raw';
+
+export interface BenchClient {
+  call(id: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function dchatClient(port: number): Promise<BenchClient> {
+  const channel = new RpcChannel({ registry: new StaticRegistry([`127.0.0.1:${port}`]) });
+  const stub = channel.stub(dchat.UserServiceRpc);
+  await stub.getUser({ id: 1 });
+  return {
+    call: async (id) => {
+      const response = await stub.getUser({ id });
+      if (response.user?.id !== id) throw new Error(`dchat answered user ${response.user?.id} to call ${id}`);
+    },
+    close: () => channel.close(),
+  };
+}
+
+interface GrpcUserClient extends grpc.Client {
+  GetUser(request: { id: number }, callback: (err: grpc.ServiceError | null, response?: { user?: { id?: number } }) => void): void;
+}
+
+export async function grpcClient(port: number): Promise<BenchClient> {
+  const definition = protoLoader.loadSync('services.proto', { includeDirs: [protoDir], longs: Number, defaults: false });
+  const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+    dchat: { UserServiceRpc: new (address: string, credentials: grpc.ChannelCredentials) => GrpcUserClient };
+  };
+  const client = new loaded.dchat.UserServiceRpc(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const call = (id: number): Promise<void> =>
+    new Promise((resolve, reject) =>
+      client.GetUser({ id }, (err, response) => {
+        if (err) reject(err);
+        else if (Number(response?.user?.id) !== id) reject(new Error(`grpc answered user ${response?.user?.id} to call ${id}`));
+        else resolve();
+      }),
+    );
+  await call(1);
+  return { call, close: async () => client.close() };
+}
+
+/**
+ * The ceiling: 24-byte messages (a length and a body of about the size of dchat's request
+ * frame) echoed by the server; answers come back in order, so a FIFO matches them to calls.
+ * Writes of one event-loop turn go out in one write, as dchat's do.
+ */
+export async function rawClient(port: number): Promise<BenchClient> {
+  const messageBytes = 24;
+  const socket: Socket = await new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port, noDelay: true }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const waiting: Array<() => void> = [];
+  let head = 0;
+  let partialBytes = 0;
+  socket.on('data', (chunk: Buffer) => {
+    partialBytes += chunk.length;
+    while (partialBytes >= messageBytes) {
+      partialBytes -= messageBytes;
+      const resolve = waiting[head++];
+      resolve?.();
+    }
+    if (head > 4096 && head * 2 > waiting.length) {
+      waiting.splice(0, head);
+      head = 0;
+    }
+  });
+  let outgoing: Buffer[] = [];
+  const flush = (): void => {
+    const batch = outgoing;
+    outgoing = [];
+    socket.write(batch.length === 1 ? batch[0]! : Buffer.concat(batch));
+  };
+  const call = (id: number): Promise<void> =>
+    new Promise((resolve) => {
+      const message = Buffer.allocUnsafe(messageBytes);
+      message.writeUInt32BE(messageBytes - 4, 0);
+      message.writeUInt32BE(id, 4);
+      message.fill(0, 8);
+      waiting.push(resolve);
+      if (outgoing.push(message) === 1) process.nextTick(flush);
+    });
+  await call(1);
+  return { call, close: async () => void socket.destroy() };
+}
+
+export function clientFor(system: SystemName, port: number): Promise<BenchClient> {
+  switch (system) {
+    case 'dchat':
+      return dchatClient(port);
+    case 'grpc':
+      return grpcClient(port);
+    case 'raw':
+      return rawClient(port);
+    default: {
+      const unknown: never = system;
+      throw new Error(`unknown system ${String(unknown)}`);
+    }
+  }
+}

@@ -1,0 +1,132 @@
+// Benchmark of dchat RPC against @grpc/grpc-js serving the same proto, and against a raw
+// node:net pipelined echo (the ceiling), in the same run: unary calls per second and p50/p99
+// latency of UserServiceRpc.GetUser (a small request and answer) at several concurrencies.
+// The servers run in one child process, the load here, so each side has a core.
+//
+//   node dist/bench/rpc/rpc-bench.js [--quick] [--seconds S] [--concurrency 1,16,256] [--json FILE]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { clientFor, type SystemName } from './bench-clients.js';
+import { serveAll, type BenchPorts } from './bench-servers.js';
+import { closedLoop, type LoadResult } from './closed-loop.js';
+
+interface Args {
+  seconds: number;
+  warmupSeconds: number;
+  concurrencies: number[];
+  json: string | undefined;
+  isServer: boolean;
+}
+
+const systems: SystemName[] = ['raw', 'dchat', 'grpc'];
+const targets = { grpcAt256: 20, rawAt: { 1: 0.9, 16: 0.6, 256: 0.3 } as Record<number, number> };
+
+function usage(problem: string): never {
+  process.stderr.write(`${problem}\nusage: node dist/bench/rpc/rpc-bench.js [--quick] [--seconds S] [--concurrency 1,16,256] [--json FILE]\n`);
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { seconds: 2, warmupSeconds: 0.5, concurrencies: [1, 16, 256], json: undefined, isServer: false };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = (): string => argv[++i] ?? usage(`${flag} needs a value`);
+    if (flag === '--quick') Object.assign(args, { seconds: 0.7, warmupSeconds: 0.3 });
+    else if (flag === '--seconds') args.seconds = Number(value());
+    else if (flag === '--concurrency') args.concurrencies = value().split(',').map(Number);
+    else if (flag === '--json') args.json = value();
+    else if (flag === '--serve') args.isServer = true;
+    else usage(`unknown option ${flag}`);
+  }
+  if (!(args.seconds > 0) || args.concurrencies.some((c) => !Number.isInteger(c) || c < 1)) usage('--seconds must be > 0 and --concurrency a list of positive integers');
+  return args;
+}
+
+function startServers(): Promise<{ child: ChildProcess; ports: BenchPorts }> {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DCHAT_LOG_LEVEL: 'warn' } });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the benchmark servers exited with ${code} before they listened`)));
+    createInterface({ input: child.stdout! }).once('line', (line) => resolve({ child, ports: JSON.parse(line) as BenchPorts }));
+  });
+}
+
+function machine(): { nproc: number; cpu: string; node: string } {
+  const cpu = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
+  return { nproc: availableParallelism(), cpu, node: process.version };
+}
+
+type Row = { concurrency: number } & Record<SystemName, LoadResult> & { dchatVsGrpc: number; dchatVsRaw: number };
+
+async function measure(ports: BenchPorts, args: Args): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const concurrency of args.concurrencies) {
+    const results = {} as Record<SystemName, LoadResult>;
+    for (const system of systems) {
+      const client = await clientFor(system, ports[system]);
+      try {
+        results[system] = await closedLoop(client, concurrency, args.warmupSeconds * 1000, args.seconds * 1000);
+      } finally {
+        await client.close();
+      }
+      process.stderr.write(`  c=${concurrency} ${system}: ${Math.round(results[system].callsPerSecond)} calls/s\n`);
+    }
+    rows.push({ concurrency, ...results, dchatVsGrpc: results.dchat.callsPerSecond / results.grpc.callsPerSecond, dchatVsRaw: results.dchat.callsPerSecond / results.raw.callsPerSecond });
+  }
+  return rows;
+}
+
+function verdict(row: Row): string {
+  const rawTarget = targets.rawAt[row.concurrency];
+  const checks = [rawTarget === undefined ? '' : `raw ${row.dchatVsRaw >= rawTarget ? 'ok' : 'MISS'} (>= ${rawTarget})`];
+  if (row.concurrency === 256) checks.push(`grpc ${row.dchatVsGrpc >= targets.grpcAt256 ? 'ok' : 'MISS'} (>= ${targets.grpcAt256}x)`);
+  return checks.filter(Boolean).join(', ');
+}
+
+function printTable(rows: Row[]): void {
+  const num = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(5) : c.padStart(i >= cells.length - 1 ? 0 : 12))).join(' ');
+  console.log(line(['conc', 'raw c/s', 'dchat c/s', 'grpc c/s', 'dchat p50us', 'dchat p99us', 'grpc p50us', 'grpc p99us', 'dchat/grpc', 'dchat/raw', ' targets']));
+  for (const r of rows) {
+    console.log(
+      line([
+        String(r.concurrency),
+        num(r.raw.callsPerSecond),
+        num(r.dchat.callsPerSecond),
+        num(r.grpc.callsPerSecond),
+        num(r.dchat.p50Us, 1),
+        num(r.dchat.p99Us, 1),
+        num(r.grpc.p50Us, 1),
+        num(r.grpc.p99Us, 1),
+        `${num(r.dchatVsGrpc, 1)}x`,
+        `${num(r.dchatVsRaw, 2)}x`,
+        ` ${verdict(r)}`,
+      ]),
+    );
+  }
+}
+
+const args = parseArgs(process.argv.slice(2));
+if (args.isServer) {
+  process.stdout.write(`${JSON.stringify(await serveAll())}\n`);
+  // A clean exit, so that `node --cpu-prof` writes its profile.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => process.exit(0));
+} else {
+  const { child, ports } = await startServers();
+  try {
+    const env = machine();
+    console.log(`dchat RPC benchmark: UserServiceRpc.GetUser, ${args.seconds} s per case after ${args.warmupSeconds} s warm-up`);
+    console.log(`machine: ${env.nproc} cores, ${env.cpu}, node ${env.node}`);
+    const rows = await measure(ports, args);
+    printTable(rows);
+    if (args.json) {
+      writeFileSync(args.json, `${JSON.stringify({ command: `node dist/bench/rpc/rpc-bench.js ${process.argv.slice(2).join(' ')}`.trim(), machine: env, date: new Date().toISOString(), rows }, null, 2)}\n`);
+      console.log(`wrote ${args.json}`);
+    }
+  } finally {
+    child.removeAllListeners('exit');
+    child.kill('SIGKILL');
+  }
+}

@@ -1,0 +1,202 @@
+// RpcHeader (proto/rpc.proto) encoded and decoded by hand. The bytes are exactly protobuf's, so
+// any protobuf library reads and writes them, but every call pays for a header twice, and the
+// generated code allocates a Writer, its operation list and a Reader each time. This codec
+// writes straight into the frame's buffer and reads from the receive buffer's view; unknown
+// fields are skipped, as protobuf requires, so that newer peers may add fields.
+import { dchat } from '../gen/proto.js';
+
+export interface RpcHeader {
+  serviceName: string;
+  methodName: string;
+  argsSize: number;
+  callId: number;
+  kind: dchat.rpc.FrameKind;
+  status: dchat.rpc.RpcStatus;
+  errorText: string;
+  deadlineMs: number;
+}
+
+/** Fields left out are their proto3 defaults (0, ''). */
+export type RpcHeaderFields = Partial<RpcHeader>;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function varintBytes(value: number): number {
+  return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5;
+}
+
+function stringFieldBytes(text: string | undefined): number {
+  if (!text) return 0;
+  const length = Buffer.byteLength(text);
+  return 1 + varintBytes(length) + length;
+}
+
+function varintFieldBytes(value: number | undefined): number {
+  return value ? 1 + varintBytes(value >>> 0) : 0;
+}
+
+/** Bytes `header` takes once encoded. */
+export function headerBytes(header: RpcHeaderFields): number {
+  return (
+    stringFieldBytes(header.serviceName) +
+    stringFieldBytes(header.methodName) +
+    varintFieldBytes(header.argsSize) +
+    varintFieldBytes(header.callId) +
+    varintFieldBytes(header.kind) +
+    varintFieldBytes(header.status) +
+    stringFieldBytes(header.errorText) +
+    varintFieldBytes(header.deadlineMs)
+  );
+}
+
+function writeVarint(target: Buffer, offset: number, value: number): number {
+  let rest = value >>> 0;
+  while (rest >= 0x80) {
+    target[offset++] = (rest & 0x7f) | 0x80;
+    rest >>>= 7;
+  }
+  target[offset++] = rest;
+  return offset;
+}
+
+function writeVarintField(target: Buffer, offset: number, tag: number, value: number | undefined): number {
+  if (!value) return offset;
+  target[offset] = tag;
+  return writeVarint(target, offset + 1, value);
+}
+
+function writeStringField(target: Buffer, offset: number, tag: number, text: string | undefined): number {
+  if (!text) return offset;
+  target[offset] = tag;
+  const start = writeVarint(target, offset + 1, Buffer.byteLength(text));
+  return start + target.write(text, start, 'utf8');
+}
+
+/** Writes `header` at `offset` (headerBytes(header) must fit); returns the offset after it. */
+export function writeHeader(target: Buffer, offset: number, header: RpcHeaderFields): number {
+  let at = writeStringField(target, offset, 0x0a, header.serviceName);
+  at = writeStringField(target, at, 0x12, header.methodName);
+  at = writeVarintField(target, at, 0x18, header.argsSize);
+  at = writeVarintField(target, at, 0x20, header.callId);
+  at = writeVarintField(target, at, 0x28, header.kind);
+  at = writeVarintField(target, at, 0x30, header.status);
+  at = writeStringField(target, at, 0x3a, header.errorText);
+  return writeVarintField(target, at, 0x40, header.deadlineMs);
+}
+
+/** A reader over one header's bytes; `failure` is set instead of throwing. */
+class HeaderReader {
+  pos = 0;
+  failure = '';
+  constructor(private readonly bytes: Uint8Array) {}
+
+  isAtEnd(): boolean {
+    return this.pos >= this.bytes.length || this.failure !== '';
+  }
+
+  varint(): number {
+    let result = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      if (this.pos >= this.bytes.length) return this.fail('a varint runs past the end of the header');
+      const byte = this.bytes[this.pos++]!;
+      result += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return result > 0xffffffff ? this.fail('a varint exceeds 32 bits') : result;
+    }
+    // Protobuf allows 10-byte varints (negative int32 values): take the low 32 bits, skip the rest.
+    for (let extra = 0; extra < 5; extra++) {
+      if (this.pos >= this.bytes.length) return this.fail('a varint runs past the end of the header');
+      if (this.bytes[this.pos++]! < 0x80) return result >>> 0;
+    }
+    return this.fail('a varint is longer than 10 bytes');
+  }
+
+  string(): string {
+    const length = this.varint();
+    const end = this.pos + length;
+    if (end > this.bytes.length) {
+      this.fail(`a string of ${length} bytes runs past the end of the header`);
+      return '';
+    }
+    const start = this.pos;
+    this.pos = end;
+    const text = decodeUtf8(this.bytes, start, end);
+    if (text === undefined) this.fail('a string is not valid UTF-8');
+    return text ?? '';
+  }
+
+  skip(wireType: number): void {
+    switch (wireType) {
+      case 0:
+        this.varint();
+        return;
+      case 1:
+        this.pos += 8;
+        break;
+      case 2: {
+        const length = this.varint();
+        this.pos += length;
+        break;
+      }
+      case 5:
+        this.pos += 4;
+        break;
+      default:
+        this.fail(`wire type ${wireType} is not allowed`);
+        return;
+    }
+    if (this.pos > this.bytes.length) this.fail('a field runs past the end of the header');
+  }
+
+  fail(message: string): number {
+    if (!this.failure) this.failure = message;
+    this.pos = this.bytes.length;
+    return 0;
+  }
+}
+
+/** Short ASCII strings (service and method names) without a decoder call; the rest strictly. */
+function decodeUtf8(bytes: Uint8Array, start: number, end: number): string | undefined {
+  if (end - start <= 64) {
+    let text = '';
+    for (let i = start; i < end; i++) {
+      const byte = bytes[i]!;
+      if (byte >= 0x80) return strictUtf8(bytes, start, end);
+      text += String.fromCharCode(byte);
+    }
+    return text;
+  }
+  return strictUtf8(bytes, start, end);
+}
+
+function strictUtf8(bytes: Uint8Array, start: number, end: number): string | undefined {
+  try {
+    return utf8.decode(bytes.subarray(start, end));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Decodes a header; returns the reason when the bytes are not one. */
+export function readHeader(bytes: Uint8Array): RpcHeader | string {
+  const header: RpcHeader = { serviceName: '', methodName: '', argsSize: 0, callId: 0, kind: 0, status: 0, errorText: '', deadlineMs: 0 };
+  const reader = new HeaderReader(bytes);
+  while (!reader.isAtEnd()) {
+    const tag = reader.varint();
+    if (reader.failure) break;
+    const field = tag >>> 3;
+    const wireType = tag & 7;
+    const isVarint = wireType === 0;
+    const isBytes = wireType === 2;
+    if (field === 1 && isBytes) header.serviceName = reader.string();
+    else if (field === 2 && isBytes) header.methodName = reader.string();
+    else if (field === 3 && isVarint) header.argsSize = reader.varint();
+    else if (field === 4 && isVarint) header.callId = reader.varint();
+    else if (field === 5 && isVarint) header.kind = reader.varint();
+    else if (field === 6 && isVarint) header.status = reader.varint();
+    else if (field === 7 && isBytes) header.errorText = reader.string();
+    else if (field === 8 && isVarint) header.deadlineMs = reader.varint();
+    else if (field === 0) reader.fail('field number 0 is not allowed');
+    else reader.skip(wireType);
+  }
+  return reader.failure || header;
+}
