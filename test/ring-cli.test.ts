@@ -25,7 +25,7 @@ test('dchat ring keeps servers added by one call for the next calls, in the orde
   const answer = JSON.parse(listed.stdout) as { servers: { server: string; points: number }[] };
   assert.deepEqual(answer.servers.map((s) => [s.server, s.points]), [['10.0.0.1:6000', 150], ['10.0.0.2:6000', 160]]);
   const del = await ring(state, 'del', '10.0.0.1', '6000');
-  assert.match(del.stdout, /removed 10\.0\.0\.1:6000 \(1 servers left\)/);
+  assert.match(del.stdout, /removed 10\.0\.0\.1:6000 \(1 server left\)/);
   assert.match((await ring(state, 'getVirNum')).stdout, /^10\.0\.0\.2:6000\s+160\s+160\s+1$/m);
 });
 

@@ -58,6 +58,7 @@ function subcommand(
   describe: string,
   positionals: Record<string, string>,
   toWords: (argv: Positionals) => string[],
+  example: [string, string],
   extra: (yargs: Argv<RingArgs>) => Argv<RingArgs> = (y) => y,
 ): CommandModule<RingArgs, RingArgs> {
   return {
@@ -66,7 +67,7 @@ function subcommand(
     builder: (yargs) => {
       let y = yargs;
       for (const [name, text] of Object.entries(positionals)) y = y.positional(name, { type: 'string', describe: text });
-      return extra(y);
+      return extra(y.example(...example));
     },
     handler: async (argv) => {
       const all = argv as RingArgs & Positionals;
@@ -98,22 +99,30 @@ export const ringCommand: CommandModule<object, RingArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print each answer as one JSON line' })
       .command(subcommand('add <host> <port> [num]', 'put a server on the ring with NUM virtual nodes (default 160 = nginx weight 1)',
         { host: 'server address (IP or name, as in the nginx server line)', port: 'server port', num: 'virtual nodes' },
-        (a) => ['add', ...str(a['host']), ...str(a['port']), ...str(a['num'])]))
+        (a) => ['add', ...str(a['host']), ...str(a['port']), ...str(a['num'])],
+        ['$0 ring add 10.0.0.1 6000 320', 'a chat node with nginx weight 2']))
       .command(subcommand('del <host> <port>', 'take a server off the ring', { host: 'server address', port: 'server port' },
-        (a) => ['del', ...str(a['host']), ...str(a['port'])]))
+        (a) => ['del', ...str(a['host']), ...str(a['port'])],
+        ['$0 ring del 10.0.0.1 6000', 'its clients move to the next points']))
       .command(subcommand('get <host> [port]', 'the server a client belongs to (nginx hashes the client IP, not its port)',
-        { host: 'client IP address', port: 'client port (shown only)' }, (a) => ['get', ...str(a['host']), ...str(a['port'])]))
+        { host: 'client IP address', port: 'client port (shown only)' }, (a) => ['get', ...str(a['host']), ...str(a['port'])],
+        ['$0 ring get 203.0.113.9 52811 --json', 'server, key hash and point as JSON']))
       .command(subcommand('getVirNum [host] [port]', 'virtual nodes of a server, or of every server', { host: 'server address', port: 'server port' },
-        (a) => ['getVirNum', ...str(a['host']), ...str(a['port'])]))
+        (a) => ['getVirNum', ...str(a['host']), ...str(a['port'])],
+        ['$0 ring getVirNum', 'every server with its virtual nodes and nginx weight']))
       .command(subcommand('showTime [page]', 'every point of the ring and its server, a page at a time', { page: 'page number (from 1)' },
         (a) => ['showTime', ...(a['all'] ? ['all'] : str(a['page']))],
+        ['$0 ring showTime 2 --page-size 100', 'points 101 to 200'],
         (y) => y.option('all', { type: 'boolean', describe: 'every point, no pages' }).option('page-size', { type: 'number', default: DEFAULT_PAGE_SIZE, describe: 'points per page' })))
       .command(subcommand('stats [keys]', 'share of the hash circle and of sample clients per server, and max/mean', { keys: 'sample client addresses (default 100000)' },
-        (a) => ['stats', ...str(a['keys'])]))
+        (a) => ['stats', ...str(a['keys'])],
+        ['$0 ring stats 1000000', 'load per server over a million sample clients']))
       .command(subcommand('nginx [upstream]', 'print the nginx upstream block that balances as this ring does', { upstream: 'upstream name (default dchat)' },
-        (a) => ['nginx', ...str(a['upstream'])]))
+        (a) => ['nginx', ...str(a['upstream'])],
+        ['$0 ring nginx chat > /etc/nginx/conf.d/chat-upstream.conf', 'the upstream block named chat']))
       .command(subcommand('from-nginx <file> [upstream]', 'replace the ring by the servers and weights of an nginx upstream',
-        { file: 'nginx config file', upstream: 'upstream name when the file has several' }, (a) => ['from-nginx', ...str(a['file']), ...str(a['upstream'])]))
+        { file: 'nginx config file', upstream: 'upstream name when the file has several' }, (a) => ['from-nginx', ...str(a['file']), ...str(a['upstream'])],
+        ['$0 ring from-nginx deploy/nginx.conf chat', 'the servers of upstream chat']))
       .command({
         command: 'shell',
         describe: 'the interactive shell (also what `dchat ring` alone opens)',

@@ -8,6 +8,10 @@ export function hex32(value: number): string {
   return `0x${value.toString(16).padStart(8, '0')}`;
 }
 
+function servers(count: number): string {
+  return `${count} server${count === 1 ? '' : 's'}`;
+}
+
 function percent(fraction: number): string {
   return `${(fraction * 100).toFixed(2)}%`;
 }
@@ -20,10 +24,10 @@ function table(rows: string[][]): string[] {
 export function formatRingResult(result: RingResult): string {
   switch (result.kind) {
     case 'add':
-      return `added ${result.server} with ${result.points} virtual nodes (${result.serverCount} servers on the ring)` +
+      return `added ${result.server} with ${result.points} virtual nodes (${servers(result.serverCount)} on the ring)` +
         (result.isNginxExact ? '' : `\nnote: ${result.points} is not a multiple of ${NGINX_POINTS_PER_WEIGHT}: nginx cannot give this server the same points, so its clients differ from nginx's choice`);
     case 'del':
-      return `removed ${result.server} (${result.serverCount} servers left)`;
+      return `removed ${result.server} (${servers(result.serverCount)} left)`;
     case 'get':
       return `${result.client}${result.port === undefined ? '' : `:${result.port}`} -> ${result.server}` +
         `  (crc32("${result.client}") ${hex32(result.keyHash)}, point #${result.pointIndex} ${hex32(result.point)})`;
@@ -37,7 +41,7 @@ export function formatRingResult(result: RingResult): string {
       return result.text.trimEnd();
     case 'from-nginx':
       return [
-        `loaded ${result.servers.length} servers of upstream ${result.upstream} from ${result.file} (${NGINX_POINTS_PER_WEIGHT} virtual nodes per weight)`,
+        `loaded ${servers(result.servers.length)} of upstream ${result.upstream} from ${result.file} (${NGINX_POINTS_PER_WEIGHT} virtual nodes per weight)`,
         ...result.servers.map((s) => `  ${s.server}  ${s.points}`),
         ...result.notes.map((n) => `note: ${n}`),
       ].join('\n');
