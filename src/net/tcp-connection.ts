@@ -185,11 +185,18 @@ export class TcpConnection {
 
   private readonly onData = (chunk: NodeBuffer): void => {
     this.input.appendOwned(chunk);
-    if (this.reading) this.messageCallback(this, this.input, Date.now());
+    if (this.reading) this.deliverInput();
   };
 
+  /** A message callback that throws costs its connection, not the process: the other connections go on. */
   private readonly deliverInput = (): void => {
-    if (this.reading && this.input.readableBytes() > 0) this.messageCallback(this, this.input, Date.now());
+    if (!this.reading || this.input.readableBytes() === 0) return;
+    try {
+      this.messageCallback(this, this.input, Date.now());
+    } catch (err) {
+      log.error('%s: the message callback threw, closing the connection: %s', this.name, err instanceof Error ? (err.stack ?? err.message) : String(err));
+      this.forceClose();
+    }
   };
 
   /** The peer sent FIN: like muduo, a read of 0 ends the connection, but our queued output still goes out first. */
@@ -209,8 +216,11 @@ export class TcpConnection {
     this.reading = false;
     this.dropPending();
     log.debug('%s: disconnected', this.name);
-    this.connectionCallback(this);
-    this.closeCallback(this);
+    try {
+      this.connectionCallback(this);
+    } finally {
+      this.closeCallback(this);
+    }
   };
 
   private readonly flushOnTick = (): void => {

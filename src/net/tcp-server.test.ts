@@ -341,3 +341,25 @@ test('tcp connection drops sends after close without throwing', async () => {
     },
   );
 });
+
+test('tcp connection closes only its own connection when the message callback throws', async () => {
+  await withServer(
+    (server) =>
+      server.setMessageCallback((conn, buffer) => {
+        const text = Buffer.from(buffer.retrieveAsBytes(buffer.readableBytes())).toString();
+        if (text === 'boom') throw new Error('handler bug');
+        conn.send(new TextEncoder().encode(text));
+      }),
+    async (_server, port, peers) => {
+      const bad = await rawConnect(port);
+      const good = await rawConnect(port);
+      peers.push(bad, good);
+      const badClosed = new Promise((resolve) => bad.once('close', resolve));
+      bad.write('boom');
+      await withTimeout(badClosed, 2000, 'the connection whose handler threw to close');
+      const echoed = collectUntil(good, 2);
+      good.write('ok');
+      assert.equal(Buffer.from(await echoed).toString(), 'ok');
+    },
+  );
+});

@@ -100,6 +100,11 @@ export class TcpServer {
   }
 
   private readonly onAccept = (socket: Socket): void => {
+    if (socket.remoteAddress === undefined) {
+      // The peer reset the connection before it was accepted: there is nobody to serve.
+      socket.destroy();
+      return;
+    }
     const max = this.options.maxConnections;
     if (max !== undefined && this.connections.size >= max) {
       log.warn('%s: refused %s:%d: maxConnections %d reached', this.options.name, socket.remoteAddress, socket.remotePort, max);
