@@ -107,6 +107,16 @@ export class TcpConnection {
     return this.pendingBytes + this.socket.writableLength;
   }
 
+  /** Bytes read from the socket so far. */
+  bytesReceived(): number {
+    return this.socket.bytesRead;
+  }
+
+  /** Bytes the kernel accepted so far. */
+  bytesSent(): number {
+    return this.socket.bytesWritten - this.socket.writableLength;
+  }
+
   setConnectionCallback(cb: ConnectionCallback): void {
     this.connectionCallback = cb;
   }

@@ -145,6 +145,9 @@ test('tcp connection fires the high-water-mark callback once on crossing when th
         await nextLoopTurn();
       }
       assert.ok(marks[0]! >= 1 * MiB, `the callback saw ${marks[0]} queued bytes`);
+      const stats = server.stats();
+      assert.equal(stats.connections, 1);
+      assert.ok(stats.largestQueuedBytes >= 1 * MiB && stats.queuedBytes === stats.largestQueuedBytes, JSON.stringify(stats));
       for (let i = 0; i < 8; i++) {
         sendChunk(256 * KiB);
         await nextLoopTurn();
@@ -156,6 +159,7 @@ test('tcp connection fires the high-water-mark callback once on crossing when th
       assertSameBytes(await received, pattern(sent), 'the bytes the slow peer read');
       await withTimeout(until(() => written > 0, (n) => onWritten.push(n)), 5000, 'the write-complete callback');
       assert.equal(conn.queuedBytes(), 0);
+      assert.equal(conn.bytesSent(), sent);
 
       sendChunk(2 * MiB);
       await nextLoopTurn();

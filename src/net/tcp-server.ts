@@ -21,6 +21,16 @@ export interface TcpServerOptions {
   maxConnections?: number;
 }
 
+export interface TcpServerStats {
+  connections: number;
+  /** Output accepted by send() and not yet in the kernel, all connections together. */
+  queuedBytes: number;
+  /** The longest output queue: the slowest reader. */
+  largestQueuedBytes: number;
+  /** Connections whose input is paused by stopRead(). */
+  stoppedReading: number;
+}
+
 export class TcpServer {
   private server: Server | undefined;
   private readonly connections = new Set<TcpConnection>();
@@ -97,6 +107,18 @@ export class TcpServer {
 
   connectionCount(): number {
     return this.connections.size;
+  }
+
+  /** Gauges for a dashboard, over the open connections. */
+  stats(): TcpServerStats {
+    const stats: TcpServerStats = { connections: this.connections.size, queuedBytes: 0, largestQueuedBytes: 0, stoppedReading: 0 };
+    for (const conn of this.connections) {
+      const queued = conn.queuedBytes();
+      stats.queuedBytes += queued;
+      stats.largestQueuedBytes = Math.max(stats.largestQueuedBytes, queued);
+      if (!conn.isReading()) stats.stoppedReading++;
+    }
+    return stats;
   }
 
   private readonly onAccept = (socket: Socket): void => {
