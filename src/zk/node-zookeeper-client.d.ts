@@ -47,6 +47,8 @@ declare module 'node-zookeeper-client' {
     type Callback<T> = (error: unknown, result: T) => void;
 
     interface Client extends EventEmitter {
+      /** Internal to the library; dchat only reaches in to drop a connection that went silent. */
+      connectionManager?: { socket?: { destroy(): void } };
       connect(): void;
       close(): void;
       getState(): State;

@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import { isDchatError } from '../base/dchat-error.js';
+import { waitFor } from '../../test/support/wait.js';
 import { expireSession, startZooKeeper, startZooKeeperEnsemble, type ZkServerHandle } from '../../test/support/zookeeper.js';
 import { ZkSession, type ZkSessionEvent } from './zk-session.js';
 
@@ -199,6 +200,42 @@ describe('ZkSession on a three-server ensemble', () => {
       assert.equal((await consumer.exists('/UserServiceRpc/127.0.0.1:7003'))?.ephemeralOwner, sessionBefore);
     } finally {
       for (const s of sessions) await s.close();
+      await zk?.stop();
+    }
+  });
+});
+
+describe('ZkSession on a server that stops answering', () => {
+  test('drops the silent connection and keeps its session on another server', async () => {
+    let zk: ZkServerHandle | undefined;
+    let session: ZkSession | undefined;
+    let paused: number | undefined;
+    try {
+      zk = await startZooKeeperEnsemble();
+      const handle = zk;
+      // Followers only: a frozen leader would stall the whole ensemble until a new election.
+      const leader = await handle.leaderIndex();
+      const followers = [0, 1, 2].filter((i) => i !== leader);
+      const connectString = followers.map((i) => `127.0.0.1:${handle.ports[i]}`).join(',');
+      session = await ZkSession.connect({ connectString, sessionTimeoutMs: 6_000 });
+      const events = new Observed<ZkSessionEvent>();
+      session.on('state', events.push);
+      await session.registerEphemeral('/frozen/me', Buffer.from('x'));
+      const sessionBefore = session.sessionId();
+      const holder = await waitFor(async () => {
+        for (const i of followers) if ((await handle.clientConnections(i)) > 0) return i;
+        return undefined;
+      }, 5_000, 'the follower that holds the session');
+      handle.pauseServer(holder);
+      paused = holder;
+      await events.next((e) => e === 'disconnected', "'disconnected' from the frozen server", 10_000);
+      await events.next((e) => e === 'connected', "'connected' to the other follower", 10_000);
+      assert.equal(session.sessionId(), sessionBefore);
+      assert.equal((await session.exists('/frozen/me'))?.ephemeralOwner, sessionBefore);
+      assert.equal(events.values.includes('expired'), false, `events: ${events.values.join(', ')}`);
+    } finally {
+      if (paused !== undefined) zk?.resumeServer(paused);
+      await session?.close();
       await zk?.stop();
     }
   });

@@ -13,6 +13,7 @@ import { probeServers, unreachableMessage, type ProbeOutcome } from './zk-reacha
 import { longToHex, toZkStat, type ZkStat } from './zk-stat.js';
 import { request, toBuffer, withDeadline } from './zk-client-call.js';
 import { ZkEphemerals } from './zk-ephemerals.js';
+import { ZkLiveness } from './zk-liveness.js';
 import { ZkWatch } from './zk-watch.js';
 
 export type { ZkStat } from './zk-stat.js';
@@ -55,6 +56,7 @@ export class ZkSession {
   private isNewSessionPending = false;
   private readonly waiters = new Set<Waiter>();
   private readonly ephemerals = new ZkEphemerals(this);
+  private readonly liveness: ZkLiveness;
   private readonly watches = new Set<ZkWatch>();
   private readonly events = new EventEmitter();
   private readonly hosts: string;
@@ -65,8 +67,20 @@ export class ZkSession {
     private readonly sessionTimeoutMs: number,
     private readonly operationTimeoutMs: number,
   ) {
-    this.hosts = splitConnectString(connectString).hosts;
+    const { hosts, servers } = splitConnectString(connectString);
+    this.hosts = hosts;
     this.client = this.openClient();
+    this.liveness = new ZkLiveness({
+      sessionTimeoutMs: () => this.client.getSessionTimeout(),
+      serverCount: () => servers.length,
+      isConnected: () => this.isConnected,
+      probe: () => {
+        const client = this.client;
+        return request((done) => client.exists('/', undefined, done));
+      },
+      dropConnection: () => this.client.connectionManager?.socket?.destroy(),
+    });
+    this.liveness.start();
   }
 
   /** Opens a session; rejects with DCHAT_ZK_UNREACHABLE if none comes within connectTimeoutMs. */
@@ -214,6 +228,7 @@ export class ZkSession {
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
+    this.liveness.stop();
     for (const watch of this.watches) watch.stop();
     this.watches.clear();
     this.ephemerals.clear();

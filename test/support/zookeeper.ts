@@ -34,6 +34,12 @@ export interface ZkServerHandle {
   startServer(index: number): Promise<void>;
   /** Index of the server that is leader now (standalone counts as leader); waits for an election. */
   leaderIndex(): Promise<number>;
+  /** Freezes server `index` (SIGSTOP): its sockets stay open but it answers nothing. */
+  pauseServer(index: number): void;
+  /** Thaws a paused server (SIGCONT). */
+  resumeServer(index: number): void;
+  /** Client connections server `index` holds, not counting the one that asks. */
+  clientConnections(index: number): Promise<number>;
 }
 
 interface ServerSpec {
@@ -151,6 +157,8 @@ async function terminate(spec: ServerSpec, firstSignal: NodeJS.Signals): Promise
   spec.child = undefined;
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A paused server would not act on SIGTERM until continued.
+  child.kill('SIGCONT');
   child.kill(firstSignal);
   const timer = setTimeout(() => child.kill('SIGKILL'), stopGraceMs);
   await exited;
@@ -204,6 +212,17 @@ async function startServers(size: number): Promise<ZkServerHandle> {
         return index >= 0 ? index : undefined;
       };
       return waitFor(probe, readyTimeoutMs, `a leader among ZooKeeper servers ${handle.connectString}`, 100);
+    },
+    pauseServer(index) {
+      specAt(index).child?.kill('SIGSTOP');
+    },
+    resumeServer(index) {
+      specAt(index).child?.kill('SIGCONT');
+    },
+    async clientConnections(index) {
+      const match = /^Connections: (\d+)/m.exec(await fourLetterWord(specAt(index).clientPort, 'stat'));
+      if (!match) throw new Error(`ZooKeeper server ${index} did not answer stat`);
+      return Number(match[1]) - 1;
     },
   };
   try {
