@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Buffer, CHEAP_PREPEND_BYTES, INITIAL_SIZE_BYTES } from './buffer.js';
+import { Buffer, CHEAP_PREPEND_BYTES, INITIAL_SIZE_BYTES, MAX_RETAINED_BYTES } from './buffer.js';
 import { pattern } from './net-test-support.js';
 
 function assertIndices(buf: Buffer, readable: number, writable: number, prependable: number): void {
@@ -159,4 +159,15 @@ test('buffer peekUInt32BE reads values with the top bit set as unsigned', () => 
   buf.append(Uint8Array.of(0x80, 0, 0, 1, 0xff, 0xff, 0xff, 0xff));
   assert.equal(buf.peekUInt32BE(), 0x80000001);
   assert.equal(buf.peekUInt32BE(4), 0xffffffff);
+});
+
+test('buffer gives back storage above MAX_RETAINED_BYTES once it empties, and keeps views of it valid', () => {
+  const buf = new Buffer();
+  const big = pattern(MAX_RETAINED_BYTES + 1);
+  buf.append(big);
+  assert.ok(buf.capacity() > MAX_RETAINED_BYTES);
+  const view = buf.retrieveAsView(big.length);
+  assertIndices(buf, 0, INITIAL_SIZE_BYTES, CHEAP_PREPEND_BYTES);
+  buf.append(pattern(100, 9));
+  assert.deepEqual(view, big, 'the view of the given-back storage is untouched by later appends');
 });

@@ -21,6 +21,8 @@ import { Buffer as NodeBuffer } from 'node:buffer';
 
 export const CHEAP_PREPEND_BYTES = 8;
 export const INITIAL_SIZE_BYTES = 4096;
+/** Storage above this is given back once the buffer empties: one large frame must not pin memory for the connection's life. */
+export const MAX_RETAINED_BYTES = 1024 * 1024;
 
 // Views handed out are plain Uint8Arrays, never node Buffers: on a node Buffer slice() makes a
 // view, and a caller keeping frame.slice() must get a copy.
@@ -87,6 +89,7 @@ export class Buffer {
       this.bytes = this.ownBytes;
       this.ownBytes = undefined;
     }
+    if (this.bytes.length > MAX_RETAINED_BYTES) this.bytes = allocBytes(CHEAP_PREPEND_BYTES + INITIAL_SIZE_BYTES);
     this.readerIndex = CHEAP_PREPEND_BYTES;
     this.writerIndex = CHEAP_PREPEND_BYTES;
   }
