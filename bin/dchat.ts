@@ -9,6 +9,7 @@ import { upCommand } from '../src/up/up-command.js';
 import { ringCommand } from '../src/hashring-cli/ring-command.js';
 import { zkCommand } from '../src/zk-cli/zk-command.js';
 import { rpcServerCommand } from '../src/server/rpc-server-command.js';
+import { lbCommand } from '../src/lb/lb-command.js';
 
 await yargs(hideBin(process.argv))
   .scriptName('dchat')
@@ -22,6 +23,7 @@ await yargs(hideBin(process.argv))
   .command(ringCommand)
   .command(zkCommand)
   .command(rpcServerCommand)
+  .command(lbCommand)
   .demandCommand(1, 'Name a command: `dchat --help` lists them.')
   .recommendCommands()
   .strict()
