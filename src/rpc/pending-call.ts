@@ -13,6 +13,8 @@ export class PendingCall {
   /** Written to a socket: from then on the provider may run it, so it is never re-routed. */
   isSent = false;
   isDone = false;
+  /** Waited somewhere (registry answer, connection) before being written: its budget has shrunk. */
+  hasWaited = false;
   /** The provider address it went to, for error messages. */
   address = '';
   removeCancelListener: (() => void) | undefined = undefined;
@@ -21,6 +23,8 @@ export class PendingCall {
     readonly serviceName: string,
     readonly methodName: string,
     readonly args: Uint8Array,
+    /** The call's whole time budget in milliseconds; 0: none. */
+    readonly deadlineMs: number,
     /** performance.now() time after which the caller stops waiting; Infinity: never. */
     readonly deadlineAtMs: number,
     readonly controller: RpcController | undefined,
@@ -34,6 +38,8 @@ export class PendingCall {
   /** The budget to put in the header: what is left of the deadline, at least 1 ms; 0 means none. */
   remainingDeadlineMs(): number {
     if (this.deadlineAtMs === Infinity) return 0;
+    // A call written in the turn it was made still has its whole budget: no clock read needed.
+    if (!this.hasWaited) return this.deadlineMs;
     return Math.max(1, Math.ceil(this.deadlineAtMs - performance.now()));
   }
 }

@@ -16,8 +16,9 @@ import type { ProviderEntry, RpcRegistry } from './registry.js';
 import { RpcConnection } from './rpc-connection.js';
 import type { RpcController } from './rpc-controller.js';
 import { RpcError } from './rpc-error.js';
-import { DEFAULT_MAX_RPC_FRAME_BYTES } from './rpc-frame.js';
-import { serviceNameOfPath } from './service-descriptor.js';
+import { copyBytes, DEFAULT_MAX_RPC_FRAME_BYTES } from './rpc-frame.js';
+import { serviceNameOfPath, type ServiceClass } from './service-descriptor.js';
+import { createStub } from './rpc-stub.js';
 
 const log = createLogger('rpc.channel');
 
@@ -44,7 +45,7 @@ class ServiceRoute {
   constructor(readonly unwatch: () => void) {}
 }
 
-type StubClass<S> = { create(rpcImpl: RPCImpl): S };
+type StubClass<S> = ServiceClass & { create(rpcImpl: RPCImpl): S };
 type StubMethod = Parameters<RPCImpl>[0];
 
 export class RpcChannel {
@@ -72,16 +73,19 @@ export class RpcChannel {
     };
   }
 
-  /** A typed stub of a generated service class: `channel.stub(dchat.UserServiceRpc).login(...)`. */
+  /**
+   * A typed stub of a generated service class: `channel.stub(dchat.UserServiceRpc).login(...)`,
+   * the same as `UserServiceRpc.create(channel.rpcImplWith(controller))` but with less work per call.
+   */
   stub<S>(serviceClass: StubClass<S>, controller?: RpcController): S {
-    return serviceClass.create(controller ? this.rpcImplWith(controller) : this.rpcImpl);
+    return createStub(serviceClass, this, controller ? this.rpcImplWith(controller) : this.rpcImpl, controller);
   }
 
   /** The core call: `args` is the encoded request; `callback` gets the response bytes (a copy). */
   call(serviceName: string, methodName: string, args: Uint8Array, controller: RpcController | undefined, callback: RPCImplCallback): void {
     const deadlineMs = controller?.deadlineMs ?? this.options.defaultDeadlineMs ?? DEFAULT_CALL_DEADLINE_MS;
     const deadlineAtMs = deadlineMs > 0 ? performance.now() + deadlineMs : Infinity;
-    const call = new PendingCall(serviceName, methodName, args, deadlineAtMs, controller, callback);
+    const call = new PendingCall(serviceName, methodName, args, deadlineMs, deadlineAtMs, controller, callback);
     if (this.isClosed) return this.finish(call, new RpcError('DCHAT_RPC_UNAVAILABLE', `${call.describe()}: the channel is closed`));
     if (deadlineAtMs !== Infinity) call.deadlineSlot = this.deadlines.add(call, deadlineAtMs);
     if (controller) {
@@ -159,6 +163,7 @@ export class RpcChannel {
   private dispatch(call: PendingCall): void {
     const route = this.routeOf(call.serviceName);
     if (!route.hasList) {
+      call.hasWaited = true;
       route.waiting.push(call);
       return;
     }
@@ -249,7 +254,7 @@ export class RpcChannel {
       call.callback(error);
     } else {
       // A copy: the response is decoded by the stub, and `bytes` fields would otherwise alias the receive buffer.
-      call.callback(null, response ? response.slice() : new Uint8Array(0));
+      call.callback(null, response ? copyBytes(response) : new Uint8Array(0));
     }
   }
 

@@ -19,7 +19,7 @@ import { dchat } from '../gen/proto.js';
 import type { BalancedProvider } from './load-balancer.js';
 import type { PendingCall } from './pending-call.js';
 import { RpcError } from './rpc-error.js';
-import { drainFrames, encodeFrameScratch, type RpcFrame } from './rpc-frame.js';
+import { drainFrames, encodeFrameScratch, type RpcHeader } from './rpc-frame.js';
 import { callerAnswer, checkProviderProof, newNonce } from './rpc-auth.js';
 
 const { FrameKind, RpcStatus } = dchat.rpc;
@@ -84,8 +84,12 @@ export class RpcConnection implements BalancedProvider {
   send(call: PendingCall): void {
     call.address = this.address;
     call.callId = this.allocateCallId();
-    if (this.state === 'ready') this.write(call);
-    else this.unsent.push(call);
+    if (this.state === 'ready') {
+      this.write(call);
+      return;
+    }
+    call.hasWaited = true;
+    this.unsent.push(call);
   }
 
   /** The caller gave up on `call` (deadline, cancel): forget it, and tell the provider if it has it. */
@@ -168,24 +172,23 @@ export class RpcConnection implements BalancedProvider {
   }
 
   private onMessage(conn: TcpConnection, buffer: NetBuffer): void {
-    const error = drainFrames(buffer, this.options.maxFrameBytes, (frame) => this.onFrame(frame));
+    const error = drainFrames(buffer, this.options.maxFrameBytes, (header, args) => this.onFrame(header, args));
     if (!error) return;
     buffer.retrieveAll();
     log.warn('closing the connection to %s: %s', this.address, error.message);
     conn.forceClose();
   }
 
-  private onFrame(frame: RpcFrame): void {
-    const header = frame.header;
+  private onFrame(header: RpcHeader, args: Uint8Array): void {
     if (header.kind === FrameKind.RESPONSE) {
       const call = this.inFlight.get(header.callId);
       if (!call) return; // abandoned: its deadline passed or it was cancelled
       this.inFlight.delete(header.callId);
-      if (header.status === RpcStatus.OK) this.options.onCallDone(call, null, frame.args);
+      if (header.status === RpcStatus.OK) this.options.onCallDone(call, null, args);
       else this.options.onCallDone(call, RpcError.fromStatus(header.status, header.errorText), undefined);
       this.closeIfDrained();
     } else if (header.kind === FrameKind.AUTH) {
-      this.onAuth(header.status, header.errorText, frame.args);
+      this.onAuth(header.status, header.errorText, args);
     } else {
       log.warn('closing the connection to %s: a provider sent a frame of kind %d', this.address, header.kind);
       this.conn?.forceClose();

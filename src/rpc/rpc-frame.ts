@@ -59,28 +59,45 @@ export function encodeFrameScratch(header: RpcHeaderFields, args: Uint8Array): U
   return scratch.subarray(0, writeFrame(scratch, header, headerLength, args));
 }
 
-function malformed(message: string): StatusOr<RpcFrame, RpcError> {
-  return { ok: false, error: new RpcError('DCHAT_RPC_BAD_FRAME', message) };
+/** Called for each decoded frame; `args` is a view valid only during the call. */
+export type FrameCallback = (header: RpcHeader, args: Uint8Array) => void;
+
+function malformed(message: string): RpcError {
+  return new RpcError('DCHAT_RPC_BAD_FRAME', message);
 }
 
 /** Decodes what follows the frame length: header length, header, arguments. Never throws. */
 export function decodeFrameBody(body: Uint8Array): StatusOr<RpcFrame, RpcError> {
-  if (body.length < LENGTH_BYTES) {
-    return malformed(`RPC frame of ${body.length} bytes is shorter than its 4-byte header length; the peer does not speak dchat RPC`);
+  let frame: RpcFrame | undefined;
+  const error = readFrameBody(body, 0, body.length, (header, args) => (frame = { header, args }));
+  return frame ? { ok: true, value: frame } : { ok: false, error: error! };
+}
+
+/** decodeFrameBody on bytes[start, end) without result objects: the receive path runs it for every frame. */
+function readFrameBody(bytes: Uint8Array, start: number, end: number, onFrame: FrameCallback): RpcError | undefined {
+  const bodyLength = end - start;
+  if (bodyLength < LENGTH_BYTES) {
+    return malformed(`RPC frame of ${bodyLength} bytes is shorter than its 4-byte header length; the peer does not speak dchat RPC`);
   }
-  const headerLength = ((body[0]! << 24) >>> 0) + (body[1]! << 16) + (body[2]! << 8) + body[3]!;
-  if (headerLength > body.length - LENGTH_BYTES) {
-    return malformed(`RPC header length ${headerLength} exceeds the ${body.length - LENGTH_BYTES} bytes left in the frame; the peer does not speak dchat RPC`);
+  const headerLength = ((bytes[start]! << 24) >>> 0) + (bytes[start + 1]! << 16) + (bytes[start + 2]! << 8) + bytes[start + 3]!;
+  if (headerLength > bodyLength - LENGTH_BYTES) {
+    return malformed(`RPC header length ${headerLength} exceeds the ${bodyLength - LENGTH_BYTES} bytes left in the frame; the peer does not speak dchat RPC`);
   }
-  const header = readHeader(body.subarray(LENGTH_BYTES, LENGTH_BYTES + headerLength));
+  const argsStart = start + LENGTH_BYTES + headerLength;
+  const header = readHeader(bytes, start + LENGTH_BYTES, argsStart);
   if (typeof header === 'string') {
     return malformed(`RPC header of ${headerLength} bytes does not decode (${header}); the peer does not speak dchat RPC`);
   }
-  const args = body.subarray(LENGTH_BYTES + headerLength);
-  if (header.argsSize !== args.length) {
-    return malformed(`RPC header says args_size ${header.argsSize} but the frame holds ${args.length} argument bytes; the peer miscounted its frame`);
+  if (header.argsSize !== end - argsStart) {
+    return malformed(`RPC header says args_size ${header.argsSize} but the frame holds ${end - argsStart} argument bytes; the peer miscounted its frame`);
   }
-  return { ok: true, value: { header, args } };
+  onFrame(header, bytes.subarray(argsStart, end));
+  return undefined;
+}
+
+/** A real copy of a view (Buffer's own slice() is a view too). */
+export function copyBytes(view: Uint8Array): Uint8Array {
+  return new Uint8Array(view);
 }
 
 /** What drainFrames needs of a receive buffer: src/net's Buffer fits. */
@@ -95,28 +112,28 @@ export const DEFAULT_MAX_RPC_FRAME_BYTES = 16 * 1024 * 1024;
 /**
  * Hands every whole frame in `source` to `onFrame` and consumes it; a partial frame stays for the
  * next read. Returns the error that makes the stream unusable (oversized length, malformed body):
- * the caller closes the connection, since no later frame boundary can be trusted.
+ * the caller closes the connection, since no later frame boundary can be trusted. The frames of
+ * one read are walked in one view and consumed together at the end.
  */
-export function drainFrames(
-  source: FrameSource,
-  maxFrameBytes: number,
-  onFrame: (frame: RpcFrame) => void,
-): RpcError | undefined {
-  for (;;) {
-    const readable = source.readableBytes();
-    if (readable < LENGTH_BYTES) return undefined;
-    const bytes = source.peek();
-    const frameLength = ((bytes[0]! << 24) >>> 0) + (bytes[1]! << 16) + (bytes[2]! << 8) + bytes[3]!;
+export function drainFrames(source: FrameSource, maxFrameBytes: number, onFrame: FrameCallback): RpcError | undefined {
+  const readable = source.readableBytes();
+  if (readable < LENGTH_BYTES) return undefined;
+  const bytes = source.peek();
+  let offset = 0;
+  while (readable - offset >= LENGTH_BYTES) {
+    const frameLength = ((bytes[offset]! << 24) >>> 0) + (bytes[offset + 1]! << 16) + (bytes[offset + 2]! << 8) + bytes[offset + 3]!;
     if (frameLength > maxFrameBytes) {
       return new RpcError(
         'DCHAT_RPC_BAD_FRAME',
         `RPC frame length ${frameLength} > maxFrameBytes ${maxFrameBytes}; raise maxFrameBytes on both sides or check that the peer speaks dchat RPC`,
       );
     }
-    if (readable < LENGTH_BYTES + frameLength) return undefined;
-    const decoded = decodeFrameBody(bytes.subarray(LENGTH_BYTES, LENGTH_BYTES + frameLength));
-    if (!decoded.ok) return decoded.error;
-    onFrame(decoded.value);
-    source.retrieve(LENGTH_BYTES + frameLength);
+    const end = offset + LENGTH_BYTES + frameLength;
+    if (end > readable) break;
+    const error = readFrameBody(bytes, offset + LENGTH_BYTES, end, onFrame);
+    if (error) return error;
+    offset = end;
   }
+  if (offset > 0) source.retrieve(offset);
+  return undefined;
 }

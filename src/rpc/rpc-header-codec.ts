@@ -25,9 +25,21 @@ function varintBytes(value: number): number {
   return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5;
 }
 
+/** The UTF-8 length of a short ASCII string (service and method names) without a native call; -1 otherwise. */
+function asciiLength(text: string): number {
+  if (text.length > 64) return -1;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return -1;
+  return text.length;
+}
+
+function utf8Length(text: string): number {
+  const ascii = asciiLength(text);
+  return ascii >= 0 ? ascii : Buffer.byteLength(text);
+}
+
 function stringFieldBytes(text: string | undefined): number {
   if (!text) return 0;
-  const length = Buffer.byteLength(text);
+  const length = utf8Length(text);
   return 1 + varintBytes(length) + length;
 }
 
@@ -68,8 +80,14 @@ function writeVarintField(target: Buffer, offset: number, tag: number, value: nu
 function writeStringField(target: Buffer, offset: number, tag: number, text: string | undefined): number {
   if (!text) return offset;
   target[offset] = tag;
-  const start = writeVarint(target, offset + 1, Buffer.byteLength(text));
-  return start + target.write(text, start, 'utf8');
+  const ascii = asciiLength(text);
+  if (ascii < 0) {
+    const start = writeVarint(target, offset + 1, Buffer.byteLength(text));
+    return start + target.write(text, start, 'utf8');
+  }
+  let at = writeVarint(target, offset + 1, ascii);
+  for (let i = 0; i < ascii; i++) target[at++] = text.charCodeAt(i);
+  return at;
 }
 
 /** Writes `header` at `offset` (headerBytes(header) must fit); returns the offset after it. */
@@ -86,25 +104,33 @@ export function writeHeader(target: Buffer, offset: number, header: RpcHeaderFie
 
 /** A reader over one header's bytes; `failure` is set instead of throwing. */
 class HeaderReader {
-  pos = 0;
   failure = '';
-  constructor(private readonly bytes: Uint8Array) {}
+  constructor(
+    private readonly bytes: Uint8Array,
+    public pos: number,
+    private readonly end: number,
+  ) {}
 
   isAtEnd(): boolean {
-    return this.pos >= this.bytes.length || this.failure !== '';
+    return this.pos >= this.end || this.failure !== '';
   }
 
   varint(): number {
+    const first = this.pos < this.end ? this.bytes[this.pos]! : 0x80;
+    if (first < 0x80) {
+      this.pos++;
+      return first;
+    }
     let result = 0;
     for (let shift = 0; shift < 35; shift += 7) {
-      if (this.pos >= this.bytes.length) return this.fail('a varint runs past the end of the header');
+      if (this.pos >= this.end) return this.fail('a varint runs past the end of the header');
       const byte = this.bytes[this.pos++]!;
       result += (byte & 0x7f) * 2 ** shift;
       if (byte < 0x80) return result > 0xffffffff ? this.fail('a varint exceeds 32 bits') : result;
     }
     // Protobuf allows 10-byte varints (negative int32 values): take the low 32 bits, skip the rest.
     for (let extra = 0; extra < 5; extra++) {
-      if (this.pos >= this.bytes.length) return this.fail('a varint runs past the end of the header');
+      if (this.pos >= this.end) return this.fail('a varint runs past the end of the header');
       if (this.bytes[this.pos++]! < 0x80) return result >>> 0;
     }
     return this.fail('a varint is longer than 10 bytes');
@@ -113,7 +139,7 @@ class HeaderReader {
   string(): string {
     const length = this.varint();
     const end = this.pos + length;
-    if (end > this.bytes.length) {
+    if (end > this.end) {
       this.fail(`a string of ${length} bytes runs past the end of the header`);
       return '';
     }
@@ -144,12 +170,12 @@ class HeaderReader {
         this.fail(`wire type ${wireType} is not allowed`);
         return;
     }
-    if (this.pos > this.bytes.length) this.fail('a field runs past the end of the header');
+    if (this.pos > this.end) this.fail('a field runs past the end of the header');
   }
 
   fail(message: string): number {
     if (!this.failure) this.failure = message;
-    this.pos = this.bytes.length;
+    this.pos = this.end;
     return 0;
   }
 }
@@ -176,10 +202,10 @@ function strictUtf8(bytes: Uint8Array, start: number, end: number): string | und
   }
 }
 
-/** Decodes a header; returns the reason when the bytes are not one. */
-export function readHeader(bytes: Uint8Array): RpcHeader | string {
+/** Decodes the header in bytes[start, end) (all of `bytes` by default); returns the reason when it is not one. */
+export function readHeader(bytes: Uint8Array, start = 0, end = bytes.length): RpcHeader | string {
   const header: RpcHeader = { serviceName: '', methodName: '', argsSize: 0, callId: 0, kind: 0, status: 0, errorText: '', deadlineMs: 0 };
-  const reader = new HeaderReader(bytes);
+  const reader = new HeaderReader(bytes, start, end);
   while (!reader.isAtEnd()) {
     const tag = reader.varint();
     if (reader.failure) break;

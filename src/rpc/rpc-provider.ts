@@ -16,7 +16,7 @@ import { DeadlineWheel } from './deadline-wheel.js';
 import { formatHostPort, type HostPort } from './host-port.js';
 import type { Registration, RpcRegistry } from './registry.js';
 import { RpcError } from './rpc-error.js';
-import { DEFAULT_MAX_RPC_FRAME_BYTES, drainFrames, encodeFrameScratch, type RpcFrame } from './rpc-frame.js';
+import { copyBytes, DEFAULT_MAX_RPC_FRAME_BYTES, drainFrames, encodeFrameScratch, type RpcHeader } from './rpc-frame.js';
 import { checkCallerAnswer, newNonce, providerProof } from './rpc-auth.js';
 import { describeService, type MethodDescriptor, type ServiceClass, type ServiceDescriptor } from './service-descriptor.js';
 import type { ServiceImpl } from './service-impl.js';
@@ -190,7 +190,7 @@ export class RpcProvider {
   private onMessage(conn: TcpConnection, buffer: NetBuffer): void {
     const state = conn.context;
     if (!(state instanceof CallerState)) return;
-    const error = drainFrames(buffer, this.options.maxFrameBytes ?? DEFAULT_MAX_RPC_FRAME_BYTES, (frame) => this.onFrame(state, frame));
+    const error = drainFrames(buffer, this.options.maxFrameBytes ?? DEFAULT_MAX_RPC_FRAME_BYTES, (header, args) => this.onFrame(state, header, args));
     if (error) {
       log.warn('closing %s: %s', conn.name, error.message);
       buffer.retrieveAll();
@@ -198,18 +198,18 @@ export class RpcProvider {
     }
   }
 
-  private onFrame(state: CallerState, frame: RpcFrame): void {
-    const kind = frame.header.kind;
+  private onFrame(state: CallerState, header: RpcHeader, args: Uint8Array): void {
+    const kind = header.kind;
     switch (kind) {
       case FrameKind.REQUEST:
-        if (state.isAuthenticated) this.serve(state, frame);
-        else this.refuseUnauthenticated(state, frame.header.callId);
+        if (state.isAuthenticated) this.serve(state, header, args);
+        else this.refuseUnauthenticated(state, header.callId);
         return;
       case FrameKind.CANCEL:
-        this.cancel(state, frame.header.callId);
+        this.cancel(state, header.callId);
         return;
       case FrameKind.AUTH:
-        this.authenticate(state, frame.args);
+        this.authenticate(state, args);
         return;
       case FrameKind.RESPONSE:
         log.warn('closing %s: a caller sent a RESPONSE frame', state.conn.name);
@@ -262,8 +262,8 @@ export class RpcProvider {
     return method;
   }
 
-  private serve(state: CallerState, frame: RpcFrame): void {
-    const { callId, serviceName, methodName, deadlineMs } = frame.header;
+  private serve(state: CallerState, header: RpcHeader, args: Uint8Array): void {
+    const { callId, serviceName, methodName, deadlineMs } = header;
     if (this.isStopping) {
       this.respondError(state, callId, new RpcError('DCHAT_RPC_SHUTTING_DOWN', `provider ${this.address()} is stopping; retry on another provider`));
       return;
@@ -276,7 +276,7 @@ export class RpcProvider {
     let request: object;
     try {
       // A copy: `bytes` fields decode as views, and the receive buffer is reused after this frame.
-      request = method.descriptor.requestType.decode(frame.args.slice());
+      request = method.descriptor.requestType.decode(copyBytes(args));
     } catch (err) {
       this.respondError(state, callId, new RpcError('DCHAT_RPC_BAD_REQUEST', `${serviceName}.${methodName}: the request does not decode (${errorMessage(err)})`));
       return;
