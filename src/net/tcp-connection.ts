@@ -2,17 +2,18 @@
 // handed to the message callback; output is copied into a queue and written once per
 // event-loop turn, so a burst of small send() calls becomes one write system call.
 //
-// Output path: send() copies into `slab`, a large block written forward only; the bytes of
-// the current turn are slab[pendingStart, slabUsed). On process.nextTick they are handed to
-// the socket in one write(). When write() returns false the socket's own buffer is full:
-// further output stays in our queue until 'drain'. The slab is reused from its start once
-// every byte written from it has reached the kernel.
+// Output path: send() copies into the shared output slab (output-slab.ts); the bytes one
+// connection sent this turn are usually one contiguous segment of it. On process.nextTick the
+// segments are handed to the socket in one write() (several: corked into one writev). When
+// write() returns false the socket's own buffer is full: further output stays in our queue
+// until 'drain'.
 //
 // States: connected -> disconnecting (shutdown() or forceClose() called, peer FIN) -> disconnected ('close').
 import type { Socket } from 'node:net';
 import { Buffer as NodeBuffer } from 'node:buffer';
 import { createLogger } from '../base/logger.js';
 import { Buffer } from './buffer.js';
+import { LARGE_SEND_BYTES, outputSlab } from './output-slab.js';
 import type {
   CloseCallback,
   ConnectionCallback,
@@ -28,9 +29,6 @@ const log = createLogger('net.tcp-connection');
 export const DEFAULT_HIGH_WATER_MARK_BYTES = 64 * 1024 * 1024;
 /** Whatever the callback does, a connection whose queue reaches this is closed. */
 export const DEFAULT_MAX_QUEUED_BYTES = 256 * 1024 * 1024;
-const SLAB_BYTES = 64 * 1024;
-const EMPTY_SLAB = NodeBuffer.alloc(0);
-
 type State = 'connected' | 'disconnecting' | 'disconnected';
 
 export class TcpConnection {
@@ -45,11 +43,11 @@ export class TcpConnection {
   private reading = true;
   private readonly input = new Buffer();
 
-  private slab: NodeBuffer = EMPTY_SLAB;
-  private slabUsed = 0;
-  private pendingStart = 0;
-  /** Earlier slabs' unwritten tails, when one turn's output outgrew a slab. */
+  /** Output not yet handed to the socket: closed segments, then the open one (openBytes[openStart, openEnd)). */
   private readonly pendingSegments: Uint8Array[] = [];
+  private openBytes: NodeBuffer | undefined;
+  private openStart = 0;
+  private openEnd = 0;
   private pendingBytes = 0;
   private isFlushScheduled = false;
   private isSocketFull = false;
@@ -93,7 +91,7 @@ export class TcpConnection {
       return;
     }
     if (data.length === 0) return;
-    this.copyToSlab(data);
+    this.copyOut(data);
     this.pendingBytes += data.length;
     this.checkQueueLimits();
     if (!this.isFlushScheduled) {
@@ -249,45 +247,59 @@ export class TcpConnection {
     const queued = this.queuedBytes();
     if (queued < this.highWaterMarkBytes) this.isAboveHighWaterMark = false;
     if (queued !== 0 || this.isFlushScheduled) return;
-    this.slabUsed = 0;
-    this.pendingStart = 0;
     this.writeCompleteCallback?.(this);
   };
 
-  private copyToSlab(data: Uint8Array): void {
-    if (this.slab.length - this.slabUsed < data.length) this.newSlab(data.length);
-    this.slab.set(data, this.slabUsed);
-    this.slabUsed += data.length;
+  private copyOut(data: Uint8Array): void {
+    const n = data.length;
+    if (n > LARGE_SEND_BYTES) {
+      this.closeOpenSegment();
+      const copy = NodeBuffer.allocUnsafeSlow(n);
+      copy.set(data);
+      this.pendingSegments.push(copy);
+      return;
+    }
+    const slab = outputSlab.reserve(n);
+    const at = outputSlab.used;
+    if (this.openBytes !== slab || this.openEnd !== at) {
+      this.closeOpenSegment();
+      this.openBytes = slab;
+      this.openStart = at;
+    }
+    slab.set(data, at);
+    outputSlab.used = at + n;
+    this.openEnd = at + n;
   }
 
-  private newSlab(minBytes: number): void {
-    if (this.slabUsed > this.pendingStart) this.pendingSegments.push(this.slab.subarray(this.pendingStart, this.slabUsed));
-    this.slab = NodeBuffer.allocUnsafe(Math.max(SLAB_BYTES, minBytes));
-    this.slabUsed = 0;
-    this.pendingStart = 0;
+  private closeOpenSegment(): void {
+    if (this.openBytes !== undefined && this.openEnd > this.openStart) {
+      this.pendingSegments.push(this.openBytes.subarray(this.openStart, this.openEnd));
+    }
+    this.openBytes = undefined;
   }
 
   private writePending(): void {
-    const tail = this.slab.subarray(this.pendingStart, this.slabUsed);
-    this.pendingStart = this.slabUsed;
+    this.closeOpenSegment();
+    const segments = this.pendingSegments;
     this.pendingBytes = 0;
     let isAccepted = true;
-    if (this.pendingSegments.length > 0) {
-      this.socket.cork();
-      for (const segment of this.pendingSegments) isAccepted = this.socket.write(segment) && isAccepted;
-      this.pendingSegments.length = 0;
-      isAccepted = this.socket.write(tail, this.onWritten) && isAccepted;
-      this.socket.uncork();
+    if (segments.length === 1) {
+      isAccepted = this.socket.write(segments[0]!, this.onWritten);
     } else {
-      isAccepted = this.socket.write(tail, this.onWritten);
+      this.socket.cork();
+      const last = segments.length - 1;
+      for (let i = 0; i < last; i++) isAccepted = this.socket.write(segments[i]!) && isAccepted;
+      isAccepted = this.socket.write(segments[last]!, this.onWritten) && isAccepted;
+      this.socket.uncork();
     }
+    segments.length = 0;
     if (!isAccepted) this.isSocketFull = true;
   }
 
   private dropPending(): void {
     this.pendingSegments.length = 0;
+    this.openBytes = undefined;
     this.pendingBytes = 0;
-    this.pendingStart = this.slabUsed;
   }
 
   private checkQueueLimits(): void {
