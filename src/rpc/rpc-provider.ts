@@ -56,6 +56,7 @@ interface ServedCall {
   readonly callId: number;
   readonly context: CallContext;
   readonly state: CallerState;
+  readonly method: HostedMethod;
   deadlineSlot: number;
 }
 
@@ -283,7 +284,7 @@ export class RpcProvider {
     }
     const deadlineAtMs = deadlineMs > 0 ? performance.now() + deadlineMs : Infinity;
     const context = new CallContext(serviceName, methodName, `${state.conn.peerAddress}:${state.conn.peerPort}`, deadlineAtMs);
-    const call: ServedCall = { callId, context, state, deadlineSlot: -1 };
+    const call: ServedCall = { callId, context, state, method, deadlineSlot: -1 };
     if (state.calls.has(callId)) {
       log.warn('closing %s: call id %d is already in flight', state.conn.name, callId);
       state.conn.forceClose();
@@ -304,7 +305,7 @@ export class RpcProvider {
       return;
     }
     pending.then(
-      (response) => this.finish(state, call, undefined, () => method.descriptor.responseType.encode(response).finish()),
+      (response) => this.finish(state, call, undefined, response),
       (err: unknown) => this.finish(state, call, this.internalError(call, err), undefined),
     );
   }
@@ -317,7 +318,7 @@ export class RpcProvider {
   }
 
   /** Ends a call once: sends its answer unless nobody waits for it any more. */
-  private finish(state: CallerState, call: ServedCall, error: RpcError | undefined, encode: (() => Uint8Array) | undefined): void {
+  private finish(state: CallerState, call: ServedCall, error: RpcError | undefined, response: object | undefined): void {
     if (state.calls.get(call.callId) !== call) return;
     state.calls.delete(call.callId);
     if (call.deadlineSlot >= 0) this.deadlines.remove(call, call.deadlineSlot);
@@ -331,7 +332,7 @@ export class RpcProvider {
     }
     let body: Uint8Array;
     try {
-      body = encode ? encode() : new Uint8Array(0);
+      body = response ? call.method.descriptor.responseType.encode(response).finish() : new Uint8Array(0);
     } catch (err) {
       this.respondError(state, call.callId, this.internalError(call, err));
       return;
