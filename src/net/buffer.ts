@@ -25,14 +25,11 @@ export const INITIAL_SIZE_BYTES = 4096;
 export const MAX_RETAINED_BYTES = 1024 * 1024;
 
 // Views handed out are plain Uint8Arrays, never node Buffers: on a node Buffer slice() makes a
-// view, and a caller keeping frame.slice() must get a copy.
+// view, and a caller keeping frame.slice() must get a copy. (Building them with the Uint8Array
+// constructor is also cheaper than Buffer's subarray.)
 function allocBytes(n: number): Uint8Array {
   const b = NodeBuffer.allocUnsafeSlow(n);
   return new Uint8Array(b.buffer, b.byteOffset, b.length);
-}
-
-function plainView(bytes: Uint8Array): Uint8Array {
-  return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 export class Buffer {
@@ -65,7 +62,7 @@ export class Buffer {
 
   /** View of the readable bytes, valid until the next append or retrieve. */
   peek(): Uint8Array {
-    return this.bytes.subarray(this.readerIndex, this.writerIndex);
+    return this.view(this.readerIndex, this.writerIndex);
   }
 
   /** The big-endian uint32 at `offset` into the readable bytes; the caller checks readableBytes() first. */
@@ -97,7 +94,7 @@ export class Buffer {
   /** The next `n` readable bytes as a view (no copy), consumed; valid until the next append. */
   retrieveAsView(n: number): Uint8Array {
     const end = this.readerIndex + Math.min(n, this.readableBytes());
-    const view = this.bytes.subarray(this.readerIndex, end);
+    const view = this.view(this.readerIndex, end);
     this.retrieve(n);
     return view;
   }
@@ -124,7 +121,7 @@ export class Buffer {
       return;
     }
     this.ownBytes = this.bytes;
-    this.bytes = plainView(chunk);
+    this.bytes = chunk;
     this.readerIndex = 0;
     this.writerIndex = chunk.length;
   }
@@ -139,6 +136,11 @@ export class Buffer {
     b[i + 2] = value >>> 8;
     b[i + 3] = value;
     this.readerIndex = i;
+  }
+
+  private view(start: number, end: number): Uint8Array {
+    const b = this.bytes;
+    return new Uint8Array(b.buffer, b.byteOffset + start, end - start);
   }
 
   private isAdopted(): boolean {

@@ -281,15 +281,17 @@ export class TcpConnection {
   private writePending(): void {
     this.closeOpenSegment();
     const segments = this.pendingSegments;
+    // Completion is watched only when someone needs it: node then skips a callback per write.
+    const onWritten = this.writeCompleteCallback !== undefined || this.isAboveHighWaterMark ? this.onWritten : undefined;
     this.pendingBytes = 0;
     let isAccepted = true;
     if (segments.length === 1) {
-      isAccepted = this.socket.write(segments[0]!, this.onWritten);
+      isAccepted = this.socket.write(segments[0]!, onWritten);
     } else {
       this.socket.cork();
       const last = segments.length - 1;
       for (let i = 0; i < last; i++) isAccepted = this.socket.write(segments[i]!) && isAccepted;
-      isAccepted = this.socket.write(segments[last]!, this.onWritten) && isAccepted;
+      isAccepted = this.socket.write(segments[last]!, onWritten) && isAccepted;
       this.socket.uncork();
     }
     segments.length = 0;
