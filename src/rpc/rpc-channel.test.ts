@@ -116,7 +116,8 @@ test('a call past its deadline fails with DCHAT_RPC_DEADLINE_EXCEEDED and the pr
     const controller = new RpcController(80);
     const startedMs = performance.now();
     const err = await rejection(channel.stub(dchat.UserServiceRpc, controller).login({ id: 7, password: 'hang' }));
-    assertCode(err, 'DCHAT_RPC_DEADLINE_EXCEEDED', /Login got no answer within its deadline/);
+    // The caller's own timer or the provider's (it got the remaining budget) may report it first.
+    assertCode(err, 'DCHAT_RPC_DEADLINE_EXCEEDED', /Login (got no answer|did not finish) within (its|the caller's) deadline/);
     assert.ok(performance.now() - startedMs >= 75, 'the deadline fired early');
     await waitFor(() => !service.running.has(7) && provider.callsInFlight() === 0, 2000, 'the provider to drop the expired call');
   });
