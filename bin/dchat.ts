@@ -10,6 +10,7 @@ import { ringCommand } from '../src/hashring-cli/ring-command.js';
 import { zkCommand } from '../src/zk-cli/zk-command.js';
 import { rpcServerCommand } from '../src/server/rpc-server-command.js';
 import { lbCommand } from '../src/lb/lb-command.js';
+import { downCommand } from '../src/up/down-command.js';
 
 await yargs(hideBin(process.argv))
   .scriptName('dchat')
@@ -24,6 +25,7 @@ await yargs(hideBin(process.argv))
   .command(zkCommand)
   .command(rpcServerCommand)
   .command(lbCommand)
+  .command(downCommand)
   .demandCommand(1, 'Name a command: `dchat --help` lists them.')
   .recommendCommands()
   .strict()

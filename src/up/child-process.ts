@@ -1,8 +1,11 @@
 // A dchat part started by `dchat up`: a child process whose output goes to a log file, ready
-// when a line of its output matches, stopped by pid.
+// when a line of that log matches, stopped by pid. The child writes to the file, not to a pipe
+// of ours: a detached child then outlives a `dchat up` that was killed (until `dchat down`
+// stops it) instead of dying on its next write to a closed pipe.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, readFileSync } from 'node:fs';
-import { DchatError } from '../base/dchat-error.js';
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
+import { DchatError, isDchatError } from '../base/dchat-error.js';
+import { waitUntil } from './wait-until.js';
 
 export interface StartedChild {
   readonly name: string;
@@ -21,31 +24,36 @@ export interface ChildSpec {
   ready: RegExp;
   readyTimeoutMs: number;
   env?: NodeJS.ProcessEnv;
+  /** In its own process group: a Ctrl-C in the terminal reaches only `dchat up`, which stops it in order. */
+  detached?: boolean;
+  /** Added to the timeout error: what to check when the ready line never comes. */
+  hint?: string;
+  /** Called with the pid as soon as the process exists, before it is ready (to record it). */
+  onSpawn?: (pid: number) => void;
 }
 
 export async function startChild(spec: ChildSpec): Promise<StartedChild> {
+  const startOffset = fileSize(spec.logFile);
   const log = openSync(spec.logFile, 'a');
-  const child = spawn(spec.command, spec.args, { stdio: ['ignore', 'pipe', log], env: { ...process.env, ...spec.env } });
+  const child = spawn(spec.command, spec.args, { stdio: ['ignore', log, log], env: { ...process.env, ...spec.env }, detached: spec.detached ?? false });
+  closeSync(log);
+  if (child.pid !== undefined) spec.onSpawn?.(child.pid);
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  let seen = '';
-  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
-    const timer = setTimeout(() => reject(failure(spec, `did not get ready within ${spec.readyTimeoutMs} ms`)), spec.readyTimeoutMs);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      const found = spec.ready.exec(seen);
-      if (found) {
-        clearTimeout(timer);
-        resolve(found);
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(failure(spec, `exited with code ${String(code)} before it was ready`));
-    });
-  }).catch(async (err: unknown) => {
-    child.kill('SIGKILL');
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code));
+  const match = await waitUntil(
+    () => {
+      const found = spec.ready.exec(readFrom(spec.logFile, startOffset));
+      if (found) return found;
+      if (exitCode !== undefined) throw failure(spec, startOffset, `exited with code ${String(exitCode)} before it was ready`);
+      return undefined;
+    },
+    spec.readyTimeoutMs,
+    `${spec.name} to print ${String(spec.ready)}`,
+  ).catch(async (err: unknown) => {
+    if (exitCode === undefined) child.kill('SIGKILL');
     await exited;
-    throw err;
+    throw isDchatError(err, 'DCHAT_UP_START_FAILED') ? err : failure(spec, startOffset, `did not get ready within ${spec.readyTimeoutMs} ms${spec.hint ? ` (${spec.hint})` : ''}`);
   });
   const stop = async (graceMs = 10_000): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -57,12 +65,23 @@ export async function startChild(spec: ChildSpec): Promise<StartedChild> {
   return { name: spec.name, pid: child.pid ?? 0, child, logFile: spec.logFile, match, stop };
 }
 
-function failure(spec: ChildSpec, what: string): DchatError {
-  let tail = '';
+function fileSize(path: string): number {
   try {
-    tail = readFileSync(spec.logFile, 'utf8').split('\n').slice(-8).join('\n');
+    return statSync(path).size;
   } catch {
-    // no log yet
+    return 0;
   }
+}
+
+function readFrom(path: string, offset: number): string {
+  try {
+    return readFileSync(path).subarray(offset).toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+function failure(spec: ChildSpec, offset: number, what: string): DchatError {
+  const tail = readFrom(spec.logFile, offset).split('\n').slice(-8).join('\n');
   return new DchatError('DCHAT_UP_START_FAILED', `${spec.name} ${what}; its log ${spec.logFile} ends with:\n${tail}`);
 }

@@ -1,5 +1,6 @@
 // `dchat up`: a whole local deployment in one command. Without flags: a standalone chat node
-// (SQLite, services in-process) and, in a terminal, a client connected to it.
+// (SQLite, services in-process) and, in a terminal, a client connected to it. With --cluster N:
+// ZooKeeper, MariaDB, N chat nodes, `dchat lb` and nginx (cluster-up.ts).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
@@ -7,30 +8,55 @@ import { errorMessage } from '../base/dchat-error.js';
 import { defaultDataDir } from '../server/server-command.js';
 import { runPlainClient } from '../tui/plain-client.js';
 import { startChild } from './child-process.js';
+import { upCluster } from './cluster-up.js';
+import { defaultClusterDir } from './cluster-state.js';
 import { dchatExecutable } from './dchat-executable.js';
 
 interface UpArgs {
-  port: number;
+  port: number | undefined;
   dataDir: string;
   client: boolean;
+  cluster: number | undefined;
+  dir: string;
+  mode: 'round-robin' | 'hash';
+  install: boolean;
 }
+
+const standalonePort = 6000;
+const clusterPort = 8000;
 
 export const upCommand: CommandModule<object, UpArgs> = {
   command: 'up',
-  describe: 'Bring up a local deployment: a standalone chat node and a client',
+  describe: 'Bring up a local deployment: a standalone chat node and a client, or a whole cluster (--cluster N)',
   builder: (y: Argv) =>
     y
-      .option('port', { type: 'number', default: 6000, describe: 'Port of the chat node' })
-      .option('data-dir', { type: 'string', default: defaultDataDir(), describe: 'Where the node keeps its data and log (env DCHAT_DATA_DIR)' })
+      .option('port', { type: 'number', describe: `Port of the chat node (default ${standalonePort}); with --cluster, nginx's port (default ${clusterPort}; 0 picks a free one)` })
+      .option('data-dir', { type: 'string', default: defaultDataDir(), describe: 'Where the standalone node keeps its data and log (env DCHAT_DATA_DIR)' })
       .option('client', { type: 'boolean', default: true, describe: 'Open a client in this terminal (--no-client: only the node)' })
+      .option('cluster', { type: 'number', describe: 'Run N chat nodes behind nginx, with a ZooKeeper ensemble of three, MariaDB and dchat lb' })
+      .option('dir', { type: 'string', default: defaultClusterDir(), describe: 'With --cluster: the one directory for all data, logs and the state file (env DCHAT_CLUSTER_DIR)' })
+      .option('mode', { choices: ['round-robin', 'hash'] as const, default: 'round-robin' as const, describe: 'With --cluster: how nginx picks a node' })
+      .option('install', { type: 'boolean', default: false, describe: 'With --cluster: install missing Debian packages (apt-get) instead of naming them' })
+      .check((argv) => {
+        const cluster = argv.cluster as number | undefined;
+        const port = argv.port as number | undefined;
+        if (cluster !== undefined && !(Number.isInteger(cluster) && cluster >= 1 && cluster <= 16)) throw new Error(`--cluster ${String(cluster)}: give a number of chat nodes from 1 to 16`);
+        if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new Error(`--port ${String(port)} is not a port number (0-65535)`);
+        return true;
+      })
       .example('$0 up', 'a chat node on 127.0.0.1:6000 and a client in this terminal')
-      .example('$0 up --no-client', 'only the node; clients join with `dchat client`') as unknown as Argv<UpArgs>,
+      .example('$0 up --no-client', 'only the node; clients join with `dchat client`')
+      .example('$0 up --cluster 3', 'ZooKeeper ×3, MariaDB, 3 chat nodes, dchat lb and nginx on 127.0.0.1:8000; data in ~/.dchat/cluster')
+      .example('$0 up --cluster 2 --dir /tmp/c1 --port 0 --mode hash', 'a second cluster beside the first, nginx on a free port, consistent hashing') as unknown as Argv<UpArgs>,
   handler: async (args: ArgumentsCamelCase<UpArgs>) => {
-    process.exit(await upStandalone(args));
+    if (args.cluster !== undefined) {
+      process.exit(await upCluster({ nodes: args.cluster, dir: args.dir, port: args.port ?? clusterPort, mode: args.mode, install: args.install }));
+    }
+    process.exit(await upStandalone({ ...args, port: args.port ?? standalonePort }));
   },
 };
 
-async function upStandalone(args: UpArgs): Promise<number> {
+async function upStandalone(args: { port: number; dataDir: string; client: boolean }): Promise<number> {
   mkdirSync(args.dataDir, { recursive: true });
   const logFile = join(args.dataDir, 'server.log');
   process.stdout.write(`[1/2] starting a standalone chat node on 127.0.0.1:${args.port} (data and log in ${args.dataDir}) ...\n`);
@@ -40,7 +66,7 @@ async function upStandalone(args: UpArgs): Promise<number> {
       name: 'the chat node',
       ...dchatExecutable(['server', '--port', String(args.port), '--data-dir', args.dataDir]),
       logFile,
-      ready: /listening on (\S+):(\d+)/,
+      ready: /dchat server listening on (\S+):(\d+)/,
       readyTimeoutMs: 30_000,
     });
   } catch (err) {

@@ -1,0 +1,78 @@
+// MariaDB for a local cluster, as DESIGN.md starts it: `mariadb-install-db` once (root may then
+// log in over TCP with an empty password), then `mariadbd` on a loopback port with every file in
+// one directory. The data stays between runs, so users and messages survive `dchat down`.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import mysql from 'mysql2/promise';
+import { DchatError } from '../base/dchat-error.js';
+import { assertRunning, launchService, type ServiceProcess } from './service-process.js';
+import { clusterBinaries } from './system-packages.js';
+import { waitUntil } from './wait-until.js';
+
+export interface MariaDbServer {
+  readonly port: number;
+  readonly url: string;
+  readonly dataDir: string;
+  readonly logFile: string;
+  readonly process: ServiceProcess;
+}
+
+const readyTimeoutMs = 60_000;
+
+export function initialiseMariaDb(dir: string): void {
+  const dataDir = join(dir, 'data');
+  if (existsSync(join(dataDir, 'mysql'))) return;
+  mkdirSync(dir, { recursive: true });
+  const result = spawnSync(
+    clusterBinaries.mariadbInstallDb,
+    ['--no-defaults', `--datadir=${dataDir}`, '--user=root', '--skip-test-db', '--auth-root-authentication-method=normal'],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
+  if (result.status !== 0) {
+    const output = `${result.stdout}${result.stderr}`.trimEnd().split('\n').slice(-10).join('\n');
+    throw new DchatError('DCHAT_UP_START_FAILED', `mariadb-install-db failed for ${dataDir} (${result.status ?? result.signal}):\n${output}\nRemove ${dir} to start from an empty database.`);
+  }
+}
+
+export async function startMariaDb(dir: string, port: number, onLaunched: (server: MariaDbServer) => void): Promise<MariaDbServer> {
+  const dataDir = join(dir, 'data');
+  const logFile = join(dir, 'error.log');
+  const args = [
+    '--no-defaults',
+    `--datadir=${dataDir}`,
+    '--user=root',
+    `--port=${port}`,
+    '--bind-address=127.0.0.1',
+    `--socket=${join(dir, 'sock')}`,
+    `--pid-file=${join(dir, 'pid')}`,
+    `--log-error=${logFile}`,
+    '--character-set-server=utf8mb4',
+    '--collation-server=utf8mb4_general_ci',
+  ];
+  const server = { port, url: `mysql://root@127.0.0.1:${port}/dchat`, dataDir, logFile, process: launchService('MariaDB', clusterBinaries.mariadbd, args, join(dir, 'mariadbd.out')) };
+  onLaunched(server);
+  await waitUntil(
+    async () => {
+      assertRunning('MariaDB', server.process, logFile);
+      return answersSelectOne(port);
+    },
+    readyTimeoutMs,
+    `MariaDB on 127.0.0.1:${port} to answer SELECT 1 over TCP (log: ${logFile})`,
+    100,
+  );
+  return server;
+}
+
+async function answersSelectOne(port: number): Promise<boolean> {
+  let conn: mysql.Connection | undefined;
+  try {
+    conn = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root', connectTimeout: 1_000 });
+    await conn.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await conn?.end().catch(() => conn?.destroy());
+  }
+}

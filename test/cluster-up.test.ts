@@ -1,0 +1,133 @@
+// `dchat up --cluster 2` as a real process: ZooKeeper ×3, MariaDB, two chat nodes, dchat lb and
+// nginx, all from one directory. Two users connect through nginx, land on different nodes, and
+// chat; then `dchat down` stops everything, and every pid of the state file is gone.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ZkSession } from '../src/zk/zk-session.js';
+import { ChatUser } from './support/chat-user.js';
+import { spawnDchat } from './support/dchat-process.js';
+import { runDchat } from './support/run-dchat.js';
+import { waitFor } from './support/wait.js';
+
+interface StateFile {
+  supervisorPid: number;
+  entry: string;
+  zk: string;
+  processes: { name: string; role: string; pid: number }[];
+}
+
+let dir = '';
+let up: ChildProcess | undefined;
+let upOutput = '';
+let upExit: Promise<number | null> = Promise.resolve(null);
+let state: StateFile | undefined;
+const users: ChatUser[] = [];
+
+function readStateFile(): StateFile {
+  return JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as StateFile;
+}
+
+/** Alive and not a zombie: a stopped child of ours may linger as one until it is reaped. */
+function isAlive(pid: number): boolean {
+  try {
+    return /^State:\s+[^Z]/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'dchat-cluster-'));
+  up = spawnDchat(['up', '--cluster', '2', '--dir', dir, '--port', '0']);
+  up.stdout?.on('data', (chunk: Buffer) => (upOutput += chunk.toString()));
+  up.stderr?.on('data', (chunk: Buffer) => (upOutput += chunk.toString()));
+  const child = up;
+  upExit = new Promise((resolve) => child.once('close', (code) => resolve(code)));
+  let exitCode: number | null | undefined;
+  void upExit.then((code) => (exitCode = code));
+  await waitFor(
+    () => {
+      if (exitCode !== undefined) throw new Error(`dchat up --cluster 2 exited with ${String(exitCode)} before it was ready:\n${upOutput}`);
+      return /\[7\/7\] dchat cluster ready on/.test(upOutput);
+    },
+    180_000,
+    `dchat up --cluster 2 to print its ready line; it printed:\n${upOutput}`,
+    100,
+  );
+  state = readStateFile();
+});
+
+after(async () => {
+  for (const user of users) user.close();
+  if (existsSync(join(dir, 'cluster.json'))) await runDchat(['down', '--dir', dir], { timeoutMs: 90_000 }).catch(() => undefined);
+  for (const pid of [state?.supervisorPid ?? 0, ...(state?.processes.map((p) => p.pid) ?? [])]) {
+    if (pid > 0 && isAlive(pid)) process.kill(pid, 'SIGKILL');
+  }
+  if (up && up.exitCode === null) up.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('dchat up --cluster 2 shows each step and records every process with its pid in one state file', () => {
+  assert.ok(state);
+  for (const step of [1, 2, 3, 4, 5, 6, 7]) assert.match(upOutput, new RegExp(`\\[${step}/7\\] `), `step ${step} is shown`);
+  assert.match(upOutput, /\[2\/7\] ZooKeeper ensemble of 3 ready on 127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+ \(pids \d+, \d+, \d+\)/);
+  assert.match(upOutput, /\[3\/7\] MariaDB ready on 127\.0\.0\.1:\d+ \(pid \d+/);
+  assert.match(upOutput, new RegExp(`npx dchat client --server ${state.entry.replace(/\./g, '\\.')}`));
+  const roles = state.processes.map((p) => p.role).sort();
+  assert.deepEqual(roles, ['chat-node', 'chat-node', 'lb', 'mariadb', 'nginx', 'zookeeper', 'zookeeper', 'zookeeper']);
+  for (const proc of state.processes) assert.ok(isAlive(proc.pid), `${proc.name} (pid ${proc.pid}) runs`);
+});
+
+test('dchat up refuses a directory whose cluster still runs, naming dchat down', async () => {
+  const second = await runDchat(['up', '--cluster', '1', '--dir', dir, '--port', '0']);
+  assert.equal(second.status, 1);
+  assert.match(second.stderr, new RegExp(`a cluster already runs from ${dir} .*dchat down --dir ${dir}`));
+});
+
+test('two users on different chat nodes chat through nginx', async () => {
+  assert.ok(state);
+  const [host, portText] = state.entry.split(':');
+  const zk = await ZkSession.connect({ connectString: state.zk });
+  try {
+    // nginx has a round-robin per worker: a few users are enough to fill both nodes.
+    const byNode = new Map<string, ChatUser>();
+    for (let i = 0; i < 8 && byNode.size < 2; i++) {
+      const user = await ChatUser.registered(`user${i}`, host ?? '', Number(portText));
+      users.push(user);
+      const login = await user.login();
+      assert.equal(login.status, 0, login.errorText);
+      const presence = await waitFor(() => zk.getData(`/dchat/presence/${user.id}`), 10_000, `presence of user${i} in ZooKeeper`);
+      const nodeId = (JSON.parse(presence.data.toString('utf8')) as { nodeId: string }).nodeId;
+      if (!byNode.has(nodeId)) byNode.set(nodeId, user);
+    }
+    assert.equal(byNode.size, 2, `nginx sent ${users.length} users to one node only: ${[...byNode.keys()].join(', ')}`);
+    const [alice, bob] = [...byNode.values()] as [ChatUser, ChatUser];
+    const sent = await alice.client.call({ chat: { toId: bob.id, text: 'hello from the other node' } });
+    const got = await bob.waitForMessage('hello from the other node', 10_000);
+    assert.equal(got.id, sent.sent?.messageId);
+    assert.equal(got.fromId, alice.id);
+    await bob.client.call({ chat: { toId: alice.id, text: 'and back again' } });
+    await alice.waitForMessage('and back again', 10_000);
+  } finally {
+    await zk.close();
+  }
+});
+
+test('dchat down stops every recorded process and the dchat up that started them', async () => {
+  assert.ok(state);
+  for (const user of users) user.close();
+  const down = await runDchat(['down', '--dir', dir], { timeoutMs: 90_000 });
+  assert.equal(down.status, 0, down.stdout + down.stderr);
+  assert.match(down.stdout, /the cluster of .* is stopped \(8 processes\)/);
+  assert.equal(await upExit, 0, `dchat up exits 0 after dchat down:\n${upOutput}`);
+  const alive = [state.supervisorPid, ...state.processes.map((p) => p.pid)].filter(isAlive);
+  assert.deepEqual(alive, [], 'no recorded pid is still running');
+  assert.equal(existsSync(join(dir, 'cluster.json')), false, 'the state file is gone');
+  const again = await runDchat(['down', '--dir', dir]);
+  assert.equal(again.status, 0);
+  assert.match(again.stdout, /no cluster runs from/);
+});
