@@ -1,66 +1,99 @@
-// A chat node: storage, the business services, the client gateway and message routing, wired
-// together. With no --db and no --zk it is the standalone node of the embedded defaults:
-// SQLite in the data directory and the services in the same process.
+// A chat node: the client gateway, the sessions logged in here, and the RPC backend (services
+// reached through stubs). Standalone (no --zk): SQLite and the in-process registry. In a cluster
+// (--zk): ZooKeeper for the registry, presence and membership, and ChatServiceRpc to reach users
+// on other nodes.
 import { createLogger } from '../base/logger.js';
-import { createLocalServices } from '../services/local-services.js';
-import type { Services } from '../services/service-api.js';
-import { openStore } from '../store/open-store.js';
-import type { ChatRepository } from '../store/repository.js';
+import { ChatService } from './chat-service.js';
+import { ClusterPresence } from './cluster-presence.js';
+import { ClusterRouter } from './cluster-router.js';
 import { defaultGatewayOptions, Gateway, type GatewayOptions } from './gateway.js';
-import { LocalRouter, type MessageRouter } from './message-router.js';
+import { LocalRouter } from './message-router.js';
+import { NodeBackend, type NodeBackendOptions } from './node-backend.js';
+import { NodeMembership } from './node-membership.js';
+import { NodePeers } from './node-peers.js';
 import { PendingReplay } from './pending-replay.js';
+import type { HandlerContext } from './request-handlers.js';
 import { SessionRegistry } from './session-registry.js';
 
 const log = createLogger('server.chat-node');
 
-export interface ChatNodeOptions extends Partial<Omit<GatewayOptions, 'host' | 'port'>> {
+export interface ChatNodeOptions extends Partial<Omit<GatewayOptions, 'host' | 'port'>>, Omit<NodeBackendOptions, 'rpcHost' | 'rpcPort'> {
   host: string;
   port: number;
-  dataDir: string;
-  /** mysql://… or sqlite:/path; absent: SQLite in dataDir. */
-  db?: string | undefined;
+  rpcHost?: string;
+  rpcPort?: number;
+  /** The node's name in /dchat/nodes and /dchat/presence; default host:port of the gateway. */
+  nodeId?: string | undefined;
+  weight?: number;
+}
+
+interface Cluster {
+  membership: NodeMembership;
+  peers: NodePeers;
 }
 
 export class ChatNode {
   readonly sessions = new SessionRegistry();
-  private repo: ChatRepository | undefined;
+  private backend: NodeBackend | undefined;
   private gateway: Gateway | undefined;
-  private address: { host: string; port: number } | undefined;
+  private cluster: Cluster | undefined;
+  private presence: ClusterPresence | undefined;
 
   constructor(private readonly options: ChatNodeOptions) {}
 
-  async start(): Promise<{ host: string; port: number }> {
-    this.repo = await openStore({ db: this.options.db, dataDir: this.options.dataDir });
-    const services: Services = createLocalServices(this.repo);
-    const router: MessageRouter = new LocalRouter(this.sessions);
-    this.gateway = new Gateway(
-      { ...defaultGatewayOptions, ...definedOnly(this.options), host: this.options.host, port: this.options.port },
-      {
-        services,
-        sessions: this.sessions,
-        router,
-        replay: new PendingReplay(services.offline),
-        presence: { loggedIn: () => Promise.resolve(), loggedOut: () => Promise.resolve() },
-      },
-    );
+  async start(): Promise<{ host: string; port: number; nodeId: string; rpcAddress: string }> {
+    const chatService = this.options.zk ? new ChatService(this.sessions, () => this.presence) : undefined;
+    this.backend = await NodeBackend.start({ ...this.options, rpcHost: this.options.rpcHost ?? this.options.host, rpcPort: this.options.rpcPort ?? 0 }, chatService);
     try {
-      this.address = await this.gateway.start();
+      return await this.startGateway(this.backend);
     } catch (err) {
-      await this.repo.close();
+      await this.backend.stop();
       throw err;
     }
-    log.info('chat node listening on %s:%d', this.address.host, this.address.port);
-    return this.address;
+  }
+
+  private async startGateway(backend: NodeBackend): Promise<{ host: string; port: number; nodeId: string; rpcAddress: string }> {
+    const { host, port } = this.options;
+    let nodeId = this.options.nodeId ?? `${host}:${port}`;
+    const ctx: HandlerContext = {
+      services: backend.services,
+      sessions: this.sessions,
+      router: new LocalRouter(this.sessions),
+      replay: new PendingReplay(backend.services.offline),
+      presence: { loggedIn: () => Promise.resolve(), loggedOut: () => Promise.resolve() },
+    };
+    this.gateway = new Gateway({ ...defaultGatewayOptions, ...definedOnly(this.options), host, port }, ctx);
+    const address = await this.gateway.start();
+    if (backend.zk) {
+      // With --port 0 the node's name is known only now that the gateway listens.
+      nodeId = this.options.nodeId ?? `${address.host}:${address.port}`;
+      const peers = new NodePeers(this.options.clusterSecret);
+      const presence = new ClusterPresence(backend.zk, { nodeId, rpcAddress: backend.rpcAddress() }, peers);
+      this.presence = presence;
+      ctx.router = new ClusterRouter(nodeId, this.sessions, presence, peers);
+      ctx.presence = { loggedIn: (session) => presence.claim(session.userId), loggedOut: (userId) => presence.release(userId) };
+      const membership = new NodeMembership(
+        backend.zk,
+        { nodeId, clientAddress: `${address.host}:${address.port}`, rpcAddress: backend.rpcAddress(), startedAtMs: Date.now(), weight: this.options.weight ?? 1 },
+        () => ({ connections: this.gateway?.connectionCount() ?? 0, users: this.sessions.count() }),
+      );
+      await membership.join();
+      this.cluster = { membership, peers };
+    }
+    log.info('chat node %s listening on %s:%d (rpc %s)', nodeId, address.host, address.port, backend.rpcAddress());
+    return { ...address, nodeId, rpcAddress: backend.rpcAddress() };
   }
 
   connectionCount(): number {
     return this.gateway?.connectionCount() ?? 0;
   }
 
-  /** Graceful: stop accepting, say goodbye to every client, flush, close storage. */
+  /** Graceful: leave the cluster, stop accepting, say goodbye to every client, flush, close. */
   async stop(): Promise<void> {
+    await this.cluster?.membership.leave();
     await this.gateway?.stop();
-    await this.repo?.close();
+    await this.cluster?.peers.close();
+    await this.backend?.stop();
     log.info('chat node stopped');
   }
 }

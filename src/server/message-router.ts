@@ -1,28 +1,36 @@
-// Where a message goes after it is stored: to the recipients' live sessions. A recipient who is
-// not online needs nothing: the message is pending for them and is replayed at their next login.
-// A standalone node knows only its own sessions (LocalRouter); a cluster node also asks where
-// else a user is logged in and forwards over ChatServiceRpc.
+// Where events go: to the live sessions of the users they are for. A message needs nothing more
+// for a recipient who is not online: it is pending for them and is replayed at their next login.
+// A standalone node knows only its own sessions (LocalRouter); a cluster node also finds where
+// else a user is logged in and pushes there over ChatServiceRpc (cluster-router.ts).
 import type { dchat } from '../gen/proto.js';
 import type { SessionRegistry } from './session-registry.js';
 
 export interface MessageRouter {
-  /** Pushes the message to every recipient that is online; never throws for an offline one. */
-  deliver(message: dchat.IChatMessage, recipientIds: readonly number[]): Promise<void>;
-  /** Tells online users that userId came online or went offline. */
-  announcePresence(userId: number, isOnline: boolean, audienceIds: readonly number[]): Promise<void>;
+  /**
+   * Pushes the event to every one of the users who is online. Never rejects: a push that fails
+   * is logged, and a message it carried stays pending for its next replay.
+   */
+  push(userIds: readonly number[], event: dchat.client.IEvent): Promise<void>;
   isOnline(userId: number): Promise<boolean>;
+}
+
+/** Pushes to the sessions of this node; returns the ids it reached. */
+export function pushLocally(sessions: SessionRegistry, userIds: readonly number[], event: dchat.client.IEvent): number[] {
+  const reached: number[] = [];
+  for (const id of userIds) {
+    const session = sessions.get(id);
+    if (!session) continue;
+    session.push(event);
+    reached.push(id);
+  }
+  return reached;
 }
 
 export class LocalRouter implements MessageRouter {
   constructor(private readonly sessions: SessionRegistry) {}
 
-  deliver(message: dchat.IChatMessage, recipientIds: readonly number[]): Promise<void> {
-    for (const id of recipientIds) this.sessions.get(id)?.push({ message });
-    return Promise.resolve();
-  }
-
-  announcePresence(userId: number, isOnline: boolean, audienceIds: readonly number[]): Promise<void> {
-    for (const id of audienceIds) this.sessions.get(id)?.push({ presence: { userId, online: isOnline } });
+  push(userIds: readonly number[], event: dchat.client.IEvent): Promise<void> {
+    pushLocally(this.sessions, userIds, event);
     return Promise.resolve();
   }
 

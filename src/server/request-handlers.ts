@@ -83,7 +83,8 @@ async function login(ctx: HandlerContext, session: ClientSession, req: dchat.cli
     ctx.replay.countPending(session.userId),
   ]);
   const friendList = await withPresence(ctx, friends.friends ?? []);
-  await ctx.router.announcePresence(session.userId, true, friendList.filter((f) => f.online).map((f) => f.id ?? 0));
+  const onlineFriends = friendList.filter((f) => f.online).map((f) => f.id ?? 0);
+  await ctx.router.push(onlineFriends, { presence: { userId: session.userId, online: true } });
   // The reply goes out before the replay starts: the gateway sends it as soon as this returns,
   // and the replay waits for the next turn of the event loop.
   setImmediate(() => void ctx.replay.replay(session));
@@ -106,7 +107,7 @@ export async function endLogin(ctx: HandlerContext, session: ClientSession): Pro
   await ctx.presence.loggedOut(userId);
   await ctx.services.user.logout({ id: userId });
   const friends = await ctx.services.friend.getFriendList({ userId });
-  await ctx.router.announcePresence(userId, false, (friends.friends ?? []).map((f) => f.id ?? 0));
+  await ctx.router.push((friends.friends ?? []).map((f) => f.id ?? 0), { presence: { userId, online: false } });
 }
 
 async function withPresence(ctx: HandlerContext, users: dchat.IUser[]): Promise<dchat.IUser[]> {
@@ -120,7 +121,7 @@ async function send(ctx: HandlerContext, req: dchat.ISaveMessageRequest): Promis
   // Stored and pending for every recipient: from here on the message cannot be lost, so the
   // sender is answered before the delivery attempt.
   const message = res.message;
-  setImmediate(() => void ctx.router.deliver(message, res.recipientIds ?? []));
+  setImmediate(() => void ctx.router.push(res.recipientIds ?? [], { message }));
   return ok({ sent: { messageId: message.id ?? 0, sentAtMs: message.sentAtMs ?? 0 } });
 }
 
@@ -154,9 +155,8 @@ async function delGroup(ctx: HandlerContext, userId: number, groupId: number): P
   const refusal = refusalOf(res);
   if (refusal) return refusal;
   if (res.deleted) {
-    for (const memberId of res.formerMemberIds ?? []) {
-      if (memberId !== userId) ctx.sessions.get(memberId)?.push({ groupChanged: { groupId, deleted: true } });
-    }
+    const others = (res.formerMemberIds ?? []).filter((id) => id !== userId);
+    await ctx.router.push(others, { groupChanged: { groupId, deleted: true } });
   }
   return ok({ delGroup: { deleted: res.deleted ?? false } });
 }

@@ -3,7 +3,9 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { errorMessage } from '../base/dchat-error.js';
+import { clusterSecretFrom } from '../rpc/rpc-auth.js';
 import { ChatNode } from './chat-node.js';
+import { parseServiceKeys, serviceKeys } from './service-hosting.js';
 
 export const defaultDataDir = (): string => process.env['DCHAT_DATA_DIR'] ?? join(homedir(), '.dchat', 'data');
 
@@ -14,6 +16,15 @@ interface ServerArgs {
   db: string | undefined;
   idleTimeoutMs: number;
   maxFrameBytes: number;
+  zk: string | undefined;
+  rpcHost: string | undefined;
+  rpcPort: number;
+  advertiseHost: string | undefined;
+  services: string;
+  clusterSecret: string | undefined;
+  nodeId: string | undefined;
+  weight: number;
+  zkSessionTimeoutMs: number;
 }
 
 export const serverCommand: CommandModule<object, ServerArgs> = {
@@ -27,14 +38,27 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       .option('db', { type: 'string', default: process.env['DCHAT_DB'], describe: 'mysql://user:pass@host:port/db, or sqlite:/path/file (env DCHAT_DB); absent: SQLite in --data-dir' })
       .option('idle-timeout-ms', { type: 'number', default: 90_000, describe: 'Close client connections silent for this long (clients ping every 30 s)' })
       .option('max-frame-bytes', { type: 'number', default: 1024 * 1024, describe: 'Largest client frame accepted' })
+      .option('zk', { type: 'string', default: process.env['DCHAT_ZK'] || undefined, describe: 'ZooKeeper host:port[,host:port...][/chroot] (env DCHAT_ZK): join a cluster; absent: standalone' })
+      .option('rpc-host', { type: 'string', describe: 'Address the RPC port binds (default: --host)' })
+      .option('rpc-port', { type: 'number', default: 0, describe: 'RPC port for other nodes and services; 0 picks a free one' })
+      .option('advertise-host', { type: 'string', describe: 'Host written to ZooKeeper when the RPC port binds 0.0.0.0' })
+      .option('services', { type: 'string', default: serviceKeys.join(','), describe: `Business services this node hosts (${serviceKeys.join(', ')}, or none: use those of \`dchat rpc-server\` processes)` })
+      .option('cluster-secret', { type: 'string', describe: 'Serve and call RPC only with peers holding this secret (env DCHAT_CLUSTER_SECRET)' })
+      .option('node-id', { type: 'string', describe: 'Name of the node in /dchat/nodes (default: host:port of the gateway)' })
+      .option('weight', { type: 'number', default: 1, describe: 'Weight of the node in the nginx upstream that `dchat lb` writes' })
+      .option('zk-session-timeout-ms', { type: 'number', default: 10_000, describe: 'ZooKeeper session timeout: how soon a crashed node leaves the cluster' })
       .check((argv) => {
+        parseServiceKeys(argv.services as string, { allowNone: true });
+        if (parseServiceKeys(argv.services as string, { allowNone: true }).length === 0 && !argv.zk) throw new Error('--services none needs --zk: a standalone node must host its services');
         if (!Number.isInteger(argv.port) || argv.port < 0 || argv.port > 65535) throw new Error(`--port ${String(argv.port)} is not a port number (0-65535; 0 picks a free one)`);
         if (!(argv['idle-timeout-ms'] as number > 0)) throw new Error('--idle-timeout-ms must be a positive number of milliseconds');
         if (!(argv['max-frame-bytes'] as number >= 64)) throw new Error('--max-frame-bytes must be at least 64');
         return true;
       })
       .example('$0 server', 'standalone node on 127.0.0.1:6000, data in ~/.dchat/data')
-      .example('$0 server --port 6002 --db mysql://root@127.0.0.1:3306/chat', 'a node on port 6002 over MySQL') as unknown as Argv<ServerArgs>,
+      .example('$0 server --port 6002 --db mysql://root@127.0.0.1:3306/chat', 'a node on port 6002 over MySQL')
+      .example('$0 server --port 6002 --zk 127.0.0.1:2181 --db mysql://root@127.0.0.1:3306/chat', 'a cluster node: registered in ZooKeeper, reaching users on other nodes')
+      .example('$0 server --zk 127.0.0.1:2181 --services none', 'a cluster node using the services of `dchat rpc-server` processes') as unknown as Argv<ServerArgs>,
   handler: async (args: ArgumentsCamelCase<ServerArgs>) => {
     const node = new ChatNode({
       host: args.host,
@@ -43,8 +67,17 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       db: args.db,
       idleTimeoutMs: args.idleTimeoutMs,
       maxFrameBytes: args.maxFrameBytes,
+      zk: args.zk,
+      zkSessionTimeoutMs: args.zkSessionTimeoutMs,
+      rpcHost: args.rpcHost,
+      rpcPort: args.rpcPort,
+      advertiseHost: args.advertiseHost,
+      hostedServices: parseServiceKeys(args.services, { allowNone: true }),
+      clusterSecret: clusterSecretFrom(args.clusterSecret),
+      nodeId: args.nodeId,
+      weight: args.weight,
     });
-    let address: { host: string; port: number };
+    let address: { host: string; port: number; nodeId: string; rpcAddress: string };
     try {
       address = await node.start();
     } catch (err) {
@@ -52,7 +85,8 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       process.exit(1);
     }
     const storage = args.db ? args.db.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@') : `SQLite in ${args.dataDir}`;
-    process.stdout.write(`dchat server listening on ${address.host}:${address.port} (storage: ${storage})\n`);
+    const mode = args.zk ? `cluster node ${address.nodeId} via ZooKeeper ${args.zk}` : 'standalone';
+    process.stdout.write(`dchat server listening on ${address.host}:${address.port} (${mode}; rpc ${address.rpcAddress}; storage: ${storage})\n`);
     await waitForSignal();
     process.stdout.write('dchat server: shutting down\n');
     const forceExit = setTimeout(() => process.exit(1), 10_000);

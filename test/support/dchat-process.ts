@@ -37,7 +37,7 @@ export async function startDchatServer(args: string[] = [], options: { timeoutMs
   const listening = new Promise<{ host: string; port: number }>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
-      const match = /listening on (\S+):(\d+)/.exec(output);
+      const match = /dchat server listening on (\S+):(\d+)/.exec(output);
       if (match) resolve({ host: match[1] ?? '', port: Number(match[2]) });
     };
     child.stdout?.on('data', onData);

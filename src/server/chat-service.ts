@@ -1,0 +1,32 @@
+// ChatServiceRpc as a node serves it to the other nodes of its cluster.
+import { dchat } from '../gen/proto.js';
+import type { ServiceImpl } from '../rpc/service-impl.js';
+import { OK } from '../services/result.js';
+import type { ClusterPresence } from './cluster-presence.js';
+import { pushLocally } from './message-router.js';
+import type { SessionRegistry } from './session-registry.js';
+
+export class ChatService implements ServiceImpl<dchat.ChatServiceRpc> {
+  constructor(
+    private readonly sessions: SessionRegistry,
+    private readonly presence: () => ClusterPresence | undefined,
+  ) {}
+
+  async push(request: dchat.IPushRequest): Promise<dchat.IPushResponse> {
+    const event = request.event ?? {};
+    return { result: OK, deliveredIds: pushLocally(this.sessions, request.userIds ?? [], event) };
+  }
+
+  async kick(request: dchat.IKickRequest): Promise<dchat.IKickResponse> {
+    const userId = request.userId ?? 0;
+    const session = this.sessions.get(userId);
+    if (!session) return { result: OK, kicked: false };
+    // The user is not logging out, they moved: detach the session before closing it, so that
+    // its close neither marks the user offline nor tells their friends so.
+    this.sessions.unbind(session);
+    session.userId = 0;
+    await this.presence()?.release(userId);
+    session.kick(request.reason || 'you logged in elsewhere');
+    return { result: OK, kicked: true };
+  }
+}

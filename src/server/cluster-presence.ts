@@ -1,0 +1,67 @@
+// Where each user is logged in, cluster-wide: /dchat/presence/<user-id>, an ephemeral znode
+// owned by the ZooKeeper session of the node the user is on, holding that node's id and RPC
+// address. A node that dies takes its users' presence with it when its session expires.
+import { errorMessage } from '../base/dchat-error.js';
+import { createLogger } from '../base/logger.js';
+import type { ZkSession } from '../zk/zk-session.js';
+import type { NodePeers } from './node-peers.js';
+
+const log = createLogger('server.cluster-presence');
+export const presenceRoot = '/dchat/presence';
+
+export interface PresenceEntry {
+  nodeId: string;
+  rpcAddress: string;
+}
+
+export function presencePath(userId: number): string {
+  return `${presenceRoot}/${userId}`;
+}
+
+export class ClusterPresence {
+  constructor(
+    private readonly zk: ZkSession,
+    private readonly self: PresenceEntry,
+    private readonly peers: NodePeers,
+  ) {}
+
+  /** Where the user is logged in, as ZooKeeper says now; undefined when nowhere. */
+  async locate(userId: number): Promise<PresenceEntry | undefined> {
+    const found = await this.zk.getData(presencePath(userId));
+    if (!found) return undefined;
+    return parseEntry(found.data);
+  }
+
+  /**
+   * Claims the user for this node. A login on another node is ended there first (one login per
+   * user, cluster-wide); if that node does not answer, its claim is replaced all the same.
+   */
+  async claim(userId: number): Promise<void> {
+    const current = await this.locate(userId);
+    if (current && current.nodeId !== this.self.nodeId) {
+      try {
+        await this.peers.stubFor(current.rpcAddress).kick({ userId, reason: `user ${userId} logged in on node ${this.self.nodeId}` });
+      } catch (err) {
+        log.warn('could not ask node %s (%s) to end user %d\'s session: %s; taking over', current.nodeId, current.rpcAddress, userId, errorMessage(err));
+        this.peers.forget(current.rpcAddress);
+      }
+    }
+    await this.zk.registerEphemeral(presencePath(userId), Buffer.from(JSON.stringify(this.self)));
+  }
+
+  /** Gives the user up, unless another node has claimed them meanwhile (then its claim stays). */
+  async release(userId: number): Promise<void> {
+    await this.zk.unregisterEphemeral(presencePath(userId));
+  }
+}
+
+function parseEntry(data: Buffer): PresenceEntry | undefined {
+  try {
+    const value: unknown = JSON.parse(data.toString('utf8'));
+    if (typeof value !== 'object' || value === null) return undefined;
+    const { nodeId, rpcAddress } = value as Record<string, unknown>;
+    return typeof nodeId === 'string' && typeof rpcAddress === 'string' ? { nodeId, rpcAddress } : undefined;
+  } catch {
+    return undefined;
+  }
+}

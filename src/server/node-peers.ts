@@ -1,0 +1,44 @@
+// ChatServiceRpc stubs for the other nodes of a cluster, one channel per node's RPC address.
+// These calls go to one particular node (where a user is logged in), so each channel has a
+// fixed one-address registry instead of a load-balanced list.
+import { dchat } from '../gen/proto.js';
+import { RpcChannel } from '../rpc/rpc-channel.js';
+import { StaticRegistry } from '../rpc/static-registry.js';
+
+/** Node-to-node calls are short: a push that does not finish in this time falls back to the offline path. */
+const peerCallDeadlineMs = 3000;
+
+export class NodePeers {
+  private readonly peers = new Map<string, { channel: RpcChannel; stub: dchat.ChatServiceRpc }>();
+
+  constructor(private readonly clusterSecret: string | undefined) {}
+
+  stubFor(rpcAddress: string): dchat.ChatServiceRpc {
+    let peer = this.peers.get(rpcAddress);
+    if (!peer) {
+      const channel = new RpcChannel({
+        registry: new StaticRegistry([rpcAddress]),
+        clusterSecret: this.clusterSecret,
+        defaultDeadlineMs: peerCallDeadlineMs,
+        connectTimeoutMs: 1000,
+      });
+      peer = { channel, stub: channel.stub(dchat.ChatServiceRpc) };
+      this.peers.set(rpcAddress, peer);
+    }
+    return peer.stub;
+  }
+
+  /** Drops the channel to a node that failed a call; the next call opens a fresh one. */
+  forget(rpcAddress: string): void {
+    const peer = this.peers.get(rpcAddress);
+    if (!peer) return;
+    this.peers.delete(rpcAddress);
+    void peer.channel.close();
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.peers.values()];
+    this.peers.clear();
+    await Promise.all(all.map((p) => p.channel.close()));
+  }
+}
