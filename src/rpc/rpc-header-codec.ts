@@ -136,6 +136,22 @@ class HeaderReader {
     return this.fail('a varint is longer than 10 bytes');
   }
 
+  /** A service or method name: the same few names arrive on every request, so they are interned. */
+  name(): string {
+    const lengthStart = this.pos;
+    const length = this.varint();
+    const end = this.pos + length;
+    if (end <= this.end && length <= 64) {
+      const interned = internedName(this.bytes, this.pos, end);
+      if (interned !== undefined) {
+        this.pos = end;
+        return interned;
+      }
+    }
+    this.pos = lengthStart;
+    return this.string();
+  }
+
   string(): string {
     const length = this.varint();
     const end = this.pos + length;
@@ -180,6 +196,35 @@ class HeaderReader {
   }
 }
 
+const names = new Map<number, string>();
+const MAX_INTERNED_NAMES = 1024;
+
+/**
+ * The one string object for an ASCII name, found by an FNV-1a hash of its bytes and checked byte
+ * by byte. Reusing the object keeps its hash cached for the provider's service and method maps,
+ * and saves building the string; undefined for non-ASCII bytes (decoded the ordinary way).
+ */
+function internedName(bytes: Uint8Array, start: number, end: number): string | undefined {
+  let hash = 0x811c9dc5;
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i]!;
+    if (byte >= 0x80) return undefined;
+    hash = Math.imul(hash ^ byte, 0x01000193);
+  }
+  const known = names.get(hash);
+  if (known !== undefined && known.length === end - start && sameAscii(known, bytes, start)) return known;
+  const text = decodeUtf8(bytes, start, end);
+  if (text === undefined) return undefined;
+  if (names.size >= MAX_INTERNED_NAMES) names.clear();
+  names.set(hash, text);
+  return text;
+}
+
+function sameAscii(text: string, bytes: Uint8Array, start: number): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) !== bytes[start + i]) return false;
+  return true;
+}
+
 /** Short ASCII strings (service and method names) without a decoder call; the rest strictly. */
 function decodeUtf8(bytes: Uint8Array, start: number, end: number): string | undefined {
   if (end - start <= 64) {
@@ -213,8 +258,8 @@ export function readHeader(bytes: Uint8Array, start = 0, end = bytes.length): Rp
     const wireType = tag & 7;
     const isVarint = wireType === 0;
     const isBytes = wireType === 2;
-    if (field === 1 && isBytes) header.serviceName = reader.string();
-    else if (field === 2 && isBytes) header.methodName = reader.string();
+    if (field === 1 && isBytes) header.serviceName = reader.name();
+    else if (field === 2 && isBytes) header.methodName = reader.name();
     else if (field === 3 && isVarint) header.argsSize = reader.varint();
     else if (field === 4 && isVarint) header.callId = reader.varint();
     else if (field === 5 && isVarint) header.kind = reader.varint();
