@@ -62,9 +62,11 @@ async function assertReachesExactly(expected: TcpBackend[], localAddress?: (i: n
       return JSON.stringify(last) === JSON.stringify(want);
     },
     15_000,
-    `connections through nginx to reach exactly ${want.join(', ')} (last round reached ${last.join(', ')})`,
+    `connections through nginx to reach exactly ${want.join(', ')}`,
     100,
-  );
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; the last round reached ${last.join(', ')}`);
+  });
   assert.deepEqual(await reachedBackends(rounds, localAddress), want, 'a second round reaches the same backends');
 }
 
@@ -216,5 +218,16 @@ test('dchat lb --mode hash writes hash $remote_addr consistent, and clients from
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /upstream dchat has 3 node\(s\).*\(hash\); wrote .*; nginx reloaded/);
   assert.match(readFileSync(upstreamFile, 'utf8'), /hash \$remote_addr consistent;/);
+  await assertReachesExactly([b1(), b2(), b3()], (i) => `127.0.${i % 7}.${i + 2}`);
+});
+
+test('dchat lb puts the previous upstream back when nginx rejects the new config, and nginx keeps serving', async () => {
+  assert.ok(nginx);
+  const before = readFileSync(upstreamFile, 'utf8');
+  // nginx.conf proxies to `dchat`: an upstream named otherwise leaves proxy_pass without one.
+  const run = await runDchat(['lb', '--once', '--upstream-name', 'other', '--zk', zk?.connectString ?? '', '--conf', nginx.configPath, '--prefix', nginx.prefix, '--upstream-file', upstreamFile]);
+  assert.equal(run.status, 1, run.stdout);
+  assert.match(run.stderr, /nginx -t rejects .*nginx\.conf: .*the previous upstream was put back/);
+  assert.equal(readFileSync(upstreamFile, 'utf8'), before, 'the upstream file is the previous one');
   await assertReachesExactly([b1(), b2(), b3()], (i) => `127.0.${i % 7}.${i + 2}`);
 });

@@ -33,6 +33,11 @@ class ClusterRun {
   readonly state: ClusterState;
   private stopping: Promise<void> | undefined;
 
+  /** Set by Ctrl-C: a step that fails because its process was just stopped is no error to report. */
+  isStopping(): boolean {
+    return this.stopping !== undefined;
+  }
+
   constructor(readonly options: ClusterOptions) {
     this.state = { dir: options.dir, supervisorPid: process.pid, startedAtMs: Date.now(), entry: undefined, zk: undefined, db: undefined, processes: [] };
   }
@@ -69,6 +74,7 @@ export async function upCluster(options: ClusterOptions): Promise<number> {
     process.once('SIGTERM', onSignal);
     await startAll(run);
   } catch (err) {
+    if (run.isStopping()) await new Promise<never>(() => {});
     process.stderr.write(`dchat up: ${errorMessage(err)}\n`);
     if (run.state.processes.length > 0) {
       process.stdout.write('stopping what was started ...\n');
