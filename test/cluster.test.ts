@@ -1,0 +1,141 @@
+// The cluster end to end: real ZooKeeper, real MariaDB and two real `dchat server --zk` nodes.
+// Users on different nodes chat and group-chat through ChatServiceRpc; a login on a second node
+// ends the first; a user whose node dies gets, at the next login elsewhere, every message whose
+// sender was acknowledged, exactly once.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MessageInbox } from '../src/client/message-inbox.js';
+import { ZkSession } from '../src/zk/zk-session.js';
+import { ChatUser } from './support/chat-user.js';
+import { startDchatServer, type DchatProcess } from './support/dchat-process.js';
+import { startMariaDb, type MariaDbHandle } from './support/mariadb.js';
+import { waitFor } from './support/wait.js';
+import { startZooKeeper, type ZkServerHandle } from './support/zookeeper.js';
+
+describe('chat cluster', () => {
+  let zkServer: ZkServerHandle;
+  let db: MariaDbHandle;
+  let zk: ZkSession;
+  const nodes: DchatProcess[] = [];
+  const users: ChatUser[] = [];
+  const startNode = async (): Promise<DchatProcess> => {
+    const node = await startDchatServer(['--zk', zkServer.connectString, '--db', db.url, '--zk-session-timeout-ms', '4000']);
+    nodes.push(node);
+    return node;
+  };
+  const userOn = async (node: DchatProcess, name: string, existing?: ChatUser): Promise<ChatUser> => {
+    if (!existing) {
+      const user = await ChatUser.registered(name, node.host, node.port);
+      users.push(user);
+      return user;
+    }
+    const user = new ChatUser(name, node.host, node.port);
+    user.id = existing.id;
+    users.push(user);
+    await user.client.connect();
+    return user;
+  };
+
+  before(async () => {
+    [zkServer, db] = await Promise.all([startZooKeeper(), startMariaDb()]);
+    zk = await ZkSession.connect({ connectString: zkServer.connectString });
+  });
+  after(async () => {
+    for (const u of users) u.close();
+    await zk?.close();
+    for (const n of nodes) await n.stop();
+    await Promise.all([zkServer?.stop(), db?.stop()]);
+  });
+
+  test('nodes register in /dchat/nodes and their services under /<ServiceName>', async () => {
+    const a = await startNode();
+    const b = await startNode();
+    const names = await waitFor(async () => {
+      const children = await zk.getChildren('/dchat/nodes');
+      return children.length >= 2 ? children : undefined;
+    }, 10_000, 'both nodes in /dchat/nodes');
+    assert.ok(names.includes(`${a.host}:${a.port}`) && names.includes(`${b.host}:${b.port}`), names.join(','));
+    const entry = JSON.parse((await zk.getData(`/dchat/nodes/${a.host}:${a.port}`))?.data.toString() ?? '{}') as Record<string, unknown>;
+    assert.equal(entry['clientAddress'], `${a.host}:${a.port}`);
+    assert.match(String(entry['rpcAddress']), /^127\.0\.0\.1:\d+$/);
+    for (const service of ['UserServiceRpc', 'FriendServiceRpc', 'GroupServiceRpc', 'OfflineServiceRpc', 'ChatServiceRpc']) {
+      assert.equal((await zk.getChildren(`/${service}`)).length, 2, `two providers of ${service}`);
+    }
+  });
+
+  test('users on different nodes chat one-to-one and in a group', async () => {
+    const [a, b] = nodes as [DchatProcess, DchatProcess];
+    const ann = await userOn(a, 'c-ann');
+    const bo = await userOn(b, 'c-bo');
+    const cy = await userOn(b, 'c-cy');
+    for (const u of [ann, bo, cy]) await u.login();
+    await waitFor(async () => (await zk.exists(`/dchat/presence/${bo.id}`)) !== undefined, 5000, "bo's presence znode");
+    const sent = await ann.client.call({ chat: { toId: bo.id, text: 'across the cluster' } });
+    const got = await bo.waitForMessage('across the cluster');
+    assert.equal(got.id, sent.sent?.messageId);
+
+    const group = await bo.client.call({ createGroup: { name: 'c-crew', desc: '' } });
+    const groupId = group.group?.group?.id ?? 0;
+    await ann.client.call({ addGroup: { groupId } });
+    await cy.client.call({ addGroup: { groupId } });
+    await bo.client.call({ groupChat: { groupId, text: 'meeting at noon' } });
+    await Promise.all([ann.waitForMessage('meeting at noon'), cy.waitForMessage('meeting at noon')]);
+    await ann.client.call({ groupChat: { groupId, text: 'on my way' } });
+    await Promise.all([bo.waitForMessage('on my way'), cy.waitForMessage('on my way')]);
+  });
+
+  test('a login on another node ends the first session, cluster-wide', async () => {
+    const [a, b] = nodes as [DchatProcess, DchatProcess];
+    const dan = await userOn(a, 'c-dan');
+    await dan.login();
+    const danOnB = await userOn(b, 'c-dan', dan);
+    await danOnB.login();
+    await dan.waitForEvent((e) => Boolean(e.kicked), 'the kick from the other node');
+    await waitFor(() => dan.closed, 5000, "dan's first connection to close");
+    const presence = await zk.getData(`/dchat/presence/${dan.id}`);
+    assert.match(presence?.data.toString() ?? '', new RegExp(`"nodeId":"${b.host}:${b.port}"`), 'presence names the new node');
+    const eve = await userOn(a, 'c-eve');
+    await eve.login();
+    await eve.client.call({ chat: { toId: dan.id, text: 'found you' } });
+    await danOnB.waitForMessage('found you');
+  });
+
+  test('killing a node while messages flow loses no acknowledged message and shows none twice', async () => {
+    const [a] = nodes as [DchatProcess, DchatProcess];
+    const victimNode = await startNode();
+    const sender = await userOn(a, 'c-sender');
+    const receiver = await userOn(victimNode, 'c-receiver');
+    await sender.login();
+    await receiver.login();
+    await waitFor(async () => (await zk.exists(`/dchat/presence/${receiver.id}`)) !== undefined, 5000, "the receiver's presence znode");
+    const acked: number[] = [];
+    let killed = false;
+    const flow = (async () => {
+      for (let i = 0; i < 200; i++) {
+        if (i === 60) {
+          await victimNode.kill('SIGKILL');
+          killed = true;
+        }
+        const res = await sender.client.request({ chat: { toId: receiver.id, text: `m${i}` } });
+        if (res.status === 0) acked.push(res.sent?.messageId ?? 0);
+      }
+    })();
+    await flow;
+    assert.ok(killed);
+    assert.equal(acked.length, 200, 'the sender\'s node stays up: every message is acknowledged');
+    const receiverAgain = await userOn(a, 'c-receiver', receiver);
+    await receiverAgain.login();
+    const shown = new Set<number>();
+    for (const m of [...receiver.messages(), ...receiverAgain.messages()]) shown.add(m.id ?? 0);
+    await waitFor(() => {
+      for (const m of receiverAgain.messages()) shown.add(m.id ?? 0);
+      return acked.every((id) => shown.has(id));
+    }, 15_000, 'every acknowledged message to reach the receiver');
+    // What the person sees: both sessions' arrivals through the client's inbox, which shows an id once.
+    const inbox = new MessageInbox(() => {});
+    const seen = [...receiver.messages(), ...receiverAgain.messages()].filter((m) => inbox.accept(m)).map((m) => m.id ?? 0);
+    assert.deepEqual([...seen].sort((x, y) => x - y), [...acked].sort((x, y) => x - y), 'every acknowledged message shown exactly once');
+    nodes.splice(nodes.indexOf(victimNode), 1);
+    await victimNode.stop();
+  });
+});
