@@ -2,7 +2,7 @@
 // and its client, written once with TcpServer/TcpClient + LengthCodec and once with node:net
 // alone. Each server runs in its own child process; the load runs here.
 //
-//   node dist/bench/net/net-bench.js [--quick] [--seconds S] [--rounds R] [--json FILE]
+//   node dist/bench/net/net-bench.js [--quick] [--seconds S] [--rounds R] [--only CASE] [--json FILE]
 //
 // Each measurement runs S seconds (default 1) after a warm-up; each case is measured R times
 // (default 3) per implementation, alternating which goes first, and the best of the rounds
@@ -25,6 +25,8 @@ interface Args {
   warmupSeconds: number;
   rounds: number;
   json: string | undefined;
+  /** Only the cases whose name ("throughput 4096x100") contains this. */
+  only: string | undefined;
   serve: Implementation | undefined;
 }
 
@@ -39,7 +41,7 @@ interface CaseResult {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seconds: 1, warmupSeconds: 0.3, rounds: 3, json: undefined, serve: undefined };
+  const args: Args = { seconds: 1, warmupSeconds: 0.3, rounds: 3, json: undefined, only: undefined, serve: undefined };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => argv[++i] ?? usage(`${flag} needs a value`);
@@ -47,6 +49,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--seconds') args.seconds = Number(value());
     else if (flag === '--rounds') args.rounds = Number(value());
     else if (flag === '--json') args.json = value();
+    else if (flag === '--only') args.only = value();
     else if (flag === '--serve') args.serve = value() === 'raw' ? 'raw' : 'dchat';
     else usage(`unknown option ${flag}`);
   }
@@ -54,7 +57,7 @@ function parseArgs(argv: string[]): Args {
 }
 
 function usage(problem: string): never {
-  process.stderr.write(`${problem}\nusage: node dist/bench/net/net-bench.js [--quick] [--seconds S] [--rounds R] [--json FILE]\n`);
+  process.stderr.write(`${problem}\nusage: node dist/bench/net/net-bench.js [--quick] [--seconds S] [--rounds R] [--only CASE] [--json FILE]\n`);
   process.exit(2);
 }
 
@@ -129,6 +132,7 @@ async function main(): Promise<void> {
     for (const kind of ['throughput', 'latency'] as const) {
       for (const bodyBytes of [64, 4096]) {
         for (const connections of [1, 100]) {
+          if (args.only !== undefined && !`${kind} ${bodyBytes}x${connections}`.includes(args.only)) continue;
           const result = await runCase(kind, { bodyBytes, connections, seconds: args.seconds, warmupSeconds: args.warmupSeconds }, ports, args.rounds);
           results.push(result);
           console.log(formatRow(result));
