@@ -1,0 +1,87 @@
+// Stopping a local cluster when `dchat up` cannot do it in order: Ctrl-C (SIGINT) makes it stop
+// everything itself; after a `kill -9` of it, the processes it started keep running (they are
+// detached) and `dchat down` stops them by the pids of the state file.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnDchat } from './support/dchat-process.js';
+import { runDchat } from './support/run-dchat.js';
+import { waitFor } from './support/wait.js';
+
+interface StateFile {
+  supervisorPid: number;
+  processes: { name: string; pid: number }[];
+}
+
+interface RunningCluster {
+  dir: string;
+  up: ChildProcess;
+  state: StateFile;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    return /^State:\s+[^Z]/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** `dchat up --cluster 1` in a fresh directory; everything it recorded is killed when the test ends. */
+async function startCluster(t: TestContext): Promise<RunningCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'dchat-down-'));
+  const up = spawnDchat(['up', '--cluster', '1', '--dir', dir, '--port', '0']);
+  let output = '';
+  up.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  up.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => up.once('close', (code) => resolve(code)));
+  let state: StateFile | undefined;
+  t.after(async () => {
+    if (existsSync(join(dir, 'cluster.json'))) await runDchat(['down', '--dir', dir], { timeoutMs: 90_000 }).catch(() => undefined);
+    for (const pid of state?.processes.map((p) => p.pid) ?? []) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    if (up.exitCode === null) up.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code));
+  await waitFor(
+    () => {
+      if (exitCode !== undefined) throw new Error(`dchat up --cluster 1 exited with ${String(exitCode)} before it was ready:\n${output}`);
+      return /\[7\/7\] dchat cluster ready on/.test(output);
+    },
+    180_000,
+    'dchat up --cluster 1 to print its ready line',
+    100,
+  );
+  state = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as StateFile;
+  return { dir, up, state, output: () => output, exited };
+}
+
+test('Ctrl-C stops every process of the cluster, nginx first and ZooKeeper last, and removes the state file', async (t) => {
+  const cluster = await startCluster(t);
+  cluster.up.kill('SIGINT');
+  assert.equal(await cluster.exited, 0, cluster.output());
+  const stops = [...cluster.output().matchAll(/stopped (nginx|dchat lb|chat node \d|MariaDB|ZooKeeper \d) \(pid \d+\)/g)].map((m) => m[1]);
+  assert.deepEqual(stops.slice(0, 4), ['nginx', 'dchat lb', 'chat node 1', 'MariaDB'], cluster.output());
+  assert.deepEqual(stops.slice(4).sort(), ['ZooKeeper 1', 'ZooKeeper 2', 'ZooKeeper 3']);
+  assert.deepEqual(cluster.state.processes.map((p) => p.pid).filter(isAlive), [], 'no recorded pid runs');
+  assert.equal(existsSync(join(cluster.dir, 'cluster.json')), false);
+});
+
+test('after dchat up is killed with -9, its processes keep running and dchat down stops them by their recorded pids', async (t) => {
+  const cluster = await startCluster(t);
+  cluster.up.kill('SIGKILL');
+  await cluster.exited;
+  const pids = cluster.state.processes.map((p) => p.pid);
+  assert.deepEqual(pids.filter((pid) => !isAlive(pid)), [], 'the detached processes outlive dchat up');
+  const down = await runDchat(['down', '--dir', cluster.dir], { timeoutMs: 90_000 });
+  assert.equal(down.status, 0, down.stdout + down.stderr);
+  assert.doesNotMatch(down.stdout, /asking dchat up/, 'the dead dchat up is not asked');
+  assert.match(down.stdout, /stopped nginx \(pid \d+\)[\s\S]*stopped ZooKeeper/);
+  assert.deepEqual(pids.filter(isAlive), [], 'no recorded pid runs');
+});
