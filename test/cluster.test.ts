@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { MessageInbox } from '../src/client/message-inbox.js';
 import { ZkSession } from '../src/zk/zk-session.js';
 import { ChatUser } from './support/chat-user.js';
-import { startDchatServer, type DchatProcess } from './support/dchat-process.js';
+import { startDchatRpcServer, startDchatServer, type DchatProcess } from './support/dchat-process.js';
 import { startMariaDb, type MariaDbHandle } from './support/mariadb.js';
 import { waitFor } from './support/wait.js';
 import { startZooKeeper, type ZkServerHandle } from './support/zookeeper.js';
@@ -137,5 +137,24 @@ describe('chat cluster', () => {
     assert.deepEqual([...seen].sort((x, y) => x - y), [...acked].sort((x, y) => x - y), 'every acknowledged message shown exactly once');
     nodes.splice(nodes.indexOf(victimNode), 1);
     await victimNode.stop();
+  });
+
+  test('nodes that host no services use those of a dchat rpc-server process', async () => {
+    // A chroot of its own keeps this deployment apart from the nodes above, which host services too.
+    const zkChroot = `${zkServer.connectString}/split`;
+    const services = await startDchatRpcServer(['--zk', zkChroot, '--db', db.url]);
+    nodes.push(services);
+    const thin = await startDchatServer(['--zk', zkChroot, '--services', 'none']);
+    nodes.push(thin);
+    const thin2 = await startDchatServer(['--zk', zkChroot, '--services', 'none']);
+    nodes.push(thin2);
+    const fay = await userOn(thin, 's-fay');
+    const gus = await userOn(thin2, 's-gus');
+    await fay.login();
+    await gus.login();
+    await fay.client.call({ addFriend: { friendId: gus.id } });
+    await fay.client.call({ chat: { toId: gus.id, text: 'served by rpc-server' } });
+    await gus.waitForMessage('served by rpc-server');
+    assert.deepEqual(await zk.getChildren('/split/UserServiceRpc'), [`${services.host}:${services.port}`], 'the only provider of UserServiceRpc');
   });
 });

@@ -2,19 +2,15 @@
 // nodes, registered in ZooKeeper (/UserServiceRpc/<host:port>, ...) so that chat nodes find them.
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { errorMessage } from '../base/dchat-error.js';
-import { dchat } from '../gen/proto.js';
 import { clusterSecretFrom } from '../rpc/rpc-auth.js';
 import { RpcProvider } from '../rpc/rpc-provider.js';
 import { ZkRegistry } from '../rpc/zk-registry.js';
 import { createLocalServices } from '../services/local-services.js';
-import type { Services } from '../services/service-api.js';
 import { openStore } from '../store/open-store.js';
 import type { ChatRepository } from '../store/repository.js';
 import { ZkSession } from '../zk/zk-session.js';
 import { defaultDataDir } from './server-command.js';
-
-type ServiceKey = keyof Services;
-const serviceKeys: readonly ServiceKey[] = ['user', 'friend', 'group', 'offline'];
+import { hostService, parseServiceKeys, serviceKeys, type ServiceKey } from './service-hosting.js';
 
 interface RpcServerArgs {
   services: string;
@@ -28,30 +24,7 @@ interface RpcServerArgs {
   sessionTimeoutMs: number;
 }
 
-function parseServices(text: string): ServiceKey[] {
-  const names = text.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = names.filter((n) => !(serviceKeys as readonly string[]).includes(n));
-  if (unknown.length > 0) throw new Error(`--services: unknown service ${unknown.join(', ')}; choose from ${serviceKeys.join(', ')}`);
-  if (names.length === 0) throw new Error(`--services names no service; choose from ${serviceKeys.join(', ')}`);
-  return [...new Set(names as ServiceKey[])];
-}
-
-function host(provider: RpcProvider, services: Services, key: ServiceKey): void {
-  switch (key) {
-    case 'user':
-      return provider.notifyService(dchat.UserServiceRpc, services.user);
-    case 'friend':
-      return provider.notifyService(dchat.FriendServiceRpc, services.friend);
-    case 'group':
-      return provider.notifyService(dchat.GroupServiceRpc, services.group);
-    case 'offline':
-      return provider.notifyService(dchat.OfflineServiceRpc, services.offline);
-    default: {
-      const unknown: never = key;
-      throw new Error(`unknown service ${String(unknown)}`);
-    }
-  }
-}
+const parseServices = (text: string): ServiceKey[] => parseServiceKeys(text, { allowNone: false });
 
 export const rpcServerCommand: CommandModule<object, RpcServerArgs> = {
   command: 'rpc-server',
@@ -92,7 +65,7 @@ export const rpcServerCommand: CommandModule<object, RpcServerArgs> = {
         clusterSecret: clusterSecretFrom(args.clusterSecret),
       });
       const services = createLocalServices(repo);
-      for (const key of keys) host(provider, services, key);
+      for (const key of keys) hostService(provider, services, key);
       await provider.run();
     } catch (err) {
       process.stderr.write(`dchat rpc-server: ${errorMessage(err)}\n`);

@@ -27,27 +27,37 @@ export function spawnDchat(args: string[], env: NodeJS.ProcessEnv = {}): ChildPr
 }
 
 /** Starts `dchat server` on a free port in a fresh data directory (unless args name their own). */
-export async function startDchatServer(args: string[] = [], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<DchatProcess> {
+export function startDchatServer(args: string[] = [], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<DchatProcess> {
+  return startDchatProcess('server', args, /dchat server listening on (\S+):(\d+)/, options);
+}
+
+/** Starts `dchat rpc-server` on a free port in a fresh data directory (unless args name their own). */
+export function startDchatRpcServer(args: string[] = [], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<DchatProcess> {
+  return startDchatProcess('rpc-server', args, /dchat rpc-server serving .* on (\S+):(\d+) \(/, options);
+}
+
+/** Starts `dchat <command>`; ready once its output matches `ready`, whose two groups are host and port. */
+async function startDchatProcess(command: string, args: string[], ready: RegExp, options: { timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<DchatProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dchat-node-'));
   const defaults = [...(args.includes('--port') ? [] : ['--port', '0']), ...(args.includes('--data-dir') ? [] : ['--data-dir', dataDir])];
-  const child = spawnDchat(['server', ...defaults, ...args], options.env);
+  const child = spawnDchat([command, ...defaults, ...args], options.env);
   let output = '';
   // 'close', not 'exit': it comes after the last output of the process was read.
   const exit = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const listening = new Promise<{ host: string; port: number }>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
-      const match = /dchat server listening on (\S+):(\d+)/.exec(output);
+      const match = ready.exec(output);
       if (match) resolve({ host: match[1] ?? '', port: Number(match[2]) });
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    void exit.then((code) => reject(new Error(`dchat server exited with code ${String(code)} before listening:\n${output}`)));
+    void exit.then((code) => reject(new Error(`dchat ${command} exited with code ${String(code)} before listening:\n${output}`)));
   });
   const timeoutMs = options.timeoutMs ?? 20_000;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`dchat server did not print its listening line within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    timer = setTimeout(() => reject(new Error(`dchat ${command} did not print its ready line within ${timeoutMs} ms:\n${output}`)), timeoutMs);
   });
   const pid = child.pid ?? 0;
   const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
