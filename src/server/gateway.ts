@@ -141,11 +141,21 @@ function sessionOf(conn: TcpConnection): ClientSession | undefined {
   return conn.context instanceof ClientSession ? conn.context : undefined;
 }
 
+/** Failures of a backend that a retry may cure: the client hears UNAVAILABLE, not INTERNAL. */
+const retryableCodes: ReadonlySet<string> = new Set([
+  'DCHAT_STORE_UNAVAILABLE',
+  'DCHAT_RPC_UNAVAILABLE',
+  'DCHAT_RPC_DEADLINE_EXCEEDED',
+  'DCHAT_RPC_SHUTTING_DOWN',
+  'DCHAT_ZK_UNREACHABLE',
+  'DCHAT_ZK_SESSION_EXPIRED',
+]);
+
 function replyForFailure(session: ClientSession, request: dchat.client.Request, err: unknown): Reply {
   const code = err instanceof DchatError ? err.code : 'unexpected';
   log.error('%s: %s request %d failed (%s): %s', session.conn.name, request.body ?? '?', request.requestId, code, errorMessage(err));
-  if (err instanceof DchatError && /UNAVAILABLE|CONNECT|DEADLINE|NO_PROVIDER/.test(err.code)) {
-    return { status: Status.UNAVAILABLE, errorText: `a backend is unavailable (${err.code}); try again in a moment` };
+  if (retryableCodes.has(code)) {
+    return { status: Status.UNAVAILABLE, errorText: `a backend is unavailable (${code}); try again in a moment` };
   }
   return { status: Status.INTERNAL, errorText: `the server failed to handle the request (${code}); its log has the details` };
 }
