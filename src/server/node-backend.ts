@@ -11,6 +11,7 @@ import type { ServiceImpl } from '../rpc/service-impl.js';
 import { ZkRegistry } from '../rpc/zk-registry.js';
 import { createLocalServices } from '../services/local-services.js';
 import type { Services } from '../services/service-api.js';
+import type { ScryptCost } from '../store/password-hash.js';
 import { openStore } from '../store/open-store.js';
 import type { ChatRepository } from '../store/repository.js';
 import { ZkSession } from '../zk/zk-session.js';
@@ -27,6 +28,8 @@ export interface NodeBackendOptions {
   advertiseHost?: string | undefined;
   hostedServices: readonly ServiceKey[];
   clusterSecret?: string | undefined;
+  /** The scrypt cost of new password hashes; default the production cost. */
+  passwordCost?: ScryptCost | undefined;
 }
 
 export class NodeBackend {
@@ -59,7 +62,7 @@ export class NodeBackend {
         clusterSecret: options.clusterSecret,
       });
       if (repo) {
-        const local = createLocalServices(repo);
+        const local = createLocalServices(repo, { passwordCost: options.passwordCost });
         for (const key of options.hostedServices) hostService(provider, local, key);
       }
       if (chatService) provider.notifyService(dchat.ChatServiceRpc, chatService);

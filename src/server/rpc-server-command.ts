@@ -9,6 +9,7 @@ import { createLocalServices } from '../services/local-services.js';
 import { openStore } from '../store/open-store.js';
 import type { ChatRepository } from '../store/repository.js';
 import { ZkSession } from '../zk/zk-session.js';
+import { chosenPasswordCost, passwordCostNamed, passwordCostOption } from './password-cost-option.js';
 import { defaultDataDir } from './server-command.js';
 import { hostService, parseServiceKeys, serviceKeys, type ServiceKey } from './service-hosting.js';
 
@@ -22,6 +23,7 @@ interface RpcServerArgs {
   advertiseHost: string | undefined;
   clusterSecret: string | undefined;
   sessionTimeoutMs: number;
+  passwordCost: string;
 }
 
 const parseServices = (text: string): ServiceKey[] => parseServiceKeys(text, { allowNone: false });
@@ -40,9 +42,11 @@ export const rpcServerCommand: CommandModule<object, RpcServerArgs> = {
       .option('advertise-host', { type: 'string', describe: 'Host written to ZooKeeper when it differs from --host (e.g. with --host 0.0.0.0)' })
       .option('cluster-secret', { type: 'string', describe: 'Serve only callers proving they hold this secret (env DCHAT_CLUSTER_SECRET)' })
       .option('session-timeout-ms', { type: 'number', default: 10_000, describe: 'ZooKeeper session timeout: how soon a crashed server leaves the registry' })
+      .option('password-cost', passwordCostOption)
       .check((argv) => {
         parseServices(argv.services as string);
         if (!Number.isInteger(argv.port) || argv.port < 0 || argv.port > 65535) throw new Error(`--port ${String(argv.port)} is not a port number (0-65535; 0 picks a free one)`);
+        passwordCostNamed(argv['password-cost'] as string);
         if (argv.host === '0.0.0.0' && argv.zk && !argv['advertise-host']) throw new Error('--host 0.0.0.0 with --zk needs --advertise-host: callers cannot connect to 0.0.0.0');
         return true;
       })
@@ -64,7 +68,7 @@ export const rpcServerCommand: CommandModule<object, RpcServerArgs> = {
         registry: session ? new ZkRegistry(session) : undefined,
         clusterSecret: clusterSecretFrom(args.clusterSecret),
       });
-      const services = createLocalServices(repo);
+      const services = createLocalServices(repo, { passwordCost: chosenPasswordCost(args.passwordCost, 'rpc-server') });
       for (const key of keys) hostService(provider, services, key);
       await provider.run();
     } catch (err) {

@@ -5,6 +5,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { errorMessage } from '../base/dchat-error.js';
 import { clusterSecretFrom } from '../rpc/rpc-auth.js';
 import { ChatNode } from './chat-node.js';
+import { chosenPasswordCost, passwordCostNamed, passwordCostOption } from './password-cost-option.js';
 import { parseServiceKeys, serviceKeys } from './service-hosting.js';
 
 export const defaultDataDir = (): string => process.env['DCHAT_DATA_DIR'] ?? join(homedir(), '.dchat', 'data');
@@ -25,6 +26,7 @@ interface ServerArgs {
   nodeId: string | undefined;
   weight: number;
   zkSessionTimeoutMs: number;
+  passwordCost: string;
 }
 
 export const serverCommand: CommandModule<object, ServerArgs> = {
@@ -47,17 +49,20 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       .option('node-id', { type: 'string', describe: 'Name of the node in /dchat/nodes (default: host:port of the gateway)' })
       .option('weight', { type: 'number', default: 1, describe: 'Weight of the node in the nginx upstream that `dchat lb` writes' })
       .option('zk-session-timeout-ms', { type: 'number', default: 10_000, describe: 'ZooKeeper session timeout: how soon a crashed node leaves the cluster' })
+      .option('password-cost', passwordCostOption)
       .check((argv) => {
         parseServiceKeys(argv.services as string, { allowNone: true });
         if (parseServiceKeys(argv.services as string, { allowNone: true }).length === 0 && !argv.zk) throw new Error('--services none needs --zk: a standalone node must host its services');
         if (!Number.isInteger(argv.port) || argv.port < 0 || argv.port > 65535) throw new Error(`--port ${String(argv.port)} is not a port number (0-65535; 0 picks a free one)`);
         if (!(argv['idle-timeout-ms'] as number > 0)) throw new Error('--idle-timeout-ms must be a positive number of milliseconds');
         if (!(argv['max-frame-bytes'] as number >= 64)) throw new Error('--max-frame-bytes must be at least 64');
+        passwordCostNamed(argv['password-cost'] as string);
         return true;
       })
       .example('$0 server', 'standalone node on 127.0.0.1:6000, data in ~/.dchat/data')
       .example('$0 server --port 6002 --db mysql://root@127.0.0.1:3306/chat', 'a node on port 6002 over MySQL')
       .example('$0 server --port 6002 --zk 127.0.0.1:2181 --db mysql://root@127.0.0.1:3306/chat', 'a cluster node: registered in ZooKeeper, reaching users on other nodes')
+      .example('$0 server --port 0 --password-cost test', 'a node for a benchmark or test: cheap, weak password hashes (never in production)')
       .example('$0 server --zk 127.0.0.1:2181 --services none', 'a cluster node using the services of `dchat rpc-server` processes') as unknown as Argv<ServerArgs>,
   handler: async (args: ArgumentsCamelCase<ServerArgs>) => {
     const node = new ChatNode({
@@ -76,6 +81,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       clusterSecret: clusterSecretFrom(args.clusterSecret),
       nodeId: args.nodeId,
       weight: args.weight,
+      passwordCost: chosenPasswordCost(args.passwordCost, 'server'),
     });
     let address: { host: string; port: number; nodeId: string; rpcAddress: string };
     try {

@@ -1,4 +1,5 @@
 // The four business services over one repository, as a standalone node hosts them.
+import type { ScryptCost } from '../store/password-hash.js';
 import type { ChatRepository } from '../store/repository.js';
 import { FriendService } from './friend-service.js';
 import { GroupService } from './group-service.js';
@@ -6,9 +7,16 @@ import { OfflineService } from './offline-service.js';
 import type { Services } from './service-api.js';
 import { UserService } from './user-service.js';
 
-export function createLocalServices(repo: ChatRepository, now: () => number = Date.now): Services {
+export interface LocalServicesOptions {
+  now?: () => number;
+  /** The scrypt cost of new password hashes (passwordCosts in password-hash.ts). */
+  passwordCost?: ScryptCost;
+}
+
+export function createLocalServices(repo: ChatRepository, options: LocalServicesOptions = {}): Services {
+  const now = options.now ?? Date.now;
   return {
-    user: new UserService(repo, now),
+    user: new UserService(repo, now, options.passwordCost),
     friend: new FriendService(repo),
     group: new GroupService(repo, now),
     offline: new OfflineService(repo, now),

@@ -1,7 +1,7 @@
 // UserServiceRpc: registration and password checks (the seed's Login and Register).
 import { dchat } from '../gen/proto.js';
 import type { ChatRepository } from '../store/repository.js';
-import { hashPassword, verifyPassword } from '../store/password-hash.js';
+import { defaultScryptCost, hashPassword, verifyPassword, type ScryptCost } from '../store/password-hash.js';
 import { checkId, checkName, checkPassword, limits } from './limits.js';
 import { OK, refuse } from './result.js';
 import { userOf } from './row-mapping.js';
@@ -13,13 +13,15 @@ export class UserService implements UserServiceApi {
   constructor(
     private readonly repo: ChatRepository,
     private readonly now: () => number = Date.now,
+    /** The scrypt cost of new hashes; stored hashes verify with their own. */
+    private readonly passwordCost: ScryptCost = defaultScryptCost,
   ) {}
 
   async register(request: dchat.IRegisterRequest): Promise<dchat.IRegisterResponse> {
     const name = (request.name ?? '').trim();
     const problem = checkName('user name', name, limits.userNameChars) ?? checkPassword(request.password);
     if (problem) return refuse(Status.INVALID_ARGUMENT, problem);
-    const user = await this.repo.createUser(name, await hashPassword(request.password ?? ''), this.now());
+    const user = await this.repo.createUser(name, await hashPassword(request.password ?? '', this.passwordCost), this.now());
     if (!user) return refuse(Status.ALREADY_EXISTS, `the user name "${name}" is taken; choose another`);
     return { result: OK, user: userOf(user) };
   }

@@ -9,12 +9,23 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
  * matters when many users log in at once on a small machine; it takes ~180 ms on one core. */
 export const defaultScryptCost = { N: 16384, r: 8, p: 5 } as const;
 
+/**
+ * The costs a deployment may choose for NEW hashes (`dchat server --password-cost`, env
+ * DCHAT_PASSWORD_COST). 'test' (N = 1024, r = 1, p = 1: ~0.3 ms instead of ~180 ms) exists so
+ * that benchmarks and tests can register and log in thousands of users; its hashes are far too
+ * cheap to guess against, so it is NOT for production. Mixing is safe: verification always uses
+ * the parameters stored in the hash.
+ */
+export const passwordCosts = { production: defaultScryptCost, test: { N: 1024, r: 1, p: 1 } } as const;
+export type PasswordCostName = keyof typeof passwordCosts;
+export const passwordCostNames = Object.keys(passwordCosts) as PasswordCostName[];
+
 const saltBytes = 16;
 const hashBytes = 32;
 /** A stored hash asking for more than this is refused rather than allowed to exhaust memory. */
 const maxMemoryBytes = 256 * 1024 * 1024;
 
-interface ScryptCost {
+export interface ScryptCost {
   N: number;
   r: number;
   p: number;
