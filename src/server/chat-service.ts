@@ -26,7 +26,7 @@ export class ChatService implements ServiceImpl<dchat.ChatServiceRpc> {
     this.sessions.unbind(session);
     session.userId = 0;
     await this.presence()?.release(userId);
-    session.kick(request.reason || 'you logged in elsewhere');
+    session.kick(dchat.client.KickCode.LOGGED_IN_ELSEWHERE, request.reason || 'you logged in elsewhere');
     return { result: OK, kicked: true };
   }
 }

@@ -69,10 +69,10 @@ export class ClientSession {
   }
 
   /** Tells the client why, then closes the connection once the notice is flushed. */
-  kick(reason: string): void {
+  kick(code: dchat.client.KickCode, reason: string): void {
     if (!this.isOpen()) return;
     log.info('%s: kicking user %d: %s', this.conn.name, this.userId, reason);
-    this.push({ kicked: { reason } });
+    this.push({ kicked: { reason, code } });
     this.closing = true;
     this.conn.shutdown();
   }

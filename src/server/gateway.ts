@@ -69,7 +69,7 @@ export class Gateway {
   async stop(): Promise<void> {
     clearInterval(this.idleTimer);
     await this.server.stopAccepting();
-    for (const session of this.sessions) session.kick('the server is shutting down; reconnect to continue');
+    for (const session of this.sessions) session.kick(dchat.client.KickCode.SHUTTING_DOWN, 'the server is shutting down; reconnect to continue');
     await this.server.stop();
   }
 
@@ -116,7 +116,7 @@ export class Gateway {
     log.warn('%s: closing after a bad frame: %s', conn.name, why);
     if (!session) return conn.forceClose();
     session.respond(0, { status: Status.BAD_FRAME, errorText: `${why}; the connection is closed` });
-    session.kick('bad frame');
+    session.kick(dchat.client.KickCode.BAD_FRAME_SENT, 'bad frame');
   }
 
   private onHighWaterMark(conn: TcpConnection, queuedBytes: number): void {
@@ -131,7 +131,7 @@ export class Gateway {
     for (const session of this.sessions) {
       if (session.lastReceiveMs < deadline) {
         log.info('%s: nothing received for %d ms (idleTimeoutMs); closing', session.conn.name, this.options.idleTimeoutMs);
-        session.kick(`no request or ping for ${this.options.idleTimeoutMs} ms`);
+        session.kick(dchat.client.KickCode.IDLE, `no request or ping for ${this.options.idleTimeoutMs} ms`);
       }
     }
   }

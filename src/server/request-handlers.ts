@@ -75,7 +75,7 @@ async function login(ctx: HandlerContext, session: ClientSession, req: dchat.cli
   if (refusal || !res.user) return refusal ?? { status: Status.INTERNAL, errorText: 'login returned no user' };
   session.userId = res.user.id ?? 0;
   session.userName = res.user.name ?? '';
-  ctx.sessions.bind(session)?.kick(`user ${session.userId} logged in from another connection (${session.conn.peerAddress}:${session.conn.peerPort})`);
+  ctx.sessions.bind(session)?.kick(dchat.client.KickCode.LOGGED_IN_ELSEWHERE, `user ${session.userId} logged in from another connection (${session.conn.peerAddress}:${session.conn.peerPort})`);
   await ctx.presence.loggedIn(session);
   const [friends, groups, pending] = await Promise.all([
     ctx.services.friend.getFriendList({ userId: session.userId }),

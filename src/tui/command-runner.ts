@@ -1,9 +1,14 @@
 // Runs one parsed command against a chat node and says what happened, as lines of text. The
 // line client prints them; the full-screen client shows them in its status area.
 import { dchat } from '../gen/proto.js';
-import type { ChatClient, RequestBody } from '../client/chat-client.js';
+import type { RequestBody } from '../client/chat-client.js';
 import { commandHelp, type Command } from './command-parser.js';
 import { formatGroup, formatMessage, formatUser } from './message-format.js';
+
+/** What runs commands: a ChatClient, or a ChatSession that reconnects. */
+export interface Requester {
+  request(body: RequestBody): Promise<dchat.client.Response>;
+}
 
 export interface RunOutcome {
   lines: string[];
@@ -34,7 +39,7 @@ function requestOf(command: Exclude<Command, { kind: 'help' }>): RequestBody {
   }
 }
 
-export async function runCommand(client: ChatClient, command: Command): Promise<RunOutcome> {
+export async function runCommand(client: Requester, command: Command): Promise<RunOutcome> {
   if (command.kind === 'help') return { lines: commandHelp.map(([name, text]) => `  ${name.padEnd(15)} ${text}`), isError: false };
   const response = await client.request(requestOf(command));
   if (response.status !== dchat.Status.OK) {
@@ -44,7 +49,7 @@ export async function runCommand(client: ChatClient, command: Command): Promise<
   return { ...describe(command, response), isError: false };
 }
 
-async function friendsAndGroups(client: ChatClient, friends: dchat.client.Response): Promise<RunOutcome> {
+async function friendsAndGroups(client: Requester, friends: dchat.client.Response): Promise<RunOutcome> {
   const groups = await client.request({ groupList: {} });
   const lines = ['friends:', ...(friends.friendList?.friends ?? []).map((u) => `  ${formatUser(u)}`)];
   lines.push('groups:', ...(groups.groupList?.groups ?? []).map((g) => `  ${formatGroup(g)}`));

@@ -1,11 +1,13 @@
 // `dchat client --plain`: the seed's line client. Commands come from a terminal or a pipe, one
-// per line, and run one after the other; pushed messages are printed as they arrive. It stops
-// at loginout, at the end of its input (after lingering a moment for late messages), or on Ctrl-C.
+// per line, and run one after the other; pushed messages are printed as they arrive. When the
+// connection dies it reconnects and logs in again by itself (ChatSession). It stops at
+// loginout, at the end of its input (after lingering a moment for late messages), on Ctrl-C,
+// or when the same user logs in elsewhere.
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { errorMessage, isDchatError } from '../base/dchat-error.js';
-import { ChatClient } from '../client/chat-client.js';
-import { MessageInbox } from '../client/message-inbox.js';
+import { dchat } from '../gen/proto.js';
+import { ChatSession } from '../client/chat-session.js';
 import { parseCommand } from './command-parser.js';
 import { describeEvent, runCommand } from './command-runner.js';
 import { formatMessage } from './message-format.js';
@@ -18,82 +20,78 @@ export interface PlainClientOptions {
   isInteractive: boolean;
   /** After the input ends, how long to keep printing pushed messages before leaving. */
   lingerMs: number;
+  pingIntervalMs?: number;
 }
 
 export async function runPlainClient(options: PlainClientOptions): Promise<number> {
   const print = (line: string): void => void options.output.write(`${line}\n`);
-  const client = new ChatClient({ host: options.host, port: options.port });
-  try {
-    await client.connect();
-  } catch (err) {
-    print(`error: ${errorMessage(err)}`);
-    if (isDchatError(err, 'DCHAT_NET_CONNECT')) print('`dchat server` starts a chat node (127.0.0.1:6000 by default); `dchat up` starts one together with a client');
-    return 1;
-  }
-  const lines = createInterface({
-    input: options.input,
-    terminal: options.isInteractive,
-    ...(options.isInteractive ? { output: options.output, prompt: '> ' } : {}),
-  });
+  // The command reader starts only once connected: lines read before anyone iterates them
+  // would be lost, while unread input simply waits in the stream.
+  let lines: Interface | undefined;
   // A line that arrives while the user types replaces the prompt line, and the prompt with the
   // half-typed command is drawn again below it.
   const printPushed = (line: string): void => {
     if (!options.isInteractive) return print(line);
     options.output.write(`\r\x1b[2K${line}\n`);
-    lines.prompt(true);
+    lines?.prompt(true);
   };
-  const inbox = new MessageInbox((ids) => void client.request({ ack: { messageIds: ids } }).catch(() => {}));
-  let closedByServer = false;
-  let isLeaving = false;
-  client.onEvent((event) => {
-    if (event.message) {
-      if (inbox.accept(event.message)) printPushed(formatMessage(event.message));
-      return;
-    }
-    const line = describeEvent(event);
-    if (line) printPushed(line);
-  });
-  client.onClose((reason) => {
-    if (isLeaving) return;
-    closedByServer = true;
-    print(`${reason}; exiting`);
-    options.input.destroy();
-  });
+  let wasEnded = false;
+  const session = new ChatSession(
+    { host: options.host, port: options.port, ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}) },
+    {
+      message: (m) => printPushed(formatMessage(m)),
+      event: (event) => {
+        const text = describeEvent(event);
+        if (text) printPushed(text);
+      },
+      status: (status, detail) => {
+        if (status === 'reconnecting' || (status === 'connected' && detail.startsWith('reconnected'))) printPushed(detail);
+        if (status === 'closed' && detail !== 'closed') {
+          printPushed(`${detail}; exiting`);
+          wasEnded = true;
+          lines?.close();
+        }
+      },
+      relogin: (response) =>
+        printPushed(response.status === dchat.Status.OK ? `logged in again as ${response.login?.user?.name ?? ''} (${response.login?.user?.id ?? 0})` : `logging in again failed: ${response.errorText}`),
+    },
+  );
+  try {
+    await session.connect();
+  } catch (err) {
+    print(`error: ${errorMessage(err)}`);
+    if (isDchatError(err, 'DCHAT_NET_CONNECT')) print('`dchat server` starts a chat node (127.0.0.1:6000 by default); `dchat up` starts one together with a client');
+    return 1;
+  }
   print(`connected to ${options.host}:${options.port}; type help for the commands`);
-  const code = await readCommands(client, lines, options, print);
-  if (!closedByServer && code === 0 && !options.isInteractive) await lingerFor(options.lingerMs);
-  isLeaving = true;
-  client.close();
-  return closedByServer ? 1 : code;
+  lines = createInterface({
+    input: options.input,
+    terminal: options.isInteractive,
+    ...(options.isInteractive ? { output: options.output, prompt: '> ' } : {}),
+  });
+  await readCommands(session, lines, options, print);
+  if (!wasEnded && !options.isInteractive) await lingerFor(options.lingerMs);
+  session.close();
+  return wasEnded ? 1 : 0;
 }
 
-async function readCommands(client: ChatClient, lines: Interface, options: PlainClientOptions, print: (line: string) => void): Promise<number> {
+async function readCommands(session: ChatSession, lines: Interface, options: PlainClientOptions, print: (line: string) => void): Promise<void> {
   const prompt = (): void => (options.isInteractive ? lines.prompt() : undefined);
   prompt();
-  try {
-    for await (const line of lines) {
-      if (line.trim() === '') {
-        prompt();
-        continue;
-      }
+  for await (const line of lines) {
+    if (line.trim() !== '') {
       const parsed = parseCommand(line);
       if (!parsed.ok) {
         print(`error: ${parsed.error}`);
-        prompt();
-        continue;
+      } else {
+        const outcome = await runCommand(session, parsed.command).catch((err: unknown) => ({ lines: [`error: ${errorMessage(err)}`], isError: true }));
+        for (const text of outcome.lines) print(text);
+        if (parsed.command.kind === 'loginout' && !outcome.isError) break;
       }
-      const outcome = await runCommand(client, parsed.command).catch((err: unknown) => ({ lines: [`error: ${errorMessage(err)}`], isError: true }));
-      for (const text of outcome.lines) print(text);
-      if (parsed.command.kind === 'loginout' && !outcome.isError) return 0;
-      prompt();
     }
-  } catch (err) {
-    // The input was destroyed because the server closed the connection.
-    if (client.isConnected()) print(`error: ${errorMessage(err)}`);
-  } finally {
-    lines.close();
+    prompt();
   }
-  return 0;
+  lines.close();
 }
 
 function lingerFor(ms: number): Promise<void> {

@@ -1,0 +1,174 @@
+// A user's session with dchat as a client program keeps it: one ChatClient at a time, replaced
+// when the connection dies (the node crashed, nginx cut it, the heartbeat went unanswered) by a
+// new one after an exponential backoff, logged in again with the same credentials. The node
+// then replays what is pending, and the inbox shows each message id once, so the person sees
+// every message exactly once across reconnects.
+import { DchatError, errorMessage } from '../base/dchat-error.js';
+import { dchat } from '../gen/proto.js';
+import { ChatClient, type RequestBody } from './chat-client.js';
+import { MessageInbox } from './message-inbox.js';
+
+export type SessionStatus = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export interface ChatSessionOptions {
+  host: string;
+  port: number;
+  localAddress?: string;
+  pingIntervalMs?: number;
+  /** A ping unanswered for this long means the connection is dead. */
+  pingTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+}
+
+export interface SessionListener {
+  /** A chat message shown for the first time. */
+  message?(message: dchat.IChatMessage): void;
+  /** Any other pushed event (kicked, presence, group changed). */
+  event?(event: dchat.client.Event): void;
+  /** Connection changes, with a sentence for the person. */
+  status?(status: SessionStatus, detail: string): void;
+  /** The automatic login after a reconnect: its response. */
+  relogin?(response: dchat.client.Response): void;
+}
+
+export class ChatSession {
+  private client: ChatClient | undefined;
+  private credentials: { userId: number; password: string } | undefined;
+  private readonly inbox: MessageInbox;
+  private isClosed = false;
+  private mayReconnect = true;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private attempt = 0;
+
+  constructor(
+    private readonly options: ChatSessionOptions,
+    private readonly listener: SessionListener = {},
+  ) {
+    this.inbox = new MessageInbox((ids) => void this.client?.request({ ack: { messageIds: ids } }).catch(() => {}));
+  }
+
+  /** The first connection: a failure here is the caller's to report, not retried. */
+  async connect(): Promise<void> {
+    this.listener.status?.('connecting', `connecting to ${this.address()}`);
+    await this.open();
+    this.listener.status?.('connected', `connected to ${this.address()}`);
+  }
+
+  isLoggedIn(): boolean {
+    return this.credentials !== undefined;
+  }
+
+  /** Sends a request on the current connection; remembers a successful login for reconnects. */
+  async request(body: RequestBody): Promise<dchat.client.Response> {
+    const client = this.client;
+    if (!client || !client.isConnected()) {
+      throw new DchatError('DCHAT_CLIENT_NOT_CONNECTED', `not connected to ${this.address()} right now; reconnecting, try again in a moment`);
+    }
+    const response = await client.request(body);
+    if (response.status === dchat.Status.OK && body.login) {
+      this.credentials = { userId: body.login.userId ?? 0, password: body.login.password ?? '' };
+    }
+    if (response.status === dchat.Status.OK && body.logout) this.credentials = undefined;
+    return response;
+  }
+
+  close(): void {
+    this.isClosed = true;
+    clearInterval(this.pingTimer);
+    clearTimeout(this.reconnectTimer);
+    this.client?.close();
+    this.listener.status?.('closed', 'closed');
+  }
+
+  private address(): string {
+    return `${this.options.host}:${this.options.port}`;
+  }
+
+  private async open(): Promise<void> {
+    const client = new ChatClient({
+      host: this.options.host,
+      port: this.options.port,
+      pingIntervalMs: 0,
+      ...(this.options.localAddress ? { localAddress: this.options.localAddress } : {}),
+      ...(this.options.requestTimeoutMs ? { requestTimeoutMs: this.options.requestTimeoutMs } : {}),
+    });
+    client.onEvent((event) => this.onEvent(event));
+    client.onClose(() => this.onConnectionLost(client));
+    await client.connect();
+    this.client = client;
+    this.mayReconnect = true;
+    this.startHeartbeat(client);
+  }
+
+  private onEvent(event: dchat.client.Event): void {
+    if (event.message) {
+      if (this.inbox.accept(event.message)) this.listener.message?.(event.message);
+      return;
+    }
+    if (event.kicked?.code === dchat.client.KickCode.LOGGED_IN_ELSEWHERE) {
+      // Reconnecting would take the login back from the other device, which would take it back again.
+      this.mayReconnect = false;
+      this.credentials = undefined;
+    }
+    this.listener.event?.(event);
+  }
+
+  private startHeartbeat(client: ChatClient): void {
+    clearInterval(this.pingTimer);
+    const intervalMs = this.options.pingIntervalMs ?? 30_000;
+    if (intervalMs <= 0) return;
+    this.pingTimer = setInterval(() => {
+      const timeoutMs = this.options.pingTimeoutMs ?? 10_000;
+      const timer = setTimeout(() => client.destroy(), timeoutMs);
+      client.request({ ping: { clientTimeMs: Date.now() } }).then(
+        () => clearTimeout(timer),
+        () => clearTimeout(timer),
+      );
+    }, intervalMs);
+    this.pingTimer.unref();
+  }
+
+  private onConnectionLost(client: ChatClient): void {
+    if (client !== this.client || this.isClosed) return;
+    clearInterval(this.pingTimer);
+    if (!this.mayReconnect) {
+      this.listener.status?.('closed', `the connection to ${this.address()} closed; not reconnecting: you logged in elsewhere`);
+      return;
+    }
+    this.attempt = 0;
+    this.scheduleReconnect('the connection was lost');
+  }
+
+  private scheduleReconnect(why: string): void {
+    const initial = this.options.backoffInitialMs ?? 250;
+    const max = this.options.backoffMaxMs ?? 10_000;
+    // Full jitter: many clients of one crashed node must not come back in lockstep.
+    const delayMs = Math.round(Math.random() * Math.min(max, initial * 2 ** this.attempt));
+    this.attempt++;
+    this.listener.status?.('reconnecting', `${why}; reconnecting to ${this.address()} in ${delayMs} ms (attempt ${this.attempt})`);
+    this.reconnectTimer = setTimeout(() => void this.reconnect(), delayMs);
+  }
+
+  private async reconnect(): Promise<void> {
+    if (this.isClosed) return;
+    try {
+      await this.open();
+    } catch (err) {
+      this.scheduleReconnect(errorMessage(err));
+      return;
+    }
+    this.listener.status?.('connected', `reconnected to ${this.address()}`);
+    const credentials = this.credentials;
+    if (!credentials || !this.client) return;
+    try {
+      const response = await this.client.request({ login: { userId: credentials.userId, password: credentials.password } });
+      this.listener.relogin?.(response);
+    } catch (err) {
+      this.listener.status?.('reconnecting', `logging in again failed: ${errorMessage(err)}`);
+      this.client.destroy();
+    }
+  }
+}
