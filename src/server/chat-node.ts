@@ -79,9 +79,24 @@ export class ChatNode {
       );
       await membership.join();
       this.cluster = { membership, peers };
+      const replay = ctx.replay;
+      backend.zk.on('state', (event) => {
+        if (event === 'new-session') this.replayToEveryone(replay);
+      });
     }
     log.info('chat node %s listening on %s:%d (rpc %s)', nodeId, address.host, address.port, backend.rpcAddress());
     return { ...address, nodeId, rpcAddress: backend.rpcAddress() };
+  }
+
+  /**
+   * While the node's ZooKeeper session was expired its users had no presence, so other nodes left
+   * their messages pending instead of pushing them. Now that the presence is back, every user here
+   * gets their pending messages again; the client shows a message id once, so a repeat is harmless.
+   */
+  private replayToEveryone(replay: PendingReplay): void {
+    const sessions = [...this.sessions.sessions()];
+    log.info('new ZooKeeper session: replaying pending messages to the %d user(s) logged in here', sessions.length);
+    for (const session of sessions) void replay.replay(session);
   }
 
   connectionCount(): number {
