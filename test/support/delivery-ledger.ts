@@ -127,6 +127,11 @@ export class DeliveryLedger {
     return this.sent.filter((m) => m.outcome === outcome).length;
   }
 
+  /** Ids of the acknowledged messages, in the order they were sent. */
+  ackedIds(): number[] {
+    return this.sent.filter((m) => m.outcome === 'acked').map((m) => m.messageId);
+  }
+
   /** Acknowledged messages some recipient has not been shown yet. */
   missing(): { text: string; messageId: number; recipient: string }[] {
     const out: { text: string; messageId: number; recipient: string }[] = [];
