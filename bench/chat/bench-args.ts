@@ -1,0 +1,74 @@
+// Command line of the chat benchmark.
+
+export interface BenchArgs {
+  connections: number[];
+  /** A standalone round with this many logins and no messages, for RSS at scale; 0: none. */
+  capacity: number;
+  seconds: number;
+  warmupSeconds: number;
+  window: number;
+  groupSize: number;
+  nodes: number;
+  deployments: ('standalone' | 'cluster')[];
+  json: string | undefined;
+  /** Directory for `node --cpu-prof` profiles of the chat nodes. */
+  profileDir: string | undefined;
+  keep: boolean;
+}
+
+export const usageText = `usage: node dist/bench/chat/chat-bench.js [--quick] [--connections N[,N...]] [--capacity N]
+       [--seconds S] [--warmup S] [--window N] [--group-size N] [--nodes N] [--only standalone|cluster]
+       [--profile DIR] [--keep] [--json FILE]
+  --quick           200 connections, 1.5 s phases, no capacity round (under a minute)
+  --connections     logged-in clients per round (default 1000,10000)
+  --capacity        a standalone round that only logs in N clients and reads RSS (default 15000; 0: none)
+  --window          chat requests in flight over all clients (default 64)
+  --profile DIR     run the chat nodes under node --cpu-prof, profiles in DIR`;
+
+function usage(problem: string): never {
+  process.stderr.write(`${problem}\n${usageText}\n`);
+  process.exit(2);
+}
+
+export function parseArgs(argv: string[]): BenchArgs {
+  const args: BenchArgs = {
+    connections: [1000, 10_000],
+    capacity: 15_000,
+    seconds: 5,
+    warmupSeconds: 1,
+    window: 64,
+    groupSize: 10,
+    nodes: 3,
+    deployments: ['standalone', 'cluster'],
+    json: undefined,
+    profileDir: undefined,
+    keep: false,
+  };
+  const positive = (flag: string, text: string): number => {
+    const n = Number(text);
+    if (!(n > 0)) usage(`${flag} ${text}: expected a positive number`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i] ?? '';
+    const value = (): string => argv[++i] ?? usage(`${flag} needs a value`);
+    if (flag === '--quick') Object.assign(args, { connections: [200], capacity: 0, seconds: 1.5, warmupSeconds: 0.5 });
+    else if (flag === '--connections') args.connections = value().split(',').map((t) => Math.floor(positive(flag, t)));
+    else if (flag === '--capacity') args.capacity = Math.floor(Number(value()) || 0);
+    else if (flag === '--seconds') args.seconds = positive(flag, value());
+    else if (flag === '--warmup') args.warmupSeconds = Number(value()) || 0;
+    else if (flag === '--window') args.window = Math.floor(positive(flag, value()));
+    else if (flag === '--group-size') args.groupSize = Math.max(2, Math.floor(positive(flag, value())));
+    else if (flag === '--nodes') args.nodes = Math.floor(positive(flag, value()));
+    else if (flag === '--only') args.deployments = [value() === 'cluster' ? 'cluster' : 'standalone'];
+    else if (flag === '--json') args.json = value();
+    else if (flag === '--profile') args.profileDir = value();
+    else if (flag === '--keep') args.keep = true;
+    else if (flag === '--help' || flag === '-h') {
+      process.stdout.write(`${usageText}\n`);
+      process.exit(0);
+    } else usage(`unknown option ${flag}`);
+  }
+  args.connections.sort((a, b) => a - b);
+  return args;
+}

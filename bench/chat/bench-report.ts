@@ -1,0 +1,106 @@
+// The chat benchmark's human table (each cluster round beside the standalone round of the same
+// size, with their ratio) and its verdicts on the targets of docs/benchmarks.md.
+import type { LatencySummary, PhaseResult, RoundResult } from './bench-round.js';
+
+export const targets = {
+  capacityConnections: 15_000,
+  maxRssPerConnectionKib: 12,
+  minStandaloneMessagesPerSecond: 30_000,
+  maxStandaloneP99Ms: 10,
+  maxCrossNodeExtraP99Ms: 2,
+} as const;
+
+export interface Verdict {
+  target: string;
+  isMet: boolean | undefined;
+  seen: string;
+}
+
+const num = (n: number, digits = 0): string =>
+  Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-';
+const pair = (l: LatencySummary | undefined): string => (l ? `${num(l.p50Ms, 2)} / ${num(l.p99Ms, 2)}` : '-');
+const rate = (p: PhaseResult | undefined, pick: (p: PhaseResult) => number): string => (p ? num(pick(p)) : '-');
+
+const columns = ['connections', 'deployment', 'logins/s', 'RSS KiB/conn', '1:1 msg/s', 'same p50/p99 ms', 'cross p50/p99 ms', 'group msg/s', 'group deliv/s', 'group p50/p99 ms', 'refused'];
+
+function row(r: RoundResult): string[] {
+  const refused = (r.direct?.refused ?? 0) + (r.group?.refused ?? 0);
+  return [
+    num(r.connections),
+    r.deployment,
+    num(r.loggedIn / r.loginSeconds),
+    num(r.rss.perConnectionKib, 2),
+    rate(r.direct, (p) => p.deliveredPerSecond),
+    pair(r.direct?.latency.same),
+    pair(r.direct?.latency.cross),
+    rate(r.group, (p) => p.ackedPerSecond),
+    rate(r.group, (p) => p.deliveredPerSecond),
+    pair(r.group?.latency.group),
+    r.direct || r.group ? num(refused) : '-',
+  ];
+}
+
+function ratioRow(cluster: RoundResult, standalone: RoundResult): string[] {
+  const ratio = (a: number | undefined, b: number | undefined): string => (a !== undefined && b ? `${num(a / b, 2)}x` : '-');
+  return [
+    '',
+    'cluster/standalone',
+    ratio(cluster.loggedIn / cluster.loginSeconds, standalone.loggedIn / standalone.loginSeconds),
+    ratio(cluster.rss.perConnectionKib, standalone.rss.perConnectionKib),
+    ratio(cluster.direct?.deliveredPerSecond, standalone.direct?.deliveredPerSecond),
+    ratio(cluster.direct?.latency.same?.p99Ms, standalone.direct?.latency.same?.p99Ms),
+    '',
+    ratio(cluster.group?.ackedPerSecond, standalone.group?.ackedPerSecond),
+    ratio(cluster.group?.deliveredPerSecond, standalone.group?.deliveredPerSecond),
+    ratio(cluster.group?.latency.group?.p99Ms, standalone.group?.latency.group?.p99Ms),
+    '',
+  ];
+}
+
+export function tableLines(rounds: readonly RoundResult[]): string[] {
+  const rows: string[][] = [columns];
+  const sizes = [...new Set(rounds.map((r) => r.connections))].sort((a, b) => a - b);
+  for (const size of sizes) {
+    const here = rounds.filter((r) => r.connections === size);
+    for (const r of here) rows.push(row(r));
+    const standalone = here.find((r) => r.nodeCount === 1 && r.direct);
+    const cluster = here.find((r) => r.nodeCount > 1);
+    if (standalone && cluster) rows.push(ratioRow(cluster, standalone));
+  }
+  const widths = columns.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => r.map((cell, c) => (c <= 1 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  '));
+}
+
+export function verdicts(rounds: readonly RoundResult[]): Verdict[] {
+  const out: Verdict[] = [];
+  const standalone = rounds.filter((r) => r.nodeCount === 1);
+  const big = standalone.filter((r) => r.connections >= targets.capacityConnections).sort((a, b) => b.connections - a.connections)[0];
+  out.push({
+    target: `${num(targets.capacityConnections)} logged-in connections on one node at <= ${targets.maxRssPerConnectionKib} KiB RSS each`,
+    isMet: big ? big.loggedIn >= targets.capacityConnections && big.rss.perConnectionKib <= targets.maxRssPerConnectionKib : undefined,
+    seen: big ? `${num(big.loggedIn)} logged in, ${num(big.rss.perConnectionKib, 2)} KiB each` : `not measured: no standalone round of ${num(targets.capacityConnections)} (--capacity)`,
+  });
+  for (const r of standalone.filter((x) => x.direct)) {
+    const direct = r.direct as PhaseResult;
+    const p99 = direct.latency.same?.p99Ms ?? Number.NaN;
+    out.push({
+      target: `standalone, ${num(r.connections)} connections: >= ${num(targets.minStandaloneMessagesPerSecond)} delivered 1:1 msg/s with p99 <= ${targets.maxStandaloneP99Ms} ms`,
+      isMet: direct.deliveredPerSecond >= targets.minStandaloneMessagesPerSecond && p99 <= targets.maxStandaloneP99Ms,
+      seen: `${num(direct.deliveredPerSecond)} msg/s, p99 ${num(p99, 2)} ms`,
+    });
+  }
+  for (const r of rounds.filter((x) => x.nodeCount > 1 && x.direct)) {
+    const { same, cross } = (r.direct as PhaseResult).latency;
+    const extra = same && cross ? cross.p99Ms - same.p99Ms : Number.NaN;
+    out.push({
+      target: `${r.deployment}, ${num(r.connections)} connections: cross-node delivery adds <= ${targets.maxCrossNodeExtraP99Ms} ms p99 over same-node`,
+      isMet: Number.isFinite(extra) ? extra <= targets.maxCrossNodeExtraP99Ms : undefined,
+      seen: `same ${num(same?.p99Ms ?? Number.NaN, 2)} ms, cross ${num(cross?.p99Ms ?? Number.NaN, 2)} ms: ${num(extra, 2)} ms more`,
+    });
+  }
+  return out;
+}
+
+export function verdictLines(list: readonly Verdict[]): string[] {
+  return list.map((v) => `${v.isMet === undefined ? 'n/a ' : v.isMet ? 'met ' : 'MISS'}  ${v.target}: ${v.seen}`);
+}

@@ -1,0 +1,178 @@
+// One round of the chat benchmark on one deployment: N clients log in (RSS of the node
+// processes read before and after), then one-to-one chats and group messages flow for a fixed
+// time through closed loops, and every arrival is timed from its send (both instants of the
+// monotonic clock all processes share). The clients log out at the end.
+import type { Deployment } from './deployments.js';
+import { rssKib } from './deployments.js';
+import { LatencyHistogram } from './latency-histogram.js';
+import type { LoadWorker } from './worker-pool.js';
+import { latencyKinds, nowUs, type LatencyKind, type RunReport, type SendPlan } from './worker-protocol.js';
+
+export interface RoundOptions {
+  connections: number;
+  /** Log in and read RSS only: no message phases. */
+  isCapacityOnly: boolean;
+  seconds: number;
+  warmupSeconds: number;
+  /** Chat requests in flight, over all workers. */
+  window: number;
+  groupSize: number;
+  password: string;
+  /** Tells rounds apart in message texts, and source addresses apart between rounds. */
+  roundIndex: number;
+}
+
+export interface LatencySummary {
+  count: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export interface PhaseResult {
+  seconds: number;
+  ackedPerSecond: number;
+  deliveredPerSecond: number;
+  refused: number;
+  firstRefusal: string | undefined;
+  latency: Partial<Record<LatencyKind, LatencySummary>>;
+}
+
+export interface RoundResult {
+  deployment: string;
+  nodeCount: number;
+  connections: number;
+  loggedIn: number;
+  loginSeconds: number;
+  rss: { beforeKib: number; afterKib: number; perConnectionKib: number };
+  direct: PhaseResult | undefined;
+  group: PhaseResult | undefined;
+}
+
+const settleMs = 1_000;
+const drainMs = 500;
+
+/** Splits items into `parts` contiguous slices. */
+function slices<T>(items: readonly T[], parts: number): T[][] {
+  const size = Math.ceil(items.length / parts);
+  return Array.from({ length: parts }, (_, i) => items.slice(i * size, (i + 1) * size));
+}
+
+/** A deterministic shuffle (mulberry32), so that runs pair the same users. */
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  let state = seed >>> 0;
+  const random = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
+const sumRss = (deployment: Deployment): number => deployment.nodes.reduce((sum, n) => sum + rssKib(n.pid), 0);
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function runRound(deployment: Deployment, workers: LoadWorker[], allUserIds: readonly number[], options: RoundOptions): Promise<RoundResult> {
+  const userIds = allUserIds.slice(0, options.connections);
+  const shares = slices(userIds, workers.length);
+  const ownerOf = new Map<number, number>();
+  shares.forEach((share, w) => share.forEach((id) => ownerOf.set(id, w)));
+  const beforeKib = sumRss(deployment);
+  const loginStart = nowUs();
+  const logins = await Promise.all(
+    workers.map((worker, w) =>
+      worker.send({ op: 'login', target: deployment.entry, localAddress: `127.${10 + options.roundIndex}.${w}.1`, userIds: shares[w] ?? [], password: options.password }),
+    ),
+  );
+  const loginSeconds = (nowUs() - loginStart) / 1e6;
+  await pause(settleMs);
+  const afterKib = sumRss(deployment);
+  const loggedIn = logins.reduce((sum, r) => sum + r.loggedIn, 0);
+  const result: RoundResult = {
+    deployment: deployment.name,
+    nodeCount: deployment.nodes.length,
+    connections: options.connections,
+    loggedIn,
+    loginSeconds,
+    rss: { beforeKib, afterKib, perConnectionKib: (afterKib - beforeKib) / Math.max(1, loggedIn) },
+    direct: undefined,
+    group: undefined,
+  };
+  if (!options.isCapacityOnly) {
+    const placement = await deployment.placement(userIds);
+    result.direct = await runPhase(workers, directPlans(userIds, placement, ownerOf, workers.length, options.roundIndex), `r${options.roundIndex}d`, options);
+    const groupPlans = await makeGroups(workers, userIds, ownerOf, options);
+    result.group = await runPhase(workers, groupPlans, `r${options.roundIndex}g`, options);
+  }
+  await Promise.all(workers.map((w) => w.send({ op: 'close' })));
+  await pause(settleMs);
+  return result;
+}
+
+/** Each user chats with the next one in a shuffled ring: same node or cross node by placement. */
+function directPlans(userIds: readonly number[], placement: Map<number, number>, ownerOf: Map<number, number>, workerCount: number, seed: number): SendPlan[][] {
+  const ring = shuffled(userIds, seed + 1);
+  const plans: SendPlan[][] = Array.from({ length: workerCount }, () => []);
+  ring.forEach((senderId, i) => {
+    const toId = ring[(i + 1) % ring.length] as number;
+    const kind: LatencyKind = placement.get(senderId) === placement.get(toId) ? 'same' : 'cross';
+    plans[ownerOf.get(senderId) ?? 0]?.push({ senderId, toId, groupId: 0, kind });
+  });
+  return plans.map((p) => shuffled(p, seed + 2));
+}
+
+/** Groups of groupSize shuffled users: the first creates it, the others join; each member sends. */
+async function makeGroups(workers: LoadWorker[], userIds: readonly number[], ownerOf: Map<number, number>, options: RoundOptions): Promise<SendPlan[][]> {
+  const members = slices(shuffled(userIds, options.roundIndex + 3), Math.ceil(userIds.length / options.groupSize)).filter((g) => g.length >= 2);
+  const byWorker = <T>(items: { userId: number; item: T }[]): T[][] => {
+    const out: T[][] = workers.map(() => []);
+    for (const { userId, item } of items) out[ownerOf.get(userId) ?? 0]?.push(item);
+    return out;
+  };
+  const creators = byWorker(members.map((g, i) => ({ userId: g[0] as number, item: { index: i, userId: g[0] as number, name: `bench r${options.roundIndex} g${i}` } })));
+  const groupIds = new Array<number>(members.length).fill(0);
+  await Promise.all(
+    workers.map(async (worker, w) => {
+      const mine = creators[w] ?? [];
+      const reply = await worker.send({ op: 'create-groups', creators: mine.map(({ userId, name }) => ({ userId, name })) });
+      mine.forEach((c, i) => (groupIds[c.index] = reply.groupIds[i] ?? 0));
+    }),
+  );
+  const joins = byWorker(members.flatMap((g, i) => g.slice(1).map((userId) => ({ userId, item: { userId, groupId: groupIds[i] ?? 0 } }))));
+  await Promise.all(workers.map((worker, w) => worker.send({ op: 'join-groups', joins: joins[w] ?? [] })));
+  const plans = byWorker(members.flatMap((g, i) => g.map((senderId) => ({ userId: senderId, item: { senderId, toId: 0, groupId: groupIds[i] ?? 0, kind: 'group' as const } }))));
+  return plans.map((p) => shuffled(p, options.roundIndex + 4));
+}
+
+async function runPhase(workers: LoadWorker[], plans: SendPlan[][], tag: string, options: RoundOptions): Promise<PhaseResult> {
+  const window = Math.max(1, Math.ceil(options.window / workers.length));
+  const measureFromUs = nowUs() + options.warmupSeconds * 1e6;
+  const measureUntilUs = measureFromUs + options.seconds * 1e6;
+  const reports = await Promise.all(workers.map((worker, w) => worker.send({ op: 'run', tag, plans: plans[w] ?? [], window, measureFromUs, measureUntilUs, drainMs })));
+  return summarise(reports.map((r) => r.report), options.seconds);
+}
+
+function summarise(reports: RunReport[], seconds: number): PhaseResult {
+  const latency: PhaseResult['latency'] = {};
+  let delivered = 0;
+  for (const kind of latencyKinds) {
+    const merged = new LatencyHistogram();
+    for (const r of reports) merged.merge(new LatencyHistogram(r.arrivals[kind].histogram));
+    delivered += merged.total;
+    if (merged.total > 0) latency[kind] = { count: merged.total, p50Ms: merged.quantileMs(0.5), p99Ms: merged.quantileMs(0.99) };
+  }
+  return {
+    seconds,
+    ackedPerSecond: reports.reduce((sum, r) => sum + r.acked, 0) / seconds,
+    deliveredPerSecond: delivered / seconds,
+    refused: reports.reduce((sum, r) => sum + r.refused, 0),
+    firstRefusal: reports.find((r) => r.firstRefusal)?.firstRefusal,
+    latency,
+  };
+}

@@ -1,0 +1,183 @@
+// The two deployments the chat benchmark compares, started with dchat's own starters (src/up):
+// one standalone `dchat server` (SQLite, services in-process), and a cluster of chat nodes on
+// ZooKeeper and MariaDB behind nginx. Every process is stopped by its pid, also on failure.
+// Nodes run with `--password-cost test`: registering and logging in thousands of users at the
+// production scrypt cost would take half an hour.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultUpstreamOptions, upstreamText } from '../../src/lb/upstream-text.js';
+import { presencePath } from '../../src/server/cluster-presence.js';
+import { startChild, type StartedChild } from '../../src/up/child-process.js';
+import type { RecordedProcess } from '../../src/up/cluster-state.js';
+import { dchatExecutable } from '../../src/up/dchat-executable.js';
+import { freeLoopbackPorts } from '../../src/up/free-ports.js';
+import { initialiseMariaDb, startMariaDb } from '../../src/up/mariadb-server.js';
+import { nginxLayout, startNginxFront, type NginxLayout } from '../../src/up/nginx-front.js';
+import { stopRecorded } from '../../src/up/process-stopper.js';
+import { clusterBinaries } from '../../src/up/system-packages.js';
+import { startZooKeeperEnsemble } from '../../src/up/zookeeper-ensemble.js';
+import { ZkSession } from '../../src/zk/zk-session.js';
+import type { Target } from './worker-protocol.js';
+
+export interface ChatNodeProcess {
+  readonly nodeId: string;
+  readonly pid: number;
+}
+
+export interface Deployment {
+  readonly name: string;
+  /** Where clients connect: the node itself, or nginx. */
+  readonly entry: Target;
+  readonly nodes: readonly ChatNodeProcess[];
+  /** The index in `nodes` of the node each user is logged in on. */
+  placement(userIds: readonly number[]): Promise<Map<number, number>>;
+  stop(): Promise<void>;
+}
+
+export interface DeploymentOptions {
+  dir: string;
+  /** Node.js flags for the chat node processes (e.g. --cpu-prof). */
+  nodeFlags: string[];
+}
+
+const readyLine = /dchat server listening on (\S+):(\d+)/;
+
+function startNode(name: string, dataDir: string, args: string[], options: DeploymentOptions, env: NodeJS.ProcessEnv = {}): Promise<StartedChild> {
+  mkdirSync(dataDir, { recursive: true });
+  const exe = dchatExecutable(['server', '--host', '127.0.0.1', '--data-dir', dataDir, '--password-cost', 'test', ...args]);
+  return startChild({
+    name,
+    command: exe.command,
+    args: [...options.nodeFlags, ...exe.args],
+    logFile: join(dataDir, 'server.log'),
+    ready: readyLine,
+    readyTimeoutMs: 60_000,
+    env: { DCHAT_LOG_LEVEL: 'warn', ...env },
+  });
+}
+
+const nodeOf = (child: StartedChild): ChatNodeProcess => ({ nodeId: `${child.match[1]}:${child.match[2]}`, pid: child.pid });
+
+export async function startStandalone(options: DeploymentOptions): Promise<Deployment> {
+  const child = await startNode('standalone chat node', join(options.dir, 'standalone'), ['--port', '0'], options);
+  const node = nodeOf(child);
+  return {
+    name: 'standalone',
+    entry: { host: child.match[1] ?? '127.0.0.1', port: Number(child.match[2]) },
+    nodes: [node],
+    placement: (userIds) => Promise.resolve(new Map(userIds.map((id) => [id, 0]))),
+    stop: () => child.stop(),
+  };
+}
+
+export interface ClusterOptions extends DeploymentOptions {
+  nodeCount: number;
+  /** The most client connections nginx must proxy at once: it sizes the worker count. */
+  maxConnections: number;
+}
+
+/** Starts ZooKeeper, MariaDB, the nodes and nginx; stops whatever started if a step fails. */
+export async function startCluster(options: ClusterOptions): Promise<Deployment> {
+  const services: RecordedProcess[] = [];
+  const nodes: StartedChild[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const node of nodes) await node.stop();
+    for (const service of services.reverse()) await stopRecorded(service);
+  };
+  try {
+    const ports = await freeLoopbackPorts(3 + 1 + 1);
+    const [zkPort, peerPort, electionPort, dbPort, entryPort] = ports as [number, number, number, number, number];
+    const zk = await startZooKeeperEnsemble(join(options.dir, 'zk'), [zkPort, peerPort, electionPort], (m) =>
+      services.push({ name: 'ZooKeeper', role: 'zookeeper', pid: m.process.pid, port: m.clientPort, logFile: m.logFile, marker: m.configPath }),
+    );
+    const dbDir = join(options.dir, 'mariadb');
+    initialiseMariaDb(dbDir);
+    const db = await startMariaDb(dbDir, dbPort, (s) => services.push({ name: 'MariaDB', role: 'mariadb', pid: s.process.pid, port: s.port, logFile: s.logFile, marker: `--datadir=${s.dataDir}` }));
+    const env = { DCHAT_CLUSTER_SECRET: randomBytes(24).toString('hex') };
+    // One at a time: the first node creates the schema.
+    for (let i = 0; i < options.nodeCount; i++) {
+      nodes.push(await startNode(`chat node ${i + 1}`, join(options.dir, `node-${i + 1}`), ['--port', '0', '--zk', zk.connectString, '--db', db.url], options, env));
+    }
+    const layout = nginxLayout(join(options.dir, 'nginx'));
+    writeBenchNginxConfig(layout, entryPort, nodes.map(nodeOf), options.maxConnections);
+    await startNginxFront(layout, entryPort, (f) => services.push({ name: 'nginx', role: 'nginx', pid: f.process.pid, port: entryPort, logFile: layout.errorLog, marker: layout.configPath }));
+    const session = await ZkSession.connect({ connectString: zk.connectString });
+    const chatNodes = nodes.map(nodeOf);
+    return {
+      name: `cluster of ${options.nodeCount}`,
+      entry: { host: '127.0.0.1', port: entryPort },
+      nodes: chatNodes,
+      placement: (userIds) => presenceOf(session, chatNodes, userIds),
+      stop: async () => {
+        await session.close();
+        await stopAll();
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/**
+ * nginx as `dchat up` runs it, with as many workers as the connections need: each proxied
+ * connection holds two descriptors and a worker may hold 20,000 (deploy/README.md). The upstream
+ * is written once here, as `dchat lb` would write it for these nodes.
+ */
+function writeBenchNginxConfig(layout: NginxLayout, port: number, nodes: readonly ChatNodeProcess[], maxConnections: number): void {
+  mkdirSync(layout.prefix, { recursive: true });
+  const records = nodes.map((n) => ({ nodeId: n.nodeId, clientAddress: n.nodeId, weight: 1 }));
+  writeFileSync(layout.upstreamFile, upstreamText(records, defaultUpstreamOptions));
+  const workers = Math.max(2, Math.ceil((2 * maxConnections) / 12_000));
+  const text = [
+    `load_module ${clusterBinaries.nginxStreamModule};`,
+    'daemon off;',
+    `error_log ${layout.errorLog} notice;`,
+    `pid ${join(layout.prefix, 'nginx.pid')};`,
+    `worker_processes ${workers};`,
+    'worker_rlimit_nofile 20000;',
+    'events {',
+    '    worker_connections 19000;',
+    '}',
+    'stream {',
+    `    include ${layout.upstreamFile};`,
+    '    server {',
+    `        listen 127.0.0.1:${port} reuseport;`,
+    '        proxy_pass dchat;',
+    '        proxy_connect_timeout 1s;',
+    '        tcp_nodelay on;',
+    '        proxy_timeout 10m;',
+    '    }',
+    '}',
+    '',
+  ].join('\n');
+  writeFileSync(layout.configPath, text);
+}
+
+/** Reads /dchat/presence/<id> of every user: the node that claimed it at login. */
+async function presenceOf(session: ZkSession, nodes: readonly ChatNodeProcess[], userIds: readonly number[]): Promise<Map<number, number>> {
+  const indexOf = new Map(nodes.map((n, i) => [n.nodeId, i]));
+  const placement = new Map<number, number>();
+  const lanes = 128;
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < userIds.length) {
+      const id = userIds[next++] as number;
+      const found = await session.getData(presencePath(id));
+      const nodeId = found ? (JSON.parse(found.data.toString('utf8')) as { nodeId?: string }).nodeId : undefined;
+      const index = nodeId === undefined ? undefined : indexOf.get(nodeId);
+      if (index === undefined) throw new Error(`user ${id} has no presence on a known node (/dchat/presence/${id}: ${found?.data.toString('utf8') ?? 'missing'})`);
+      placement.set(id, index);
+    }
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
+  return placement;
+}
+
+/** VmRSS of a process in KiB, from /proc/<pid>/status. */
+export function rssKib(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`/proc/${pid}/status has no VmRSS line: is process ${pid} still running?`);
+  return Number(match[1]);
+}
