@@ -75,8 +75,18 @@ async function login(ctx: HandlerContext, session: ClientSession, req: dchat.cli
   if (refusal || !res.user) return refusal ?? { status: Status.INTERNAL, errorText: 'login returned no user' };
   session.userId = res.user.id ?? 0;
   session.userName = res.user.name ?? '';
-  ctx.sessions.bind(session)?.kick(dchat.client.KickCode.LOGGED_IN_ELSEWHERE, `user ${session.userId} logged in from another connection (${session.conn.peerAddress}:${session.conn.peerPort})`);
-  await ctx.presence.loggedIn(session);
+  const displaced = ctx.sessions.bind(session);
+  try {
+    await ctx.presence.loggedIn(session);
+  } catch (err) {
+    // The login did not happen: leave the connection as it was, and the older session in place.
+    ctx.sessions.unbind(session);
+    if (displaced) ctx.sessions.bind(displaced);
+    session.userId = 0;
+    session.userName = '';
+    throw err;
+  }
+  displaced?.kick(dchat.client.KickCode.LOGGED_IN_ELSEWHERE, `user ${session.userId} logged in from another connection (${session.conn.peerAddress}:${session.conn.peerPort})`);
   const [friends, groups, pending] = await Promise.all([
     ctx.services.friend.getFriendList({ userId: session.userId }),
     ctx.services.group.getGroupList({ userId: session.userId }),
