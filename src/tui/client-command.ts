@@ -1,7 +1,8 @@
-// `dchat client`: a chat client. `--plain` is the line client; the full-screen client is the
-// default once it exists, and until then `dchat client` is the line client too.
+// `dchat client`: a chat client. On a terminal it is the full-screen client; `--plain`, or input
+// that is not a terminal (a pipe, a script), gets the line client.
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { parseHostPort } from '../client/host-port.js';
+import { runFullScreenClient } from './full-screen-client.js';
 import { runPlainClient } from './plain-client.js';
 
 interface ClientArgs {
@@ -18,6 +19,7 @@ export const clientCommand: CommandModule<object, ClientArgs> = {
       .option('server', { type: 'string', default: process.env['DCHAT_SERVER'] ?? '127.0.0.1:6000', describe: 'host:port of a chat node or of nginx (env DCHAT_SERVER)' })
       .option('plain', { type: 'boolean', default: false, describe: 'Line client: read commands from stdin, print to stdout (scriptable)' })
       .option('linger-ms', { type: 'number', default: 500, describe: 'With piped input: how long to keep printing messages after the input ends' })
+      .example('$0 client', 'full-screen client against 127.0.0.1:6000 (keys: docs/tui.md)')
       .example('$0 client --plain', 'line client against 127.0.0.1:6000')
       .example("printf 'login:1:secret\\nchat:2:hello\\nloginout\\n' | $0 client --plain", 'a scripted session') as unknown as Argv<ClientArgs>,
   handler: async (args: ArgumentsCamelCase<ClientArgs>) => {
@@ -25,6 +27,9 @@ export const clientCommand: CommandModule<object, ClientArgs> = {
     if (!address.ok) {
       process.stderr.write(`dchat client: ${address.error}\n`);
       process.exit(2);
+    }
+    if (!args.plain && process.stdin.isTTY === true && process.stdout.isTTY === true) {
+      process.exit(await runFullScreenClient({ host: address.value.host, port: address.value.port }));
     }
     const code = await runPlainClient({
       host: address.value.host,

@@ -1,0 +1,46 @@
+// The full-screen client's screen: the header, the conversations on the left, the selected
+// conversation in the middle, the status line and the input line at the bottom, sized to the
+// terminal and redrawn when it is resized.
+import { Box, useApp } from 'ink';
+import type { ChatSessionOptions } from '../client/chat-session.js';
+import { selectedConversation } from './chat-state.js';
+import { ConversationList } from './ConversationList.js';
+import { ConversationPane } from './ConversationPane.js';
+import { Header } from './Header.js';
+import { InputLine } from './InputLine.js';
+import { StatusLine } from './StatusLine.js';
+import { useChatKeys } from './use-chat-keys.js';
+import { useChatSession } from './use-chat-session.js';
+import { useTerminalSize } from './use-terminal-size.js';
+
+/** The left pane's width, borders included, on a terminal wide enough for it. */
+const listWidth = 28;
+
+export function ChatApp({ session: options }: { session: ChatSessionOptions }) {
+  const { exit } = useApp();
+  const { columns, rows } = useTerminalSize();
+  const { state, dispatch, submit, close } = useChatSession(options);
+  const middleRows = Math.max(3, rows - 3);
+  const keys = useChatKeys({
+    submit,
+    dispatch,
+    quit: () => {
+      close();
+      exit();
+    },
+    pageRows: Math.max(1, middleRows - 4),
+  });
+  const leftWidth = Math.min(listWidth, Math.floor(columns / 3));
+  const selected = selectedConversation(state);
+  return (
+    <Box flexDirection="column" width={columns} height={rows}>
+      <Header state={state} columns={columns} />
+      <Box flexDirection="row" height={middleRows}>
+        <ConversationList state={state} width={leftWidth} height={middleRows} />
+        <ConversationPane conversation={selected} width={columns - leftWidth} height={middleRows} scrollBackRows={keys.scrollBackRows} />
+      </Box>
+      <StatusLine state={state} columns={columns} />
+      <InputLine value={keys.value} target={selected} columns={columns} />
+    </Box>
+  );
+}

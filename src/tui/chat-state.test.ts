@@ -1,0 +1,121 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { dchat } from '../gen/proto.js';
+import { initialChatState, reduceChat, selectedConversation, type ChatAction, type ChatState } from './chat-state.js';
+
+const ok = { status: dchat.Status.OK };
+const ann = { id: 1, name: 'ann' };
+
+function play(...actions: ChatAction[]): ChatState {
+  return actions.reduce(reduceChat, initialChatState('127.0.0.1:6000'));
+}
+
+const login: ChatAction = {
+  kind: 'response',
+  request: { login: { userId: 1, password: 'pw' } },
+  response: { ...ok, login: { user: ann, friends: [{ id: 3, name: 'cy', online: false }, { id: 2, name: 'ben', online: true }], groups: [{ id: 7, name: 'climbers' }] } },
+};
+
+function message(id: number, fromId: number, fromName: string, to: { toId?: number; groupId?: number }, text: string): ChatAction {
+  return { kind: 'event', event: { message: { id, fromId, fromName, ...to, text, sentAtMs: 1000 * id } } };
+}
+
+function keys(state: ChatState): string[] {
+  return state.conversations.map((c) => c.key);
+}
+
+describe('chat state', () => {
+  test('a login lists the dchat pane, then the friends by id, then the groups', () => {
+    const state = play(login);
+    assert.deepEqual(state.me, ann);
+    assert.deepEqual(keys(state), ['dchat', 'friend:2', 'friend:3', 'group:7']);
+    assert.equal(state.conversations[1]?.isOnline, true);
+    assert.equal(state.conversations[2]?.isOnline, false);
+  });
+
+  test('a refused request changes nothing', () => {
+    const before = play(login);
+    const after = reduceChat(before, { kind: 'response', request: { delFriend: { friendId: 2 } }, response: { status: dchat.Status.NOT_FOUND, errorText: 'no' } });
+    assert.equal(after, before);
+  });
+
+  test('a message to a conversation not on screen counts as unread until it is selected', () => {
+    let state = play(login, message(10, 2, 'ben', { toId: 1 }, 'hi'), message(11, 2, 'ben', { toId: 1 }, 'there'));
+    assert.equal(state.conversations[1]?.unread, 2);
+    state = reduceChat(state, { kind: 'select', key: 'friend:2' });
+    assert.equal(state.conversations[1]?.unread, 0);
+    state = reduceChat(state, message(12, 2, 'ben', { toId: 1 }, 'seen at once'));
+    assert.equal(state.conversations[1]?.unread, 0, 'the conversation on screen gains no unread count');
+    assert.deepEqual(selectedConversation(state).lines.map((l) => l.text), ['hi', 'there', 'seen at once']);
+  });
+
+  test('a message id seen twice (a replay after a reconnect) is shown and counted once', () => {
+    const state = play(login, message(10, 2, 'ben', { toId: 1 }, 'hi'), message(10, 2, 'ben', { toId: 1 }, 'hi'));
+    assert.equal(state.conversations[1]?.lines.length, 1);
+    assert.equal(state.conversations[1]?.unread, 1);
+  });
+
+  test('group messages go to the group, and history merges with live messages in id order', () => {
+    let state = play(login, message(20, 2, 'ben', { groupId: 7 }, 'live'));
+    state = reduceChat(state, {
+      kind: 'response',
+      request: { history: { groupId: 7, limit: 50 } },
+      response: { ...ok, history: { messages: [{ id: 20, fromId: 2, fromName: 'ben', groupId: 7, text: 'live' }, { id: 5, fromId: 3, fromName: 'cy', groupId: 7, text: 'old' }] } },
+    });
+    const group = state.conversations.find((c) => c.key === 'group:7');
+    assert.deepEqual(group?.lines.map((l) => l.text), ['old', 'live']);
+    assert.equal(group?.isHistoryLoaded, true);
+  });
+
+  test('the user own sent message appears in its conversation without an unread count', () => {
+    const state = play(login, { kind: 'response', request: { chat: { toId: 3, text: 'yo' } }, response: { ...ok, sent: { messageId: 30, sentAtMs: 5 } } });
+    const cy = state.conversations.find((c) => c.key === 'friend:3');
+    assert.deepEqual(cy?.lines, [{ id: 30, fromId: 1, fromName: 'ann', text: 'yo', sentAtMs: 5 }]);
+    assert.equal(cy?.unread, 0);
+  });
+
+  test('a stranger who writes first gets a conversation marked as not a friend, until added', () => {
+    let state = play(login, message(40, 9, 'dee', { toId: 1 }, 'hello?'));
+    const dee = state.conversations.find((c) => c.key === 'friend:9');
+    assert.equal(dee?.isFriend, false);
+    assert.equal(dee?.title, 'dee');
+    state = reduceChat(state, { kind: 'response', request: { addFriend: { friendId: 9 } }, response: { ...ok, friend: { friend: { id: 9, name: 'dee', online: true } } } });
+    const added = state.conversations.find((c) => c.key === 'friend:9');
+    assert.equal(added?.isFriend, true);
+    assert.equal(added?.isOnline, true);
+    assert.equal(added?.lines.length, 1, 'the messages stay');
+  });
+
+  test('presence events switch the online mark; delfriend, delgroup and a deleted group remove conversations', () => {
+    let state = play(login, { kind: 'select', key: 'group:7' }, { kind: 'event', event: { presence: { userId: 3, online: true } } });
+    assert.equal(state.conversations.find((c) => c.key === 'friend:3')?.isOnline, true);
+    state = reduceChat(state, { kind: 'response', request: { delFriend: { friendId: 2 } }, response: ok });
+    assert.deepEqual(keys(state), ['dchat', 'friend:3', 'group:7']);
+    state = reduceChat(state, { kind: 'event', event: { groupChanged: { groupId: 7, deleted: true } } });
+    assert.deepEqual(keys(state), ['dchat', 'friend:3']);
+    assert.equal(state.selectedKey, 'dchat', 'the selection falls back to the dchat pane');
+  });
+
+  test('select-next and select-previous wrap around the list', () => {
+    let state = play(login, { kind: 'select-previous' });
+    assert.equal(state.selectedKey, 'group:7');
+    state = reduceChat(state, { kind: 'select-next' });
+    assert.equal(state.selectedKey, 'dchat');
+  });
+
+  test('logging in again as the same user keeps the messages; another user starts afresh; loginout clears', () => {
+    let state = play(login, message(10, 2, 'ben', { toId: 1 }, 'hi'), login);
+    assert.equal(state.conversations.find((c) => c.key === 'friend:2')?.lines.length, 1);
+    state = reduceChat(state, { kind: 'response', request: { login: { userId: 5 } }, response: { ...ok, login: { user: { id: 5, name: 'eve' }, friends: [{ id: 2, name: 'ben' }] } } });
+    assert.equal(state.conversations.find((c) => c.key === 'friend:2')?.lines.length, 0);
+    state = reduceChat(state, { kind: 'response', request: { logout: {} }, response: ok });
+    assert.equal(state.me, undefined);
+    assert.deepEqual(keys(state), ['dchat']);
+  });
+
+  test('command output goes to the dchat pane and the status line names how much more there is', () => {
+    const state = play({ kind: 'output', lines: ['friends:', '  2 ben (online)'], isError: false });
+    assert.equal(state.statusLine.text, 'friends: (+1 more lines in the dchat pane)');
+    assert.deepEqual(state.conversations[0]?.lines.map((l) => l.text), ['friends:', '  2 ben (online)']);
+  });
+});

@@ -1,0 +1,276 @@
+// What the full-screen client shows, as one immutable value changed only by `reduceChat`: who is
+// logged in, the connection, the conversations (the dchat pane for command output, then one per
+// friend, then one per group) with their messages and unread counts, the selection and the status
+// line. The client learns almost everything from the responses to its own requests (a login
+// brings the friends and groups, `sent` is the user's own message, `history` fills a
+// conversation), so the reducer takes the request next to its response and the screen stays a
+// function of what the node said.
+import { dchat } from '../gen/proto.js';
+import type { RequestBody } from '../client/chat-client.js';
+import type { SessionStatus } from '../client/chat-session.js';
+
+export type ConversationKey = 'dchat' | `friend:${number}` | `group:${number}`;
+
+export interface ChatLine {
+  id: number;
+  fromId: number;
+  fromName: string;
+  text: string;
+  sentAtMs: number;
+}
+
+export interface Conversation {
+  key: ConversationKey;
+  kind: 'dchat' | 'friend' | 'group';
+  /** The friend's user id or the group id; 0 for the dchat pane. */
+  id: number;
+  title: string;
+  isOnline: boolean;
+  /** False for someone who wrote without being a friend: their presence is not pushed. */
+  isFriend: boolean;
+  /** Chat messages ordered by id; the dchat pane keeps command output here with id 0. */
+  lines: ChatLine[];
+  unread: number;
+  isHistoryLoaded: boolean;
+}
+
+export interface ChatState {
+  server: string;
+  connection: { status: SessionStatus; detail: string };
+  me: { id: number; name: string } | undefined;
+  conversations: Conversation[];
+  selectedKey: ConversationKey;
+  statusLine: { text: string; isError: boolean };
+}
+
+export type ChatAction =
+  | { kind: 'connection'; status: SessionStatus; detail: string }
+  | { kind: 'response'; request: RequestBody; response: dchat.client.IResponse }
+  | { kind: 'event'; event: dchat.client.IEvent }
+  | { kind: 'output'; lines: string[]; isError: boolean }
+  | { kind: 'status'; text: string; isError: boolean }
+  | { kind: 'select'; key: ConversationKey }
+  | { kind: 'select-next' }
+  | { kind: 'select-previous' };
+
+/** How many lines a conversation keeps; older ones are dropped from the screen (history has them). */
+export const maxLinesPerConversation = 1000;
+
+export function keyOfFriend(id: number): ConversationKey {
+  return `friend:${id}`;
+}
+
+export function keyOfGroup(id: number): ConversationKey {
+  return `group:${id}`;
+}
+
+function dchatPane(): Conversation {
+  return { key: 'dchat', kind: 'dchat', id: 0, title: 'dchat', isOnline: true, isFriend: false, lines: [], unread: 0, isHistoryLoaded: true };
+}
+
+export function initialChatState(server: string): ChatState {
+  return {
+    server,
+    connection: { status: 'connecting', detail: `connecting to ${server}` },
+    me: undefined,
+    conversations: [dchatPane()],
+    selectedKey: 'dchat',
+    statusLine: { text: 'type help for the commands; register:name:password, then login:userid:password', isError: false },
+  };
+}
+
+export function selectedConversation(state: ChatState): Conversation {
+  return state.conversations.find((c) => c.key === state.selectedKey) ?? state.conversations[0] ?? dchatPane();
+}
+
+export function reduceChat(state: ChatState, action: ChatAction): ChatState {
+  switch (action.kind) {
+    case 'connection':
+      return { ...state, connection: { status: action.status, detail: action.detail } };
+    case 'response':
+      return action.response.status === dchat.Status.OK ? applyResponse(state, action.request, action.response) : state;
+    case 'event':
+      return applyEvent(state, action.event);
+    case 'output':
+      return applyOutput(state, action.lines, action.isError);
+    case 'status':
+      return { ...state, statusLine: { text: action.text, isError: action.isError } };
+    case 'select':
+      return select(state, action.key);
+    case 'select-next':
+      return selectBy(state, 1);
+    case 'select-previous':
+      return selectBy(state, -1);
+    default: {
+      const unreachable: never = action;
+      return unreachable;
+    }
+  }
+}
+
+function applyOutput(state: ChatState, lines: string[], isError: boolean): ChatState {
+  const first = lines[0] ?? '';
+  const text = lines.length > 1 ? `${first} (+${lines.length - 1} more lines in the dchat pane)` : first;
+  const outputLines = lines.map((line) => ({ id: 0, fromId: 0, fromName: '', text: line, sentAtMs: 0 }));
+  const withOutput = updateConversation(state, 'dchat', (c) => ({ ...c, lines: capped([...c.lines, ...outputLines]) }));
+  return { ...withOutput, statusLine: { text, isError } };
+}
+
+function select(state: ChatState, key: ConversationKey): ChatState {
+  if (!state.conversations.some((c) => c.key === key)) return state;
+  return updateConversation({ ...state, selectedKey: key }, key, (c) => ({ ...c, unread: 0 }));
+}
+
+function selectBy(state: ChatState, step: number): ChatState {
+  const count = state.conversations.length;
+  const index = state.conversations.findIndex((c) => c.key === state.selectedKey);
+  const next = state.conversations[(((index + step) % count) + count) % count];
+  return next ? select(state, next.key) : state;
+}
+
+function applyResponse(state: ChatState, request: RequestBody, response: dchat.client.IResponse): ChatState {
+  if (request.login && response.login) return loggedIn(state, response.login);
+  if (request.logout) return { ...state, me: undefined, conversations: [conversationOf(state, 'dchat')], selectedKey: 'dchat' };
+  if (response.friendList) return withFriends(state, response.friendList.friends ?? []);
+  if (response.groupList) return withGroups(state, response.groupList.groups ?? []);
+  if (response.friend?.friend) return withFriends(state, [...friendsOf(state), response.friend.friend]);
+  if (request.delFriend) return without(state, keyOfFriend(request.delFriend.friendId ?? 0));
+  if (response.group?.group) return withGroups(state, [...groupsOf(state), response.group.group]);
+  if (request.delGroup) return without(state, keyOfGroup(request.delGroup.groupId ?? 0));
+  if (response.history && request.history) return withHistory(state, request.history, response.history.messages ?? []);
+  if (response.sent) return withOwnMessage(state, request, response.sent);
+  return state;
+}
+
+/** A login as someone else starts afresh; the same user logging in again (after a reconnect) keeps the messages. */
+function loggedIn(state: ChatState, login: dchat.client.ILoginResult): ChatState {
+  const me = { id: login.user?.id ?? 0, name: login.user?.name ?? '' };
+  const base: ChatState = me.id === state.me?.id ? { ...state, me } : { ...state, me, conversations: [conversationOf(state, 'dchat')], selectedKey: 'dchat' };
+  return withGroups(withFriends(base, login.friends ?? []), login.groups ?? []);
+}
+
+function applyEvent(state: ChatState, event: dchat.client.IEvent): ChatState {
+  if (event.message) return withMessage(state, event.message, true);
+  if (event.presence) {
+    const online = event.presence.online ?? false;
+    return updateConversation(state, keyOfFriend(event.presence.userId ?? 0), (c) => ({ ...c, isOnline: online }));
+  }
+  if (event.groupChanged?.deleted) return without(state, keyOfGroup(event.groupChanged.groupId ?? 0));
+  return state;
+}
+
+function conversationOf(state: ChatState, key: ConversationKey): Conversation {
+  return state.conversations.find((c) => c.key === key) ?? dchatPane();
+}
+
+function friendsOf(state: ChatState): dchat.IUser[] {
+  return state.conversations.filter((c) => c.kind === 'friend' && c.isFriend).map((c) => ({ id: c.id, name: c.title, online: c.isOnline }));
+}
+
+function groupsOf(state: ChatState): dchat.IGroup[] {
+  return state.conversations.filter((c) => c.kind === 'group').map((c) => ({ id: c.id, name: c.title }));
+}
+
+/** Replaces the friend conversations by `friends`, keeping the messages of those that stay. */
+function withFriends(state: ChatState, friends: dchat.IUser[]): ChatState {
+  const byId = new Map<number, dchat.IUser>();
+  for (const f of friends) byId.set(f.id ?? 0, f);
+  const conversations = [...byId.values()]
+    .sort((a, b) => (a.id ?? 0) - (b.id ?? 0))
+    .map((f) => {
+      const key = keyOfFriend(f.id ?? 0);
+      const old = state.conversations.find((c) => c.key === key);
+      return { ...(old ?? emptyConversation('friend', f.id ?? 0, '')), title: f.name ?? '', isOnline: f.online ?? false, isFriend: true };
+    });
+  return rebuild(state, conversations, state.conversations.filter((c) => c.kind === 'group'));
+}
+
+function withGroups(state: ChatState, groups: dchat.IGroup[]): ChatState {
+  const byId = new Map<number, dchat.IGroup>();
+  for (const g of groups) byId.set(g.id ?? 0, g);
+  const conversations = [...byId.values()]
+    .sort((a, b) => (a.id ?? 0) - (b.id ?? 0))
+    .map((g) => {
+      const old = state.conversations.find((c) => c.key === keyOfGroup(g.id ?? 0));
+      return { ...(old ?? emptyConversation('group', g.id ?? 0, '')), title: g.name ?? '' };
+    });
+  // Chats with people who are not friends (a stranger wrote first) sit among the friends.
+  return rebuild(state, state.conversations.filter((c) => c.kind === 'friend'), conversations);
+}
+
+function rebuild(state: ChatState, friends: Conversation[], groups: Conversation[]): ChatState {
+  const conversations = [conversationOf(state, 'dchat'), ...friends, ...groups];
+  const isSelectedKept = conversations.some((c) => c.key === state.selectedKey);
+  return { ...state, conversations, selectedKey: isSelectedKept ? state.selectedKey : 'dchat' };
+}
+
+function without(state: ChatState, key: ConversationKey): ChatState {
+  const conversations = state.conversations.filter((c) => c.key !== key);
+  return { ...state, conversations, selectedKey: state.selectedKey === key ? 'dchat' : state.selectedKey };
+}
+
+function emptyConversation(kind: 'friend' | 'group', id: number, title: string): Conversation {
+  const key = kind === 'friend' ? keyOfFriend(id) : keyOfGroup(id);
+  return { key, kind, id, title, isOnline: false, isFriend: false, lines: [], unread: 0, isHistoryLoaded: false };
+}
+
+function withHistory(state: ChatState, request: dchat.client.IHistory, messages: dchat.IChatMessage[]): ChatState {
+  const key = (request.groupId ?? 0) !== 0 ? keyOfGroup(request.groupId ?? 0) : keyOfFriend(request.peerId ?? 0);
+  return updateConversation(state, key, (c) => ({ ...c, lines: merged(c.lines, messages.map(lineOf)), isHistoryLoaded: true }));
+}
+
+function withOwnMessage(state: ChatState, request: RequestBody, sent: dchat.client.ISentResult): ChatState {
+  const me = state.me;
+  if (!me) return state;
+  const text = request.chat?.text ?? request.groupChat?.text ?? '';
+  const message: dchat.IChatMessage = {
+    id: sent.messageId ?? 0,
+    fromId: me.id,
+    fromName: me.name,
+    toId: request.chat?.toId ?? 0,
+    groupId: request.groupChat?.groupId ?? 0,
+    text,
+    sentAtMs: sent.sentAtMs ?? 0,
+  };
+  return withMessage(state, message, false);
+}
+
+/** Files a message under its conversation, creating one for a stranger who writes first. */
+function withMessage(state: ChatState, message: dchat.IChatMessage, isIncoming: boolean): ChatState {
+  const groupId = message.groupId ?? 0;
+  const fromId = message.fromId ?? 0;
+  const peerId = fromId === state.me?.id ? (message.toId ?? 0) : fromId;
+  const key = groupId !== 0 ? keyOfGroup(groupId) : keyOfFriend(peerId);
+  let next = state;
+  if (!state.conversations.some((c) => c.key === key)) {
+    const stranger = groupId !== 0 ? emptyConversation('group', groupId, `group ${groupId}`) : emptyConversation('friend', peerId, message.fromName ?? '');
+    next = groupId !== 0
+      ? rebuild(state, state.conversations.filter((c) => c.kind === 'friend'), [...state.conversations.filter((c) => c.kind === 'group'), stranger])
+      : rebuild(state, [...state.conversations.filter((c) => c.kind === 'friend'), stranger], state.conversations.filter((c) => c.kind === 'group'));
+  }
+  const isUnseen = isIncoming && fromId !== state.me?.id && key !== next.selectedKey;
+  return updateConversation(next, key, (c) => {
+    const lines = merged(c.lines, [lineOf(message)]);
+    const isNew = lines.length > c.lines.length;
+    return { ...c, lines, unread: c.unread + (isUnseen && isNew ? 1 : 0) };
+  });
+}
+
+function lineOf(m: dchat.IChatMessage): ChatLine {
+  return { id: m.id ?? 0, fromId: m.fromId ?? 0, fromName: m.fromName ?? '', text: m.text ?? '', sentAtMs: m.sentAtMs ?? 0 };
+}
+
+/** Both lists' lines, each message id once, ordered by id (the node assigns them increasing). */
+function merged(old: ChatLine[], added: ChatLine[]): ChatLine[] {
+  const byId = new Map<number, ChatLine>();
+  for (const line of [...old, ...added]) byId.set(line.id, line);
+  return capped([...byId.values()].sort((a, b) => a.id - b.id));
+}
+
+function capped(lines: ChatLine[]): ChatLine[] {
+  return lines.length > maxLinesPerConversation ? lines.slice(lines.length - maxLinesPerConversation) : lines;
+}
+
+function updateConversation(state: ChatState, key: ConversationKey, change: (c: Conversation) => Conversation): ChatState {
+  return { ...state, conversations: state.conversations.map((c) => (c.key === key ? change(c) : c)) };
+}

@@ -1,0 +1,111 @@
+// The full-screen client's link to the chat node: one ChatSession whose pushed messages, events
+// and connection changes become actions of the chat state, a `submit` that runs a typed line
+// (a command, or a message to the conversation on screen) and shows its outcome, and the
+// history of a conversation loaded the first time it is selected.
+import { useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
+import { errorMessage } from '../base/dchat-error.js';
+import { dchat } from '../gen/proto.js';
+import type { RequestBody } from '../client/chat-client.js';
+import { ChatSession, type ChatSessionOptions, type SessionStatus } from '../client/chat-session.js';
+import { initialChatState, reduceChat, selectedConversation, type ChatAction, type ChatState } from './chat-state.js';
+import { describeEvent, runCommand, type Requester } from './command-runner.js';
+import { interpretInput } from './input-intent.js';
+
+/** How many messages a conversation shows when it is first opened. */
+export const historyLimit = 50;
+
+export interface ChatSessionHandle {
+  state: ChatState;
+  dispatch: (action: ChatAction) => void;
+  submit: (line: string) => void;
+  close: () => void;
+}
+
+function describeConnection(status: SessionStatus, detail: string): ChatAction[] {
+  const actions: ChatAction[] = [{ kind: 'connection', status, detail }];
+  if (status === 'closed' && detail !== 'closed') actions.push({ kind: 'output', lines: [detail], isError: true });
+  return actions;
+}
+
+export function useChatSession(options: ChatSessionOptions): ChatSessionHandle {
+  const [state, dispatch] = useReducer(reduceChat, `${options.host}:${options.port}`, initialChatState);
+  const session = useMemo(() => createSession(options, dispatch), [options]);
+  // Every response to the client's own requests also updates the state (see chat-state.ts).
+  const requester = useMemo<Requester>(() => ({
+    request: async (body: RequestBody) => {
+      const response = await session.request(body);
+      dispatch({ kind: 'response', request: body, response });
+      return response;
+    },
+  }), [session]);
+
+  useEffect(() => {
+    session.connect().catch((err: unknown) => {
+      dispatch({ kind: 'connection', status: 'closed', detail: errorMessage(err) });
+      dispatch({ kind: 'output', lines: [`error: ${errorMessage(err)}`, 'is the server running? `dchat server` starts a chat node'], isError: true });
+    });
+    return () => session.close();
+  }, [session]);
+
+  useHistoryLoading(state, requester, dispatch);
+  const stateRef = useRef(state);
+  stateRef.current = state;
+
+  const submit = useCallback((line: string) => void runLine(line, stateRef.current, requester, dispatch), [requester]);
+  const close = useCallback(() => session.close(), [session]);
+  return { state, dispatch, submit, close };
+}
+
+function createSession(options: ChatSessionOptions, dispatch: (action: ChatAction) => void): ChatSession {
+  return new ChatSession(options, {
+    message: (message) => dispatch({ kind: 'event', event: { message } }),
+    event: (event) => {
+      dispatch({ kind: 'event', event });
+      const text = describeEvent(event);
+      if (text) dispatch({ kind: 'output', lines: [text], isError: event.kicked !== null && event.kicked !== undefined });
+    },
+    status: (status, detail) => {
+      for (const action of describeConnection(status, detail)) dispatch(action);
+    },
+    relogin: (response) => {
+      dispatch({ kind: 'response', request: { login: { userId: response.login?.user?.id ?? 0 } }, response });
+      const ok = response.status === dchat.Status.OK;
+      dispatch({ kind: 'status', text: ok ? `logged in again as ${response.login?.user?.name ?? ''}` : `logging in again failed: ${response.errorText}`, isError: !ok });
+    },
+  });
+}
+
+async function runLine(line: string, state: ChatState, requester: Requester, dispatch: (action: ChatAction) => void): Promise<void> {
+  const target = selectedConversation(state);
+  const intent = interpretInput(line, { kind: target.kind, id: target.id });
+  if (intent.kind === 'nothing') return;
+  if (intent.kind === 'error') return dispatch({ kind: 'status', text: `error: ${intent.error}`, isError: true });
+  const command = intent.command;
+  const outcome = await runCommand(requester, command).catch((err: unknown) => ({ lines: [`error: ${errorMessage(err)}`], isError: true }));
+  const isChat = command.kind === 'chat' || command.kind === 'groupchat';
+  // A sent message shows in its conversation; only its failure is worth a line.
+  if (isChat && !outcome.isError) return dispatch({ kind: 'status', text: outcome.lines.join(' '), isError: false });
+  dispatch({ kind: 'output', lines: outcome.lines, isError: outcome.isError });
+  if (command.kind === 'help') dispatch({ kind: 'select', key: 'dchat' });
+}
+
+function useHistoryLoading(state: ChatState, requester: Requester, dispatch: (action: ChatAction) => void): void {
+  const requested = useRef(new Set<string>());
+  const selected = selectedConversation(state);
+  const isLoggedIn = state.me !== undefined;
+  useEffect(() => {
+    if (!isLoggedIn) requested.current.clear();
+    if (!isLoggedIn || selected.kind === 'dchat' || selected.isHistoryLoaded || requested.current.has(selected.key)) return;
+    requested.current.add(selected.key);
+    const body: RequestBody = selected.kind === 'friend' ? { history: { peerId: selected.id, limit: historyLimit } } : { history: { groupId: selected.id, limit: historyLimit } };
+    requester.request(body).then(
+      (response) => {
+        if (response.status !== dchat.Status.OK) dispatch({ kind: 'status', text: `history of ${selected.title}: ${response.errorText}`, isError: true });
+      },
+      (err: unknown) => {
+        requested.current.delete(selected.key);
+        dispatch({ kind: 'status', text: `history of ${selected.title}: ${errorMessage(err)}`, isError: true });
+      },
+    );
+  }, [isLoggedIn, selected.key, selected.kind, selected.id, selected.isHistoryLoaded, selected.title, requester, dispatch]);
+}
