@@ -92,9 +92,16 @@ function run(program: string, args: string[], timeoutMs: number): Promise<void> 
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve();
-      else reject(new Error(`${program} exited with ${code ?? signal}:\n${output.trimEnd().split('\n').slice(-15).join('\n')}`));
+      else reject(new Error(`${program} exited with ${code ?? signal}:\n${outputSummary(output)}`));
     });
   });
+}
+
+/** The lines that say what went wrong (mariadb-install-db ends with pages of generic advice), else the first ones. */
+function outputSummary(output: string): string {
+  const lines = output.trimEnd().split('\n');
+  const errors = lines.filter((l) => /error|fail|cannot|can't|denied|no space/i.test(l));
+  return (errors.length > 0 ? errors : lines).slice(0, 15).join('\n');
 }
 
 async function answersSelectOne(port: number): Promise<boolean> {
