@@ -12,6 +12,7 @@ import { NodeBackend, type NodeBackendOptions } from './node-backend.js';
 import { NodeMembership } from './node-membership.js';
 import { NodePeers } from './node-peers.js';
 import { PendingReplay } from './pending-replay.js';
+import { Redelivery } from './redelivery.js';
 import type { HandlerContext } from './request-handlers.js';
 import { SessionRegistry } from './session-registry.js';
 
@@ -30,6 +31,7 @@ export interface ChatNodeOptions extends Partial<Omit<GatewayOptions, 'host' | '
 interface Cluster {
   membership: NodeMembership;
   peers: NodePeers;
+  unwatchRedelivery: () => void;
 }
 
 export class ChatNode {
@@ -78,25 +80,11 @@ export class ChatNode {
         () => ({ connections: this.gateway?.connectionCount() ?? 0, users: this.sessions.count() }),
       );
       await membership.join();
-      this.cluster = { membership, peers };
-      const replay = ctx.replay;
-      backend.zk.on('state', (event) => {
-        if (event === 'new-session') this.replayToEveryone(replay);
-      });
+      const unwatchRedelivery = new Redelivery(this.sessions, ctx.replay).watch(backend.zk, nodeId);
+      this.cluster = { membership, peers, unwatchRedelivery };
     }
     log.info('chat node %s listening on %s:%d (rpc %s)', nodeId, address.host, address.port, backend.rpcAddress());
     return { ...address, nodeId, rpcAddress: backend.rpcAddress() };
-  }
-
-  /**
-   * While the node's ZooKeeper session was expired its users had no presence, so other nodes left
-   * their messages pending instead of pushing them. Now that the presence is back, every user here
-   * gets their pending messages again; the client shows a message id once, so a repeat is harmless.
-   */
-  private replayToEveryone(replay: PendingReplay): void {
-    const sessions = [...this.sessions.sessions()];
-    log.info('new ZooKeeper session: replaying pending messages to the %d user(s) logged in here', sessions.length);
-    for (const session of sessions) void replay.replay(session);
   }
 
   connectionCount(): number {
@@ -105,6 +93,7 @@ export class ChatNode {
 
   /** Graceful: leave the cluster, stop accepting, say goodbye to every client, flush, close. */
   async stop(): Promise<void> {
+    this.cluster?.unwatchRedelivery();
     await this.cluster?.membership.leave();
     await this.gateway?.stop();
     await this.cluster?.peers.close();

@@ -119,6 +119,14 @@ export class DeliveryLedger {
     return this.record(from, members, text, { groupChat: { groupId, text } });
   }
 
+  /**
+   * Records a message acknowledged outside this ledger's requests: stored by a test in the very
+   * state a node leaves when it acknowledges a message and dies before pushing it.
+   */
+  acknowledgedElsewhere(from: Correspondent, to: Correspondent, text: string, messageId: number): void {
+    this.sent.push({ text, from, to: [to], outcome: 'acked', messageId });
+  }
+
   get sentCount(): number {
     return this.sent.length;
   }

@@ -1,0 +1,75 @@
+// Fault: the sender's node acknowledges a message and dies before pushing it to the recipient's
+// node. The message is stored and pending for a recipient who is online on a live node and has no
+// reason to log in again, so only that live node can bring it: it replays its users' pending
+// messages when the dead node leaves /dchat/nodes. The window between acknowledgement and push is
+// too short to hit on purpose, so the test stores the message itself, exactly as the sender's node
+// does before acknowledging (the nginx fault test meets the real race), then kills that node -9.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../src/store/open-store.js';
+import { ZkSession } from '../src/zk/zk-session.js';
+import { Correspondent, DeliveryLedger } from './support/delivery-ledger.js';
+import { startDchatServer, type DchatProcess } from './support/dchat-process.js';
+import { startMariaDb, type MariaDbHandle } from './support/mariadb.js';
+import { waitFor } from './support/wait.js';
+import { startZooKeeper, type ZkServerHandle } from './support/zookeeper.js';
+
+describe('cluster fault: the sender\'s node dies between acknowledging a message and pushing it', () => {
+  let zkServer: ZkServerHandle;
+  let db: MariaDbHandle;
+  let zk: ZkSession;
+  const nodes: DchatProcess[] = [];
+  const people: Correspondent[] = [];
+  const storeDir = mkdtempSync(join(tmpdir(), 'dchat-fault-store-'));
+
+  before(async () => {
+    [zkServer, db] = await Promise.all([startZooKeeper(), startMariaDb()]);
+    zk = await ZkSession.connect({ connectString: zkServer.connectString });
+    for (let i = 0; i < 2; i++) {
+      nodes.push(await startDchatServer(['--zk', zkServer.connectString, '--db', db.url, '--password-cost', 'test', '--zk-session-timeout-ms', '4000']));
+    }
+  });
+  after(async () => {
+    for (const p of people) p.close();
+    await zk?.close();
+    await Promise.all(nodes.map((n) => n.stop()));
+    await Promise.all([zkServer?.stop(), db?.stop()]);
+    rmSync(storeDir, { recursive: true, force: true });
+  });
+
+  test('the recipient\'s node pushes the message once the dead node leaves the cluster, and it is shown once', async (t) => {
+    const [a, b] = nodes as [DchatProcess, DchatProcess];
+    const ann = new Correspondent('sd-ann');
+    const bo = new Correspondent('sd-bo');
+    people.push(ann, bo);
+    await ann.connect(a);
+    await bo.connect(b);
+    for (const p of people) {
+      await p.register();
+      await p.login();
+    }
+    await waitFor(async () => (await zk.exists(`/dchat/presence/${bo.id}`)) !== undefined, 10_000, "bo's presence");
+    const ledger = new DeliveryLedger();
+    for (let i = 0; i < 20; i++) await ledger.chat(ann, bo, `before ${i}`);
+    await ledger.waitForAllAcknowledged(10_000);
+
+    const store = await openStore({ db: db.url, dataDir: storeDir });
+    try {
+      const unpushed = await store.saveMessage({ fromId: ann.id, toId: bo.id, groupId: 0, text: 'acknowledged, never pushed', sentAtMs: Date.now(), recipientIds: [bo.id] });
+      ledger.acknowledgedElsewhere(ann, bo, unpushed.text, unpushed.id);
+    } finally {
+      await store.close();
+    }
+    await a.kill('SIGKILL');
+    await waitFor(async () => (await zk.exists(`/dchat/nodes/${a.host}:${a.port}`)) === undefined, 15_000, 'the dead node to leave /dchat/nodes');
+
+    await ledger.waitForAllAcknowledged(10_000);
+    ledger.assertExactlyOnce(people);
+    assert.equal(bo.connections, 1, 'bo never reconnected or logged in again');
+    assert.match(b.output(), new RegExp(`node\\(s\\) ${a.host}:${a.port} left the cluster: replaying pending messages`), 'node B says why it replayed');
+    t.diagnostic(ledger.summary());
+  });
+});
