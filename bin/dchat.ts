@@ -11,6 +11,7 @@ import { zkCommand } from '../src/zk-cli/zk-command.js';
 import { rpcServerCommand } from '../src/server/rpc-server-command.js';
 import { lbCommand } from '../src/lb/lb-command.js';
 import { downCommand } from '../src/up/down-command.js';
+import { consoleCommand } from '../src/tui/console/console-command.js';
 
 await yargs(hideBin(process.argv))
   .scriptName('dchat')
@@ -26,6 +27,7 @@ await yargs(hideBin(process.argv))
   .command(rpcServerCommand)
   .command(lbCommand)
   .command(downCommand)
+  .command(consoleCommand)
   .demandCommand(1, 'Name a command: `dchat --help` lists them.')
   .recommendCommands()
   .strict()
