@@ -4,7 +4,7 @@
 // expireSession), which deletes every ephemeral znode B owns: its /dchat/nodes entry, its users'
 // presence and its RPC providers. B must open a new session and put all of them back, and every
 // message acknowledged to a sender, also in the window where B's users had no presence, must be
-// shown to its recipient exactly once, without anyone logging in again.
+// shown to its recipient exactly once (one-to-one and in a group), without anyone logging in again.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ZkSession } from '../src/zk/zk-session.js';
@@ -60,9 +60,18 @@ describe('cluster fault: a node\'s ZooKeeper session expires while its users are
     const oldSession = await owner(nodePath);
     assert.deepEqual(await Promise.all(bOwns.map(owner)), bOwns.map(() => oldSession), 'B\'s session owns all of these before the expiry');
 
+    const group = await ann.call({ createGroup: { name: 'ze-crew', desc: 'across the expiry' } });
+    const groupId = group.group?.group?.id ?? 0;
+    for (const p of [bo, cy]) await p.call({ addGroup: { groupId } });
+
     const ledger = new DeliveryLedger();
     const round = (tag: string, i: number): Promise<unknown> =>
-      Promise.all([ledger.chat(ann, bo, `${tag} ann→bo ${i}`), ledger.chat(ann, cy, `${tag} ann→cy ${i}`), ledger.chat(bo, ann, `${tag} bo→ann ${i}`)]);
+      Promise.all([
+        ledger.chat(ann, bo, `${tag} ann→bo ${i}`),
+        ledger.chat(ann, cy, `${tag} ann→cy ${i}`),
+        ledger.chat(bo, ann, `${tag} bo→ann ${i}`),
+        ledger.groupChat(ann, groupId, [bo, cy], `${tag} ann→crew ${i}`),
+      ]);
     for (let i = 0; i < 30; i++) await round('before', i);
 
     // Messages keep flowing from the expiry until B has put back everything it owned.
