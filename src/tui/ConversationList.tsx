@@ -20,7 +20,8 @@ function label(c: Conversation): string {
 
 function Row({ conversation, isSelected, width }: { conversation: Conversation; isSelected: boolean; width: number }) {
   const unread = conversation.unread > 0 ? ` [${conversation.unread}]` : '';
-  const text = label(conversation);
+  // The marker shows the selection where inverse video does not (monochrome, copied text).
+  const text = `${isSelected ? '›' : ' '}${label(conversation)}`;
   const room = Math.max(1, width - unread.length);
   const fitted = text.length > room ? `${text.slice(0, Math.max(0, room - 1))}…` : text.padEnd(room);
   return (

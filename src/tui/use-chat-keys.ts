@@ -57,9 +57,11 @@ export function useChatKeys(options: ChatKeysOptions): ChatKeys {
     if (key.pageUp) return setScrollBackRows((rows) => rows + options.pageRows);
     if (key.pageDown) return setScrollBackRows((rows) => Math.max(0, rows - options.pageRows));
     if (key.ctrl || key.meta || key.escape || input === '') return;
-    // Typed text and the Enter after it can arrive in one read, as can a pasted block of lines:
-    // each line break is an Enter.
-    const lines = (line.current + input).split(/\r\n|\r|\n/);
+    // Keys pressed quickly can arrive in one read, which Ink hands over as text: each tab in it
+    // is a Tab, and each line break an Enter (so a pasted block of lines sends each line).
+    const tabs = input.split('\t').length - 1;
+    for (let i = 0; i < tabs; i++) switchTo({ kind: 'select-next' });
+    const lines = (line.current + input.replace(/\t/g, '')).split(/\r\n|\r|\n/);
     const rest = lines.pop() ?? '';
     for (const text of lines) enter(text);
     setValue(rest);
