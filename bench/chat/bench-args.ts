@@ -6,7 +6,8 @@ export interface BenchArgs {
   capacity: number;
   seconds: number;
   warmupSeconds: number;
-  window: number;
+  /** Chat requests in flight per chat node of the deployment. */
+  windowPerNode: number;
   groupSize: number;
   nodes: number;
   deployments: ('standalone' | 'cluster')[];
@@ -17,12 +18,12 @@ export interface BenchArgs {
 }
 
 export const usageText = `usage: node dist/bench/chat/chat-bench.js [--quick] [--connections N[,N...]] [--capacity N]
-       [--seconds S] [--warmup S] [--window N] [--group-size N] [--nodes N] [--only standalone|cluster]
+       [--seconds S] [--warmup S] [--window-per-node N] [--group-size N] [--nodes N] [--only standalone|cluster]
        [--profile DIR] [--keep] [--json FILE]
   --quick           200 connections, 1.5 s phases, no capacity round (under a minute)
   --connections     logged-in clients per round (default 1000,10000)
   --capacity        a standalone round that only logs in N clients and reads RSS (default 15000; 0: none)
-  --window          chat requests in flight over all clients (default 64)
+  --window-per-node chat requests in flight over all clients, per chat node (default 16)
   --profile DIR     run the chat nodes under node --cpu-prof, profiles in DIR`;
 
 function usage(problem: string): never {
@@ -36,7 +37,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     capacity: 15_000,
     seconds: 5,
     warmupSeconds: 1,
-    window: 64,
+    windowPerNode: 16,
     groupSize: 10,
     nodes: 3,
     deployments: ['standalone', 'cluster'],
@@ -57,7 +58,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (flag === '--capacity') args.capacity = Math.floor(Number(value()) || 0);
     else if (flag === '--seconds') args.seconds = positive(flag, value());
     else if (flag === '--warmup') args.warmupSeconds = Number(value()) || 0;
-    else if (flag === '--window') args.window = Math.floor(positive(flag, value()));
+    else if (flag === '--window-per-node') args.windowPerNode = Math.floor(positive(flag, value()));
     else if (flag === '--group-size') args.groupSize = Math.max(2, Math.floor(positive(flag, value())));
     else if (flag === '--nodes') args.nodes = Math.floor(positive(flag, value()));
     else if (flag === '--only') args.deployments = [value() === 'cluster' ? 'cluster' : 'standalone'];

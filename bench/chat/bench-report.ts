@@ -21,7 +21,10 @@ const num = (n: number, digits = 0): string =>
 const pair = (l: LatencySummary | undefined): string => (l ? `${num(l.p50Ms, 2)} / ${num(l.p99Ms, 2)}` : '-');
 const rate = (p: PhaseResult | undefined, pick: (p: PhaseResult) => number): string => (p ? num(pick(p)) : '-');
 
-const columns = ['connections', 'deployment', 'logins/s', 'RSS KiB/conn', '1:1 msg/s', 'same p50/p99 ms', 'cross p50/p99 ms', 'group msg/s', 'group deliv/s', 'group p50/p99 ms', 'refused'];
+/** CPU time the chat node processes spent per delivered message: what caps msg/s on a free core. */
+export const nodeCpuUsPerMessage = (p: PhaseResult): number => ((p.cores['chat nodes'] ?? 0) * 1e6) / p.deliveredPerSecond;
+
+const columns = ['connections', 'deployment', 'logins/s', 'RSS KiB/conn', '1:1 msg/s', 'node CPU us/msg', 'same p50/p99 ms', 'cross p50/p99 ms', 'group msg/s', 'group deliv/s', 'group p50/p99 ms', 'refused'];
 
 function row(r: RoundResult): string[] {
   const refused = (r.direct?.refused ?? 0) + (r.group?.refused ?? 0);
@@ -31,6 +34,7 @@ function row(r: RoundResult): string[] {
     num(r.loggedIn / r.loginSeconds),
     num(r.rss.perConnectionKib, 2),
     rate(r.direct, (p) => p.deliveredPerSecond),
+    rate(r.direct, nodeCpuUsPerMessage),
     pair(r.direct?.latency.same),
     pair(r.direct?.latency.cross),
     rate(r.group, (p) => p.ackedPerSecond),
@@ -48,6 +52,7 @@ function ratioRow(cluster: RoundResult, standalone: RoundResult): string[] {
     ratio(cluster.loggedIn / cluster.loginSeconds, standalone.loggedIn / standalone.loginSeconds),
     ratio(cluster.rss.perConnectionKib, standalone.rss.perConnectionKib),
     ratio(cluster.direct?.deliveredPerSecond, standalone.direct?.deliveredPerSecond),
+    ratio(cluster.direct && nodeCpuUsPerMessage(cluster.direct), standalone.direct && nodeCpuUsPerMessage(standalone.direct)),
     ratio(cluster.direct?.latency.same?.p99Ms, standalone.direct?.latency.same?.p99Ms),
     '',
     ratio(cluster.group?.ackedPerSecond, standalone.group?.ackedPerSecond),
@@ -69,6 +74,21 @@ export function tableLines(rounds: readonly RoundResult[]): string[] {
   }
   const widths = columns.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   return rows.map((r) => r.map((cell, c) => (c <= 1 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  '));
+}
+
+/** Where the CPU went in each measured phase: cores used per role. */
+export function cpuLines(rounds: readonly RoundResult[]): string[] {
+  const lines: string[] = [];
+  for (const r of rounds) {
+    for (const [name, phase] of [['1:1', r.direct], ['group', r.group]] as const) {
+      if (!phase) continue;
+      const { machine = 0, ...roles } = phase.cores;
+      const ours = Object.values(roles).reduce((sum, c) => sum + c, 0);
+      const parts = Object.entries(roles).map(([role, c]) => `${role} ${num(c, 2)}`).join(', ');
+      lines.push(`${num(r.connections).padStart(6)} ${r.deployment.padEnd(12)} ${name.padEnd(5)}  machine ${num(machine, 2)} (others ${num(Math.max(0, machine - ours), 2)}): ${parts}`);
+    }
+  }
+  return lines;
 }
 
 export function verdicts(rounds: readonly RoundResult[]): Verdict[] {

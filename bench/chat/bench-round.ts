@@ -2,6 +2,7 @@
 // processes read before and after), then one-to-one chats and group messages flow for a fixed
 // time through closed loops, and every arrival is timed from its send (both instants of the
 // monotonic clock all processes share). The clients log out at the end.
+import { startCpuMeter, type CoresUsed, type RoleProcess } from './cpu-usage.js';
 import type { Deployment } from './deployments.js';
 import { rssKib } from './deployments.js';
 import { LatencyHistogram } from './latency-histogram.js';
@@ -35,6 +36,8 @@ export interface PhaseResult {
   refused: number;
   firstRefusal: string | undefined;
   latency: Partial<Record<LatencyKind, LatencySummary>>;
+  /** CPU cores each role used on average while the phase was measured ('machine': everything). */
+  cores: CoresUsed;
 }
 
 export interface RoundResult {
@@ -75,7 +78,7 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
   return out;
 }
 
-const sumRss = (deployment: Deployment): number => deployment.nodes.reduce((sum, n) => sum + rssKib(n.pid), 0);
+const sumRss = (deployment: Deployment): number => deployment.nodes().reduce((sum, n) => sum + rssKib(n.pid), 0);
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runRound(deployment: Deployment, workers: LoadWorker[], allUserIds: readonly number[], options: RoundOptions): Promise<RoundResult> {
@@ -83,6 +86,7 @@ export async function runRound(deployment: Deployment, workers: LoadWorker[], al
   const shares = slices(userIds, workers.length);
   const ownerOf = new Map<number, number>();
   shares.forEach((share, w) => share.forEach((id) => ownerOf.set(id, w)));
+  await deployment.restartNodes();
   const beforeKib = sumRss(deployment);
   const loginStart = nowUs();
   const logins = await Promise.all(
@@ -96,7 +100,7 @@ export async function runRound(deployment: Deployment, workers: LoadWorker[], al
   const loggedIn = logins.reduce((sum, r) => sum + r.loggedIn, 0);
   const result: RoundResult = {
     deployment: deployment.name,
-    nodeCount: deployment.nodes.length,
+    nodeCount: deployment.nodes().length,
     connections: options.connections,
     loggedIn,
     loginSeconds,
@@ -106,9 +110,10 @@ export async function runRound(deployment: Deployment, workers: LoadWorker[], al
   };
   if (!options.isCapacityOnly) {
     const placement = await deployment.placement(userIds);
-    result.direct = await runPhase(workers, directPlans(userIds, placement, ownerOf, workers.length, options.roundIndex), `r${options.roundIndex}d`, options);
+    const processes = [...deployment.roleProcesses(), ...workers.map((w) => ({ role: 'load workers', pid: w.pid }))];
+    result.direct = await runPhase(workers, processes, directPlans(userIds, placement, ownerOf, workers.length, options.roundIndex), `r${options.roundIndex}d`, options);
     const groupPlans = await makeGroups(workers, userIds, ownerOf, options);
-    result.group = await runPhase(workers, groupPlans, `r${options.roundIndex}g`, options);
+    result.group = await runPhase(workers, processes, groupPlans, `r${options.roundIndex}g`, options);
   }
   await Promise.all(workers.map((w) => w.send({ op: 'close' })));
   await pause(settleMs);
@@ -150,15 +155,24 @@ async function makeGroups(workers: LoadWorker[], userIds: readonly number[], own
   return plans.map((p) => shuffled(p, options.roundIndex + 4));
 }
 
-async function runPhase(workers: LoadWorker[], plans: SendPlan[][], tag: string, options: RoundOptions): Promise<PhaseResult> {
+async function runPhase(workers: LoadWorker[], processes: RoleProcess[], plans: SendPlan[][], tag: string, options: RoundOptions): Promise<PhaseResult> {
   const window = Math.max(1, Math.ceil(options.window / workers.length));
   const measureFromUs = nowUs() + options.warmupSeconds * 1e6;
   const measureUntilUs = measureFromUs + options.seconds * 1e6;
+  const cores = measureCpu(processes, options.warmupSeconds * 1000, options.seconds * 1000);
   const reports = await Promise.all(workers.map((worker, w) => worker.send({ op: 'run', tag, plans: plans[w] ?? [], window, measureFromUs, measureUntilUs, drainMs })));
-  return summarise(reports.map((r) => r.report), options.seconds);
+  return summarise(reports.map((r) => r.report), options.seconds, await cores);
 }
 
-function summarise(reports: RunReport[], seconds: number): PhaseResult {
+/** The cores used from `afterMs` from now for `forMs`. */
+async function measureCpu(processes: RoleProcess[], afterMs: number, forMs: number): Promise<CoresUsed> {
+  await pause(afterMs);
+  const stop = startCpuMeter(processes);
+  await pause(forMs);
+  return stop();
+}
+
+function summarise(reports: RunReport[], seconds: number, cores: CoresUsed): PhaseResult {
   const latency: PhaseResult['latency'] = {};
   let delivered = 0;
   for (const kind of latencyKinds) {
@@ -174,5 +188,6 @@ function summarise(reports: RunReport[], seconds: number): PhaseResult {
     refused: reports.reduce((sum, r) => sum + r.refused, 0),
     firstRefusal: reports.find((r) => r.firstRefusal)?.firstRefusal,
     latency,
+    cores,
   };
 }

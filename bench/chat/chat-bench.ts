@@ -10,7 +10,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { errorMessage } from '../../src/base/dchat-error.js';
 import { parseArgs, type BenchArgs } from './bench-args.js';
-import { tableLines, verdictLines, verdicts } from './bench-report.js';
+import { cpuLines, tableLines, verdictLines, verdicts } from './bench-report.js';
 import { runRound, type RoundResult } from './bench-round.js';
 import { startCluster, startStandalone, type Deployment } from './deployments.js';
 import { startWorkers, type LoadWorker } from './worker-pool.js';
@@ -39,7 +39,7 @@ async function registerUsers(deployment: Deployment, workers: LoadWorker[], coun
 }
 
 async function benchDeployment(deployment: Deployment, workers: LoadWorker[], args: BenchArgs, roundBase: number): Promise<RoundResult[]> {
-  const isStandalone = deployment.nodes.length === 1;
+  const isStandalone = deployment.nodes().length === 1;
   const capacity = isStandalone ? args.capacity : 0;
   const userIds = await registerUsers(deployment, workers, Math.max(capacity, ...args.connections));
   const rounds: RoundResult[] = [];
@@ -49,7 +49,7 @@ async function benchDeployment(deployment: Deployment, workers: LoadWorker[], ar
       ...step,
       seconds: args.seconds,
       warmupSeconds: args.warmupSeconds,
-      window: args.window,
+      window: args.windowPerNode * deployment.nodes().length,
       groupSize: args.groupSize,
       password,
       roundIndex: roundBase + i,
@@ -72,12 +72,17 @@ async function main(args: BenchArgs): Promise<void> {
     for (const w of workers) w.stop();
     await deployment?.stop().catch((err: unknown) => say(`stopping ${deployment?.name}: ${errorMessage(err)}`));
     deployment = undefined;
-    if (!args.keep) rmSync(dir, { recursive: true, force: true });
+    if (args.keep) return say(`kept ${dir}`);
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    } catch (err) {
+      say(`could not remove ${dir}: ${errorMessage(err)}`);
+    }
   };
   process.once('SIGINT', () => void cleanUp().then(() => process.exit(130)));
   const env = machine();
   const started = Date.now();
-  console.log(`dchat chat benchmark: ${args.connections.join(', ')} connections, ${args.seconds} s per phase after ${args.warmupSeconds} s warm-up, ${args.window} requests in flight, groups of ${args.groupSize}`);
+  console.log(`dchat chat benchmark: ${args.connections.join(', ')} connections, ${args.seconds} s per phase after ${args.warmupSeconds} s warm-up, ${args.windowPerNode} requests in flight per node, groups of ${args.groupSize}`);
   console.log(`machine: ${env.nproc} cores, ${env.cpu}, node ${env.node}; ${workers.length} load worker processes`);
   const rounds: RoundResult[] = [];
   try {
@@ -96,6 +101,8 @@ async function main(args: BenchArgs): Promise<void> {
   console.log('');
   for (const line of tableLines(rounds)) console.log(line);
   console.log('\nlatencies: from the sender\'s request to the recipient\'s arrival; msg/s: arrivals (persisted, acknowledged, pushed) per second');
+  console.log(`\nCPU cores used while measuring (of ${env.nproc}; "others": processes outside this benchmark):`);
+  for (const line of cpuLines(rounds)) console.log(`  ${line}`);
   const checks = verdicts(rounds);
   console.log('\ntargets:');
   for (const line of verdictLines(checks)) console.log(`  ${line}`);
@@ -107,4 +114,9 @@ async function main(args: BenchArgs): Promise<void> {
   }
 }
 
-await main(parseArgs(process.argv.slice(2)));
+try {
+  await main(parseArgs(process.argv.slice(2)));
+} catch (err) {
+  process.stderr.write(`chat benchmark failed: ${errorMessage(err)}\n`);
+  process.exit(1);
+}

@@ -18,6 +18,7 @@ import { stopRecorded } from '../../src/up/process-stopper.js';
 import { clusterBinaries } from '../../src/up/system-packages.js';
 import { startZooKeeperEnsemble } from '../../src/up/zookeeper-ensemble.js';
 import { ZkSession } from '../../src/zk/zk-session.js';
+import type { RoleProcess } from './cpu-usage.js';
 import type { Target } from './worker-protocol.js';
 
 export interface ChatNodeProcess {
@@ -29,7 +30,16 @@ export interface Deployment {
   readonly name: string;
   /** Where clients connect: the node itself, or nginx. */
   readonly entry: Target;
-  readonly nodes: readonly ChatNodeProcess[];
+  /** The chat node processes as they run now. */
+  nodes(): readonly ChatNodeProcess[];
+  /**
+   * Stops every chat node and starts it again on the same port with the same storage, so that
+   * a round's RSS figures start from a fresh process rather than one whose heap an earlier
+   * round already grew.
+   */
+  restartNodes(): Promise<void>;
+  /** Every process of the deployment, by role, for CPU accounting. */
+  roleProcesses(): RoleProcess[];
   /** The index in `nodes` of the node each user is logged in on. */
   placement(userIds: readonly number[]): Promise<Map<number, number>>;
   stop(): Promise<void>;
@@ -43,31 +53,63 @@ export interface DeploymentOptions {
 
 const readyLine = /dchat server listening on (\S+):(\d+)/;
 
-function startNode(name: string, dataDir: string, args: string[], options: DeploymentOptions, env: NodeJS.ProcessEnv = {}): Promise<StartedChild> {
-  mkdirSync(dataDir, { recursive: true });
-  const exe = dchatExecutable(['server', '--host', '127.0.0.1', '--data-dir', dataDir, '--password-cost', 'test', ...args]);
-  return startChild({
-    name,
-    command: exe.command,
-    args: [...options.nodeFlags, ...exe.args],
-    logFile: join(dataDir, 'server.log'),
-    ready: readyLine,
-    readyTimeoutMs: 60_000,
-    env: { DCHAT_LOG_LEVEL: 'warn', ...env },
-  });
+/** Chat node processes started from fixed arguments (each with its own port), restartable. */
+class NodeSet {
+  private running: StartedChild[] = [];
+
+  constructor(
+    private readonly specs: { name: string; dataDir: string; args: string[] }[],
+    private readonly options: DeploymentOptions,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  /** One at a time: the first node of a cluster creates the schema. */
+  async start(): Promise<void> {
+    for (const spec of this.specs) this.running.push(await this.startOne(spec));
+  }
+
+  async stop(): Promise<void> {
+    const running = this.running;
+    this.running = [];
+    for (const child of running) await child.stop();
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  processes(): ChatNodeProcess[] {
+    return this.running.map((child) => ({ nodeId: `${child.match[1]}:${child.match[2]}`, pid: child.pid }));
+  }
+
+  private startOne(spec: { name: string; dataDir: string; args: string[] }): Promise<StartedChild> {
+    mkdirSync(spec.dataDir, { recursive: true });
+    const exe = dchatExecutable(['server', '--host', '127.0.0.1', '--data-dir', spec.dataDir, '--password-cost', 'test', ...spec.args]);
+    return startChild({
+      name: spec.name,
+      command: exe.command,
+      args: [...this.options.nodeFlags, ...exe.args],
+      logFile: join(spec.dataDir, 'server.log'),
+      ready: readyLine,
+      readyTimeoutMs: 60_000,
+      env: { DCHAT_LOG_LEVEL: 'warn', ...this.env },
+    });
+  }
 }
 
-const nodeOf = (child: StartedChild): ChatNodeProcess => ({ nodeId: `${child.match[1]}:${child.match[2]}`, pid: child.pid });
-
 export async function startStandalone(options: DeploymentOptions): Promise<Deployment> {
-  const child = await startNode('standalone chat node', join(options.dir, 'standalone'), ['--port', '0'], options);
-  const node = nodeOf(child);
+  const [port] = (await freeLoopbackPorts(1)) as [number];
+  const nodes = new NodeSet([{ name: 'standalone chat node', dataDir: join(options.dir, 'standalone'), args: ['--port', String(port)] }], options, {});
+  await nodes.start();
   return {
     name: 'standalone',
-    entry: { host: child.match[1] ?? '127.0.0.1', port: Number(child.match[2]) },
-    nodes: [node],
+    entry: { host: '127.0.0.1', port },
+    nodes: () => nodes.processes(),
+    restartNodes: () => nodes.restart(),
+    roleProcesses: () => nodes.processes().map((n) => ({ role: 'chat nodes', pid: n.pid })),
     placement: (userIds) => Promise.resolve(new Map(userIds.map((id) => [id, 0]))),
-    stop: () => child.stop(),
+    stop: () => nodes.stop(),
   };
 }
 
@@ -80,35 +122,45 @@ export interface ClusterOptions extends DeploymentOptions {
 /** Starts ZooKeeper, MariaDB, the nodes and nginx; stops whatever started if a step fails. */
 export async function startCluster(options: ClusterOptions): Promise<Deployment> {
   const services: RecordedProcess[] = [];
-  const nodes: StartedChild[] = [];
+  let nodes: NodeSet | undefined;
   const stopAll = async (): Promise<void> => {
-    for (const node of nodes) await node.stop();
+    await nodes?.stop();
     for (const service of services.reverse()) await stopRecorded(service);
   };
   try {
-    const ports = await freeLoopbackPorts(3 + 1 + 1);
-    const [zkPort, peerPort, electionPort, dbPort, entryPort] = ports as [number, number, number, number, number];
+    const ports = await freeLoopbackPorts(3 + 1 + 1 + 2 * options.nodeCount);
+    const [zkPort, peerPort, electionPort, dbPort, entryPort, ...nodePorts] = ports as [number, number, number, number, number, ...number[]];
+    // Fixed RPC ports too: a restarted node then takes over the registrations its previous
+    // process may have left in ZooKeeper, instead of peers calling a port nobody listens on.
+    const rpcPorts = nodePorts.splice(options.nodeCount);
     const zk = await startZooKeeperEnsemble(join(options.dir, 'zk'), [zkPort, peerPort, electionPort], (m) =>
       services.push({ name: 'ZooKeeper', role: 'zookeeper', pid: m.process.pid, port: m.clientPort, logFile: m.logFile, marker: m.configPath }),
     );
     const dbDir = join(options.dir, 'mariadb');
-    initialiseMariaDb(dbDir);
+    await initialiseMariaDb(dbDir);
     const db = await startMariaDb(dbDir, dbPort, (s) => services.push({ name: 'MariaDB', role: 'mariadb', pid: s.process.pid, port: s.port, logFile: s.logFile, marker: `--datadir=${s.dataDir}` }));
-    const env = { DCHAT_CLUSTER_SECRET: randomBytes(24).toString('hex') };
-    // One at a time: the first node creates the schema.
-    for (let i = 0; i < options.nodeCount; i++) {
-      nodes.push(await startNode(`chat node ${i + 1}`, join(options.dir, `node-${i + 1}`), ['--port', '0', '--zk', zk.connectString, '--db', db.url], options, env));
-    }
+    const specs = nodePorts.map((port, i) => ({
+      name: `chat node ${i + 1}`,
+      dataDir: join(options.dir, `node-${i + 1}`),
+      args: ['--port', String(port), '--rpc-port', String(rpcPorts[i]), '--zk', zk.connectString, '--db', db.url],
+    }));
+    nodes = new NodeSet(specs, options, { DCHAT_CLUSTER_SECRET: randomBytes(24).toString('hex') });
+    await nodes.start();
     const layout = nginxLayout(join(options.dir, 'nginx'));
-    writeBenchNginxConfig(layout, entryPort, nodes.map(nodeOf), options.maxConnections);
+    writeBenchNginxConfig(layout, entryPort, nodes.processes(), options.maxConnections);
     await startNginxFront(layout, entryPort, (f) => services.push({ name: 'nginx', role: 'nginx', pid: f.process.pid, port: entryPort, logFile: layout.errorLog, marker: layout.configPath }));
     const session = await ZkSession.connect({ connectString: zk.connectString });
-    const chatNodes = nodes.map(nodeOf);
+    const running = nodes;
     return {
       name: `cluster of ${options.nodeCount}`,
       entry: { host: '127.0.0.1', port: entryPort },
-      nodes: chatNodes,
-      placement: (userIds) => presenceOf(session, chatNodes, userIds),
+      nodes: () => running.processes(),
+      restartNodes: () => running.restart(),
+      roleProcesses: () => [
+        ...running.processes().map((n) => ({ role: 'chat nodes', pid: n.pid })),
+        ...services.map((p) => ({ role: p.role, pid: p.pid, withChildren: p.role === 'nginx' })),
+      ],
+      placement: (userIds) => presenceOf(session, running.processes(), userIds),
       stop: async () => {
         await session.close();
         await stopAll();
