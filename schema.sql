@@ -90,7 +90,15 @@ CREATE TABLE IF NOT EXISTS `message` (
   `body` TEXT NOT NULL,
   -- When the server accepted the message (ms since the epoch).
   `sent_at` BIGINT NOT NULL,
+  -- Added: the sender's idempotency key (up to 64 printable ASCII characters, chosen by the
+  -- client, unique per sender). A client whose answer was lost (its node died mid-request)
+  -- resends with the same key, and the unique key below makes the second insert fail, so the
+  -- node answers with the stored row instead of storing the message twice. NULL (no key) never
+  -- collides: a unique key admits any number of NULLs. ascii_bin: keys compare byte for byte.
+  `client_msg_id` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
   PRIMARY KEY (`id`),
+  -- One message per (sender, key); also finds the stored message of a resend.
+  UNIQUE KEY `message_client_msg_id` (`sender_id`, `client_msg_id`),
   -- History of a direct conversation: one range per direction, newest first.
   KEY `message_direct` (`sender_id`, `recipient_id`, `id`),
   -- History of a group, newest first; also finds a deleted group's messages.

@@ -58,7 +58,7 @@ describe('cluster fault: the sender\'s node dies between acknowledging a message
 
     const store = await openStore({ db: db.url, dataDir: storeDir });
     try {
-      const unpushed = await store.saveMessage({ fromId: ann.id, toId: bo.id, groupId: 0, text: 'acknowledged, never pushed', sentAtMs: Date.now(), recipientIds: [bo.id] });
+      const { row: unpushed } = await store.saveMessage({ fromId: ann.id, toId: bo.id, groupId: 0, text: 'acknowledged, never pushed', sentAtMs: Date.now(), recipientIds: [bo.id] });
       ledger.acknowledgedElsewhere(ann, bo, unpushed.text, unpushed.id);
     } finally {
       await store.close();

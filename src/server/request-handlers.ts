@@ -42,8 +42,8 @@ export async function handleRequest(ctx: HandlerContext, session: ClientSession,
     case 'register': return register(ctx, request.register);
     case 'login': return login(ctx, session, request.login);
     case 'logout': return logout(ctx, session);
-    case 'chat': return send(ctx, { fromId: userId, toId: request.chat?.toId ?? 0, text: request.chat?.text ?? '' });
-    case 'groupChat': return send(ctx, { fromId: userId, groupId: request.groupChat?.groupId ?? 0, text: request.groupChat?.text ?? '' });
+    case 'chat': return send(ctx, { fromId: userId, toId: request.chat?.toId ?? 0, text: request.chat?.text ?? '', clientMsgId: request.chat?.clientMsgId ?? '' });
+    case 'groupChat': return send(ctx, { fromId: userId, groupId: request.groupChat?.groupId ?? 0, text: request.groupChat?.text ?? '', clientMsgId: request.groupChat?.clientMsgId ?? '' });
     case 'addFriend': return addFriend(ctx, userId, request.addFriend?.friendId ?? 0);
     case 'delFriend': return delFriend(ctx, userId, request.delFriend?.friendId ?? 0);
     case 'friendList': return friendList(ctx, userId);

@@ -9,6 +9,8 @@ export const limits = {
   groupDescChars: 256,
   /** Characters of one chat message; the client protocol's 1 MiB frame limit is far above it. */
   messageChars: 4096,
+  /** Characters of a client's idempotency key (client_msg_id), the size of its column. */
+  clientMsgIdChars: 64,
   historyPageDefault: 20,
   historyPageMax: 100,
   pendingPageDefault: 200,
@@ -43,6 +45,19 @@ export function checkText(value: string | null | undefined): string | undefined 
   if (text.trim().length === 0) return 'message text must not be empty';
   const chars = [...text].length;
   if (chars > limits.messageChars) return `message is ${chars} characters; at most ${limits.messageChars} are allowed`;
+  return undefined;
+}
+
+// Printable ASCII (the column is ascii) without the space: MySQL's ascii_bin ignores trailing
+// spaces when comparing ('k' = 'k '), SQLite does not, and the two backends must agree.
+const clientMsgIdPattern = /^[\x21-\x7e]*$/;
+
+export function checkClientMsgId(value: string | null | undefined): string | undefined {
+  const key = value ?? '';
+  if (key.length > limits.clientMsgIdChars) {
+    return `client_msg_id is ${key.length} characters; at most ${limits.clientMsgIdChars} are allowed (16 random bytes in hex are 32)`;
+  }
+  if (!clientMsgIdPattern.test(key)) return 'client_msg_id must be printable ASCII without spaces (e.g. 16 random bytes in hex)';
   return undefined;
 }
 

@@ -2,13 +2,23 @@
 // is stored, with a pending row for each recipient, before its sender is acknowledged; the
 // pending row goes only when the recipient's client acknowledges the message.
 import { dchat } from '../gen/proto.js';
-import type { ChatRepository, Conversation } from '../store/repository.js';
-import { checkId, checkText, limits, pageSize } from './limits.js';
+import type { ChatRepository, Conversation, MessageRow } from '../store/repository.js';
+import { checkClientMsgId, checkId, checkText, limits, pageSize } from './limits.js';
 import { OK, refuse, type Refusal } from './result.js';
 import { messageOf } from './row-mapping.js';
 import type { OfflineServiceApi } from './service-api.js';
 
 const { Status } = dchat;
+
+/** How a resend differs from the message its key named first; undefined for a true resend. */
+function describeReuse(stored: MessageRow, resend: { toId: number; groupId: number; text: string }): string | undefined {
+  if (stored.toId !== resend.toId || stored.groupId !== resend.groupId) {
+    const target = (m: { toId: number; groupId: number }): string => (m.toId !== 0 ? `user ${m.toId}` : `group ${m.groupId}`);
+    return `which went to ${target(stored)}, not ${target(resend)}`;
+  }
+  if (stored.text !== resend.text) return 'which has another text';
+  return undefined;
+}
 
 export class OfflineService implements OfflineServiceApi {
   constructor(
@@ -20,15 +30,25 @@ export class OfflineService implements OfflineServiceApi {
     const fromId = request.fromId ?? 0;
     const toId = request.toId ?? 0;
     const groupId = request.groupId ?? 0;
-    const problem = checkId('sender id', fromId) ?? checkText(request.text);
+    const text = request.text ?? '';
+    const clientMsgId = request.clientMsgId ?? '';
+    const problem = checkId('sender id', fromId) ?? checkText(text) ?? checkClientMsgId(clientMsgId);
     if (problem) return refuse(Status.INVALID_ARGUMENT, problem);
     if ((toId === 0) === (groupId === 0)) {
       return refuse(Status.INVALID_ARGUMENT, 'a message goes to exactly one of a user (to_id) or a group (group_id)');
     }
     const recipients = toId !== 0 ? await this.directRecipients(fromId, toId) : await this.groupRecipients(fromId, groupId);
     if (!Array.isArray(recipients)) return recipients;
-    const row = await this.repo.saveMessage({ fromId, toId, groupId, text: request.text ?? '', sentAtMs: this.now(), recipientIds: recipients });
-    return { result: OK, message: messageOf(row), recipientIds: recipients };
+    const { row, isRepeat } = await this.repo.saveMessage({
+      fromId, toId, groupId, text, sentAtMs: this.now(), recipientIds: recipients, ...(clientMsgId ? { clientMsgId } : {}),
+    });
+    const reuse = isRepeat ? describeReuse(row, { toId, groupId, text }) : undefined;
+    if (reuse) {
+      return refuse(Status.INVALID_ARGUMENT, `client_msg_id "${clientMsgId}" already names message ${row.id}, ${reuse}; give every new message a new client_msg_id`);
+    }
+    // A repeat is answered like the original and pushed again to the recipients of now: the
+    // original push may have died with its node, and clients show each message id once.
+    return { result: OK, message: messageOf(row), recipientIds: recipients, isRepeat };
   }
 
   private async directRecipients(fromId: number, toId: number): Promise<number[] | Refusal> {

@@ -161,6 +161,43 @@ describe('mysql store migrate', () => {
   });
 });
 
+describe('mysql store migrate of a database made before message idempotency keys', () => {
+  it('adds message.client_msg_id and its unique key (ALTER TABLE), keeping the messages', async () => {
+    const older = new MySqlStore(location('dchat_before_keys'));
+    const fresh = new MySqlStore(location('dchat_with_keys'));
+    try {
+      await fresh.migrate();
+      await older.migrate();
+      const a = await older.createUser('a', 'h', 1);
+      const b = await older.createUser('b', 'h', 1);
+      assert.ok(a && b);
+      await older.saveMessage({ fromId: a.id, toId: b.id, groupId: 0, text: 'from before', sentAtMs: 1, recipientIds: [b.id] });
+      const raw = await mysql.createConnection({ host: server?.host, port: server?.port, user: 'root', database: 'dchat_before_keys' });
+      await raw.query('ALTER TABLE message DROP KEY message_client_msg_id, DROP COLUMN client_msg_id');
+      await raw.end();
+      assert.deepEqual((await mysqlColumns('dchat_before_keys')).get('message')?.includes('client_msg_id NULL'), false);
+
+      await older.migrate();
+      const first = await older.saveMessage({ fromId: a.id, toId: b.id, groupId: 0, text: 'keyed', sentAtMs: 2, recipientIds: [b.id], clientMsgId: 'k' });
+      const again = await older.saveMessage({ fromId: a.id, toId: b.id, groupId: 0, text: 'keyed', sentAtMs: 3, recipientIds: [b.id], clientMsgId: 'k' });
+      assert.deepEqual(again, { row: first.row, isRepeat: true });
+      assert.deepEqual((await older.listPending(b.id, 0, 10)).map((m) => m.text), ['from before', 'keyed']);
+      assert.deepEqual(Object.fromEntries(await mysqlColumns('dchat_before_keys')), Object.fromEntries(await mysqlColumns('dchat_with_keys')));
+      const probe = await mysql.createConnection({ host: server?.host, port: server?.port, user: 'root' });
+      const [keys] = await probe.execute<mysql.RowDataPacket[]>(
+        'SELECT COLUMN_NAME AS c, NON_UNIQUE AS n FROM information_schema.STATISTICS ' +
+          "WHERE TABLE_SCHEMA = ? AND INDEX_NAME = 'message_client_msg_id' ORDER BY SEQ_IN_INDEX",
+        ['dchat_before_keys'],
+      );
+      await probe.end();
+      assert.deepEqual(keys.map((k) => [String(k['c']), Number(k['n'])]), [['sender_id', 0], ['client_msg_id', 0]]);
+    } finally {
+      await older.close();
+      await fresh.close();
+    }
+  });
+});
+
 describe('mysql store when the server goes away', () => {
   it('rejects with DCHAT_STORE_UNAVAILABLE while the server is down and serves again once it is back', async () => {
     const own = await startMariaDb();

@@ -11,11 +11,13 @@ import type {
   GroupRow,
   MessageRow,
   NewMessage,
+  SavedMessage,
   UserRow,
 } from './repository.js';
 import { describeOldLayout, pageLimit, sql, upperId } from './repository-sql.js';
 import { isDuplicateKey, mysqlStoreError } from './mysql-error.js';
 import { readMySqlSchema } from './mysql-schema.js';
+import { upgradesDue } from './schema-upgrades.js';
 import { userRow, groupRow, memberRow, messageRow } from './mysql-rows.js';
 import { StoreError } from './store-error.js';
 import { describeMySql, type MySqlLocation } from './store-url.js';
@@ -131,15 +133,17 @@ export class MySqlStore implements ChatRepository {
         // The name cannot be bound: store-url.ts admits only [A-Za-z0-9_] in it.
         await conn.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
         await conn.query(`USE \`${database}\``);
-        await this.checkLayout(conn);
+        const columnsOf = await this.readColumns(conn);
         await conn.query(readMySqlSchema());
+        for (const upgrade of upgradesDue(columnsOf)) await conn.query(upgrade.mysql);
       } finally {
         await conn.end().catch(() => conn.destroy());
       }
     });
   }
 
-  private async checkLayout(conn: mysql.Connection): Promise<void> {
+  /** The columns of the existing tables, before the schema runs; refuses the seed's layout. */
+  private async readColumns(conn: mysql.Connection): Promise<(table: string) => string[]> {
     const [rows] = await conn.execute<RowDataPacket[]>(
       'SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?',
       [this.location.database],
@@ -147,6 +151,7 @@ export class MySqlStore implements ChatRepository {
     const columnsOf = (table: string): string[] => rows.filter((r) => r['t'] === table).map((r) => String(r['c']));
     const complaint = describeOldLayout(columnsOf, `MySQL database ${this.location.database} at ${describeMySql(this.location)}`);
     if (complaint) throw new StoreError('DCHAT_STORE_FAILED', complaint);
+    return columnsOf;
   }
 
   /** The tables the database holds now, sorted; none while the database does not exist yet. */
@@ -283,19 +288,33 @@ export class MySqlStore implements ChatRepository {
     return this.guard('listGroupsOfUser', async () => (await this.rows(this.pool, sql.groupsOfUser, [userId])).map(groupRow));
   }
 
-  saveMessage(message: NewMessage): Promise<MessageRow> {
+  saveMessage(message: NewMessage): Promise<SavedMessage> {
     return this.guard('saveMessage', () =>
       this.transaction(async (conn) => {
         const { fromId, toId, groupId, text, sentAtMs } = message;
-        const result = await this.write(conn, sql.insertMessage, [fromId, toId || null, groupId || null, text, sentAtMs]);
+        const clientMsgId = message.clientMsgId || null;
+        const params = [fromId, toId || null, groupId || null, text, sentAtMs, clientMsgId];
+        const result = await this.insertUnlessDuplicate(conn, sql.insertMessage, params);
+        if (!result) return { row: await this.earlierMessage(conn, fromId, clientMsgId), isRepeat: true };
         for (const recipientId of new Set(message.recipientIds)) {
           await this.write(conn, sql.insertPending, [recipientId, result.insertId]);
         }
         const [row] = await this.rows(conn, sql.messageById, [result.insertId]);
         if (!row) throw new Error(`message ${result.insertId} vanished inside the transaction that inserted it`);
-        return messageRow(row);
+        return { row: messageRow(row), isRepeat: false };
       }),
     );
+  }
+
+  /**
+   * The message that holds (sender, key), read after the insert hit the unique key. An insert
+   * racing one that has not committed yet waits on InnoDB's lock and fails only once the other
+   * committed; the locking read then sees that row, whatever snapshot the transaction has.
+   */
+  private async earlierMessage(conn: PoolConnection, fromId: number, clientMsgId: string | null): Promise<MessageRow> {
+    const [row] = await this.rows(conn, `${sql.messageByClientId} LOCK IN SHARE MODE`, [fromId, clientMsgId]);
+    if (!row) throw new Error(`message of sender ${fromId} with key ${String(clientMsgId)} conflicted but cannot be read`);
+    return messageRow(row);
   }
 
   listPending(userId: number, afterId: number, limit: number): Promise<MessageRow[]> {

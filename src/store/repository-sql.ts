@@ -45,7 +45,9 @@ export const sql = {
     'DELETE FROM allgroup WHERE id = ?',
   ],
 
-  insertMessage: 'INSERT INTO message (sender_id, recipient_id, group_id, body, sent_at) VALUES (?, ?, ?, ?, ?)',
+  insertMessage: 'INSERT INTO message (sender_id, recipient_id, group_id, body, sent_at, client_msg_id) VALUES (?, ?, ?, ?, ?, ?)',
+  /** Parameters: senderId, clientMsgId. The unique key (sender_id, client_msg_id) finds it. */
+  messageByClientId: `${selectMessage} WHERE m.sender_id = ? AND m.client_msg_id = ?`,
   insertPending: 'INSERT INTO offlinemessage (userid, message_id) VALUES (?, ?)',
   messageById: `${selectMessage} WHERE m.id = ?`,
   /** Parameters: userId, afterId, limit. The primary key (userid, message_id) is the order. */

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { ChatRepository, MessageRow, NewMessage, UserRow } from './repository.js';
+import { describeMessageKeyContract } from './message-key.contract.js';
 import { StoreError } from './store-error.js';
 
 const t0 = 1_700_000_000_000;
@@ -36,6 +37,11 @@ export function describeRepositoryContract(
       recipientIds: [to.id],
     });
     const ids = (rows: readonly MessageRow[]): number[] => rows.map((m) => m.id);
+    const save = async (message: NewMessage): Promise<MessageRow> => {
+      const saved = await repo.saveMessage(message);
+      assert.equal(saved.isRepeat, false, `"${message.text}" was taken for a repeat`);
+      return saved.row;
+    };
 
     describe('users', () => {
       it('createUser returns the new row with an id, the hash, state offline and the creation time', async () => {
@@ -207,8 +213,8 @@ export function describeRepositoryContract(
         const group = await repo.createGroup('doomed', '', a.id, t0);
         assert.ok(group);
         await repo.addGroupMember(group.id, b.id, 'normal');
-        await repo.saveMessage({ fromId: a.id, toId: 0, groupId: group.id, text: 'bye', sentAtMs: t0, recipientIds: [b.id] });
-        const kept = await repo.saveMessage(direct(a, b, 'still here'));
+        await save({ fromId: a.id, toId: 0, groupId: group.id, text: 'bye', sentAtMs: t0, recipientIds: [b.id] });
+        const kept = await save(direct(a, b, 'still here'));
         assert.equal(await repo.deleteGroup(group.id), true);
         assert.equal(await repo.findGroupById(group.id), undefined);
         assert.deepEqual(await repo.listGroupMembers(group.id), []);
@@ -234,12 +240,12 @@ export function describeRepositoryContract(
         const c = await user('c');
         const group = await repo.createGroup('g', '', a.id, t0);
         assert.ok(group);
-        const saved = await repo.saveMessage({ fromId: a.id, toId: 0, groupId: group.id, text: 'hi all', sentAtMs: t0 + 3, recipientIds: [b.id, c.id] });
+        const saved = await save({ fromId: a.id, toId: 0, groupId: group.id, text: 'hi all', sentAtMs: t0 + 3, recipientIds: [b.id, c.id] });
         assert.deepEqual(saved, { id: saved.id, fromId: a.id, fromName: 'a', toId: 0, groupId: group.id, text: 'hi all', sentAtMs: t0 + 3 });
         assert.deepEqual(await repo.listPending(b.id, 0, 10), [saved]);
         assert.deepEqual(await repo.listPending(c.id, 0, 10), [saved]);
         assert.deepEqual(await repo.listPending(a.id, 0, 10), []);
-        const one = await repo.saveMessage(direct(b, a, 'hello a'));
+        const one = await save(direct(b, a, 'hello a'));
         assert.deepEqual(one, { id: one.id, fromId: b.id, fromName: 'b', toId: a.id, groupId: 0, text: 'hello a', sentAtMs: t0 });
       });
 
@@ -256,7 +262,7 @@ export function describeRepositoryContract(
         const a = await user('a');
         const b = await user('b');
         const saved: number[] = [];
-        for (let i = 0; i < 5; i++) saved.push((await repo.saveMessage(direct(a, b, `m${i}`))).id);
+        for (let i = 0; i < 5; i++) saved.push((await save(direct(a, b, `m${i}`))).id);
         assert.deepEqual(saved, [...saved].sort((x, y) => x - y));
         assert.equal(new Set(saved).size, 5);
       });
@@ -265,7 +271,7 @@ export function describeRepositoryContract(
         const a = await user('a');
         const b = await user('b');
         const saved: MessageRow[] = [];
-        for (let i = 0; i < 5; i++) saved.push(await repo.saveMessage(direct(a, b, `m${i}`, t0 + i)));
+        for (let i = 0; i < 5; i++) saved.push(await save(direct(a, b, `m${i}`, t0 + i)));
         const all = ids(saved);
         assert.deepEqual(ids(await repo.listPending(b.id, 0, 100)), all);
         assert.deepEqual(ids(await repo.listPending(b.id, 0, 2)), all.slice(0, 2));
@@ -281,8 +287,8 @@ export function describeRepositoryContract(
         const c = await user('c');
         const group = await repo.createGroup('g', '', a.id, t0);
         assert.ok(group);
-        const m1 = await repo.saveMessage({ fromId: a.id, toId: 0, groupId: group.id, text: '1', sentAtMs: t0, recipientIds: [b.id, c.id] });
-        const m2 = await repo.saveMessage(direct(a, b, '2'));
+        const m1 = await save({ fromId: a.id, toId: 0, groupId: group.id, text: '1', sentAtMs: t0, recipientIds: [b.id, c.id] });
+        const m2 = await save(direct(a, b, '2'));
         assert.equal(await repo.ackPending(b.id, [m1.id, 777_777]), 1);
         assert.equal(await repo.ackPending(b.id, [m1.id]), 0);
         assert.equal(await repo.ackPending(b.id, []), 0);
@@ -296,7 +302,7 @@ export function describeRepositoryContract(
       it('acknowledged messages stay in history', async () => {
         const a = await user('a');
         const b = await user('b');
-        const m = await repo.saveMessage(direct(a, b, 'kept'));
+        const m = await save(direct(a, b, 'kept'));
         await repo.ackPending(b.id, [m.id]);
         assert.deepEqual(await repo.history({ kind: 'direct', userId: b.id, peerId: a.id }, 0, 10), [m]);
       });
@@ -307,8 +313,8 @@ export function describeRepositoryContract(
         const c = await user('c');
         const saved: MessageRow[] = [];
         for (let i = 0; i < 6; i++) {
-          saved.push(await repo.saveMessage(i % 2 === 0 ? direct(a, b, `ab${i}`) : direct(b, a, `ba${i}`)));
-          await repo.saveMessage(direct(a, c, `noise${i}`));
+          saved.push(await save(i % 2 === 0 ? direct(a, b, `ab${i}`) : direct(b, a, `ba${i}`)));
+          await save(direct(a, c, `noise${i}`));
         }
         const newestFirst = ids(saved).reverse();
         const conversation = { kind: 'direct', userId: a.id, peerId: b.id } as const;
@@ -322,8 +328,8 @@ export function describeRepositoryContract(
 
       it('history of a conversation with oneself lists each message once', async () => {
         const a = await user('a');
-        const m1 = await repo.saveMessage({ ...direct(a, a, 'note to self'), recipientIds: [] });
-        const m2 = await repo.saveMessage({ ...direct(a, a, 'another'), recipientIds: [] });
+        const m1 = await save({ ...direct(a, a, 'note to self'), recipientIds: [] });
+        const m2 = await save({ ...direct(a, a, 'another'), recipientIds: [] });
         assert.deepEqual(ids(await repo.history({ kind: 'direct', userId: a.id, peerId: a.id }, 0, 10)), [m2.id, m1.id]);
       });
 
@@ -334,8 +340,8 @@ export function describeRepositoryContract(
         assert.ok(g && other);
         const saved: number[] = [];
         for (let i = 0; i < 5; i++) {
-          saved.push((await repo.saveMessage({ fromId: a.id, toId: 0, groupId: g.id, text: `g${i}`, sentAtMs: t0, recipientIds: [] })).id);
-          await repo.saveMessage({ fromId: a.id, toId: 0, groupId: other.id, text: `o${i}`, sentAtMs: t0, recipientIds: [] });
+          saved.push((await save({ fromId: a.id, toId: 0, groupId: g.id, text: `g${i}`, sentAtMs: t0, recipientIds: [] })).id);
+          await save({ fromId: a.id, toId: 0, groupId: other.id, text: `o${i}`, sentAtMs: t0, recipientIds: [] });
         }
         const newestFirst = saved.reverse();
         const page1 = await repo.history({ kind: 'group', groupId: g.id }, 0, 3);
@@ -353,7 +359,7 @@ export function describeRepositoryContract(
         assert.ok(group);
         assert.equal((await repo.findGroupById(group.id))?.name, '聊天群🚀');
         assert.equal((await repo.findGroupById(group.id))?.desc, '讨论 🦀');
-        const saved = await repo.saveMessage(direct(u, peer, text));
+        const saved = await save(direct(u, peer, text));
         const [pending] = await repo.listPending(peer.id, 0, 1);
         assert.equal(pending?.text, text);
         assert.equal(pending?.fromName, name);
@@ -376,4 +382,5 @@ export function describeRepositoryContract(
       });
     });
   });
+  describeMessageKeyContract(name, open, cleanup);
 }

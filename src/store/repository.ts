@@ -53,6 +53,18 @@ export interface NewMessage {
   sentAtMs: number;
   /** Every user the message is pending for until they acknowledge it (the sender excluded). */
   recipientIds: readonly number[];
+  /** The sender's idempotency key: a second save with the same fromId and key stores nothing. */
+  clientMsgId?: string;
+}
+
+export interface SavedMessage {
+  row: MessageRow;
+  /**
+   * True when (fromId, clientMsgId) was stored already: row is that earlier message, unchanged
+   * (its id, time, text and target), and no pending rows were added. The caller compares text
+   * and target to tell a resend from a key reused for another message.
+   */
+  isRepeat: boolean;
 }
 
 export type Conversation = { kind: 'direct'; userId: number; peerId: number } | { kind: 'group'; groupId: number };
@@ -88,8 +100,12 @@ export interface ChatRepository {
   isGroupMember(groupId: number, userId: number): Promise<boolean>;
   listGroupsOfUser(userId: number): Promise<GroupRow[]>;
 
-  /** Stores the message and marks it pending for every recipient, in one transaction. */
-  saveMessage(message: NewMessage): Promise<MessageRow>;
+  /**
+   * Stores the message and marks it pending for every recipient, in one transaction; or, when the
+   * sender's clientMsgId is stored already, returns that message (isRepeat), also when the two
+   * saves race: the unique key (sender, client_msg_id) lets only one insert win.
+   */
+  saveMessage(message: NewMessage): Promise<SavedMessage>;
   /** Messages pending for the user with id > afterId, oldest first, at most limit. */
   listPending(userId: number, afterId: number, limit: number): Promise<MessageRow[]>;
   countPending(userId: number): Promise<number>;

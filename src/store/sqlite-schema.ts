@@ -56,11 +56,14 @@ export const sqliteSchema: readonly string[] = [
     group_id INTEGER NULL REFERENCES allgroup (id),
     body TEXT NOT NULL,
     sent_at INTEGER NOT NULL,
+    client_msg_id TEXT NULL,
     CHECK ((recipient_id IS NULL) <> (group_id IS NULL))
   ) STRICT`,
   'CREATE INDEX IF NOT EXISTS message_direct ON message (sender_id, recipient_id, id)',
   'CREATE INDEX IF NOT EXISTS message_group ON message (group_id, id)',
   'CREATE INDEX IF NOT EXISTS message_recipient ON message (recipient_id)',
+  // SQLite, like MySQL, treats NULLs in a unique index as distinct: messages without a key never collide.
+  'CREATE UNIQUE INDEX IF NOT EXISTS message_client_msg_id ON message (sender_id, client_msg_id)',
 
   `CREATE TABLE IF NOT EXISTS offlinemessage (
     userid INTEGER NOT NULL REFERENCES \`user\` (id) ON DELETE CASCADE,

@@ -91,6 +91,39 @@ describe('sqlite store', () => {
 });
 
 describe('sqlite store migrate', () => {
+  it('adds message.client_msg_id and its unique index to a database made before them, keeping its messages', async () => {
+    const dir = tempDir();
+    const older = SqliteStore.openInDirectory(dir);
+    await older.migrate();
+    const a = await older.createUser('a', 'h', 1);
+    const b = await older.createUser('b', 'h', 1);
+    assert.ok(a && b);
+    const { row: kept } = await older.saveMessage({ fromId: a.id, toId: b.id, groupId: 0, text: 'from before', sentAtMs: 1, recipientIds: [b.id] });
+    await older.close();
+    const raw = new Database(join(dir, sqliteFileName));
+    raw.exec('DROP INDEX message_client_msg_id');
+    raw.exec('ALTER TABLE message DROP COLUMN client_msg_id');
+    raw.close();
+
+    const store = SqliteStore.openInDirectory(dir);
+    try {
+      await store.migrate();
+      const first = await store.saveMessage({ fromId: a.id, toId: b.id, groupId: 0, text: 'keyed', sentAtMs: 2, recipientIds: [b.id], clientMsgId: 'k' });
+      const again = await store.saveMessage({ fromId: a.id, toId: b.id, groupId: 0, text: 'keyed', sentAtMs: 3, recipientIds: [b.id], clientMsgId: 'k' });
+      assert.deepEqual(again, { row: first.row, isRepeat: true });
+      assert.deepEqual((await store.listPending(b.id, 0, 10)).map((m) => m.text), [kept.text, 'keyed']);
+    } finally {
+      await store.close();
+    }
+    const check = new Database(join(dir, sqliteFileName), { readonly: true });
+    try {
+      const index = check.prepare("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = 'message_client_msg_id'").get() as { sql: string } | undefined;
+      assert.match(index?.sql ?? 'no index', /CREATE UNIQUE INDEX .*\(sender_id, client_msg_id\)/);
+    } finally {
+      check.close();
+    }
+  });
+
   it("refuses a database holding the seed chat server's tables, naming the missing columns and the way out", async () => {
     const dir = tempDir();
     const seed = new Database(join(dir, sqliteFileName));

@@ -13,9 +13,11 @@ import type {
   GroupRow,
   MessageRow,
   NewMessage,
+  SavedMessage,
   UserRow,
 } from './repository.js';
 import { describeOldLayout, pageLimit, sql, upperId } from './repository-sql.js';
+import { upgradesDue } from './schema-upgrades.js';
 import { sqliteSchema } from './sqlite-schema.js';
 import { sqliteStoreError } from './sqlite-error.js';
 import { StoreError } from './store-error.js';
@@ -35,7 +37,7 @@ const idListSql = 'SELECT value FROM json_each(?)';
 
 export class SqliteStore implements ChatRepository {
   private readonly statements = new Map<string, Database.Statement>();
-  private readonly saveMessageTx: (message: NewMessage) => MessageRow;
+  private readonly saveMessageTx: (message: NewMessage) => SavedMessage;
   private readonly createGroupTx: (name: string, desc: string, creatorId: number, createdAtMs: number) => GroupRow | undefined;
   private readonly deleteGroupTx: (id: number) => boolean;
   private readonly addFriendshipTx: (a: number, b: number) => boolean;
@@ -124,7 +126,9 @@ export class SqliteStore implements ChatRepository {
         this.rows<{ name: string }>('SELECT name FROM pragma_table_info(?)', table).map((r) => r.name);
       const complaint = describeOldLayout(columnsOf, `SQLite ${this.file}`);
       if (complaint) throw new StoreError('DCHAT_STORE_FAILED', complaint);
+      const upgrades = upgradesDue(columnsOf);
       this.db.transaction(() => {
+        for (const upgrade of upgrades) this.db.exec(upgrade.sqlite);
         for (const statement of sqliteSchema) this.db.exec(statement);
       })();
     });
@@ -232,24 +236,33 @@ export class SqliteStore implements ChatRepository {
     return this.guard('listGroupsOfUser', () => this.rows<GroupRow>(sql.groupsOfUser, userId));
   }
 
-  saveMessage(message: NewMessage): Promise<MessageRow> {
+  saveMessage(message: NewMessage): Promise<SavedMessage> {
     return this.guard('saveMessage', () => this.saveMessageTx(message));
   }
 
-  private insertMessage(message: NewMessage): MessageRow {
-    const info = this.stmt(sql.insertMessage).run(
+  /** Runs inside saveMessageTx, which holds the write lock: no other writer can slip in between
+   * the insert that finds the key taken and the read of the row that holds it. */
+  private insertMessage(message: NewMessage): SavedMessage {
+    const clientMsgId = message.clientMsgId || null;
+    const info = this.stmt(`${sql.insertMessage} ON CONFLICT (sender_id, client_msg_id) DO NOTHING`).run(
       message.fromId,
       message.toId || null,
       message.groupId || null,
       message.text,
       message.sentAtMs,
+      clientMsgId,
     );
+    if (info.changes === 0) {
+      const earlier = this.row<MessageRow>(sql.messageByClientId, message.fromId, clientMsgId);
+      if (!earlier) throw new Error(`message of sender ${message.fromId} with key ${String(clientMsgId)} conflicted but cannot be read`);
+      return { row: earlier, isRepeat: true };
+    }
     const id = Number(info.lastInsertRowid);
     const insertPending = this.stmt(sql.insertPending);
     for (const recipientId of new Set(message.recipientIds)) insertPending.run(recipientId, id);
     const row = this.row<MessageRow>(sql.messageById, id);
     if (!row) throw new Error(`message ${id} vanished inside the transaction that inserted it`);
-    return row;
+    return { row, isRepeat: false };
   }
 
   listPending(userId: number, afterId: number, limit: number): Promise<MessageRow[]> {

@@ -1,0 +1,100 @@
+// OfflineService over a real SQLite store: the idempotency key (client_msg_id) of a sender who
+// resends after a lost answer, and the keys it refuses.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { dchat } from '../gen/proto.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { OfflineService } from './offline-service.js';
+
+const { Status } = dchat;
+
+describe('offline service saveMessage with client_msg_id', () => {
+  let dir: string;
+  let store: SqliteStore;
+  let service: OfflineService;
+  let clockMs: number;
+  const ids = { ann: 0, bo: 0, cy: 0, group: 0 };
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dchat-offline-'));
+    store = SqliteStore.openInDirectory(dir);
+    await store.migrate();
+    clockMs = 1_700_000_000_000;
+    service = new OfflineService(store, () => clockMs++);
+    for (const name of ['ann', 'bo', 'cy'] as const) ids[name] = (await store.createUser(name, 'h', 1))?.id ?? 0;
+    ids.group = (await store.createGroup('crew', '', ids.ann, 1))?.id ?? 0;
+    await store.addGroupMember(ids.group, ids.bo, 'normal');
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers a resend with the original message (id and time), is_repeat and its recipients, and stores it once', async () => {
+    const first = await service.saveMessage({ fromId: ids.ann, toId: ids.bo, text: 'hello', clientMsgId: 'a1b2c3' });
+    const again = await service.saveMessage({ fromId: ids.ann, toId: ids.bo, text: 'hello', clientMsgId: 'a1b2c3' });
+    assert.equal(first.result?.code, Status.OK);
+    assert.equal(again.result?.code, Status.OK);
+    assert.equal(first.isRepeat, false);
+    assert.equal(again.isRepeat, true);
+    assert.deepEqual(again.message, first.message);
+    assert.deepEqual(again.recipientIds, [ids.bo]);
+    assert.equal(await store.countPending(ids.bo), 1);
+  });
+
+  it('answers a resent group message with the original and the members of now as recipients', async () => {
+    const first = await service.saveMessage({ fromId: ids.ann, groupId: ids.group, text: 'all hands', clientMsgId: 'g-1' });
+    await store.addGroupMember(ids.group, ids.cy, 'normal');
+    const again = await service.saveMessage({ fromId: ids.ann, groupId: ids.group, text: 'all hands', clientMsgId: 'g-1' });
+    assert.equal(again.isRepeat, true);
+    assert.deepEqual(again.message, first.message);
+    assert.deepEqual(again.recipientIds, [ids.bo, ids.cy]);
+    assert.equal(await store.countPending(ids.cy), 0, 'a repeat marks nobody new as pending');
+  });
+
+  it('refuses a key reused for another text, user or group with INVALID_ARGUMENT naming the first message', async () => {
+    const first = await service.saveMessage({ fromId: ids.ann, toId: ids.bo, text: 'original', clientMsgId: 'k' });
+    const messageId = first.message?.id ?? 0;
+    const cases = [
+      { request: { fromId: ids.ann, toId: ids.bo, text: 'edited', clientMsgId: 'k' }, says: /already names message \d+, which has another text/ },
+      { request: { fromId: ids.ann, toId: ids.cy, text: 'original', clientMsgId: 'k' }, says: new RegExp(`went to user ${ids.bo}, not user ${ids.cy}`) },
+      { request: { fromId: ids.ann, groupId: ids.group, text: 'original', clientMsgId: 'k' }, says: new RegExp(`went to user ${ids.bo}, not group ${ids.group}`) },
+    ];
+    for (const { request, says } of cases) {
+      const res = await service.saveMessage(request);
+      assert.equal(res.result?.code, Status.INVALID_ARGUMENT, JSON.stringify(request));
+      assert.match(res.result?.message ?? '', says);
+      assert.match(res.result?.message ?? '', new RegExp(`client_msg_id "k" already names message ${messageId}.*give every new message a new client_msg_id`));
+      assert.equal(res.message, undefined);
+    }
+    assert.equal(await store.countPending(ids.cy), 0);
+    assert.deepEqual((await store.history({ kind: 'group', groupId: ids.group }, 0, 10)).length, 0);
+  });
+
+  it('stores every message without a key, even with equal text', async () => {
+    const first = await service.saveMessage({ fromId: ids.ann, toId: ids.bo, text: 'same' });
+    const second = await service.saveMessage({ fromId: ids.ann, toId: ids.bo, text: 'same', clientMsgId: '' });
+    assert.notEqual(first.message?.id, second.message?.id);
+    assert.equal(second.isRepeat, false);
+  });
+
+  it('refuses a key longer than 64 characters, with a space, a control or a non-ASCII character', async () => {
+    const bad: [string, RegExp][] = [
+      ['x'.repeat(65), /client_msg_id is 65 characters; at most 64/],
+      ['has space', /printable ASCII without spaces/],
+      ['tab\there', /printable ASCII without spaces/],
+      ['ключ', /printable ASCII without spaces/],
+    ];
+    for (const [clientMsgId, says] of bad) {
+      const res = await service.saveMessage({ fromId: ids.ann, toId: ids.bo, text: 'hi', clientMsgId });
+      assert.equal(res.result?.code, Status.INVALID_ARGUMENT, clientMsgId);
+      assert.match(res.result?.message ?? '', says);
+    }
+    const longest = await service.saveMessage({ fromId: ids.ann, toId: ids.bo, text: 'hi', clientMsgId: '~'.repeat(64) });
+    assert.equal(longest.result?.code, Status.OK);
+    assert.equal(await store.countPending(ids.bo), 1);
+  });
+});

@@ -1,0 +1,33 @@
+// Columns dchat added to its own tables after databases had been created with them.
+// `CREATE TABLE IF NOT EXISTS` leaves an existing table as it is, so a database made by an
+// earlier dchat would never get them from schema.sql or sqlite-schema.ts alone: migrate() adds
+// each one a table lacks. A new database gets them from the schema and needs none of this.
+
+export interface ColumnUpgrade {
+  table: string;
+  column: string;
+  /** One ALTER that adds the column with its keys: InnoDB applies it whole or not at all. */
+  mysql: string;
+  /** Adds the column only; the schema's `CREATE UNIQUE INDEX IF NOT EXISTS` that runs next adds its index. */
+  sqlite: string;
+}
+
+export const columnUpgrades: readonly ColumnUpgrade[] = [
+  {
+    table: 'message',
+    column: 'client_msg_id',
+    mysql:
+      'ALTER TABLE `message` ADD COLUMN `client_msg_id` VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL AFTER `sent_at`, ' +
+      'ADD UNIQUE KEY `message_client_msg_id` (`sender_id`, `client_msg_id`)',
+    sqlite: 'ALTER TABLE message ADD COLUMN client_msg_id TEXT NULL',
+  },
+];
+
+/** The upgrades an existing database needs. columnsOf returns [] for a table that does not exist
+ * yet: the schema creates it whole. */
+export function upgradesDue(columnsOf: (table: string) => readonly string[]): ColumnUpgrade[] {
+  return columnUpgrades.filter((upgrade) => {
+    const present = columnsOf(upgrade.table);
+    return present.length > 0 && !present.includes(upgrade.column);
+  });
+}
