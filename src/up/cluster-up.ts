@@ -10,7 +10,7 @@ import { startChild } from './child-process.js';
 import { removeState, readState, writeState, type ClusterState, type RecordedProcess } from './cluster-state.js';
 import { isSupervisorRunning, stopProcesses } from './cluster-stop.js';
 import { dchatExecutable } from './dchat-executable.js';
-import { freeLoopbackPorts, isPortFree } from './free-ports.js';
+import { freeLoopbackPort, freeLoopbackPorts, isPortFree } from './free-ports.js';
 import { initialiseMariaDb, startMariaDb } from './mariadb-server.js';
 import { nginxLayout, startNginxFront, writeNginxConfig } from './nginx-front.js';
 import { installPackages, missingPackages, missingPackagesError } from './system-packages.js';
@@ -101,7 +101,7 @@ async function takeOverDirectory(dir: string): Promise<void> {
 async function startAll(run: ClusterRun): Promise<void> {
   const { options } = run;
   checkPackages(run);
-  const entryPort = options.port === 0 ? ((await freeLoopbackPorts(1))[0] ?? 0) : options.port;
+  const entryPort = options.port === 0 ? await freeLoopbackPort() : options.port;
   if (!(await isPortFree(entryPort))) {
     throw new DchatError('DCHAT_UP_PORT_TAKEN', `port ${entryPort} on 127.0.0.1 is taken: stop what listens there, or give another with \`dchat up --cluster ${options.nodes} --port ${entryPort + 1}\` (--port 0 picks a free one)`);
   }
@@ -146,7 +146,7 @@ async function startZooKeeper(run: ClusterRun, ports: number[]): Promise<void> {
 
 async function startDatabase(run: ClusterRun, port: number): Promise<void> {
   const dir = join(run.options.dir, 'mariadb');
-  initialiseMariaDb(dir);
+  await initialiseMariaDb(dir);
   const server = await startMariaDb(dir, port, (s) =>
     run.record({ name: 'MariaDB', role: 'mariadb', pid: s.process.pid, port: s.port, logFile: s.logFile, marker: `--datadir=${s.dataDir}` }),
   );

@@ -19,6 +19,12 @@ export async function freeLoopbackPorts(count: number): Promise<number[]> {
   }
 }
 
+/** One loopback port that was free a moment ago. */
+export async function freeLoopbackPort(): Promise<number> {
+  const [port] = await freeLoopbackPorts(1);
+  return port ?? 0;
+}
+
 /** True when nothing listens on 127.0.0.1:port now. */
 export function isPortFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {

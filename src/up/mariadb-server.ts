@@ -1,7 +1,7 @@
 // MariaDB for a local cluster, as DESIGN.md starts it: `mariadb-install-db` once (root may then
 // log in over TCP with an empty password), then `mariadbd` on a loopback port with every file in
 // one directory. The data stays between runs, so users and messages survive `dchat down`.
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -18,21 +18,36 @@ export interface MariaDbServer {
   readonly process: ServiceProcess;
 }
 
+const installTimeoutMs = 120_000;
 const readyTimeoutMs = 60_000;
 
-export function initialiseMariaDb(dir: string): void {
+/** Creates the system tables in DIR/data unless they are there already (a restarted cluster keeps its data). */
+export async function initialiseMariaDb(dir: string): Promise<void> {
   const dataDir = join(dir, 'data');
   if (existsSync(join(dataDir, 'mysql'))) return;
   mkdirSync(dir, { recursive: true });
-  const result = spawnSync(
-    clusterBinaries.mariadbInstallDb,
-    ['--no-defaults', `--datadir=${dataDir}`, '--user=root', '--skip-test-db', '--auth-root-authentication-method=normal'],
-    { encoding: 'utf8', timeout: 120_000 },
-  );
-  if (result.status !== 0) {
-    const output = `${result.stdout}${result.stderr}`.trimEnd().split('\n').slice(-10).join('\n');
-    throw new DchatError('DCHAT_UP_START_FAILED', `mariadb-install-db failed for ${dataDir} (${result.status ?? result.signal}):\n${output}\nRemove ${dir} to start from an empty database.`);
+  const args = ['--no-defaults', `--datadir=${dataDir}`, '--user=root', '--skip-test-db', '--auth-root-authentication-method=normal'];
+  const result = await runToEnd(clusterBinaries.mariadbInstallDb, args, installTimeoutMs);
+  if (result.failure !== undefined) {
+    throw new DchatError('DCHAT_UP_START_FAILED', `mariadb-install-db failed for ${dataDir} (${result.failure}):\n${failureLines(result.output)}\nRemove ${dir} to start from an empty database.`);
   }
+}
+
+/** How a program ended (undefined when it exited 0), with its stdout and stderr. */
+function runToEnd(program: string, args: string[], timeoutMs: number): Promise<{ failure: string | undefined; output: string }> {
+  return new Promise((resolve) => {
+    execFile(program, args, { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const failure = error ? String(error.signal ?? error.code ?? error.message) : undefined;
+      resolve({ failure, output: `${stdout}${stderr}` });
+    });
+  });
+}
+
+/** The lines that say what went wrong (mariadb-install-db ends with pages of generic advice), else the first ones. */
+function failureLines(output: string): string {
+  const lines = output.trimEnd().split('\n');
+  const errors = lines.filter((l) => /error|fail|cannot|can't|denied|no space/i.test(l));
+  return (errors.length > 0 ? errors : lines).slice(0, 15).join('\n');
 }
 
 export async function startMariaDb(dir: string, port: number, onLaunched: (server: MariaDbServer) => void): Promise<MariaDbServer> {

@@ -8,17 +8,31 @@ import { assertRunning, launchService, type ServiceProcess } from './service-pro
 import { clusterBinaries } from './system-packages.js';
 import { waitUntil } from './wait-until.js';
 
-export interface NginxLayout {
+/** What nginx itself is started with: the prefix (-p), the config (-c) and the error log (-e). */
+export interface NginxFiles {
   readonly prefix: string;
   readonly configPath: string;
-  readonly upstreamFile: string;
   readonly errorLog: string;
+}
+
+export interface NginxLayout extends NginxFiles {
+  readonly upstreamFile: string;
 }
 
 export interface NginxFront extends NginxLayout {
   readonly port: number;
   readonly process: ServiceProcess;
 }
+
+/** The main-context settings that size nginx. */
+export interface NginxWorkers {
+  readonly processes: number | 'auto';
+  readonly connections: number;
+  readonly rlimitNofile?: number;
+}
+
+/** Two descriptors per client against 20,000 files per process (deploy/README.md). */
+const frontWorkers: NginxWorkers = { processes: 'auto', connections: 19_000, rlimitNofile: 20_000 };
 
 const readyTimeoutMs = 15_000;
 
@@ -31,21 +45,28 @@ export function nginxLayout(dir: string): NginxLayout {
   };
 }
 
-/** The config: two descriptors per client against 20,000 files per process (deploy/README.md). */
-export function writeNginxConfig(layout: NginxLayout, port: number): void {
-  mkdirSync(layout.prefix, { recursive: true });
-  const text = [
-    '# Written by `dchat up --cluster`; the upstream comes from `dchat lb` (see deploy/README.md).',
+/** A whole nginx.conf around a `stream {}` body: in the foreground, its log and pid inside the prefix. */
+export function nginxStreamConfig(files: NginxFiles, workers: NginxWorkers, streamBody: string): string {
+  return [
     `load_module ${clusterBinaries.nginxStreamModule};`,
     'daemon off;',
-    `error_log ${layout.errorLog} notice;`,
-    `pid ${join(layout.prefix, 'nginx.pid')};`,
-    'worker_processes auto;',
-    'worker_rlimit_nofile 20000;',
+    `error_log ${files.errorLog} notice;`,
+    `pid ${join(files.prefix, 'nginx.pid')};`,
+    `worker_processes ${workers.processes};`,
+    ...(workers.rlimitNofile === undefined ? [] : [`worker_rlimit_nofile ${workers.rlimitNofile};`]),
     'events {',
-    '    worker_connections 19000;',
+    `    worker_connections ${workers.connections};`,
     '}',
     'stream {',
+    streamBody,
+    '}',
+    '',
+  ].join('\n');
+}
+
+export function writeNginxConfig(layout: NginxLayout, port: number): void {
+  mkdirSync(layout.prefix, { recursive: true });
+  const streamBody = [
     `    include ${layout.upstreamFile};`,
     '    server {',
     `        listen 127.0.0.1:${port} reuseport;`,
@@ -54,15 +75,19 @@ export function writeNginxConfig(layout: NginxLayout, port: number): void {
     '        tcp_nodelay on;',
     '        proxy_timeout 90s;',
     '    }',
-    '}',
-    '',
   ].join('\n');
-  writeFileSync(layout.configPath, text);
+  const header = '# Written by `dchat up --cluster`; the upstream comes from `dchat lb` (see deploy/README.md).\n';
+  writeFileSync(layout.configPath, header + nginxStreamConfig(layout, frontWorkers, streamBody));
+}
+
+/** Starts the nginx master on the config as it is; its output goes to PREFIX/nginx.out. */
+export function launchNginx(files: NginxFiles): ServiceProcess {
+  const args = ['-c', files.configPath, '-p', `${files.prefix}/`, '-e', files.errorLog];
+  return launchService('nginx', clusterBinaries.nginx, args, join(files.prefix, 'nginx.out'));
 }
 
 export async function startNginxFront(layout: NginxLayout, port: number, onLaunched: (front: NginxFront) => void): Promise<NginxFront> {
-  const args = ['-c', layout.configPath, '-p', `${layout.prefix}/`, '-e', layout.errorLog];
-  const front = { ...layout, port, process: launchService('nginx', clusterBinaries.nginx, args, join(layout.prefix, 'nginx.out')) };
+  const front = { ...layout, port, process: launchNginx(layout) };
   onLaunched(front);
   await waitUntil(
     async () => {

@@ -23,9 +23,11 @@ const neededFiles: { debianPackage: string; file: string }[] = [
   { debianPackage: 'libnginx-mod-stream', file: clusterBinaries.nginxStreamModule },
 ];
 
-export function missingPackages(): string[] {
+/** The packages (of `among`, by default all) whose files are not there. */
+export function missingPackages(among?: readonly string[]): string[] {
   const missing = new Set<string>();
   for (const { debianPackage, file } of neededFiles) {
+    if (among && !among.includes(debianPackage)) continue;
     try {
       accessSync(file, constants.R_OK);
     } catch {
@@ -39,12 +41,16 @@ export function installCommand(packages: readonly string[]): string {
   return `apt-get install -y ${packages.join(' ')}`;
 }
 
-export function missingPackagesError(packages: readonly string[]): DchatError {
-  return new DchatError(
-    'DCHAT_UP_MISSING_PACKAGES',
+/** What is missing and the commands that install it. */
+export function notInstalledMessage(packages: readonly string[]): string {
+  return (
     `${packages.join(', ')} ${packages.length === 1 ? 'is' : 'are'} not installed: run \`bash scripts/install-system-deps.sh\` ` +
-      `(or \`apt-get update && ${installCommand(packages)}\`), or add --install to let dchat up run it`,
+    `(or \`apt-get update && ${installCommand(packages)}\`)`
   );
+}
+
+export function missingPackagesError(packages: readonly string[]): DchatError {
+  return new DchatError('DCHAT_UP_MISSING_PACKAGES', `${notInstalledMessage(packages)}, or add --install to let dchat up run it`);
 }
 
 /** Runs apt-get (through sudo unless root), its output shown; false when it failed. */

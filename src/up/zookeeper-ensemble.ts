@@ -1,5 +1,5 @@
-// A ZooKeeper ensemble of three on loopback ports, as DESIGN.md starts it: one zoo.cfg per
-// server (with the quorum's server.N lines and a myid file), `java … QuorumPeerMain zoo.cfg`.
+// A ZooKeeper ensemble on loopback ports, as DESIGN.md starts it: one zoo.cfg per server (with
+// the quorum's server.N lines and a myid file), `java … QuorumPeerMain zoo.cfg`.
 // A server serves when `srvr` answers a `Mode:` line; `ruok` says imok before that, and also
 // after the server lost its quorum, so it proves nothing.
 import { connect } from 'node:net';
@@ -9,11 +9,16 @@ import { assertRunning, launchService, type ServiceProcess } from './service-pro
 import { clusterBinaries } from './system-packages.js';
 import { waitUntil } from './wait-until.js';
 
-export interface ZooKeeperMember {
+/** The files of one server of the ensemble, written before it starts and kept across its restarts. */
+export interface ZooKeeperServerFiles {
+  readonly name: string;
   readonly dir: string;
   readonly clientPort: number;
   readonly configPath: string;
   readonly logFile: string;
+}
+
+export interface ZooKeeperMember extends ZooKeeperServerFiles {
   readonly process: ServiceProcess;
 }
 
@@ -22,32 +27,23 @@ export interface ZooKeeperEnsemble {
   readonly members: ZooKeeperMember[];
 }
 
+/** The commands zoo.cfg lets through (4lw.commands.whitelist). */
+export type FourLetterWord = 'srvr' | 'ruok' | 'stat' | 'mntr';
+
 const readyTimeoutMs = 60_000;
 
 /**
  * Writes the configs and launches every server; `onLaunched` sees each pid at once (to record
- * it before waiting). The data directories are emptied first: ZooKeeper holds only the live
- * state of one run (ephemeral nodes of processes that are gone would otherwise linger).
+ * it before waiting). Three ports per server: client, peer and election.
  */
 export async function startZooKeeperEnsemble(
   baseDir: string,
   ports: readonly number[],
   onLaunched: (member: ZooKeeperMember) => void,
 ): Promise<ZooKeeperEnsemble> {
-  const size = ports.length / 3;
-  const quorum = Array.from({ length: size }, (_, i) => `server.${i + 1}=127.0.0.1:${ports[i * 3 + 1]}:${ports[i * 3 + 2]}`);
   const members: ZooKeeperMember[] = [];
-  for (let i = 0; i < size; i++) {
-    const dir = join(baseDir, `zookeeper-${i + 1}`);
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    const clientPort = ports[i * 3] ?? 0;
-    const configPath = join(dir, 'zoo.cfg');
-    writeFileSync(configPath, zooConfig(dir, clientPort, quorum));
-    writeFileSync(join(dir, 'myid'), `${i + 1}\n`);
-    const logFile = join(dir, 'zookeeper.log');
-    const args = ['-Xmx256m', '-cp', clusterBinaries.zookeeperClassPath, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', configPath];
-    const member = { dir, clientPort, configPath, logFile, process: launchService(`ZooKeeper ${i + 1}`, clusterBinaries.java, args, logFile, dir) };
+  for (const server of writeZooKeeperConfigs(baseDir, ports)) {
+    const member = launchZooKeeper(server);
     members.push(member);
     onLaunched(member);
   }
@@ -55,7 +51,34 @@ export async function startZooKeeperEnsemble(
   return { connectString: members.map((m) => `127.0.0.1:${m.clientPort}`).join(','), members };
 }
 
+/**
+ * One directory per server under `baseDir`, emptied first: ZooKeeper holds only the live state
+ * of one run (ephemeral nodes of processes that are gone would otherwise linger). A single
+ * server gets no quorum lines and runs standalone.
+ */
+export function writeZooKeeperConfigs(baseDir: string, ports: readonly number[]): ZooKeeperServerFiles[] {
+  const size = Math.floor(ports.length / 3);
+  const quorum = size === 1 ? [] : Array.from({ length: size }, (_, i) => `server.${i + 1}=127.0.0.1:${ports[i * 3 + 1]}:${ports[i * 3 + 2]}`);
+  return Array.from({ length: size }, (_, i) => {
+    const dir = join(baseDir, `zookeeper-${i + 1}`);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const clientPort = ports[i * 3] ?? 0;
+    const configPath = join(dir, 'zoo.cfg');
+    writeFileSync(configPath, zooConfig(dir, clientPort, quorum));
+    if (quorum.length > 0) writeFileSync(join(dir, 'myid'), `${i + 1}\n`);
+    return { name: `ZooKeeper ${i + 1}`, dir, clientPort, configPath, logFile: join(dir, 'zookeeper.log') };
+  });
+}
+
+/** Starts one server from its config; also a server that was stopped, with the data it left. */
+export function launchZooKeeper(server: ZooKeeperServerFiles): ZooKeeperMember {
+  const args = ['-Xmx256m', '-cp', clusterBinaries.zookeeperClassPath, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', server.configPath];
+  return { ...server, process: launchService(server.name, clusterBinaries.java, args, server.logFile, server.dir) };
+}
+
 function zooConfig(dir: string, clientPort: number, quorum: string[]): string {
+  const quorumLines = quorum.length > 0 ? ['initLimit=10', 'syncLimit=5', ...quorum] : [];
   return [
     'tickTime=2000',
     `dataDir=${dir}`,
@@ -63,19 +86,17 @@ function zooConfig(dir: string, clientPort: number, quorum: string[]): string {
     'clientPortAddress=127.0.0.1',
     'admin.enableServer=false',
     '4lw.commands.whitelist=ruok,srvr,stat,mntr',
-    'initLimit=10',
-    'syncLimit=5',
-    ...quorum,
+    ...quorumLines,
     '',
   ].join('\n');
 }
 
-async function waitUntilServing(member: ZooKeeperMember): Promise<void> {
+export async function waitUntilServing(member: ZooKeeperMember): Promise<void> {
   const name = `ZooKeeper on 127.0.0.1:${member.clientPort}`;
   await waitUntil(
     async () => {
       assertRunning(name, member.process, member.logFile);
-      return /^Mode: /m.test(await fourLetterWord(member.clientPort, 'srvr'));
+      return (await zooKeeperMode(member.clientPort)) !== undefined;
     },
     readyTimeoutMs,
     `${name} to answer srvr with a Mode line (log: ${member.logFile})`,
@@ -83,8 +104,13 @@ async function waitUntilServing(member: ZooKeeperMember): Promise<void> {
   );
 }
 
+/** The server's `Mode:` (standalone, leader, follower), or undefined while it does not serve. */
+export async function zooKeeperMode(port: number): Promise<string | undefined> {
+  return /^Mode: (\S+)/m.exec(await fourLetterWord(port, 'srvr'))?.[1];
+}
+
 /** The whole answer to a four-letter command, or '' if nothing answers. */
-export function fourLetterWord(port: number, word: 'srvr' | 'ruok', timeoutMs = 1_000): Promise<string> {
+export function fourLetterWord(port: number, word: FourLetterWord, timeoutMs = 1_000): Promise<string> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
     let answer = '';

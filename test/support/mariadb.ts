@@ -1,15 +1,15 @@
-// A real MariaDB server for tests: Debian's mariadb-server, initialised by mariadb-install-db in a
-// temporary directory and started on a free loopback port with the command lines of DESIGN.md.
-// It is ready when a client connects over TCP and `SELECT 1` answers (the port opens before the
-// server accepts logins). stop() ends it by its pid, SIGTERM then SIGKILL, and removes the
-// directory; a process 'exit' hook kills whatever a crashed test left running.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+// A real MariaDB server for tests: the server of src/up/mariadb-server.ts (Debian's
+// mariadb-server, initialised by mariadb-install-db, ready once `SELECT 1` answers over TCP) in a
+// temporary directory on a free loopback port. What `dchat up` never does to it lives here: a
+// crash and a restart, and another port when one was taken between probing and binding. stop()
+// ends it by its pid, SIGTERM then SIGKILL, and removes the directory.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import mysql from 'mysql2/promise';
-import { waitFor } from './wait.js';
+import { join } from 'node:path';
+import { freeLoopbackPort } from '../../src/up/free-ports.js';
+import { initialiseMariaDb, startMariaDb as startServer, type MariaDbServer } from '../../src/up/mariadb-server.js';
+import { logTail, type ServiceProcess } from '../../src/up/service-process.js';
+import { assertInstalled, killOnExit, stopService } from './test-services.js';
 
 export interface MariaDbHandle {
   /** mysql://root@127.0.0.1:<port>/dchat, for --db / openStore. */
@@ -28,176 +28,36 @@ export interface MariaDbHandle {
   stop(): Promise<void>;
 }
 
-const installHint = 'mariadb-server is not installed: run `bash scripts/install-system-deps.sh`';
 const host = '127.0.0.1';
-const installTimeoutMs = 60_000;
-const readyTimeoutMs = 30_000;
 const stopGraceMs = 10_000;
 const portAttempts = 3;
 
-const livePids = new Set<number>();
-process.on('exit', () => {
-  for (const pid of livePids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
-
-/** The executable's path, looked up in PATH and the sbin directories a non-root PATH lacks. */
-function findExecutable(name: string): string {
-  const dirs = [...(process.env['PATH'] ?? '').split(delimiter), '/usr/sbin', '/usr/bin', '/sbin', '/usr/local/sbin'];
-  for (const dir of dirs.filter(Boolean)) {
-    const path = join(dir, name);
-    try {
-      accessSync(path, constants.X_OK);
-      return path;
-    } catch {
-      // not here
-    }
-  }
-  throw new Error(`${installHint} (no ${name} in ${dirs.join(delimiter)})`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function logTail(file: string, lines = 15): string {
-  if (!existsSync(file)) return `(no ${file})`;
-  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-}
-
-/** Runs a program to completion; rejects with its output when it fails or takes too long. */
-function run(program: string, args: string[], timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else reject(new Error(`${program} exited with ${code ?? signal}:\n${outputSummary(output)}`));
-    });
-  });
-}
-
-/** The lines that say what went wrong (mariadb-install-db ends with pages of generic advice), else the first ones. */
-function outputSummary(output: string): string {
-  const lines = output.trimEnd().split('\n');
-  const errors = lines.filter((l) => /error|fail|cannot|can't|denied|no space/i.test(l));
-  return (errors.length > 0 ? errors : lines).slice(0, 15).join('\n');
-}
-
-async function answersSelectOne(port: number): Promise<boolean> {
-  let conn: mysql.Connection | undefined;
-  try {
-    conn = await mysql.createConnection({ host, port, user: 'root', connectTimeout: 1_000 });
-    await conn.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await conn?.end().catch(() => conn?.destroy());
-  }
-}
-
-function launch(mariadbd: string, dir: string, port: number): ChildProcess {
-  const child = spawn(
-    mariadbd,
-    [
-      '--no-defaults',
-      `--datadir=${join(dir, 'data')}`,
-      '--user=root',
-      `--port=${port}`,
-      `--bind-address=${host}`,
-      `--socket=${join(dir, 'sock')}`,
-      `--pid-file=${join(dir, 'pid')}`,
-      `--log-error=${join(dir, 'error.log')}`,
-      '--character-set-server=utf8mb4',
-      '--collation-server=utf8mb4_general_ci',
-    ],
-    { stdio: 'ignore' },
-  );
-  if (child.pid === undefined) throw new Error(`could not start ${mariadbd} for ${dir}`);
-  const pid = child.pid;
-  livePids.add(pid);
-  child.once('exit', () => livePids.delete(pid));
-  return child;
-}
-
-function hasExited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-async function terminate(child: ChildProcess): Promise<void> {
-  if (hasExited(child)) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  if (child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
-  const timer = setTimeout(() => {
-    if (child.pid !== undefined && !hasExited(child)) process.kill(child.pid, 'SIGKILL');
-  }, stopGraceMs);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function waitUntilServing(child: ChildProcess, port: number, log: string): Promise<void> {
-  await waitFor(
-    async () => {
-      if (hasExited(child)) throw new Error(`mariadbd on ${host}:${port} exited with ${child.exitCode ?? child.signalCode}:\n${logTail(log)}`);
-      return answersSelectOne(port);
-    },
-    readyTimeoutMs,
-    `MariaDB on ${host}:${port} to accept a TCP connection and answer SELECT 1 (log: ${log})`,
-    50,
-  );
+/** Starts mariadbd on `port` and waits until it serves; the process is recorded as soon as it exists. */
+function serve(dir: string, port: number, onLaunched: (service: ServiceProcess) => void): Promise<MariaDbServer> {
+  return startServer(dir, port, (server) => onLaunched(killOnExit(server.process)));
 }
 
 /** Starts mariadbd on a free port and waits until it serves; 'port-taken' if another process won the port. */
-async function serveOnFreePort(mariadbd: string, dir: string): Promise<{ child: ChildProcess; port: number } | 'port-taken'> {
-  const port = await freePort();
-  const child = launch(mariadbd, dir, port);
-  const log = join(dir, 'error.log');
+async function serveOnFreePort(dir: string): Promise<MariaDbServer | 'port-taken'> {
+  let launched: ServiceProcess | undefined;
   try {
-    await waitUntilServing(child, port, log);
-    return { child, port };
+    return await serve(dir, await freeLoopbackPort(), (service) => (launched = service));
   } catch (err) {
-    await terminate(child);
-    if (/Address already in use|Can't start server: Bind/i.test(logTail(log, 40))) return 'port-taken';
+    if (launched) await stopService(launched, 'SIGTERM', stopGraceMs);
+    if (/Address already in use|Can't start server: Bind/i.test(logTail(join(dir, 'error.log'), 40))) return 'port-taken';
     throw err;
   }
 }
 
 /** A fresh MariaDB server with an empty root password, on a free loopback port. */
 export async function startMariaDb(): Promise<MariaDbHandle> {
-  const mariadbd = findExecutable('mariadbd');
-  const installDb = findExecutable('mariadb-install-db');
+  assertInstalled(['mariadb-server']);
   const dir = mkdtempSync(join(tmpdir(), 'dchat-mariadb-'));
   try {
-    await run(
-      installDb,
-      ['--no-defaults', `--datadir=${join(dir, 'data')}`, '--user=root', '--skip-test-db', '--auth-root-authentication-method=normal'],
-      installTimeoutMs,
-    );
+    await initialiseMariaDb(dir);
     for (let attempt = 1; attempt <= portAttempts; attempt++) {
-      const served = await serveOnFreePort(mariadbd, dir);
-      if (served === 'port-taken') continue;
-      return handle(served.child, served.port, dir, mariadbd);
+      const served = await serveOnFreePort(dir);
+      if (served !== 'port-taken') return handle(served, dir);
     }
     throw new Error(`mariadbd found its port taken ${portAttempts} times in a row:\n${logTail(join(dir, 'error.log'))}`);
   } catch (err) {
@@ -206,34 +66,33 @@ export async function startMariaDb(): Promise<MariaDbHandle> {
   }
 }
 
-function handle(first: ChildProcess, port: number, dir: string, mariadbd: string): MariaDbHandle {
-  let child: ChildProcess | undefined = first;
+function handle(first: MariaDbServer, dir: string): MariaDbHandle {
+  let service: ServiceProcess | undefined = first.process;
   let stopping: Promise<void> | undefined;
-  const log = join(dir, 'error.log');
+  const { port } = first;
   const self: MariaDbHandle = {
-    url: `mysql://root@${host}:${port}/dchat`,
+    url: first.url,
     host,
     port,
-    pid: first.pid ?? 0,
+    pid: first.process.pid,
     dir,
     async crash() {
-      if (!child) return;
-      const exited = new Promise<void>((resolve) => child?.once('exit', () => resolve()));
-      if (!hasExited(child)) child.kill('SIGKILL');
-      await exited;
-      child = undefined;
+      const crashed = service;
+      if (!crashed) return;
+      await stopService(crashed, 'SIGKILL', stopGraceMs);
+      service = undefined;
       self.pid = 0;
     },
     async restart() {
-      if (child) throw new Error(`MariaDB on ${host}:${port} is still running (pid ${self.pid}): crash() it first`);
-      const next = launch(mariadbd, dir, port);
-      child = next;
-      self.pid = next.pid ?? 0;
-      await waitUntilServing(next, port, log);
+      if (service) throw new Error(`MariaDB on ${host}:${port} is still running (pid ${self.pid}): crash() it first`);
+      await serve(dir, port, (next) => {
+        service = next;
+        self.pid = next.pid;
+      });
     },
     stop() {
-      const running = child;
-      stopping ??= (running ? terminate(running) : Promise.resolve()).finally(() => rmSync(dir, { recursive: true, force: true }));
+      const running = service;
+      stopping ??= (running ? stopService(running, 'SIGTERM', stopGraceMs) : Promise.resolve()).finally(() => rmSync(dir, { recursive: true, force: true }));
       return stopping;
     },
   };
