@@ -58,12 +58,27 @@ describe('dchat client (full screen)', () => {
       assert.equal(rows[19], resized[0], 'the input line sits on the last row of the smaller terminal');
       assert.ok(rows.every((row) => row.length <= 80), 'no row is wider than the terminal');
 
+      await server.kill();
+      await screen.waitForScreen(/reconnecting: the connection was lost/, 'the header to say the client is reconnecting after the node died');
+
       await screen.sendKeys('C-c');
       await waitFor(async () => !(await screen?.isRunning()), 10_000, 'the client to exit on Ctrl-C');
       const log = readFileSync(logFile, { encoding: 'utf8', flag: 'a+' });
       assert.doesNotMatch(log, /ERROR/, 'the client logged no errors');
     } finally {
       ben?.close();
+      await screen?.stop();
+    }
+  });
+
+  test('a client whose server does not answer says so on the shell screen and exits with status 1', async () => {
+    let screen: TmuxScreen | undefined;
+    try {
+      // `; sleep` keeps the pane, and so what the client left on the shell screen, readable.
+      screen = await startDchatInTmux(['client', '--server', '127.0.0.1:1'], { env: { DCHAT_LOG_FILE: join(logDir, 'refused.log') }, columns: 100, rows: 12, after: 'echo "exit status $?"; sleep 60' });
+      await screen.waitForScreen(/dchat client: .*127\.0\.0\.1:1/, 'the connection error on the shell screen');
+      await screen.waitForScreen(/exit status 1/, 'the exit status');
+    } finally {
       await screen?.stop();
     }
   });

@@ -1,6 +1,7 @@
 // The full-screen client's screen: the header, the conversations on the left, the selected
 // conversation in the middle, the status line and the input line at the bottom, sized to the
 // terminal and redrawn when it is resized.
+import { useCallback } from 'react';
 import { Box, useApp } from 'ink';
 import type { ChatSessionOptions } from '../client/chat-session.js';
 import { selectedConversation } from './chat-state.js';
@@ -16,10 +17,20 @@ import { useTerminalSize } from './use-terminal-size.js';
 /** The left pane's width, borders included, on a terminal wide enough for it. */
 const listWidth = 28;
 
-export function ChatApp({ session: options }: { session: ChatSessionOptions }) {
+export interface ChatAppProps {
+  session: ChatSessionOptions;
+  /** Called when the first connection fails, before the app exits. */
+  onConnectFailed: (message: string) => void;
+}
+
+export function ChatApp({ session: options, onConnectFailed }: ChatAppProps) {
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
-  const { state, dispatch, submit, close } = useChatSession(options);
+  const failConnect = useCallback((message: string) => {
+    onConnectFailed(message);
+    exit();
+  }, [onConnectFailed, exit]);
+  const { state, dispatch, submit, close } = useChatSession(options, failConnect);
   const middleRows = Math.max(3, rows - 3);
   const keys = useChatKeys({
     submit,

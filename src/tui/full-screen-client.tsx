@@ -25,12 +25,19 @@ export async function runFullScreenClient(options: FullScreenClientOptions): Pro
   process.stdout.write(enterAlternateScreen);
   const restore = (): void => void process.stdout.write(leaveAlternateScreen);
   process.once('exit', restore);
+  let connectError: string | undefined;
+  const onConnectFailed = (message: string): void => {
+    connectError = message;
+  };
   try {
-    const app = render(<ChatApp session={session} />, { exitOnCtrlC: false, patchConsole: true });
+    const app = render(<ChatApp session={session} onConnectFailed={onConnectFailed} />, { exitOnCtrlC: false, patchConsole: true });
     await app.waitUntilExit();
-    return 0;
   } finally {
     restore();
     process.off('exit', restore);
   }
+  if (connectError === undefined) return 0;
+  // Said on the shell's own screen, where it stays readable after the client is gone.
+  process.stderr.write(`dchat client: ${connectError}\n\`dchat server\` starts a chat node (127.0.0.1:6000 by default); \`dchat up\` starts one together with a client\n`);
+  return 1;
 }

@@ -27,7 +27,8 @@ function describeConnection(status: SessionStatus, detail: string): ChatAction[]
   return actions;
 }
 
-export function useChatSession(options: ChatSessionOptions): ChatSessionHandle {
+/** `onConnectFailed`: the first connection failed (nothing listens there); the caller decides whether to stay. */
+export function useChatSession(options: ChatSessionOptions, onConnectFailed: (message: string) => void): ChatSessionHandle {
   const [state, dispatch] = useReducer(reduceChat, `${options.host}:${options.port}`, initialChatState);
   const session = useMemo(() => createSession(options, dispatch), [options]);
   // Every response to the client's own requests also updates the state (see chat-state.ts).
@@ -42,10 +43,10 @@ export function useChatSession(options: ChatSessionOptions): ChatSessionHandle {
   useEffect(() => {
     session.connect().catch((err: unknown) => {
       dispatch({ kind: 'connection', status: 'closed', detail: errorMessage(err) });
-      dispatch({ kind: 'output', lines: [`error: ${errorMessage(err)}`, 'is the server running? `dchat server` starts a chat node'], isError: true });
+      onConnectFailed(errorMessage(err));
     });
     return () => session.close();
-  }, [session]);
+  }, [session, onConnectFailed]);
 
   useHistoryLoading(state, requester, dispatch);
   const stateRef = useRef(state);

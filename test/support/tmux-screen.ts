@@ -32,13 +32,17 @@ export function assertTmuxInstalled(): void {
   if (!existsSync(tmuxBinary)) throw new Error('tmux is not installed: run `bash scripts/install-system-deps.sh`');
 }
 
-/** Runs `dchat <args>` in a tmux session of `columns` x `rows`, with `env` added. */
-export async function startDchatInTmux(args: string[], options: { env?: Record<string, string>; columns?: number; rows?: number } = {}): Promise<TmuxScreen> {
+/**
+ * Runs `dchat <args>` in a tmux session of `columns` x `rows`, with `env` added. `after` is shell
+ * text run once dchat exits (the pane, and what dchat left on it, stays while it runs).
+ */
+export async function startDchatInTmux(args: string[], options: { env?: Record<string, string>; columns?: number; rows?: number; after?: string } = {}): Promise<TmuxScreen> {
   assertTmuxInstalled();
   const socket = `dchat-test-${process.pid}-${nextSocket++}`;
   const tmux = (...tmuxArgs: string[]): Promise<{ stdout: string }> => run(tmuxBinary, ['-L', socket, ...tmuxArgs]);
   const envWords = Object.entries({ TERM: 'xterm-256color', ...options.env }).map(([k, v]) => `${k}=${shellQuote(v)}`);
-  const command = ['exec', 'env', ...envWords, shellQuote(process.execPath), shellQuote(dchatBin), ...args.map(shellQuote)].join(' ');
+  const dchat = ['env', ...envWords, shellQuote(process.execPath), shellQuote(dchatBin), ...args.map(shellQuote)].join(' ');
+  const command = options.after === undefined ? `exec ${dchat}` : `${dchat}; ${options.after}`;
   // -f /dev/null: no user configuration may change keys or sizes.
   await run(tmuxBinary, ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-s', 'dchat', '-x', String(options.columns ?? 100), '-y', String(options.rows ?? 30), command]);
   let lastScreen = '';
