@@ -2,6 +2,7 @@
 // its unread count; the selected one is highlighted.
 import { Box, Text } from 'ink';
 import type { ChatState, Conversation } from './chat-state.js';
+import { windowStartAround } from './text-wrap.js';
 
 function label(c: Conversation): string {
   switch (c.kind) {
@@ -37,13 +38,20 @@ export function ConversationList({ state, width, height }: { state: ChatState; w
   const groups = state.conversations.filter((c) => c.kind === 'group');
   const inner = width - 2;
   const row = (c: Conversation) => <Row key={c.key} conversation={c} isSelected={c.key === state.selectedKey} width={inner} />;
+  const rows = [
+    ...state.conversations.filter((c) => c.kind === 'dchat').map(row),
+    <Text key="friends" dimColor>{'Friends'}</Text>,
+    ...(friends.length === 0 ? [<Text key="no-friends" dimColor>{'  none'}</Text>] : friends.map(row)),
+    <Text key="groups" dimColor>{'Groups'}</Text>,
+    ...(groups.length === 0 ? [<Text key="no-groups" dimColor>{'  none'}</Text>] : groups.map(row)),
+  ];
+  // A list taller than the pane shows the part around the selection.
+  const visible = Math.max(1, height - 2);
+  const selectedIndex = rows.findIndex((r) => r.key === state.selectedKey);
+  const start = windowStartAround(rows.length, selectedIndex, visible);
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="single" overflow="hidden">
-      {state.conversations.filter((c) => c.kind === 'dchat').map(row)}
-      <Text dimColor>{'Friends'}</Text>
-      {friends.length === 0 ? <Text dimColor>{'  none'}</Text> : friends.map(row)}
-      <Text dimColor>{'Groups'}</Text>
-      {groups.length === 0 ? <Text dimColor>{'  none'}</Text> : groups.map(row)}
+      {rows.slice(start, start + visible)}
     </Box>
   );
 }

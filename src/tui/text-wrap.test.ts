@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { windowOf, wrapText } from './text-wrap.js';
+import { windowOf, windowStartAround, wrapText } from './text-wrap.js';
 
 describe('text wrap', () => {
   test('wrapText breaks at a space near the width, mid-word when there is none, and keeps blank lines', () => {
@@ -16,5 +16,12 @@ describe('text wrap', () => {
     assert.deepEqual(windowOf(rows, 2, 2), { rows: ['2', '3'], scrollBackRows: 2 });
     assert.deepEqual(windowOf(rows, 2, 99), { rows: ['1', '2'], scrollBackRows: 3 });
     assert.deepEqual(windowOf(rows, 9, 5), { rows, scrollBackRows: 0 });
+  });
+
+  test('windowStartAround keeps the selected row on screen, centred unless near either end', () => {
+    assert.equal(windowStartAround(5, 4, 10), 0, 'everything fits');
+    assert.equal(windowStartAround(30, 0, 10), 0);
+    assert.equal(windowStartAround(30, 15, 10), 10);
+    assert.equal(windowStartAround(30, 29, 10), 20);
   });
 });

@@ -29,3 +29,8 @@ export function windowOf(rows: string[], height: number, scrollBackRows: number)
   const end = rows.length - back;
   return { rows: rows.slice(Math.max(0, end - height), end), scrollBackRows: back };
 }
+
+/** The first of `visible` rows out of `count` to show so that row `index` is on screen, centred where possible. */
+export function windowStartAround(count: number, index: number, visible: number): number {
+  return Math.min(Math.max(0, index - Math.floor(visible / 2)), Math.max(0, count - visible));
+}
