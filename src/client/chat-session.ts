@@ -2,11 +2,13 @@
 // when the connection dies (the node crashed, nginx cut it, the heartbeat went unanswered) by a
 // new one after an exponential backoff, logged in again with the same credentials. The node
 // then replays what is pending, and the inbox shows each message id once, so the person sees
-// every message exactly once across reconnects.
+// every message exactly once across reconnects. A chat or group chat message whose answer was
+// lost goes out again, with the same client_msg_id, once the session is back (message-resend.ts).
 import { DchatError, errorMessage } from '../base/dchat-error.js';
 import { dchat } from '../gen/proto.js';
 import { ChatClient, type RequestBody } from './chat-client.js';
 import { MessageInbox } from './message-inbox.js';
+import { defaultResendPolicy, isMessageSend, sendWithResend, withClientMsgId, type ResendLink, type ResendPolicy } from './message-resend.js';
 
 export type SessionStatus = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
@@ -20,6 +22,8 @@ export interface ChatSessionOptions {
   requestTimeoutMs?: number;
   backoffInitialMs?: number;
   backoffMaxMs?: number;
+  /** How long and how often a chat message whose answer was lost is sent again. */
+  resend?: Partial<ResendPolicy>;
 }
 
 export interface SessionListener {
@@ -42,6 +46,14 @@ export class ChatSession {
   private pingTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private attempt = 0;
+  /** The connection the user is logged in on; a reconnect is ready for resends once it equals client. */
+  private loggedInClient: ChatClient | undefined;
+  private readonly changeWaiters = new Set<() => void>();
+  private readonly resendLink: ResendLink = {
+    requestOnce: (body) => this.requestOnce(body),
+    waitUntilReady: (deadlineMs) => this.waitUntilReady(deadlineMs),
+    pause: (ms) => this.nextChange(ms),
+  };
 
   constructor(
     private readonly options: ChatSessionOptions,
@@ -61,8 +73,17 @@ export class ChatSession {
     return this.credentials !== undefined;
   }
 
-  /** Sends a request on the current connection; remembers a successful login for reconnects. */
-  async request(body: RequestBody): Promise<dchat.client.Response> {
+  /**
+   * Sends a request on the current connection; remembers a successful login for reconnects. A
+   * chat or group chat gets a client_msg_id (unless it has one) and is sent again after a lost
+   * answer or UNAVAILABLE once the session is back, within the resend policy.
+   */
+  request(body: RequestBody): Promise<dchat.client.Response> {
+    if (!isMessageSend(body)) return this.requestOnce(body);
+    return sendWithResend(this.resendLink, withClientMsgId(body), { ...defaultResendPolicy, ...this.options.resend });
+  }
+
+  private async requestOnce(body: RequestBody): Promise<dchat.client.Response> {
     const client = this.client;
     if (!client || !client.isConnected()) {
       throw new DchatError('DCHAT_CLIENT_NOT_CONNECTED', `not connected to ${this.address()} right now; reconnecting, try again in a moment`);
@@ -70,8 +91,12 @@ export class ChatSession {
     const response = await client.request(body);
     if (response.status === dchat.Status.OK && body.login) {
       this.credentials = { userId: body.login.userId ?? 0, password: body.login.password ?? '' };
+      this.loggedIn(client);
     }
-    if (response.status === dchat.Status.OK && body.logout) this.credentials = undefined;
+    if (response.status === dchat.Status.OK && body.logout) {
+      this.credentials = undefined;
+      this.loggedInClient = undefined;
+    }
     return response;
   }
 
@@ -80,7 +105,49 @@ export class ChatSession {
     clearInterval(this.pingTimer);
     clearTimeout(this.reconnectTimer);
     this.client?.close();
+    this.notifyChange();
     this.listener.status?.('closed', 'closed');
+  }
+
+  /** Connected, and logged in again if the user was logged in: a resend can go out. */
+  private isReady(): boolean {
+    if (!this.client?.isConnected()) return false;
+    return this.credentials === undefined || this.loggedInClient === this.client;
+  }
+
+  /** Closed, or disconnected for good (logged in elsewhere): nothing will make the session ready. */
+  private isHopeless(): boolean {
+    return this.isClosed || (!this.mayReconnect && !this.client?.isConnected());
+  }
+
+  private async waitUntilReady(deadlineMs: number): Promise<boolean> {
+    for (;;) {
+      if (this.isReady()) return true;
+      if (this.isHopeless() || Date.now() >= deadlineMs) return false;
+      await this.nextChange(deadlineMs - Date.now());
+    }
+  }
+
+  /** Resolves at the next change of the session (connected, logged in, lost, closed), or after timeoutMs. */
+  private nextChange(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.changeWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, timeoutMs));
+      this.changeWaiters.add(done);
+    });
+  }
+
+  private notifyChange(): void {
+    for (const done of [...this.changeWaiters]) done();
+  }
+
+  private loggedIn(client: ChatClient): void {
+    this.loggedInClient = client;
+    this.notifyChange();
   }
 
   private address(): string {
@@ -134,6 +201,7 @@ export class ChatSession {
   private onConnectionLost(client: ChatClient): void {
     if (client !== this.client || this.isClosed) return;
     clearInterval(this.pingTimer);
+    this.notifyChange();
     if (!this.mayReconnect) {
       this.listener.status?.('closed', `the connection to ${this.address()} closed; not reconnecting: you logged in elsewhere`);
       return;
@@ -161,14 +229,17 @@ export class ChatSession {
       return;
     }
     this.listener.status?.('connected', `reconnected to ${this.address()}`);
+    this.notifyChange();
     const credentials = this.credentials;
-    if (!credentials || !this.client) return;
+    const client = this.client;
+    if (!credentials || !client) return;
     try {
-      const response = await this.client.request({ login: { userId: credentials.userId, password: credentials.password } });
+      const response = await client.request({ login: { userId: credentials.userId, password: credentials.password } });
+      if (response.status === dchat.Status.OK) this.loggedIn(client);
       this.listener.relogin?.(response);
     } catch (err) {
       this.listener.status?.('reconnecting', `logging in again failed: ${errorMessage(err)}`);
-      this.client.destroy();
+      client.destroy();
     }
   }
 }
