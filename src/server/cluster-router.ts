@@ -1,7 +1,13 @@
 // Routing in a cluster: users logged in here get the event from this node; for the others the
-// node looks up /dchat/presence and pushes to their node over ChatServiceRpc, one call per node.
+// node finds their node and pushes there over ChatServiceRpc, one call per node.
 // Whatever cannot be pushed (a user who is nowhere, a node that died in between) loses nothing:
 // a chat message is pending for its recipient until acknowledged, and is replayed at login.
+//
+// Where a user is comes from /dchat/presence in ZooKeeper, remembered after the first look-up
+// so that a conversation does not pay a ZooKeeper round trip per message. A remembered place
+// can be stale (the user moved or left); the called node then answers that it did not deliver
+// (it pushes only to its own sessions, so a stale place never shows anything twice), and the
+// user is looked up afresh and pushed to once more.
 import { errorMessage } from '../base/dchat-error.js';
 import { createLogger } from '../base/logger.js';
 import type { dchat } from '../gen/proto.js';
@@ -12,7 +18,17 @@ import type { SessionRegistry } from './session-registry.js';
 
 const log = createLogger('server.cluster-router');
 
+/** Remembered places beyond this are all forgotten at once: a bound, not a working-set policy. */
+const maxRememberedPlaces = 200_000;
+
+interface NodeBatch {
+  entry: PresenceEntry;
+  userIds: number[];
+}
+
 export class ClusterRouter implements MessageRouter {
+  private readonly places = new Map<number, PresenceEntry>();
+
   constructor(
     private readonly nodeId: string,
     private readonly sessions: SessionRegistry,
@@ -25,8 +41,10 @@ export class ClusterRouter implements MessageRouter {
       const reached = new Set(pushLocally(this.sessions, userIds, event));
       const elsewhere = userIds.filter((id) => !reached.has(id));
       if (elsewhere.length === 0) return;
-      const byNode = await this.groupByNode(elsewhere);
-      await Promise.all([...byNode.values()].map(({ entry, userIds: ids }) => this.pushTo(entry, ids, event)));
+      const remembered = elsewhere.filter((id) => this.places.has(id));
+      const unknown = elsewhere.filter((id) => !this.places.has(id));
+      const [missed] = await Promise.all([this.pushToNodes(this.batchByPlace(remembered), event), this.pushAfresh(unknown, event)]);
+      await this.pushAfresh(missed, event);
     } catch (err) {
       log.warn('push to users %s failed: %s; messages stay pending', userIds.join(','), errorMessage(err));
     }
@@ -41,25 +59,56 @@ export class ClusterRouter implements MessageRouter {
     }
   }
 
-  private async groupByNode(userIds: readonly number[]): Promise<Map<string, { entry: PresenceEntry; userIds: number[] }>> {
+  /** Looks the users up in ZooKeeper, remembers where they are, and pushes there. */
+  private async pushAfresh(userIds: readonly number[], event: dchat.client.IEvent): Promise<void> {
+    if (userIds.length === 0) return;
     const located = await Promise.all(userIds.map(async (id) => ({ id, entry: await this.presence.locate(id) })));
-    const byNode = new Map<string, { entry: PresenceEntry; userIds: number[] }>();
+    const found: number[] = [];
     for (const { id, entry } of located) {
       // Presence naming this node for a user without a session here is a login being torn down.
-      if (!entry || entry.nodeId === this.nodeId) continue;
-      const group = byNode.get(entry.rpcAddress) ?? { entry, userIds: [] };
-      group.userIds.push(id);
-      byNode.set(entry.rpcAddress, group);
+      if (!entry || entry.nodeId === this.nodeId) {
+        this.places.delete(id);
+        continue;
+      }
+      if (this.places.size >= maxRememberedPlaces) this.places.clear();
+      this.places.set(id, entry);
+      found.push(id);
     }
-    return byNode;
+    await this.pushToNodes(this.batchByPlace(found), event);
   }
 
-  private async pushTo(entry: PresenceEntry, userIds: number[], event: dchat.client.IEvent): Promise<void> {
+  private batchByPlace(userIds: readonly number[]): NodeBatch[] {
+    const byNode = new Map<string, NodeBatch>();
+    for (const id of userIds) {
+      const entry = this.places.get(id);
+      if (!entry) continue;
+      const batch = byNode.get(entry.rpcAddress) ?? { entry, userIds: [] };
+      batch.userIds.push(id);
+      byNode.set(entry.rpcAddress, batch);
+    }
+    return [...byNode.values()];
+  }
+
+  /** Returns the users whose node answered that they are not there (their place was stale). */
+  private async pushToNodes(batches: readonly NodeBatch[], event: dchat.client.IEvent): Promise<number[]> {
+    const missed = await Promise.all(batches.map((batch) => this.pushTo(batch, event)));
+    return missed.flat();
+  }
+
+  private async pushTo({ entry, userIds }: NodeBatch, event: dchat.client.IEvent): Promise<number[]> {
     try {
-      await this.peers.stubFor(entry.rpcAddress).push({ userIds, event });
+      const response = await this.peers.stubFor(entry.rpcAddress).push({ userIds, event });
+      const delivered = new Set(response.deliveredIds ?? []);
+      const missed = userIds.filter((id) => !delivered.has(id));
+      for (const id of missed) this.places.delete(id);
+      return missed;
     } catch (err) {
+      // Whether the node delivered is unknown: no second push (the message stays pending and
+      // is replayed at the next login), but the next message looks the users up afresh.
       log.warn('push to node %s (%s) for users %s failed: %s', entry.nodeId, entry.rpcAddress, userIds.join(','), errorMessage(err));
+      for (const id of userIds) this.places.delete(id);
       this.peers.forget(entry.rpcAddress);
+      return [];
     }
   }
 }
