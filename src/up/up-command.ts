@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { errorMessage } from '../base/dchat-error.js';
 import { defaultDataDir } from '../server/server-command.js';
+import { runFullScreenClient } from '../tui/full-screen-client.js';
 import { runPlainClient } from '../tui/plain-client.js';
 import { startChild } from './child-process.js';
 import { upCluster } from './cluster-up.js';
@@ -16,6 +17,7 @@ interface UpArgs {
   port: number | undefined;
   dataDir: string;
   client: boolean;
+  plain: boolean;
   cluster: number | undefined;
   dir: string;
   mode: 'round-robin' | 'hash';
@@ -33,6 +35,7 @@ export const upCommand: CommandModule<object, UpArgs> = {
       .option('port', { type: 'number', describe: `Port of the chat node (default ${standalonePort}); with --cluster, nginx's port (default ${clusterPort}; 0 picks a free one)` })
       .option('data-dir', { type: 'string', default: defaultDataDir(), describe: 'Where the standalone node keeps its data and log (env DCHAT_DATA_DIR)' })
       .option('client', { type: 'boolean', default: true, describe: 'Open a client in this terminal (--no-client: only the node)' })
+      .option('plain', { type: 'boolean', default: false, describe: 'Open the line client instead of the full-screen one' })
       .option('cluster', { type: 'number', describe: 'Run N chat nodes behind nginx, with a ZooKeeper ensemble of three, MariaDB and dchat lb' })
       .option('dir', { type: 'string', default: defaultClusterDir(), describe: 'With --cluster: the one directory for all data, logs and the state file (env DCHAT_CLUSTER_DIR)' })
       .option('mode', { choices: ['round-robin', 'hash'] as const, default: 'round-robin' as const, describe: 'With --cluster: how nginx picks a node' })
@@ -56,7 +59,7 @@ export const upCommand: CommandModule<object, UpArgs> = {
   },
 };
 
-async function upStandalone(args: { port: number; dataDir: string; client: boolean }): Promise<number> {
+async function upStandalone(args: { port: number; dataDir: string; client: boolean; plain: boolean }): Promise<number> {
   mkdirSync(args.dataDir, { recursive: true });
   const logFile = join(args.dataDir, 'server.log');
   process.stdout.write(`[1/2] starting a standalone chat node on 127.0.0.1:${args.port} (data and log in ${args.dataDir}) ...\n`);
@@ -84,7 +87,11 @@ async function upStandalone(args: { port: number; dataDir: string; client: boole
     process.once('SIGTERM', () => resolve());
   });
   if (args.client && process.stdin.isTTY) {
-    await runPlainClient({ host: node.match[1] ?? '127.0.0.1', port: Number(node.match[2] ?? args.port), input: process.stdin, output: process.stdout, isInteractive: true, lingerMs: 0 });
+    const host = node.match[1] ?? '127.0.0.1';
+    const port = Number(node.match[2] ?? args.port);
+    // The node logs to its file, so the full screen is the client's alone.
+    if (!args.plain && process.stdout.isTTY) await runFullScreenClient({ host, port });
+    else await runPlainClient({ host, port, input: process.stdin, output: process.stdout, isInteractive: true, lingerMs: 0 });
     process.stdout.write(`\nThe chat node keeps running for other clients on ${address}; press Ctrl-C to stop it.\n`);
   } else {
     process.stdout.write('Press Ctrl-C to stop the node.\n');
