@@ -13,9 +13,8 @@ import type { RecordedProcess } from '../../src/up/cluster-state.js';
 import { dchatExecutable } from '../../src/up/dchat-executable.js';
 import { freeLoopbackPorts } from '../../src/up/free-ports.js';
 import { initialiseMariaDb, startMariaDb } from '../../src/up/mariadb-server.js';
-import { nginxLayout, startNginxFront, type NginxLayout } from '../../src/up/nginx-front.js';
+import { nginxLayout, startNginxFront, writeNginxConfig, type NginxLayout } from '../../src/up/nginx-front.js';
 import { stopRecorded } from '../../src/up/process-stopper.js';
-import { clusterBinaries } from '../../src/up/system-packages.js';
 import { startZooKeeperEnsemble } from '../../src/up/zookeeper-ensemble.js';
 import { ZkSession } from '../../src/zk/zk-session.js';
 import type { RoleProcess } from './cpu-usage.js';
@@ -182,29 +181,7 @@ function writeBenchNginxConfig(layout: NginxLayout, port: number, nodes: readonl
   const records = nodes.map((n) => ({ nodeId: n.nodeId, clientAddress: n.nodeId, weight: 1 }));
   writeFileSync(layout.upstreamFile, upstreamText(records, defaultUpstreamOptions));
   const workers = Math.max(2, Math.ceil((2 * maxConnections) / 12_000));
-  const text = [
-    `load_module ${clusterBinaries.nginxStreamModule};`,
-    'daemon off;',
-    `error_log ${layout.errorLog} notice;`,
-    `pid ${join(layout.prefix, 'nginx.pid')};`,
-    `worker_processes ${workers};`,
-    'worker_rlimit_nofile 20000;',
-    'events {',
-    '    worker_connections 19000;',
-    '}',
-    'stream {',
-    `    include ${layout.upstreamFile};`,
-    '    server {',
-    `        listen 127.0.0.1:${port} reuseport;`,
-    '        proxy_pass dchat;',
-    '        proxy_connect_timeout 1s;',
-    '        tcp_nodelay on;',
-    '        proxy_timeout 10m;',
-    '    }',
-    '}',
-    '',
-  ].join('\n');
-  writeFileSync(layout.configPath, text);
+  writeNginxConfig(layout, port, { workerProcesses: workers, proxyTimeout: '10m' });
 }
 
 /** Reads /dchat/presence/<id> of every user: the node that claimed it at login. */

@@ -64,7 +64,15 @@ export function nginxStreamConfig(files: NginxFiles, workers: NginxWorkers, stre
   ].join('\n');
 }
 
-export function writeNginxConfig(layout: NginxLayout, port: number): void {
+/** What may differ between fronts: a benchmark wants a worker per few thousand clients and long idle times. */
+export interface FrontTuning {
+  readonly workerProcesses: number | 'auto';
+  readonly proxyTimeout: string;
+}
+
+const upFrontTuning: FrontTuning = { workerProcesses: 'auto', proxyTimeout: '90s' };
+
+export function writeNginxConfig(layout: NginxLayout, port: number, tuning: FrontTuning = upFrontTuning): void {
   mkdirSync(layout.prefix, { recursive: true });
   const streamBody = [
     `    include ${layout.upstreamFile};`,
@@ -73,11 +81,11 @@ export function writeNginxConfig(layout: NginxLayout, port: number): void {
     '        proxy_pass dchat;',
     '        proxy_connect_timeout 1s;',
     '        tcp_nodelay on;',
-    '        proxy_timeout 90s;',
+    `        proxy_timeout ${tuning.proxyTimeout};`,
     '    }',
   ].join('\n');
-  const header = '# Written by `dchat up --cluster`; the upstream comes from `dchat lb` (see deploy/README.md).\n';
-  writeFileSync(layout.configPath, header + nginxStreamConfig(layout, frontWorkers, streamBody));
+  const header = '# The front of a local dchat cluster; the upstream comes from `dchat lb` (see deploy/README.md).\n';
+  writeFileSync(layout.configPath, header + nginxStreamConfig(layout, { ...frontWorkers, processes: tuning.workerProcesses }, streamBody));
 }
 
 /** Starts the nginx master on the config as it is; its output goes to PREFIX/nginx.out. */
