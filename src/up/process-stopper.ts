@@ -26,7 +26,7 @@ export function childPids(pid: number): number[] {
   }
 }
 
-function signal(pid: number, name: NodeJS.Signals): void {
+export function signalQuietly(pid: number, name: NodeJS.Signals): void {
   try {
     process.kill(pid, name);
   } catch {
@@ -47,13 +47,13 @@ async function gone(check: () => boolean, timeoutMs: number): Promise<boolean> {
 export async function stopRecorded(proc: RecordedProcess, graceMs = 10_000): Promise<'not-running' | 'stopped' | 'killed'> {
   if (!isRunning(proc.pid, proc.marker)) return 'not-running';
   const workers = proc.role === 'nginx' ? childPids(proc.pid) : [];
-  signal(proc.pid, 'SIGTERM');
+  signalQuietly(proc.pid, 'SIGTERM');
   let outcome: 'stopped' | 'killed' = 'stopped';
   if (!(await gone(() => isRunning(proc.pid, proc.marker), graceMs))) {
-    signal(proc.pid, 'SIGKILL');
+    signalQuietly(proc.pid, 'SIGKILL');
     outcome = 'killed';
     await gone(() => isRunning(proc.pid, proc.marker), 5_000);
   }
-  for (const worker of workers) if (isRunning(worker, 'nginx')) signal(worker, 'SIGKILL');
+  for (const worker of workers) if (isRunning(worker, 'nginx')) signalQuietly(worker, 'SIGKILL');
   return outcome;
 }

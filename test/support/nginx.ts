@@ -13,10 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeLoopbackPort } from '../../src/up/free-ports.js';
 import { launchNginx, nginxStreamConfig, type NginxFiles } from '../../src/up/nginx-front.js';
-import { childPids } from '../../src/up/process-stopper.js';
+import { childPids, signalQuietly } from '../../src/up/process-stopper.js';
 import { assertRunning, type ServiceProcess } from '../../src/up/service-process.js';
 import { clusterBinaries } from '../../src/up/system-packages.js';
-import { assertInstalled, killOnExit, signalQuietly, stopService } from './test-services.js';
+import { assertInstalled, killOnExit, stopService } from './test-services.js';
 import { waitFor } from './wait.js';
 
 const readyTimeoutMs = 10_000;

@@ -2,6 +2,7 @@
 // fails at once when a Debian package is missing, every server it starts is killed by a process
 // 'exit' hook if the test crashed before stopping it, and stopping waits for the exit itself.
 import { DchatError } from '../../src/base/dchat-error.js';
+import { signalQuietly } from '../../src/up/process-stopper.js';
 import type { ServiceProcess } from '../../src/up/service-process.js';
 import { missingPackages, notInstalledMessage } from '../../src/up/system-packages.js';
 
@@ -28,7 +29,7 @@ export function killOnExit(service: ServiceProcess): ServiceProcess {
   return service;
 }
 
-export function hasExited(service: ServiceProcess): boolean {
+function hasExited(service: ServiceProcess): boolean {
   return service.child.exitCode !== null || service.child.signalCode !== null;
 }
 
@@ -42,12 +43,4 @@ export async function stopService(service: ServiceProcess, signal: NodeJS.Signal
   const timer = setTimeout(() => service.child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
-}
-
-export function signalQuietly(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // already gone
-  }
 }
