@@ -2,7 +2,7 @@
 // that is not a terminal (a pipe, a script), gets the line client.
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { parseHostPort } from '../client/host-port.js';
-import { runFullScreenClient } from './full-screen-client.js';
+import { loadFullScreenClient } from './load-full-screen-client.js';
 import { runPlainClient } from './plain-client.js';
 
 interface ClientArgs {
@@ -29,7 +29,7 @@ export const clientCommand: CommandModule<object, ClientArgs> = {
       process.exit(2);
     }
     if (!args.plain && process.stdin.isTTY === true && process.stdout.isTTY === true) {
-      process.exit(await runFullScreenClient({ host: address.value.host, port: address.value.port }));
+      process.exit(await (await loadFullScreenClient())({ host: address.value.host, port: address.value.port }));
     }
     const code = await runPlainClient({
       host: address.value.host,

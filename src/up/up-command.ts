@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { errorMessage } from '../base/dchat-error.js';
 import { defaultDataDir } from '../server/server-command.js';
-import { runFullScreenClient } from '../tui/full-screen-client.js';
+import { loadFullScreenClient } from '../tui/load-full-screen-client.js';
 import { runPlainClient } from '../tui/plain-client.js';
 import { startChild } from './child-process.js';
 import { upCluster } from './cluster-up.js';
@@ -90,7 +90,7 @@ async function upStandalone(args: { port: number; dataDir: string; client: boole
     const host = node.match[1] ?? '127.0.0.1';
     const port = Number(node.match[2] ?? args.port);
     // The node logs to its file, so the full screen is the client's alone.
-    if (!args.plain && process.stdout.isTTY) await runFullScreenClient({ host, port });
+    if (!args.plain && process.stdout.isTTY) await (await loadFullScreenClient())({ host, port });
     else await runPlainClient({ host, port, input: process.stdin, output: process.stdout, isInteractive: true, lingerMs: 0 });
     process.stdout.write(`\nThe chat node keeps running for other clients on ${address}; press Ctrl-C to stop it.\n`);
   } else {

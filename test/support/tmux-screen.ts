@@ -41,8 +41,7 @@ export async function startDchatInTmux(args: string[], options: { env?: Record<s
   const socket = `dchat-test-${process.pid}-${nextSocket++}`;
   const tmux = (...tmuxArgs: string[]): Promise<{ stdout: string }> => run(tmuxBinary, ['-L', socket, ...tmuxArgs]);
   const envWords = Object.entries({ TERM: 'xterm-256color', ...options.env }).map(([k, v]) => `${k}=${shellQuote(v)}`);
-  // A person's terminal, not CI's: with CI set, Ink draws only the last frame, at exit.
-  const dchat = ['env', '-u', 'CI', '-u', 'CONTINUOUS_INTEGRATION', ...envWords, shellQuote(process.execPath), shellQuote(dchatBin), ...args.map(shellQuote)].join(' ');
+  const dchat = ['env', ...envWords, shellQuote(process.execPath), shellQuote(dchatBin), ...args.map(shellQuote)].join(' ');
   const command = options.after === undefined ? `exec ${dchat}` : `${dchat}; ${options.after}`;
   // -f /dev/null: no user configuration may change keys or sizes.
   await run(tmuxBinary, ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-s', 'dchat', '-x', String(options.columns ?? 100), '-y', String(options.rows ?? 30), command]);
