@@ -1,7 +1,7 @@
 // `dchat zk` end to end: the real binary against a real ZooKeeper started by the test.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo } from 'node:net';
+import { freeLoopbackPort } from '../src/up/free-ports.js';
 import { ZkSession } from '../src/zk/zk-session.js';
 import { spawnDchat } from './support/dchat-process.js';
 import { runDchat, type DchatRun } from './support/run-dchat.js';
@@ -130,10 +130,7 @@ describe('dchat zk against a real ZooKeeper', () => {
 });
 
 test('dchat zk with nothing listening says the connection was refused and how to start ZooKeeper', async () => {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const port = await freeLoopbackPort();
   const run = await runDchat(['zk', '--zk', `127.0.0.1:${port}`, '--connect-timeout-ms', '1000', 'ls', '/']);
   assert.equal(run.status, 1);
   assert.match(run.stderr, new RegExp(`ZooKeeper at 127\\.0\\.0\\.1:${port} refused the connection: is it running\\? .dchat up --cluster. starts one`));

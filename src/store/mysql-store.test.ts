@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import mysql from 'mysql2/promise';
 import Database from 'better-sqlite3';
 import { startMariaDb, type MariaDbHandle } from '../../test/support/mariadb.js';
+import { freeLoopbackPort } from '../up/free-ports.js';
 import { MySqlStore } from './mysql-store.js';
 import { openStore } from './open-store.js';
 import { describeRepositoryContract } from './repository.contract.js';
@@ -39,18 +39,6 @@ describeRepositoryContract(
   },
   (repo: ChatRepository) => repo.close(),
 );
-
-/** A port that was free a moment ago: bound, then released. */
-function portNobodyListensOn(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 type Columns = Map<string, string[]>;
 
@@ -123,7 +111,7 @@ describe('mysql store', () => {
   });
 
   it('openStore rejects with DCHAT_STORE_UNAVAILABLE naming host:port and the fix when nothing listens there', async () => {
-    const closedPort = await portNobodyListensOn();
+    const closedPort = await freeLoopbackPort();
     await assert.rejects(openStore({ db: `mysql://root@127.0.0.1:${closedPort}/dchat`, dataDir: '/nonexistent' }), (err: unknown) => {
       assert.ok(err instanceof StoreError);
       assert.equal(err.code, 'DCHAT_STORE_UNAVAILABLE');

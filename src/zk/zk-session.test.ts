@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo } from 'node:net';
 import { isDchatError } from '../base/dchat-error.js';
+import { freeLoopbackPort } from '../up/free-ports.js';
 import { waitFor } from '../../test/support/wait.js';
 import { expireSession, startZooKeeper, startZooKeeperEnsemble, type ZkServerHandle } from '../../test/support/zookeeper.js';
 import { ZkSession, type ZkSessionEvent } from './zk-session.js';
@@ -243,10 +243,7 @@ describe('ZkSession on a server that stops answering', () => {
 
 describe('ZkSession.connect without a server', () => {
   test('fails with DCHAT_ZK_UNREACHABLE naming the address and the remedy within connectTimeoutMs', async () => {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const port = await freeLoopbackPort();
     const started = Date.now();
     await assert.rejects(ZkSession.connect({ connectString: `127.0.0.1:${port}`, connectTimeoutMs: 1_500 }), (e) => {
       assert.ok(isDchatError(e, 'DCHAT_ZK_UNREACHABLE'), String(e));
