@@ -43,6 +43,8 @@ describe('standalone chat node', () => {
     assert.equal(added.friend?.friend?.online, true);
     const list = await bob.client.call({ friendList: {} });
     assert.deepEqual(list.friendList?.friends?.map((f) => f.name), ['alice'], 'friendship is mutual');
+    const told = await bob.waitForEvent((e) => Boolean(e.friendChanged), 'that alice made him her friend');
+    assert.deepEqual({ id: told.friendChanged?.friend?.id, name: told.friendChanged?.friend?.name, added: told.friendChanged?.added }, { id: alice.id, name: 'alice', added: true });
 
     const before = Date.now();
     const sent = await alice.client.call({ chat: { toId: bob.id, text: 'hello bob 你好 👋' } });
@@ -143,7 +145,9 @@ describe('standalone chat node', () => {
     await kim.expectRefusal({ addFriend: { friendId: 987654 } }, Status.NOT_FOUND);
     await kim.client.call({ addFriend: { friendId: lee.id } });
     await kim.expectRefusal({ addFriend: { friendId: lee.id } }, Status.ALREADY_EXISTS, /already your friend/);
+    await lee.login();
     await kim.client.call({ delFriend: { friendId: lee.id } });
+    await lee.waitForEvent((e) => e.friendChanged?.added === false && e.friendChanged.friend?.id === kim.id, 'that kim ended the friendship');
     await kim.expectRefusal({ delFriend: { friendId: lee.id } }, Status.NOT_FOUND, /not your friend/);
     await kim.expectRefusal({ addGroup: { groupId: 987654 } }, Status.NOT_FOUND);
     await kim.expectRefusal({ delGroup: { groupId: 987654 } }, Status.NOT_FOUND);

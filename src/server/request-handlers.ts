@@ -44,7 +44,7 @@ export async function handleRequest(ctx: HandlerContext, session: ClientSession,
     case 'logout': return logout(ctx, session);
     case 'chat': return send(ctx, { fromId: userId, toId: request.chat?.toId ?? 0, text: request.chat?.text ?? '', clientMsgId: request.chat?.clientMsgId ?? '' });
     case 'groupChat': return send(ctx, { fromId: userId, groupId: request.groupChat?.groupId ?? 0, text: request.groupChat?.text ?? '', clientMsgId: request.groupChat?.clientMsgId ?? '' });
-    case 'addFriend': return addFriend(ctx, userId, request.addFriend?.friendId ?? 0);
+    case 'addFriend': return addFriend(ctx, session, request.addFriend?.friendId ?? 0);
     case 'delFriend': return delFriend(ctx, userId, request.delFriend?.friendId ?? 0);
     case 'friendList': return friendList(ctx, userId);
     case 'createGroup': return createGroup(ctx, userId, request.createGroup);
@@ -135,14 +135,18 @@ async function send(ctx: HandlerContext, req: dchat.ISaveMessageRequest): Promis
   return ok({ sent: { messageId: message.id ?? 0, sentAtMs: message.sentAtMs ?? 0 } });
 }
 
-async function addFriend(ctx: HandlerContext, userId: number, friendId: number): Promise<Reply> {
-  const res = await ctx.services.friend.addFriend({ userId, friendId });
+async function addFriend(ctx: HandlerContext, session: ClientSession, friendId: number): Promise<Reply> {
+  const res = await ctx.services.friend.addFriend({ userId: session.userId, friendId });
   if (refusalOf(res) || !res.friend) return refusalOf(res) ?? { status: Status.INTERNAL, errorText: 'no friend returned' };
+  await ctx.router.push([friendId], { friendChanged: { friend: { id: session.userId, name: session.userName, online: true }, added: true } });
   return ok({ friend: { friend: { ...res.friend, online: await ctx.router.isOnline(friendId) } } });
 }
 
 async function delFriend(ctx: HandlerContext, userId: number, friendId: number): Promise<Reply> {
-  return refusalOf(await ctx.services.friend.delFriend({ userId, friendId })) ?? ok();
+  const refusal = refusalOf(await ctx.services.friend.delFriend({ userId, friendId }));
+  if (refusal) return refusal;
+  await ctx.router.push([friendId], { friendChanged: { friend: { id: userId }, added: false } });
+  return ok();
 }
 
 async function friendList(ctx: HandlerContext, userId: number): Promise<Reply> {

@@ -96,6 +96,14 @@ describe('chat state', () => {
     assert.equal(state.selectedKey, 'dchat', 'the selection falls back to the dchat pane');
   });
 
+  test('someone adding or deleting you as a friend adds or removes their conversation', () => {
+    let state = play(login, { kind: 'event', event: { friendChanged: { friend: { id: 9, name: 'ida', online: true }, added: true } } });
+    assert.deepEqual(keys(state), ['dchat', 'friend:2', 'friend:3', 'friend:9', 'group:7']);
+    assert.equal(state.conversations.find((c) => c.key === 'friend:9')?.isOnline, true);
+    state = reduceChat(state, { kind: 'event', event: { friendChanged: { friend: { id: 2 }, added: false } } });
+    assert.deepEqual(keys(state), ['dchat', 'friend:3', 'friend:9', 'group:7']);
+  });
+
   test('select-next and select-previous wrap around the list', () => {
     let state = play(login, { kind: 'select-previous' });
     assert.equal(state.selectedKey, 'group:7');

@@ -156,6 +156,11 @@ function applyEvent(state: ChatState, event: dchat.client.IEvent): ChatState {
     return updateConversation(state, keyOfFriend(event.presence.userId ?? 0), (c) => ({ ...c, isOnline: online }));
   }
   if (event.groupChanged?.deleted) return without(state, keyOfGroup(event.groupChanged.groupId ?? 0));
+  const friendChanged = event.friendChanged;
+  if (friendChanged?.friend) {
+    const friend = friendChanged.friend;
+    return friendChanged.added ? withFriends(state, [...friendsOf(state), friend]) : without(state, keyOfFriend(friend.id ?? 0));
+  }
   return state;
 }
 

@@ -101,5 +101,9 @@ export function describeEvent(event: dchat.client.Event): string | undefined {
   if (event.kicked) return `disconnected by the server: ${event.kicked.reason}`;
   if (event.presence) return `user ${event.presence.userId} is ${event.presence.online ? 'online' : 'offline'}`;
   if (event.groupChanged) return `group ${event.groupChanged.groupId} was deleted by its creator`;
+  if (event.friendChanged) {
+    const friend = event.friendChanged.friend;
+    return event.friendChanged.added ? `${friend?.name ?? ''} (${friend?.id ?? 0}) added you as a friend` : `user ${friend?.id ?? 0} ended your friendship`;
+  }
   return undefined;
 }
