@@ -8,6 +8,8 @@ export interface BenchArgs {
   warmupSeconds: number;
   /** Chat requests in flight per chat node of the deployment. */
   windowPerNode: number;
+  /** Chats per second of the light-load phase. */
+  lightRate: number;
   groupSize: number;
   nodes: number;
   deployments: ('standalone' | 'cluster')[];
@@ -18,12 +20,13 @@ export interface BenchArgs {
 }
 
 export const usageText = `usage: node dist/bench/chat/chat-bench.js [--quick] [--connections N[,N...]] [--capacity N]
-       [--seconds S] [--warmup S] [--window-per-node N] [--group-size N] [--nodes N] [--only standalone|cluster]
+       [--seconds S] [--warmup S] [--window-per-node N] [--light-rate R] [--group-size N] [--nodes N] [--only standalone|cluster]
        [--profile DIR] [--keep] [--json FILE]
   --quick           200 connections, 1.5 s phases, no capacity round (under a minute)
   --connections     logged-in clients per round (default 1000,10000)
   --capacity        a standalone round that only logs in N clients and reads RSS (default 15000; 0: none)
   --window-per-node chat requests in flight over all clients, per chat node (default 16)
+  --light-rate      chats per second of the light-load phase, where latency has no queueing (default 200)
   --profile DIR     run the chat nodes under node --cpu-prof, profiles in DIR`;
 
 function usage(problem: string): never {
@@ -38,6 +41,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     seconds: 5,
     warmupSeconds: 1,
     windowPerNode: 16,
+    lightRate: 200,
     groupSize: 10,
     nodes: 3,
     deployments: ['standalone', 'cluster'],
@@ -58,6 +62,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (flag === '--capacity') args.capacity = Math.floor(Number(value()) || 0);
     else if (flag === '--seconds') args.seconds = positive(flag, value());
     else if (flag === '--warmup') args.warmupSeconds = Number(value()) || 0;
+    else if (flag === '--light-rate') args.lightRate = positive(flag, value());
     else if (flag === '--window-per-node') args.windowPerNode = Math.floor(positive(flag, value()));
     else if (flag === '--group-size') args.groupSize = Math.max(2, Math.floor(positive(flag, value())));
     else if (flag === '--nodes') args.nodes = Math.floor(positive(flag, value()));

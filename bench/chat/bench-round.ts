@@ -15,8 +15,10 @@ export interface RoundOptions {
   isCapacityOnly: boolean;
   seconds: number;
   warmupSeconds: number;
-  /** Chat requests in flight, over all workers. */
+  /** Chat requests in flight, over all workers (at least one per worker). */
   window: number;
+  /** Light load: chats per second over all workers, one in flight per worker. */
+  lightRatePerSecond: number;
   groupSize: number;
   password: string;
   /** Tells rounds apart in message texts, and source addresses apart between rounds. */
@@ -47,7 +49,10 @@ export interface RoundResult {
   loggedIn: number;
   loginSeconds: number;
   rss: { beforeKib: number; afterKib: number; perConnectionKib: number };
+  /** One-to-one chats at full load (`window` in flight). */
   direct: PhaseResult | undefined;
+  /** The same chats at light load (a few hundred per second): the cost of a hop without queueing. */
+  light: PhaseResult | undefined;
   group: PhaseResult | undefined;
 }
 
@@ -106,12 +111,15 @@ export async function runRound(deployment: Deployment, workers: LoadWorker[], al
     loginSeconds,
     rss: { beforeKib, afterKib, perConnectionKib: (afterKib - beforeKib) / Math.max(1, loggedIn) },
     direct: undefined,
+    light: undefined,
     group: undefined,
   };
   if (!options.isCapacityOnly) {
     const placement = await deployment.placement(userIds);
     const processes = [...deployment.roleProcesses(), ...workers.map((w) => ({ role: 'load workers', pid: w.pid }))];
-    result.direct = await runPhase(workers, processes, directPlans(userIds, placement, ownerOf, workers.length, options.roundIndex), `r${options.roundIndex}d`, options);
+    const plans = directPlans(userIds, placement, ownerOf, workers.length, options.roundIndex);
+    result.direct = await runPhase(workers, processes, plans, `r${options.roundIndex}d`, options);
+    result.light = await runPhase(workers, processes, plans, `r${options.roundIndex}l`, { ...options, window: workers.length }, (workers.length * 1000) / options.lightRatePerSecond);
     const groupPlans = await makeGroups(workers, userIds, ownerOf, options);
     result.group = await runPhase(workers, processes, groupPlans, `r${options.roundIndex}g`, options);
   }
@@ -155,12 +163,12 @@ async function makeGroups(workers: LoadWorker[], userIds: readonly number[], own
   return plans.map((p) => shuffled(p, options.roundIndex + 4));
 }
 
-async function runPhase(workers: LoadWorker[], processes: RoleProcess[], plans: SendPlan[][], tag: string, options: RoundOptions): Promise<PhaseResult> {
+async function runPhase(workers: LoadWorker[], processes: RoleProcess[], plans: SendPlan[][], tag: string, options: RoundOptions, slotIntervalMs = 0): Promise<PhaseResult> {
   const window = Math.max(1, Math.ceil(options.window / workers.length));
   const measureFromUs = nowUs() + options.warmupSeconds * 1e6;
   const measureUntilUs = measureFromUs + options.seconds * 1e6;
   const cores = measureCpu(processes, options.warmupSeconds * 1000, options.seconds * 1000);
-  const reports = await Promise.all(workers.map((worker, w) => worker.send({ op: 'run', tag, plans: plans[w] ?? [], window, measureFromUs, measureUntilUs, drainMs })));
+  const reports = await Promise.all(workers.map((worker, w) => worker.send({ op: 'run', tag, plans: plans[w] ?? [], window, slotIntervalMs, measureFromUs, measureUntilUs, drainMs })));
   return summarise(reports.map((r) => r.report), options.seconds, await cores);
 }
 

@@ -50,6 +50,7 @@ async function benchDeployment(deployment: Deployment, workers: LoadWorker[], ar
       seconds: args.seconds,
       warmupSeconds: args.warmupSeconds,
       window: args.windowPerNode * deployment.nodes().length,
+      lightRatePerSecond: args.lightRate,
       groupSize: args.groupSize,
       password,
       roundIndex: roundBase + i,

@@ -118,7 +118,12 @@ async function run(command: Extract<Command, { op: 'run' }>): Promise<Reply> {
   };
   const plans = command.plans;
   const slot = async (first: number): Promise<void> => {
+    let nextStartMs = performance.now() + Math.random() * command.slotIntervalMs;
     for (let i = first; nowUs() < command.measureUntilUs; i += command.window) {
+      if (command.slotIntervalMs > 0) {
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, nextStartMs - performance.now())));
+        nextStartMs += command.slotIntervalMs;
+      }
       const plan = plans[i % plans.length] as SendPlan;
       try {
         const response = await clientOf(plan.senderId).request(bodyOf(plan, command.tag));

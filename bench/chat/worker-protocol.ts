@@ -29,6 +29,8 @@ export type Command =
       plans: SendPlan[];
       /** Chat requests this worker keeps in flight. */
       window: number;
+      /** Each slot starts a request at most every this many ms (0: as soon as the last is answered). */
+      slotIntervalMs: number;
       /** Arrivals are counted between these two instants of process.hrtime (µs, shared by all processes). */
       measureFromUs: number;
       measureUntilUs: number;
