@@ -33,12 +33,13 @@ interface TableSpec {
 }
 
 const throughputTable: TableSpec = {
-  columns: ['connections', 'deployment', 'logins/s', 'RSS KiB/conn', '1:1 msg/s', 'node CPU us/msg', 'group msg/s', 'group deliv/s', 'refused'],
+  columns: ['connections', 'deployment', 'logins/s', 'RSS KiB/conn', 'marginal', '1:1 msg/s', 'node CPU us/msg', 'group msg/s', 'group deliv/s', 'refused'],
   row: (r) => [
     num(r.connections),
     r.deployment,
     num(loginsPerSecond(r)),
     num(r.rss.perConnectionKib, 2),
+    num(r.rss.marginalPerConnectionKib, 2),
     rate(r.direct, (p) => p.deliveredPerSecond),
     rate(r.direct, nodeCpuUsPerMessage),
     rate(r.group, (p) => p.ackedPerSecond),
@@ -50,6 +51,7 @@ const throughputTable: TableSpec = {
     'cluster/standalone',
     ratio(loginsPerSecond(c), loginsPerSecond(s)),
     ratio(c.rss.perConnectionKib, s.rss.perConnectionKib),
+    ratio(c.rss.marginalPerConnectionKib, s.rss.marginalPerConnectionKib),
     ratio(c.direct?.deliveredPerSecond, s.direct?.deliveredPerSecond),
     ratio(c.direct && nodeCpuUsPerMessage(c.direct), s.direct && nodeCpuUsPerMessage(s.direct)),
     ratio(c.group?.ackedPerSecond, s.group?.ackedPerSecond),
@@ -123,7 +125,7 @@ export function verdicts(rounds: readonly RoundResult[]): Verdict[] {
   out.push({
     target: `${num(targets.capacityConnections)} logged-in connections on one node at <= ${targets.maxRssPerConnectionKib} KiB RSS each`,
     isMet: big ? big.loggedIn >= targets.capacityConnections && big.rss.perConnectionKib <= targets.maxRssPerConnectionKib : undefined,
-    seen: big ? `${num(big.loggedIn)} logged in, ${num(big.rss.perConnectionKib, 2)} KiB each` : `not measured: no standalone round of ${num(targets.capacityConnections)} (--capacity)`,
+    seen: big ? `${num(big.loggedIn)} logged in, ${num(big.rss.perConnectionKib, 2)} KiB each (${num(big.rss.marginalPerConnectionKib, 2)} KiB marginal)` : `not measured: no standalone round of ${num(targets.capacityConnections)} (--capacity)`,
   });
   for (const r of standalone.filter((x) => x.direct)) {
     const direct = r.direct as PhaseResult;

@@ -48,7 +48,16 @@ export interface RoundResult {
   connections: number;
   loggedIn: number;
   loginSeconds: number;
-  rss: { beforeKib: number; afterKib: number; perConnectionKib: number };
+  rss: {
+    beforeKib: number;
+    /** After the first third of the clients logged in. */
+    midKib: number;
+    afterKib: number;
+    /** (after - before) / logged in: what the clients cost the node processes, warm-up included. */
+    perConnectionKib: number;
+    /** (after - mid) / the clients of the second step: one more connection, warm-up excluded. */
+    marginalPerConnectionKib: number;
+  };
   /** One-to-one chats at full load (`window` in flight). */
   direct: PhaseResult | undefined;
   /** The same chats at light load (a few hundred per second): the cost of a hop without queueing. */
@@ -92,24 +101,37 @@ export async function runRound(deployment: Deployment, workers: LoadWorker[], al
   const ownerOf = new Map<number, number>();
   shares.forEach((share, w) => share.forEach((id) => ownerOf.set(id, w)));
   await deployment.restartNodes();
+  const login = async (part: (share: number[]) => number[]): Promise<number> => {
+    const replies = await Promise.all(
+      workers.map((worker, w) =>
+        worker.send({ op: 'login', target: deployment.entry, localAddress: `127.${10 + options.roundIndex}.${w}.1`, userIds: part(shares[w] ?? []), password: options.password }),
+      ),
+    );
+    await pause(settleMs);
+    return replies.reduce((sum, r) => sum + r.loggedIn, 0);
+  };
+  // A third first, then the rest: the growth between the two readings is the cost of one more
+  // connection without the process's one-time warm-up (JIT code, heap sizing) in it.
   const beforeKib = sumRss(deployment);
   const loginStart = nowUs();
-  const logins = await Promise.all(
-    workers.map((worker, w) =>
-      worker.send({ op: 'login', target: deployment.entry, localAddress: `127.${10 + options.roundIndex}.${w}.1`, userIds: shares[w] ?? [], password: options.password }),
-    ),
-  );
-  const loginSeconds = (nowUs() - loginStart) / 1e6;
-  await pause(settleMs);
+  const firstPart = await login((share) => share.slice(0, Math.floor(share.length / 3)));
+  const midKib = sumRss(deployment);
+  const loggedIn = await login((share) => share.slice(Math.floor(share.length / 3)));
+  const loginSeconds = (nowUs() - loginStart) / 1e6 - (2 * settleMs) / 1000;
   const afterKib = sumRss(deployment);
-  const loggedIn = logins.reduce((sum, r) => sum + r.loggedIn, 0);
   const result: RoundResult = {
     deployment: deployment.name,
     nodeCount: deployment.nodes().length,
     connections: options.connections,
     loggedIn,
     loginSeconds,
-    rss: { beforeKib, afterKib, perConnectionKib: (afterKib - beforeKib) / Math.max(1, loggedIn) },
+    rss: {
+      beforeKib,
+      midKib,
+      afterKib,
+      perConnectionKib: (afterKib - beforeKib) / Math.max(1, loggedIn),
+      marginalPerConnectionKib: (afterKib - midKib) / Math.max(1, loggedIn - firstPart),
+    },
     direct: undefined,
     light: undefined,
     group: undefined,

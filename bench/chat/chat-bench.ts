@@ -55,7 +55,7 @@ async function benchDeployment(deployment: Deployment, workers: LoadWorker[], ar
       password,
       roundIndex: roundBase + i,
     });
-    say(`${deployment.name}, ${step.connections} connections: ${result.loggedIn} logged in, ${result.rss.perConnectionKib.toFixed(2)} KiB each` +
+    say(`${deployment.name}, ${step.connections} connections: ${result.loggedIn} logged in, ${result.rss.perConnectionKib.toFixed(2)} KiB each (${result.rss.marginalPerConnectionKib.toFixed(2)} marginal)` +
       (result.direct ? `, 1:1 ${Math.round(result.direct.deliveredPerSecond)} msg/s, group ${Math.round(result.group?.deliveredPerSecond ?? 0)} deliveries/s` : ''));
     rounds.push(result);
   }
