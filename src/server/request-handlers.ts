@@ -87,6 +87,20 @@ async function login(ctx: HandlerContext, session: ClientSession, req: dchat.cli
     throw err;
   }
   displaced?.kick(dchat.client.KickCode.LOGGED_IN_ELSEWHERE, `user ${session.userId} logged in from another connection (${session.conn.peerAddress}:${session.conn.peerPort})`);
+  try {
+    const result = await loginResult(ctx, session, res.user);
+    // The reply goes out before the replay starts: the gateway sends it as soon as this returns,
+    // and the replay waits for the next turn of the event loop.
+    setImmediate(() => void ctx.replay.replay(session));
+    return ok({ login: result });
+  } catch (err) {
+    // A client told that its login failed must not be left logged in.
+    await endLogin(ctx, session).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function loginResult(ctx: HandlerContext, session: ClientSession, user: dchat.IUser): Promise<dchat.client.ILoginResult> {
   const [friends, groups, pending] = await Promise.all([
     ctx.services.friend.getFriendList({ userId: session.userId }),
     ctx.services.group.getGroupList({ userId: session.userId }),
@@ -95,10 +109,7 @@ async function login(ctx: HandlerContext, session: ClientSession, req: dchat.cli
   const friendList = await withPresence(ctx, friends.friends ?? []);
   const onlineFriends = friendList.filter((f) => f.online).map((f) => f.id ?? 0);
   await ctx.router.push(onlineFriends, { presence: { userId: session.userId, online: true } });
-  // The reply goes out before the replay starts: the gateway sends it as soon as this returns,
-  // and the replay waits for the next turn of the event loop.
-  setImmediate(() => void ctx.replay.replay(session));
-  return ok({ login: { user: res.user, friends: friendList, groups: groups.groups ?? [], pending } });
+  return { user, friends: friendList, groups: groups.groups ?? [], pending };
 }
 
 async function logout(ctx: HandlerContext, session: ClientSession): Promise<Reply> {
