@@ -11,18 +11,21 @@ import { createLogger } from '../base/logger.js';
 import { DeadlineWheel } from './deadline-wheel.js';
 import { parseHostPort } from './host-port.js';
 import { createLoadBalancer, type LoadBalancer, type LoadBalancerName } from './load-balancer.js';
-import { PendingCall } from './pending-call.js';
+import { decodeShared, encodeShared } from './message-io.js';
+import { PendingCall, type CallCallback, type CallTarget } from './pending-call.js';
 import type { ProviderEntry, RpcRegistry } from './registry.js';
 import { RpcConnection } from './rpc-connection.js';
 import type { RpcController } from './rpc-controller.js';
 import { RpcError } from './rpc-error.js';
-import { copyBytes, DEFAULT_MAX_RPC_FRAME_BYTES } from './rpc-frame.js';
-import { serviceNameOfPath, type ServiceClass } from './service-descriptor.js';
+import { errorMessage } from '../base/dchat-error.js';
+import { copyBytes, DEFAULT_MAX_RPC_FRAME_BYTES, encodeNameFields } from './rpc-frame.js';
+import { serviceNameOfPath, type MethodDescriptor, type ServiceClass } from './service-descriptor.js';
 import { createStub } from './rpc-stub.js';
 
 const log = createLogger('rpc.channel');
 
 export const DEFAULT_CALL_DEADLINE_MS = 10_000;
+const EMPTY: Uint8Array = new Uint8Array(0);
 
 export interface RpcChannelOptions {
   registry: RpcRegistry;
@@ -54,7 +57,8 @@ export class RpcChannel {
   private readonly routes = new Map<string, ServiceRoute>();
   private readonly connections = new Map<string, RpcConnection>();
   private readonly connectionUsers = new Map<RpcConnection, number>();
-  private readonly paths = new Map<string, { serviceName: string; methodName: string }>();
+  /** Call targets of rpcImpl calls by method path, and of call() by "service/method". */
+  private readonly targets = new Map<string, CallTarget>();
   private readonly deadlines = new DeadlineWheel<PendingCall>((call) => this.expire(call));
   private readonly balancer: LoadBalancer;
   private isClosed = false;
@@ -83,9 +87,46 @@ export class RpcChannel {
 
   /** The core call: `args` is the encoded request; `callback` gets the response bytes (a copy). */
   call(serviceName: string, methodName: string, args: Uint8Array, controller: RpcController | undefined, callback: RPCImplCallback): void {
-    const deadlineMs = controller?.deadlineMs ?? this.options.defaultDeadlineMs ?? DEFAULT_CALL_DEADLINE_MS;
+    const key = `${serviceName}/${methodName}`;
+    let target = this.targets.get(key);
+    if (!target) {
+      target = { serviceName, name: methodName, nameFields: encodeNameFields(serviceName, methodName) };
+      this.targets.set(key, target);
+    }
+    this.callBytes(target, args, controller, callback);
+  }
+
+  /**
+   * The stubs' call (rpc-stub.ts): encodes `request` with the method's request type and settles
+   * with the decoded response. The request goes from a shared writer into the frame; it is
+   * copied only when the call has to wait for a provider or a connection.
+   */
+  callMessage(method: MethodDescriptor, request: object, controller: RpcController | undefined, resolve: (response: object) => void, reject: (error: Error) => void): void {
+    let args;
+    try {
+      args = encodeShared(method.requestType, request);
+    } catch (err) {
+      reject(new RpcError('DCHAT_RPC_BAD_REQUEST', `${method.serviceName}.${method.name}: the request does not encode (${errorMessage(err)}); check its field types`));
+      return;
+    }
+    const deadlineMs = this.deadlineOf(controller);
     const deadlineAtMs = deadlineMs > 0 ? performance.now() + deadlineMs : Infinity;
-    const call = new PendingCall(serviceName, methodName, args, deadlineMs, deadlineAtMs, controller, callback);
+    this.start(new PendingCall(method, args.buf, args.pos, false, deadlineMs, deadlineAtMs, controller, undefined, resolve, reject));
+  }
+
+  private callBytes(target: CallTarget, args: Uint8Array, controller: RpcController | undefined, callback: CallCallback): void {
+    const deadlineMs = this.deadlineOf(controller);
+    const deadlineAtMs = deadlineMs > 0 ? performance.now() + deadlineMs : Infinity;
+    this.start(new PendingCall(target, args, args.length, true, deadlineMs, deadlineAtMs, controller, callback, undefined, undefined));
+  }
+
+  private deadlineOf(controller: RpcController | undefined): number {
+    return controller?.deadlineMs ?? this.options.defaultDeadlineMs ?? DEFAULT_CALL_DEADLINE_MS;
+  }
+
+  private start(call: PendingCall): void {
+    const controller = call.controller;
+    const deadlineAtMs = call.deadlineAtMs;
     if (this.isClosed) return this.finish(call, new RpcError('DCHAT_RPC_UNAVAILABLE', `${call.describe()}: the channel is closed`));
     if (deadlineAtMs !== Infinity) call.deadlineSlot = this.deadlines.add(call, deadlineAtMs);
     if (controller) {
@@ -128,25 +169,26 @@ export class RpcChannel {
   }
 
   private callMethod(method: StubMethod, requestData: Uint8Array, controller: RpcController | undefined, callback: RPCImplCallback): void {
-    const names = this.namesOf(method);
-    if (names instanceof RpcError) {
-      setImmediate(() => callback(names));
+    const target = this.targetOf(method);
+    if (target instanceof RpcError) {
+      setImmediate(() => callback(target));
       return;
     }
-    this.call(names.serviceName, names.methodName, requestData, controller, callback);
+    this.callBytes(target, requestData, controller, callback);
   }
 
-  private namesOf(method: StubMethod): { serviceName: string; methodName: string } | RpcError {
+  private targetOf(method: StubMethod): CallTarget | RpcError {
     if ('path' in method && typeof method.path === 'string') {
-      let names = this.paths.get(method.path);
-      if (!names) {
-        names = serviceNameOfPath(method.path);
-        this.paths.set(method.path, names);
+      let target = this.targets.get(method.path);
+      if (!target) {
+        const { serviceName, methodName } = serviceNameOfPath(method.path);
+        target = { serviceName, name: methodName, nameFields: encodeNameFields(serviceName, methodName) };
+        this.targets.set(method.path, target);
       }
-      return names;
+      return target;
     }
     const parent = 'parent' in method ? method.parent : null;
-    if (parent) return { serviceName: parent.name, methodName: method.name };
+    if (parent) return { serviceName: parent.name, name: method.name, nameFields: encodeNameFields(parent.name, method.name) };
     return new RpcError('DCHAT_RPC_BAD_SERVICE', `method ${method.name} belongs to no service; create stubs from generated service classes`);
   }
 
@@ -164,6 +206,7 @@ export class RpcChannel {
     const route = this.routeOf(call.serviceName);
     if (!route.hasList) {
       call.hasWaited = true;
+      call.keepArgs();
       route.waiting.push(call);
       return;
     }
@@ -236,7 +279,7 @@ export class RpcChannel {
       backoffInitialMs: this.options.backoffInitialMs ?? 100,
       backoffMaxMs: this.options.backoffMaxMs ?? 5000,
       maxFrameBytes: this.options.maxFrameBytes ?? DEFAULT_MAX_RPC_FRAME_BYTES,
-      onCallDone: (call, error, response) => this.finish(call, error ?? undefined, response),
+      onCallDone: (call, error, bytes, start, end) => this.finish(call, error ?? undefined, bytes, start, end),
       onUnsent: (calls) => {
         for (const call of calls) if (!call.isDone) this.dispatch(call);
       },
@@ -244,17 +287,32 @@ export class RpcChannel {
     });
   }
 
-  private finish(call: PendingCall, error: RpcError | undefined, response?: Uint8Array): void {
+  /** Ends a call once; its response is bytes[start, end) (the receive buffer's, read during this call only). */
+  private finish(call: PendingCall, error: RpcError | undefined, bytes = EMPTY, start = 0, end = 0): void {
     if (call.isDone) return;
     call.isDone = true;
-    if (call.deadlineSlot >= 0) this.deadlines.remove(call, call.deadlineSlot);
+    if (call.deadlineSlot !== undefined) this.deadlines.remove(call, call.deadlineSlot);
     call.removeCancelListener?.();
-    if (error) {
-      call.controller?.setFailed(error);
-      call.callback(error);
+    if (call.callback) {
+      if (error) call.controller?.setFailed(error);
+      // A copy: the stub decodes it later, and `bytes` fields would alias the receive buffer.
+      call.callback(error ?? null, error ? EMPTY : copyBytes(bytes.subarray(start, end)));
+      return;
+    }
+    const decoded = error ?? this.decodeResponse(call, bytes, start, end);
+    if (decoded instanceof RpcError) {
+      call.controller?.setFailed(decoded);
+      call.reject!(decoded);
     } else {
-      // A copy: the response is decoded by the stub, and `bytes` fields would otherwise alias the receive buffer.
-      call.callback(null, response ? copyBytes(response) : new Uint8Array(0));
+      call.resolve!(decoded);
+    }
+  }
+
+  private decodeResponse(call: PendingCall, bytes: Uint8Array, start: number, end: number): object | RpcError {
+    try {
+      return decodeShared(call.target.responseType!, bytes, start, end);
+    } catch (err) {
+      return new RpcError('DCHAT_RPC_INTERNAL', `the response of ${call.describe()} does not decode (${errorMessage(err)}); caller and provider were built from different .proto files`);
     }
   }
 

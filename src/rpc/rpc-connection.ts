@@ -17,9 +17,10 @@ import { createLogger } from '../base/logger.js';
 import { errorMessage } from '../base/dchat-error.js';
 import { dchat } from '../gen/proto.js';
 import type { BalancedProvider } from './load-balancer.js';
+import { CallTable } from './call-table.js';
 import type { PendingCall } from './pending-call.js';
 import { RpcError } from './rpc-error.js';
-import { drainFrames, encodeFrameScratch, type RpcHeader } from './rpc-frame.js';
+import { drainFrames, encodeCallFrameScratch, encodeFrameScratch, type RpcHeader } from './rpc-frame.js';
 import { callerAnswer, checkProviderProof, newNonce } from './rpc-auth.js';
 
 const { FrameKind, RpcStatus } = dchat.rpc;
@@ -36,8 +37,8 @@ export interface RpcConnectionOptions {
   backoffInitialMs: number;
   backoffMaxMs: number;
   maxFrameBytes: number;
-  /** A call ended by the provider: its response bytes (a view, valid during the call) or its error. */
-  onCallDone(call: PendingCall, error: RpcError | null, response: Uint8Array | undefined): void;
+  /** A call ended by the provider: its response is bytes[start, end) (the receive buffer: valid during the call), or its error. */
+  onCallDone(call: PendingCall, error: RpcError | null, bytes: Uint8Array, start: number, end: number): void;
   /** Calls that never reached the provider, handed back when the connection fails. */
   onUnsent(calls: PendingCall[], error: RpcError): void;
   onStateChange(connection: RpcConnection): void;
@@ -48,7 +49,7 @@ export class RpcConnection implements BalancedProvider {
   private state: ConnectionState = 'connecting';
   private client: TcpClient | undefined;
   private conn: TcpConnection | undefined;
-  private readonly inFlight = new Map<number, PendingCall>();
+  private readonly inFlight = new CallTable<PendingCall>();
   private unsent: PendingCall[] = [];
   private nextCallId = 1;
   private failures = 0;
@@ -89,6 +90,7 @@ export class RpcConnection implements BalancedProvider {
       return;
     }
     call.hasWaited = true;
+    call.keepArgs();
     this.unsent.push(call);
   }
 
@@ -131,9 +133,8 @@ export class RpcConnection implements BalancedProvider {
 
   private write(call: PendingCall): void {
     call.isSent = true;
-    this.inFlight.set(call.callId, call);
-    const header = { kind: FrameKind.REQUEST, callId: call.callId, serviceName: call.serviceName, methodName: call.methodName, deadlineMs: call.remainingDeadlineMs() };
-    this.conn!.send(encodeFrameScratch(header, call.args));
+    this.inFlight.add(call);
+    this.conn!.send(encodeCallFrameScratch(call.target.nameFields, FrameKind.REQUEST, call.callId, call.remainingDeadlineMs(), call.argsBuffer(), call.argsLength));
   }
 
   private setState(state: ConnectionState): void {
@@ -172,23 +173,22 @@ export class RpcConnection implements BalancedProvider {
   }
 
   private onMessage(conn: TcpConnection, buffer: NetBuffer): void {
-    const error = drainFrames(buffer, this.options.maxFrameBytes, (header, args) => this.onFrame(header, args));
+    const error = drainFrames(buffer, this.options.maxFrameBytes, (header, bytes, argsStart) => this.onFrame(header, bytes, argsStart));
     if (!error) return;
     buffer.retrieveAll();
     log.warn('closing the connection to %s: %s', this.address, error.message);
     conn.forceClose();
   }
 
-  private onFrame(header: RpcHeader, args: Uint8Array): void {
+  private onFrame(header: RpcHeader, bytes: Uint8Array, argsStart: number): void {
     if (header.kind === FrameKind.RESPONSE) {
-      const call = this.inFlight.get(header.callId);
+      const call = this.inFlight.delete(header.callId);
       if (!call) return; // abandoned: its deadline passed or it was cancelled
-      this.inFlight.delete(header.callId);
-      if (header.status === RpcStatus.OK) this.options.onCallDone(call, null, args);
-      else this.options.onCallDone(call, RpcError.fromStatus(header.status, header.errorText), undefined);
+      if (header.status === RpcStatus.OK) this.options.onCallDone(call, null, bytes, argsStart, argsStart + header.argsSize);
+      else this.options.onCallDone(call, RpcError.fromStatus(header.status, header.errorText), EMPTY, 0, 0);
       this.closeIfDrained();
     } else if (header.kind === FrameKind.AUTH) {
-      this.onAuth(header.status, header.errorText, args);
+      this.onAuth(header.status, header.errorText, bytes.subarray(argsStart, argsStart + header.argsSize));
     } else {
       log.warn('closing the connection to %s: a provider sent a frame of kind %d', this.address, header.kind);
       this.conn?.forceClose();
@@ -256,7 +256,7 @@ export class RpcConnection implements BalancedProvider {
     this.inFlight.clear();
     for (const call of inFlight) {
       const lost = new RpcError(error.code, `${error.message} while ${call.describe()} (call ${call.callId}) was in flight; it may or may not have run`);
-      this.options.onCallDone(call, lost, undefined);
+      this.options.onCallDone(call, lost, EMPTY, 0, 0);
     }
     const unsent = this.unsent;
     this.unsent = [];

@@ -12,7 +12,18 @@
 // trusted to find the next frame boundary).
 import type { StatusOr } from '../base/dchat-error.js';
 import { RpcError } from './rpc-error.js';
-import { headerBytes, readHeader, writeHeader, type RpcHeader, type RpcHeaderFields } from './rpc-header-codec.js';
+import type { dchat } from '../gen/proto.js';
+import {
+  HeaderReader,
+  headerBytes,
+  newHeader,
+  readHeaderInto,
+  varintFieldBytes,
+  writeHeader,
+  writeVarintField,
+  type RpcHeader,
+  type RpcHeaderFields,
+} from './rpc-header-codec.js';
 
 export type { RpcHeader, RpcHeaderFields } from './rpc-header-codec.js';
 
@@ -46,6 +57,11 @@ export function encodeFrame(header: RpcHeaderFields, args: Uint8Array): Uint8Arr
 
 const scratch = Buffer.allocUnsafe(64 * 1024);
 
+/** A view of scratch[0, end) as a plain Uint8Array: cheaper to make than Buffer's subarray. */
+function scratchView(end: number): Uint8Array {
+  return new Uint8Array(scratch.buffer, scratch.byteOffset, end);
+}
+
 /**
  * Like encodeFrame, but into one buffer shared by every caller: the view is valid only until the
  * next call. TcpConnection.send copies what it is given at once, so a frame on its way to a
@@ -56,11 +72,69 @@ export function encodeFrameScratch(header: RpcHeaderFields, args: Uint8Array): U
   const headerLength = headerBytes(header);
   const total = FRAME_PREFIX_BYTES + headerLength + args.length;
   if (total > scratch.length) return encodeFrame(header, args);
-  return scratch.subarray(0, writeFrame(scratch, header, headerLength, args));
+  return scratchView(writeFrame(scratch, header, headerLength, args));
 }
 
-/** Called for each decoded frame; `args` is a view valid only during the call. */
-export type FrameCallback = (header: RpcHeader, args: Uint8Array) => void;
+/** Fields 1 and 2 of an RpcHeader (service and method name), encoded once per method for encodeCallFrameScratch. */
+export function encodeNameFields(serviceName: string, methodName: string): Uint8Array {
+  const fields: RpcHeaderFields = { serviceName, methodName };
+  const bytes = Buffer.alloc(headerBytes(fields));
+  writeHeader(bytes, 0, fields);
+  return new Uint8Array(bytes);
+}
+
+const TAG_ARGS_SIZE = 0x18;
+const TAG_CALL_ID = 0x20;
+const TAG_KIND = 0x28;
+const TAG_DEADLINE_MS = 0x40;
+
+/**
+ * The frame of a request (nameFields from encodeNameFields) or of an OK response (no name
+ * fields, no deadline) with arguments args[0, argsLength), into the shared scratch like
+ * encodeFrameScratch and with the same bytes, but without a header object: every call sends two
+ * of these. `args` may be a longer buffer, such as a protobuf writer's.
+ */
+export function encodeCallFrameScratch(nameFields: Uint8Array, kind: dchat.rpc.FrameKind, callId: number, deadlineMs: number, args: Uint8Array, argsLength: number): Uint8Array {
+  const headerLength = nameFields.length + varintFieldBytes(argsLength) + varintFieldBytes(callId) + varintFieldBytes(kind) + varintFieldBytes(deadlineMs);
+  const end = FRAME_PREFIX_BYTES + headerLength + argsLength;
+  if (end > scratch.length) {
+    const header: RpcHeaderFields = { kind, callId, deadlineMs };
+    if (nameFields.length > 0) Object.assign(header, readNames(nameFields));
+    return encodeFrame(header, args.subarray(0, argsLength));
+  }
+  const frameLength = end - LENGTH_BYTES;
+  scratch[0] = frameLength >>> 24;
+  scratch[1] = frameLength >>> 16;
+  scratch[2] = frameLength >>> 8;
+  scratch[3] = frameLength;
+  scratch[4] = headerLength >>> 24;
+  scratch[5] = headerLength >>> 16;
+  scratch[6] = headerLength >>> 8;
+  scratch[7] = headerLength;
+  let at = FRAME_PREFIX_BYTES;
+  for (let i = 0; i < nameFields.length; i++) scratch[at++] = nameFields[i]!;
+  at = writeVarintField(scratch, at, TAG_ARGS_SIZE, argsLength);
+  at = writeVarintField(scratch, at, TAG_CALL_ID, callId);
+  at = writeVarintField(scratch, at, TAG_KIND, kind);
+  at = writeVarintField(scratch, at, TAG_DEADLINE_MS, deadlineMs);
+  // Small arguments are copied by hand: set() would need a subarray view first.
+  if (argsLength <= 64) for (let i = 0; i < argsLength; i++) scratch[at++] = args[i]!;
+  else scratch.set(argsLength === args.length ? args : args.subarray(0, argsLength), at);
+  return scratchView(end);
+}
+
+function readNames(nameFields: Uint8Array): RpcHeaderFields {
+  const header = newHeader();
+  readHeaderInto(header, new HeaderReader(nameFields, 0, nameFields.length), nameFields, 0, nameFields.length);
+  return { serviceName: header.serviceName, methodName: header.methodName };
+}
+
+/**
+ * Called for each decoded frame: its arguments are bytes[argsStart, argsStart + header.argsSize).
+ * `header` and `bytes` are valid only during the call (the header is reused, the bytes are the
+ * receive buffer's); passing the range rather than a view saves a view per frame.
+ */
+export type FrameCallback = (header: RpcHeader, bytes: Uint8Array, argsStart: number) => void;
 
 function malformed(message: string): RpcError {
   return new RpcError('DCHAT_RPC_BAD_FRAME', message);
@@ -69,12 +143,12 @@ function malformed(message: string): RpcError {
 /** Decodes what follows the frame length: header length, header, arguments. Never throws. */
 export function decodeFrameBody(body: Uint8Array): StatusOr<RpcFrame, RpcError> {
   let frame: RpcFrame | undefined;
-  const error = readFrameBody(body, 0, body.length, (header, args) => (frame = { header, args }));
+  const error = readFrameBody(body, 0, body.length, newHeader(), new HeaderReader(body, 0, 0), (header, bytes, argsStart) => (frame = { header, args: bytes.subarray(argsStart, argsStart + header.argsSize) }));
   return frame ? { ok: true, value: frame } : { ok: false, error: error! };
 }
 
 /** decodeFrameBody on bytes[start, end) without result objects: the receive path runs it for every frame. */
-function readFrameBody(bytes: Uint8Array, start: number, end: number, onFrame: FrameCallback): RpcError | undefined {
+function readFrameBody(bytes: Uint8Array, start: number, end: number, header: RpcHeader, reader: HeaderReader, onFrame: FrameCallback): RpcError | undefined {
   const bodyLength = end - start;
   if (bodyLength < LENGTH_BYTES) {
     return malformed(`RPC frame of ${bodyLength} bytes is shorter than its 4-byte header length; the peer does not speak dchat RPC`);
@@ -84,14 +158,14 @@ function readFrameBody(bytes: Uint8Array, start: number, end: number, onFrame: F
     return malformed(`RPC header length ${headerLength} exceeds the ${bodyLength - LENGTH_BYTES} bytes left in the frame; the peer does not speak dchat RPC`);
   }
   const argsStart = start + LENGTH_BYTES + headerLength;
-  const header = readHeader(bytes, start + LENGTH_BYTES, argsStart);
-  if (typeof header === 'string') {
-    return malformed(`RPC header of ${headerLength} bytes does not decode (${header}); the peer does not speak dchat RPC`);
+  const failure = readHeaderInto(header, reader, bytes, start + LENGTH_BYTES, argsStart);
+  if (failure) {
+    return malformed(`RPC header of ${headerLength} bytes does not decode (${failure}); the peer does not speak dchat RPC`);
   }
   if (header.argsSize !== end - argsStart) {
     return malformed(`RPC header says args_size ${header.argsSize} but the frame holds ${end - argsStart} argument bytes; the peer miscounted its frame`);
   }
-  onFrame(header, bytes.subarray(argsStart, end));
+  onFrame(header, bytes, argsStart);
   return undefined;
 }
 
@@ -119,6 +193,9 @@ export function drainFrames(source: FrameSource, maxFrameBytes: number, onFrame:
   const readable = source.readableBytes();
   if (readable < LENGTH_BYTES) return undefined;
   const bytes = source.peek();
+  // One header object and one reader serve every frame of this read.
+  const header = newHeader();
+  const reader = new HeaderReader(bytes, 0, 0);
   let offset = 0;
   while (readable - offset >= LENGTH_BYTES) {
     const frameLength = ((bytes[offset]! << 24) >>> 0) + (bytes[offset + 1]! << 16) + (bytes[offset + 2]! << 8) + bytes[offset + 3]!;
@@ -130,7 +207,7 @@ export function drainFrames(source: FrameSource, maxFrameBytes: number, onFrame:
     }
     const end = offset + LENGTH_BYTES + frameLength;
     if (end > readable) break;
-    const error = readFrameBody(bytes, offset + LENGTH_BYTES, end, onFrame);
+    const error = readFrameBody(bytes, offset + LENGTH_BYTES, end, header, reader, onFrame);
     if (error) return error;
     offset = end;
   }

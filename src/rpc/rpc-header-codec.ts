@@ -43,7 +43,7 @@ function stringFieldBytes(text: string | undefined): number {
   return 1 + varintBytes(length) + length;
 }
 
-function varintFieldBytes(value: number | undefined): number {
+export function varintFieldBytes(value: number | undefined): number {
   return value ? 1 + varintBytes(value >>> 0) : 0;
 }
 
@@ -61,7 +61,7 @@ export function headerBytes(header: RpcHeaderFields): number {
   );
 }
 
-function writeVarint(target: Buffer, offset: number, value: number): number {
+function writeVarint(target: Uint8Array, offset: number, value: number): number {
   let rest = value >>> 0;
   while (rest >= 0x80) {
     target[offset++] = (rest & 0x7f) | 0x80;
@@ -71,7 +71,7 @@ function writeVarint(target: Buffer, offset: number, value: number): number {
   return offset;
 }
 
-function writeVarintField(target: Buffer, offset: number, tag: number, value: number | undefined): number {
+export function writeVarintField(target: Uint8Array, offset: number, tag: number, value: number | undefined): number {
   if (!value) return offset;
   target[offset] = tag;
   return writeVarint(target, offset + 1, value);
@@ -102,14 +102,21 @@ export function writeHeader(target: Buffer, offset: number, header: RpcHeaderFie
   return writeVarintField(target, at, 0x40, header.deadlineMs);
 }
 
-/** A reader over one header's bytes; `failure` is set instead of throwing. */
-class HeaderReader {
+/** A reader over one header's bytes; `failure` is set instead of throwing. Reusable: reset() points it at the next header. */
+export class HeaderReader {
   failure = '';
   constructor(
-    private readonly bytes: Uint8Array,
+    private bytes: Uint8Array,
     public pos: number,
-    private readonly end: number,
+    private end: number,
   ) {}
+
+  reset(bytes: Uint8Array, pos: number, end: number): void {
+    this.bytes = bytes;
+    this.pos = pos;
+    this.end = end;
+    this.failure = '';
+  }
 
   isAtEnd(): boolean {
     return this.pos >= this.end || this.failure !== '';
@@ -247,10 +254,31 @@ function strictUtf8(bytes: Uint8Array, start: number, end: number): string | und
   }
 }
 
+export function newHeader(): RpcHeader {
+  return { serviceName: '', methodName: '', argsSize: 0, callId: 0, kind: 0, status: 0, errorText: '', deadlineMs: 0 };
+}
+
 /** Decodes the header in bytes[start, end) (all of `bytes` by default); returns the reason when it is not one. */
 export function readHeader(bytes: Uint8Array, start = 0, end = bytes.length): RpcHeader | string {
-  const header: RpcHeader = { serviceName: '', methodName: '', argsSize: 0, callId: 0, kind: 0, status: 0, errorText: '', deadlineMs: 0 };
-  const reader = new HeaderReader(bytes, start, end);
+  const header = newHeader();
+  return readHeaderInto(header, new HeaderReader(bytes, start, end), bytes, start, end) || header;
+}
+
+/**
+ * readHeader into an existing header object with an existing reader, so that the receive path
+ * allocates neither per frame. Every field is set (to its default when absent). Returns '' or
+ * the reason the bytes are not a header.
+ */
+export function readHeaderInto(header: RpcHeader, reader: HeaderReader, bytes: Uint8Array, start: number, end: number): string {
+  header.serviceName = '';
+  header.methodName = '';
+  header.argsSize = 0;
+  header.callId = 0;
+  header.kind = 0;
+  header.status = 0;
+  header.errorText = '';
+  header.deadlineMs = 0;
+  reader.reset(bytes, start, end);
   while (!reader.isAtEnd()) {
     const tag = reader.varint();
     if (reader.failure) break;
@@ -269,5 +297,5 @@ export function readHeader(bytes: Uint8Array, start = 0, end = bytes.length): Rp
     else if (field === 0) reader.fail('field number 0 is not allowed');
     else reader.skip(wireType);
   }
-  return reader.failure || header;
+  return reader.failure;
 }

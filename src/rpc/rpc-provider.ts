@@ -12,11 +12,13 @@ import { createLogger } from '../base/logger.js';
 import { errorMessage, isDchatError } from '../base/dchat-error.js';
 import { dchat } from '../gen/proto.js';
 import { CallContext } from './call-context.js';
-import { DeadlineWheel } from './deadline-wheel.js';
+import { CallTable } from './call-table.js';
+import { DeadlineWheel, type DeadlineHandle } from './deadline-wheel.js';
+import { decodeShared, encodeShared } from './message-io.js';
 import { formatHostPort, type HostPort } from './host-port.js';
 import type { Registration, RpcRegistry } from './registry.js';
 import { RpcError } from './rpc-error.js';
-import { copyBytes, DEFAULT_MAX_RPC_FRAME_BYTES, drainFrames, encodeFrameScratch, type RpcHeader } from './rpc-frame.js';
+import { DEFAULT_MAX_RPC_FRAME_BYTES, drainFrames, encodeCallFrameScratch, encodeFrameScratch, type RpcHeader } from './rpc-frame.js';
 import { checkCallerAnswer, newNonce, providerProof } from './rpc-auth.js';
 import { describeService, type MethodDescriptor, type ServiceClass, type ServiceDescriptor } from './service-descriptor.js';
 import type { ServiceImpl } from './service-impl.js';
@@ -57,15 +59,21 @@ interface ServedCall {
   readonly context: CallContext;
   readonly state: CallerState;
   readonly method: HostedMethod;
-  deadlineSlot: number;
+  deadlineSlot: DeadlineHandle<ServedCall> | undefined;
+  deadlineIndex: number;
 }
+
+const EMPTY = new Uint8Array(0);
 
 /** What the provider keeps per connection (TcpConnection.context). */
 class CallerState {
   isAuthenticated: boolean;
   readonly providerNonce: Uint8Array | undefined;
-  readonly calls = new Map<number, ServedCall>();
+  readonly calls = new CallTable<ServedCall>();
+  /** "host:port" of the caller, for every CallContext. */
+  readonly peer: string;
   constructor(readonly conn: TcpConnection, secret: string | undefined) {
+    this.peer = `${conn.peerAddress}:${conn.peerPort}`;
     this.isAuthenticated = secret === undefined;
     this.providerNonce = secret === undefined ? undefined : newNonce();
   }
@@ -191,7 +199,7 @@ export class RpcProvider {
   private onMessage(conn: TcpConnection, buffer: NetBuffer): void {
     const state = conn.context;
     if (!(state instanceof CallerState)) return;
-    const error = drainFrames(buffer, this.options.maxFrameBytes ?? DEFAULT_MAX_RPC_FRAME_BYTES, (header, args) => this.onFrame(state, header, args));
+    const error = drainFrames(buffer, this.options.maxFrameBytes ?? DEFAULT_MAX_RPC_FRAME_BYTES, (header, bytes, argsStart) => this.onFrame(state, header, bytes, argsStart));
     if (error) {
       log.warn('closing %s: %s', conn.name, error.message);
       buffer.retrieveAll();
@@ -199,18 +207,18 @@ export class RpcProvider {
     }
   }
 
-  private onFrame(state: CallerState, header: RpcHeader, args: Uint8Array): void {
+  private onFrame(state: CallerState, header: RpcHeader, bytes: Uint8Array, argsStart: number): void {
     const kind = header.kind;
     switch (kind) {
       case FrameKind.REQUEST:
-        if (state.isAuthenticated) this.serve(state, header, args);
+        if (state.isAuthenticated) this.serve(state, header, bytes, argsStart);
         else this.refuseUnauthenticated(state, header.callId);
         return;
       case FrameKind.CANCEL:
         this.cancel(state, header.callId);
         return;
       case FrameKind.AUTH:
-        this.authenticate(state, args);
+        this.authenticate(state, bytes.subarray(argsStart, argsStart + header.argsSize));
         return;
       case FrameKind.RESPONSE:
         log.warn('closing %s: a caller sent a RESPONSE frame', state.conn.name);
@@ -263,7 +271,8 @@ export class RpcProvider {
     return method;
   }
 
-  private serve(state: CallerState, header: RpcHeader, args: Uint8Array): void {
+  /** Serves the request whose arguments are bytes[argsStart, argsStart + header.argsSize). */
+  private serve(state: CallerState, header: RpcHeader, bytes: Uint8Array, argsStart: number): void {
     const { callId, serviceName, methodName, deadlineMs } = header;
     if (this.isStopping) {
       this.respondError(state, callId, new RpcError('DCHAT_RPC_SHUTTING_DOWN', `provider ${this.address()} is stopping; retry on another provider`));
@@ -276,21 +285,21 @@ export class RpcProvider {
     }
     let request: object;
     try {
-      // A copy: `bytes` fields decode as views, and the receive buffer is reused after this frame.
-      request = method.descriptor.requestType.decode(copyBytes(args));
+      // Straight from the receive buffer: decodeShared copies what a message could keep of it.
+      request = decodeShared(method.descriptor.requestType, bytes, argsStart, argsStart + header.argsSize);
     } catch (err) {
       this.respondError(state, callId, new RpcError('DCHAT_RPC_BAD_REQUEST', `${serviceName}.${methodName}: the request does not decode (${errorMessage(err)})`));
       return;
     }
     const deadlineAtMs = deadlineMs > 0 ? performance.now() + deadlineMs : Infinity;
-    const context = new CallContext(serviceName, methodName, `${state.conn.peerAddress}:${state.conn.peerPort}`, deadlineAtMs);
-    const call: ServedCall = { callId, context, state, method, deadlineSlot: -1 };
+    const context = new CallContext(serviceName, methodName, state.peer, deadlineAtMs);
+    const call: ServedCall = { callId, context, state, method, deadlineSlot: undefined, deadlineIndex: -1 };
     if (state.calls.has(callId)) {
       log.warn('closing %s: call id %d is already in flight', state.conn.name, callId);
       state.conn.forceClose();
       return;
     }
-    state.calls.set(callId, call);
+    state.calls.add(call);
     this.inFlight++;
     if (deadlineMs > 0) call.deadlineSlot = this.deadlines.add(call, deadlineAtMs);
     this.invoke(state, call, method, request);
@@ -326,7 +335,7 @@ export class RpcProvider {
   private finish(state: CallerState, call: ServedCall, error: RpcError | undefined, response: object | undefined): void {
     if (state.calls.get(call.callId) !== call) return;
     state.calls.delete(call.callId);
-    if (call.deadlineSlot >= 0) this.deadlines.remove(call, call.deadlineSlot);
+    if (call.deadlineSlot !== undefined) this.deadlines.remove(call, call.deadlineSlot);
     this.inFlight--;
     if (this.inFlight === 0) this.onIdle?.();
     if (call.context.isCancelled() && !error) return;
@@ -335,14 +344,19 @@ export class RpcProvider {
       if (state.conn.isConnected() && error.code !== 'DCHAT_RPC_CANCELLED') this.respondError(state, call.callId, error);
       return;
     }
-    let body: Uint8Array;
+    let body: Uint8Array = EMPTY;
+    let bodyLength = 0;
     try {
-      body = response ? call.method.descriptor.responseType.encode(response).finish() : new Uint8Array(0);
+      if (response) {
+        const writer = encodeShared(call.method.descriptor.responseType, response);
+        body = writer.buf;
+        bodyLength = writer.pos;
+      }
     } catch (err) {
       this.respondError(state, call.callId, this.internalError(call, err));
       return;
     }
-    state.conn.send(encodeFrameScratch({ kind: FrameKind.RESPONSE, callId: call.callId }, body));
+    state.conn.send(encodeCallFrameScratch(EMPTY, FrameKind.RESPONSE, call.callId, 0, body, bodyLength));
   }
 
   private cancel(state: CallerState, callId: number): void {

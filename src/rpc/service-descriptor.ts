@@ -3,19 +3,24 @@
 // pbjs gives every method function on the class's prototype a `path` ("/dchat.UserServiceRpc/Login")
 // and the names of its request and response types, which resolve against the generated namespace.
 // No .proto file is parsed at run time, and encode/decode are pbjs's generated functions.
-import type { Writer } from 'protobufjs/minimal.js';
+import type { Reader, Writer } from 'protobufjs/minimal.js';
 import { dchat } from '../gen/proto.js';
 import { RpcError } from './rpc-error.js';
+import { encodeNameFields } from './rpc-frame.js';
 
 /** A generated message class, seen as a codec. */
 export interface MessageCodec {
   encode(message: object, writer?: Writer): Writer;
-  decode(bytes: Uint8Array): object;
+  decode(bytes: Uint8Array | Reader): object;
 }
 
 export interface MethodDescriptor {
+  /** Unqualified, as in RpcHeader.service_name: "UserServiceRpc". */
+  readonly serviceName: string;
   /** As written in the .proto and carried in RpcHeader.method_name: "Login". */
   readonly name: string;
+  /** The header's service and method name fields, encoded once (rpc-frame.ts encodeNameFields). */
+  readonly nameFields: Uint8Array;
   /** The property of the stub and of an implementation: "login". */
   readonly jsName: string;
   readonly requestType: MessageCodec;
@@ -94,8 +99,11 @@ export function describeService(serviceClass: ServiceClass): ServiceDescriptor {
     const parts = splitPath(method.path);
     fullName = parts.fullName;
     const packageName = fullName.includes('.') ? fullName.slice(0, fullName.lastIndexOf('.')) : '';
+    const serviceName = fullName.slice(fullName.lastIndexOf('.') + 1);
     methods.set(parts.methodName, {
+      serviceName,
       name: parts.methodName,
+      nameFields: encodeNameFields(serviceName, parts.methodName),
       jsName,
       requestType: resolveType(method.requestType, packageName, method.path),
       responseType: resolveType(method.responseType, packageName, method.path),
