@@ -57,9 +57,22 @@ export function encodeFrame(header: RpcHeaderFields, args: Uint8Array): Uint8Arr
 
 const scratch = Buffer.allocUnsafe(64 * 1024);
 
-/** A view of scratch[0, end) as a plain Uint8Array: cheaper to make than Buffer's subarray. */
+/** Frames up to this size get a view of the scratch made once per length (at most ~100 KiB of views). */
+const MAX_CACHED_VIEW_BYTES = 1024;
+const scratchViews = new Array<Uint8Array | undefined>(MAX_CACHED_VIEW_BYTES + 1).fill(undefined);
+
+/**
+ * The view of scratch[0, end) to hand to send(). Every call sends two frames, and a view made per
+ * frame was a good part of what a call allocates; frames of one method are mostly of a few lengths.
+ */
 function scratchView(end: number): Uint8Array {
-  return new Uint8Array(scratch.buffer, scratch.byteOffset, end);
+  if (end > MAX_CACHED_VIEW_BYTES) return new Uint8Array(scratch.buffer, scratch.byteOffset, end);
+  let view = scratchViews[end];
+  if (view === undefined) {
+    view = new Uint8Array(scratch.buffer, scratch.byteOffset, end);
+    scratchViews[end] = view;
+  }
+  return view;
 }
 
 /**
