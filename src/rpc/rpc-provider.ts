@@ -53,14 +53,23 @@ interface HostedService {
   readonly methods: Map<string, HostedMethod>;
 }
 
-/** A call being served: its context, and the slot of its deadline. */
-interface ServedCall {
-  readonly callId: number;
-  readonly context: CallContext;
-  readonly state: CallerState;
-  readonly method: HostedMethod;
-  deadlineSlot: DeadlineHandle<ServedCall> | undefined;
-  deadlineIndex: number;
+/**
+ * A call being served. It is the handler's CallContext itself, with what the provider keeps of
+ * the call besides: one object per call instead of two.
+ */
+class ServedCall extends CallContext {
+  deadlineSlot: DeadlineHandle<ServedCall> | undefined = undefined;
+  deadlineIndex = -1;
+  constructor(
+    readonly callId: number,
+    readonly state: CallerState,
+    readonly method: HostedMethod,
+    serviceName: string,
+    methodName: string,
+    deadlineAtMs: number,
+  ) {
+    super(serviceName, methodName, state.peer, deadlineAtMs);
+  }
 }
 
 const EMPTY = new Uint8Array(0);
@@ -292,8 +301,7 @@ export class RpcProvider {
       return;
     }
     const deadlineAtMs = deadlineMs > 0 ? performance.now() + deadlineMs : Infinity;
-    const context = new CallContext(serviceName, methodName, state.peer, deadlineAtMs);
-    const call: ServedCall = { callId, context, state, method, deadlineSlot: undefined, deadlineIndex: -1 };
+    const call = new ServedCall(callId, state, method, serviceName, methodName, deadlineAtMs);
     if (state.calls.has(callId)) {
       log.warn('closing %s: call id %d is already in flight', state.conn.name, callId);
       state.conn.forceClose();
@@ -308,7 +316,7 @@ export class RpcProvider {
   private invoke(state: CallerState, call: ServedCall, method: HostedMethod, request: object): void {
     let pending: Promise<object>;
     try {
-      pending = method.handler(request, call.context);
+      pending = method.handler(request, call);
     } catch (err) {
       this.finish(state, call, this.internalError(call, err), undefined);
       return;
@@ -321,7 +329,7 @@ export class RpcProvider {
 
   private internalError(call: ServedCall, err: unknown): RpcError {
     if (err instanceof RpcError) return err;
-    const where = `${call.context.serviceName}.${call.context.methodName}`;
+    const where = `${call.serviceName}.${call.methodName}`;
     log.warn('%s failed: %s', where, isDchatError(err) ? `${err.code}: ${err.message}` : errorMessage(err));
     // A backend of the handler is down (DCHAT_STORE_UNAVAILABLE while the database restarts): the
     // call may succeed later, so the caller hears UNAVAILABLE, and its client "try again", not INTERNAL.
@@ -338,9 +346,9 @@ export class RpcProvider {
     if (call.deadlineSlot !== undefined) this.deadlines.remove(call, call.deadlineSlot);
     this.inFlight--;
     if (this.inFlight === 0) this.onIdle?.();
-    if (call.context.isCancelled() && !error) return;
+    if (call.isCancelled() && !error) return;
     if (error) {
-      call.context.cancel(error);
+      call.cancel(error);
       if (state.conn.isConnected() && error.code !== 'DCHAT_RPC_CANCELLED') this.respondError(state, call.callId, error);
       return;
     }
@@ -365,7 +373,7 @@ export class RpcProvider {
   }
 
   private expire(state: CallerState, call: ServedCall): void {
-    const { serviceName, methodName } = call.context;
+    const { serviceName, methodName } = call;
     this.finish(state, call, new RpcError('DCHAT_RPC_DEADLINE_EXCEEDED', `${serviceName}.${methodName} did not finish within the caller's deadline on provider ${this.address()}`), undefined);
   }
 }
