@@ -51,12 +51,13 @@ export async function grpcClient(port: number): Promise<BenchClient> {
 }
 
 /**
- * The ceiling: 24-byte messages (a length and a body of about the size of dchat's request
- * frame) echoed by the server; answers come back in order, so a FIFO matches them to calls.
- * Writes of one event-loop turn go out in one write, as dchat's do.
+ * The ceiling: 44-byte messages echoed by the server, the mean of dchat's GetUser frames on the
+ * wire (46-byte requests, 40-byte answers, counted at concurrency 256), so that both move the
+ * same bytes; answers come back in order, so a FIFO matches them to calls. Writes of one
+ * event-loop turn go out in one write, as dchat's do.
  */
 export async function rawClient(port: number): Promise<BenchClient> {
-  const messageBytes = 24;
+  const messageBytes = 44;
   const socket: Socket = await new Promise((resolve, reject) => {
     const s = connect({ host: '127.0.0.1', port, noDelay: true }, () => resolve(s));
     s.once('error', reject);
