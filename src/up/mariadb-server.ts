@@ -1,6 +1,8 @@
 // MariaDB for a local cluster, as DESIGN.md starts it: `mariadb-install-db` once (root may then
 // log in over TCP with an empty password), then `mariadbd` on a loopback port with every file in
 // one directory. The data stays between runs, so users and messages survive `dchat down`.
+// That includes the tmpdir: a starting mariadbd deletes every `#sql…` temporary table file in its
+// tmpdir, so servers sharing /tmp would delete the tables of each other's running statements.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,12 +27,18 @@ const readyTimeoutMs = 60_000;
 export async function initialiseMariaDb(dir: string): Promise<void> {
   const dataDir = join(dir, 'data');
   if (existsSync(join(dataDir, 'mysql'))) return;
-  mkdirSync(dir, { recursive: true });
-  const args = ['--no-defaults', `--datadir=${dataDir}`, '--user=root', '--skip-test-db', '--auth-root-authentication-method=normal'];
+  const args = ['--no-defaults', `--datadir=${dataDir}`, `--tmpdir=${ownTmpDir(dir)}`, '--user=root', '--skip-test-db', '--auth-root-authentication-method=normal'];
   const result = await runToEnd(clusterBinaries.mariadbInstallDb, args, installTimeoutMs);
   if (result.failure !== undefined) {
     throw new DchatError('DCHAT_UP_START_FAILED', `mariadb-install-db failed for ${dataDir} (${result.failure}):\n${failureLines(result.output)}\nRemove ${dir} to start from an empty database.`);
   }
+}
+
+/** DIR/tmp, made if missing (a cluster directory from before it existed lacks it). */
+function ownTmpDir(dir: string): string {
+  const tmpDir = join(dir, 'tmp');
+  mkdirSync(tmpDir, { recursive: true });
+  return tmpDir;
 }
 
 /** How a program ended (undefined when it exited 0), with its stdout and stderr. */
@@ -56,6 +64,7 @@ export async function startMariaDb(dir: string, port: number, onLaunched: (serve
   const args = [
     '--no-defaults',
     `--datadir=${dataDir}`,
+    `--tmpdir=${ownTmpDir(dir)}`,
     '--user=root',
     `--port=${port}`,
     '--bind-address=127.0.0.1',
