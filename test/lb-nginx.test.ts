@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { placeholderUpstreamText, defaultUpstreamOptions } from '../src/lb/upstream-text.js';
+import { childPids } from '../src/up/process-stopper.js';
 import { ZkSession } from '../src/zk/zk-session.js';
 import { spawnDchat } from './support/dchat-process.js';
 import { freeLoopbackPort, startNginx, type NginxHandle } from './support/nginx.js';
@@ -51,14 +52,25 @@ async function reachedBackends(connections: number, localAddress: (i: number) =>
   return [...reached].sort();
 }
 
-/** Waits until a round of connections reaches exactly `expected`, then checks a second round agrees. */
+/**
+ * True when nginx runs its one worker and no other: during a reload the master starts a worker
+ * with the new configuration before the old one has gone, and until then either may take a
+ * connection.
+ */
+function isReloadSettled(): boolean {
+  return nginx !== undefined && childPids(nginx.pid).length === 1;
+}
+
+/** Waits until a round of connections reaches exactly `expected` with no reload in progress, then checks a second round agrees. */
 async function assertReachesExactly(expected: TcpBackend[], localAddress?: (i: number) => string): Promise<void> {
   const want = expected.map((b) => b.address).sort();
   const rounds = localAddress ? 60 : expected.length * 3;
   let last: string[] = [];
   await waitFor(
     async () => {
+      if (!isReloadSettled()) return false;
       last = await reachedBackends(rounds, localAddress);
+      if (!isReloadSettled()) return false;
       return JSON.stringify(last) === JSON.stringify(want);
     },
     15_000,
