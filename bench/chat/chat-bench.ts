@@ -12,7 +12,7 @@ import { errorMessage } from '../../src/base/dchat-error.js';
 import { parseArgs, type BenchArgs } from './bench-args.js';
 import { cpuLines, tableLines, verdictLines, verdicts } from './bench-report.js';
 import { runRound, type RoundResult } from './bench-round.js';
-import { startCluster, startStandalone, type Deployment } from './deployments.js';
+import { startCluster, startStandalone, stopStartedServices, type Deployment } from './deployments.js';
 import { startWorkers, type LoadWorker } from './worker-pool.js';
 
 const password = 'bench-password';
@@ -69,10 +69,14 @@ async function main(args: BenchArgs): Promise<void> {
   const largest = Math.max(args.capacity, ...args.connections);
   const workers = startWorkers(Math.max(2, Math.ceil(largest / connectionsPerWorker)));
   let deployment: Deployment | undefined;
-  const cleanUp = async (): Promise<void> => {
+  let cleaning: Promise<void> | undefined;
+  // Once, whoever asks first (the end of the run, a failure, Ctrl-C): all wait for the same stop.
+  const cleanUp = (): Promise<void> => (cleaning ??= stopEverything());
+  const stopEverything = async (): Promise<void> => {
     for (const w of workers) w.stop();
     await deployment?.stop().catch((err: unknown) => say(`stopping ${deployment?.name}: ${errorMessage(err)}`));
     deployment = undefined;
+    await stopStartedServices();
     if (args.keep) return say(`kept ${dir}`);
     try {
       rmSync(dir, { recursive: true, force: true, maxRetries: 3 });

@@ -118,13 +118,33 @@ export interface ClusterOptions extends DeploymentOptions {
   maxConnections: number;
 }
 
+/**
+ * The services (ZooKeeper, MariaDB, nginx) started and not yet stopped. They run detached, so a
+ * Ctrl-C reaches only the benchmark: it stops them with stopStartedServices(), even mid-start.
+ */
+const startedServices = new Set<RecordedProcess>();
+
+export async function stopStartedServices(): Promise<void> {
+  for (const service of [...startedServices].reverse()) {
+    await stopRecorded(service);
+    startedServices.delete(service);
+  }
+}
+
 /** Starts ZooKeeper, MariaDB, the nodes and nginx; stops whatever started if a step fails. */
 export async function startCluster(options: ClusterOptions): Promise<Deployment> {
   const services: RecordedProcess[] = [];
+  const record = (service: RecordedProcess): void => {
+    services.push(service);
+    startedServices.add(service);
+  };
   let nodes: NodeSet | undefined;
   const stopAll = async (): Promise<void> => {
     await nodes?.stop();
-    for (const service of services.reverse()) await stopRecorded(service);
+    for (const service of services.reverse()) {
+      await stopRecorded(service);
+      startedServices.delete(service);
+    }
   };
   try {
     const ports = await freeLoopbackPorts(3 + 1 + 1 + 2 * options.nodeCount);
@@ -133,11 +153,11 @@ export async function startCluster(options: ClusterOptions): Promise<Deployment>
     // process may have left in ZooKeeper, instead of peers calling a port nobody listens on.
     const rpcPorts = nodePorts.splice(options.nodeCount);
     const zk = await startZooKeeperEnsemble(join(options.dir, 'zk'), [zkPort, peerPort, electionPort], (m) =>
-      services.push({ name: 'ZooKeeper', role: 'zookeeper', pid: m.process.pid, port: m.clientPort, logFile: m.logFile, marker: m.configPath }),
+      record({ name: 'ZooKeeper', role: 'zookeeper', pid: m.process.pid, port: m.clientPort, logFile: m.logFile, marker: m.configPath }),
     );
     const dbDir = join(options.dir, 'mariadb');
     await initialiseMariaDb(dbDir);
-    const db = await startMariaDb(dbDir, dbPort, (s) => services.push({ name: 'MariaDB', role: 'mariadb', pid: s.process.pid, port: s.port, logFile: s.logFile, marker: `--datadir=${s.dataDir}` }));
+    const db = await startMariaDb(dbDir, dbPort, (s) => record({ name: 'MariaDB', role: 'mariadb', pid: s.process.pid, port: s.port, logFile: s.logFile, marker: `--datadir=${s.dataDir}` }));
     const specs = nodePorts.map((port, i) => ({
       name: `chat node ${i + 1}`,
       dataDir: join(options.dir, `node-${i + 1}`),
@@ -147,7 +167,7 @@ export async function startCluster(options: ClusterOptions): Promise<Deployment>
     await nodes.start();
     const layout = nginxLayout(join(options.dir, 'nginx'));
     writeBenchNginxConfig(layout, entryPort, nodes.processes(), options.maxConnections);
-    await startNginxFront(layout, entryPort, (f) => services.push({ name: 'nginx', role: 'nginx', pid: f.process.pid, port: entryPort, logFile: layout.errorLog, marker: layout.configPath }));
+    await startNginxFront(layout, entryPort, (f) => record({ name: 'nginx', role: 'nginx', pid: f.process.pid, port: entryPort, logFile: layout.errorLog, marker: layout.configPath }));
     const session = await ZkSession.connect({ connectString: zk.connectString });
     const running = nodes;
     return {
