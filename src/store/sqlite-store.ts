@@ -21,6 +21,7 @@ import { upgradesDue } from './schema-upgrades.js';
 import { sqliteSchema } from './sqlite-schema.js';
 import { sqliteStoreError } from './sqlite-error.js';
 import { StoreError } from './store-error.js';
+import { SqliteWriteBatch } from './sqlite-write-batch.js';
 
 export const sqliteFileName = 'dchat.sqlite';
 
@@ -41,12 +42,14 @@ export class SqliteStore implements ChatRepository {
   private readonly createGroupTx: (name: string, desc: string, creatorId: number, createdAtMs: number) => GroupRow | undefined;
   private readonly deleteGroupTx: (id: number) => boolean;
   private readonly addFriendshipTx: (a: number, b: number) => boolean;
+  private readonly writes: SqliteWriteBatch;
 
   private constructor(
     private readonly db: Database.Database,
     readonly file: string,
   ) {
     this.saveMessageTx = db.transaction((message: NewMessage) => this.insertMessage(message));
+    this.writes = new SqliteWriteBatch(db, (err, action) => sqliteStoreError(err, action, file));
     this.createGroupTx = db.transaction((name: string, desc: string, creatorId: number, createdAtMs: number) =>
       this.insertGroup(name, desc, creatorId, createdAtMs),
     );
@@ -145,6 +148,7 @@ export class SqliteStore implements ChatRepository {
 
   close(): Promise<void> {
     return this.guard('close', () => {
+      if (this.db.open) this.writes.flush();
       this.statements.clear();
       if (this.db.open) this.db.close();
     });
@@ -237,7 +241,7 @@ export class SqliteStore implements ChatRepository {
   }
 
   saveMessage(message: NewMessage): Promise<SavedMessage> {
-    return this.guard('saveMessage', () => this.saveMessageTx(message));
+    return this.writes.run('saveMessage', () => this.saveMessageTx(message));
   }
 
   /** Runs inside saveMessageTx, which holds the write lock: no other writer can slip in between
@@ -274,8 +278,8 @@ export class SqliteStore implements ChatRepository {
   }
 
   ackPending(userId: number, messageIds: readonly number[]): Promise<number> {
-    return this.guard('ackPending', () => {
-      if (messageIds.length === 0) return 0;
+    if (messageIds.length === 0) return Promise.resolve(0);
+    return this.writes.run('ackPending', () => {
       const remove = this.stmt(`DELETE FROM offlinemessage WHERE userid = ? AND message_id IN (${idListSql})`);
       return remove.run(userId, JSON.stringify(messageIds)).changes;
     });
