@@ -8,33 +8,30 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import mysql from 'mysql2/promise';
 import { dchat } from '../src/gen/proto.js';
-import { ZkSession } from '../src/zk/zk-session.js';
+import type { ZkSession } from '../src/zk/zk-session.js';
 import { Correspondent, DeliveryLedger } from './support/delivery-ledger.js';
-import { startDchatServer, type DchatProcess } from './support/dchat-process.js';
-import { startMariaDb, type MariaDbHandle } from './support/mariadb.js';
+import type { DchatProcess } from './support/dchat-process.js';
+import type { MariaDbHandle } from './support/mariadb.js';
+import { startTestCluster, type TestCluster } from './support/test-cluster.js';
 import { waitFor } from './support/wait.js';
-import { startZooKeeper, type ZkServerHandle } from './support/zookeeper.js';
 
 /** A refusal must come quickly: well within the client's request timeout of 15 s. */
 const promptAnswerMs = 7_000;
 
 describe('cluster fault: MariaDB crashes under load and restarts', () => {
-  let zkServer: ZkServerHandle;
+  let cluster: TestCluster;
   let db: MariaDbHandle;
   let zk: ZkSession;
-  const nodes: DchatProcess[] = [];
+  let nodes: DchatProcess[] = [];
   const people: Correspondent[] = [];
 
   before(async () => {
-    [zkServer, db] = await Promise.all([startZooKeeper(), startMariaDb()]);
-    zk = await ZkSession.connect({ connectString: zkServer.connectString });
-    for (let i = 0; i < 2; i++) nodes.push(await startDchatServer(['--zk', zkServer.connectString, '--db', db.url, '--password-cost', 'test']));
+    cluster = await startTestCluster({ nodes: 2 });
+    ({ db, zk, nodes } = cluster);
   });
   after(async () => {
     for (const p of people) p.close();
-    await zk?.close();
-    await Promise.all(nodes.map((n) => n.stop()));
-    await Promise.all([zkServer?.stop(), db?.stop()]);
+    await cluster?.stop();
   });
 
   test('requests during the outage are refused with UNAVAILABLE, nothing acknowledged is lost, service resumes by itself', async (t) => {

@@ -8,13 +8,12 @@
 // one leave /dchat/nodes (src/server/redelivery.ts).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ZkSession } from '../src/zk/zk-session.js';
+import type { ZkSession } from '../src/zk/zk-session.js';
 import { Correspondent, DeliveryLedger, type Endpoint } from './support/delivery-ledger.js';
-import { startDchatServer, type DchatProcess } from './support/dchat-process.js';
-import { startMariaDb, type MariaDbHandle } from './support/mariadb.js';
+import type { DchatProcess } from './support/dchat-process.js';
 import { freeLoopbackPort, startNginx, type NginxHandle } from './support/nginx.js';
+import { startTestCluster, type TestCluster } from './support/test-cluster.js';
 import { waitFor } from './support/wait.js';
-import { startZooKeeper, type ZkServerHandle } from './support/zookeeper.js';
 
 /** Round-robin as deploy/ has it: a node that refuses one connection is left out for fail_timeout. */
 function roundRobinStream(listenPort: number, nodes: readonly DchatProcess[]): string {
@@ -33,26 +32,20 @@ function roundRobinStream(listenPort: number, nodes: readonly DchatProcess[]): s
 }
 
 describe('cluster fault: a node behind nginx is killed while users chat through nginx', () => {
-  let zkServer: ZkServerHandle;
-  let db: MariaDbHandle;
+  let cluster: TestCluster;
   let zk: ZkSession;
   let nginx: NginxHandle;
-  const nodes: DchatProcess[] = [];
+  let nodes: DchatProcess[] = [];
   const people: Correspondent[] = [];
 
   before(async () => {
-    [zkServer, db] = await Promise.all([startZooKeeper(), startMariaDb()]);
-    zk = await ZkSession.connect({ connectString: zkServer.connectString });
-    for (let i = 0; i < 3; i++) {
-      nodes.push(await startDchatServer(['--zk', zkServer.connectString, '--db', db.url, '--password-cost', 'test', '--zk-session-timeout-ms', '4000']));
-    }
+    cluster = await startTestCluster({ nodes: 3, nodeArgs: ['--zk-session-timeout-ms', '4000'] });
+    ({ zk, nodes } = cluster);
   });
   after(async () => {
     for (const p of people) p.close();
     await nginx?.stop();
-    await zk?.close();
-    await Promise.all(nodes.map((n) => n.stop()));
-    await Promise.all([zkServer?.stop(), db?.stop()]);
+    await cluster?.stop();
   });
 
   /** The node a user is logged in on, as /dchat/presence says ("host:port"). */

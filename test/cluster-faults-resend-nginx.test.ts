@@ -6,14 +6,13 @@
 // MariaDB and answers with their ids. The recipient is shown each message once.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ZkSession } from '../src/zk/zk-session.js';
+import type { ZkSession } from '../src/zk/zk-session.js';
 import { AnswerHoldingRelay } from './support/answer-holding-relay.js';
-import { startDchatServer, type DchatProcess } from './support/dchat-process.js';
-import { startMariaDb, type MariaDbHandle } from './support/mariadb.js';
+import type { DchatProcess } from './support/dchat-process.js';
 import { freeLoopbackPort, startNginx, type NginxHandle } from './support/nginx.js';
 import { loggedInPerson, runResendScenario, type Person } from './support/resend-scenario.js';
+import { startTestCluster, type TestCluster } from './support/test-cluster.js';
 import { waitFor } from './support/wait.js';
-import { startZooKeeper, type ZkServerHandle } from './support/zookeeper.js';
 
 /** Round-robin; a node that refuses a connection is left out and the next one is tried. */
 function roundRobinStream(listenPort: number, nodes: readonly DchatProcess[]): string {
@@ -32,28 +31,22 @@ function roundRobinStream(listenPort: number, nodes: readonly DchatProcess[]): s
 }
 
 describe('cluster fault: a sender\'s node behind nginx is killed with chat requests in flight', () => {
-  let zkServer: ZkServerHandle;
-  let db: MariaDbHandle;
+  let cluster: TestCluster;
   let zk: ZkSession;
   let nginx: NginxHandle;
   let relay: AnswerHoldingRelay | undefined;
-  const nodes: DchatProcess[] = [];
+  let nodes: DchatProcess[] = [];
   const people: Person[] = [];
 
   before(async () => {
-    [zkServer, db] = await Promise.all([startZooKeeper(), startMariaDb()]);
-    zk = await ZkSession.connect({ connectString: zkServer.connectString });
-    for (let i = 0; i < 2; i++) {
-      nodes.push(await startDchatServer(['--zk', zkServer.connectString, '--db', db.url, '--password-cost', 'test', '--zk-session-timeout-ms', '4000']));
-    }
+    cluster = await startTestCluster({ nodes: 2, nodeArgs: ['--zk-session-timeout-ms', '4000'] });
+    ({ zk, nodes } = cluster);
   });
   after(async () => {
     for (const p of people) p.session.close();
     await relay?.close();
     await nginx?.stop();
-    await zk?.close();
-    await Promise.all(nodes.map((n) => n.stop()));
-    await Promise.all([zkServer?.stop(), db?.stop()]);
+    await cluster?.stop();
   });
 
   test('the sender resends through nginx to the live node: every typed message is shown once, with the id of its first store', async () => {

@@ -10,33 +10,28 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../src/store/open-store.js';
-import { ZkSession } from '../src/zk/zk-session.js';
+import type { ZkSession } from '../src/zk/zk-session.js';
 import { Correspondent, DeliveryLedger } from './support/delivery-ledger.js';
-import { startDchatServer, type DchatProcess } from './support/dchat-process.js';
-import { startMariaDb, type MariaDbHandle } from './support/mariadb.js';
+import type { DchatProcess } from './support/dchat-process.js';
+import type { MariaDbHandle } from './support/mariadb.js';
+import { startTestCluster, type TestCluster } from './support/test-cluster.js';
 import { waitFor } from './support/wait.js';
-import { startZooKeeper, type ZkServerHandle } from './support/zookeeper.js';
 
 describe('cluster fault: the sender\'s node dies between acknowledging a message and pushing it', () => {
-  let zkServer: ZkServerHandle;
+  let cluster: TestCluster;
   let db: MariaDbHandle;
   let zk: ZkSession;
-  const nodes: DchatProcess[] = [];
+  let nodes: DchatProcess[] = [];
   const people: Correspondent[] = [];
   const storeDir = mkdtempSync(join(tmpdir(), 'dchat-fault-store-'));
 
   before(async () => {
-    [zkServer, db] = await Promise.all([startZooKeeper(), startMariaDb()]);
-    zk = await ZkSession.connect({ connectString: zkServer.connectString });
-    for (let i = 0; i < 2; i++) {
-      nodes.push(await startDchatServer(['--zk', zkServer.connectString, '--db', db.url, '--password-cost', 'test', '--zk-session-timeout-ms', '4000']));
-    }
+    cluster = await startTestCluster({ nodes: 2, nodeArgs: ['--zk-session-timeout-ms', '4000'] });
+    ({ db, zk, nodes } = cluster);
   });
   after(async () => {
     for (const p of people) p.close();
-    await zk?.close();
-    await Promise.all(nodes.map((n) => n.stop()));
-    await Promise.all([zkServer?.stop(), db?.stop()]);
+    await cluster?.stop();
     rmSync(storeDir, { recursive: true, force: true });
   });
 

@@ -7,33 +7,30 @@
 // shown to its recipient exactly once (one-to-one and in a group), without anyone logging in again.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ZkSession } from '../src/zk/zk-session.js';
+import type { ZkSession } from '../src/zk/zk-session.js';
 import { Correspondent, DeliveryLedger } from './support/delivery-ledger.js';
-import { startDchatServer, type DchatProcess } from './support/dchat-process.js';
-import { startMariaDb, type MariaDbHandle } from './support/mariadb.js';
+import type { DchatProcess } from './support/dchat-process.js';
+import { startTestCluster, type TestCluster } from './support/test-cluster.js';
 import { waitFor } from './support/wait.js';
 import { zkSessionPassword } from './support/zk-session-password.js';
-import { expireSession, startZooKeeper, type ZkServerHandle } from './support/zookeeper.js';
+import { expireSession, type ZkServerHandle } from './support/zookeeper.js';
 
 const services = ['UserServiceRpc', 'FriendServiceRpc', 'GroupServiceRpc', 'OfflineServiceRpc', 'ChatServiceRpc'];
 
 describe('cluster fault: a node\'s ZooKeeper session expires while its users are written to', () => {
+  let cluster: TestCluster;
   let zkServer: ZkServerHandle;
-  let db: MariaDbHandle;
   let zk: ZkSession;
-  const nodes: DchatProcess[] = [];
+  let nodes: DchatProcess[] = [];
   const people: Correspondent[] = [];
 
   before(async () => {
-    [zkServer, db] = await Promise.all([startZooKeeper(), startMariaDb()]);
-    zk = await ZkSession.connect({ connectString: zkServer.connectString });
-    for (let i = 0; i < 2; i++) nodes.push(await startDchatServer(['--zk', zkServer.connectString, '--db', db.url, '--password-cost', 'test']));
+    cluster = await startTestCluster({ nodes: 2 });
+    ({ zkServer: zkServer, zk, nodes } = cluster);
   });
   after(async () => {
     for (const p of people) p.close();
-    await zk?.close();
-    await Promise.all(nodes.map((n) => n.stop()));
-    await Promise.all([zkServer?.stop(), db?.stop()]);
+    await cluster?.stop();
   });
 
   const owner = async (path: string): Promise<string> => (await zk.exists(path))?.ephemeralOwner ?? 'missing';

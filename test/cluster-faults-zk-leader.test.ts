@@ -6,32 +6,27 @@
 // acknowledged and shown to its recipient exactly once.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ZkSession } from '../src/zk/zk-session.js';
+import type { ZkSession } from '../src/zk/zk-session.js';
 import { Correspondent, DeliveryLedger } from './support/delivery-ledger.js';
-import { startDchatServer, type DchatProcess } from './support/dchat-process.js';
-import { startMariaDb, type MariaDbHandle } from './support/mariadb.js';
+import type { DchatProcess } from './support/dchat-process.js';
+import { startTestCluster, type TestCluster } from './support/test-cluster.js';
 import { waitFor } from './support/wait.js';
-import { startZooKeeperEnsemble, type ZkServerHandle } from './support/zookeeper.js';
+import type { ZkServerHandle } from './support/zookeeper.js';
 
 describe('cluster fault: the ZooKeeper leader is killed while users on two nodes chat', () => {
+  let cluster: TestCluster;
   let ensemble: ZkServerHandle;
-  let db: MariaDbHandle;
   let zk: ZkSession;
-  const nodes: DchatProcess[] = [];
+  let nodes: DchatProcess[] = [];
   const people: Correspondent[] = [];
 
   before(async () => {
-    [ensemble, db] = await Promise.all([startZooKeeperEnsemble(), startMariaDb()]);
-    zk = await ZkSession.connect({ connectString: ensemble.connectString });
-    for (let i = 0; i < 2; i++) {
-      nodes.push(await startDchatServer(['--zk', ensemble.connectString, '--db', db.url, '--password-cost', 'test'], { env: { DCHAT_TRACE: 'zk.session' } }));
-    }
+    cluster = await startTestCluster({ nodes: 2, ensemble: true, nodeEnv: { DCHAT_TRACE: 'zk.session' } });
+    ({ zkServer: ensemble, zk, nodes } = cluster);
   });
   after(async () => {
     for (const p of people) p.close();
-    await zk?.close();
-    await Promise.all(nodes.map((n) => n.stop()));
-    await Promise.all([ensemble?.stop(), db?.stop()]);
+    await cluster?.stop();
   });
 
   const owner = async (path: string): Promise<string> => (await zk.exists(path))?.ephemeralOwner ?? 'missing';

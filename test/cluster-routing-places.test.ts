@@ -3,18 +3,16 @@
 // remembered place that went stale still delivers every message exactly once.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ZkSession } from '../src/zk/zk-session.js';
+import type { ZkSession } from '../src/zk/zk-session.js';
 import { ChatUser } from './support/chat-user.js';
-import { startDchatServer, type DchatProcess } from './support/dchat-process.js';
-import { startMariaDb, type MariaDbHandle } from './support/mariadb.js';
+import type { DchatProcess } from './support/dchat-process.js';
+import { startTestCluster, type TestCluster } from './support/test-cluster.js';
 import { waitFor } from './support/wait.js';
-import { startZooKeeper, type ZkServerHandle } from './support/zookeeper.js';
 
 describe('cluster routing with remembered places', () => {
-  let zkServer: ZkServerHandle;
-  let db: MariaDbHandle;
+  let cluster: TestCluster;
   let zk: ZkSession;
-  const nodes: DchatProcess[] = [];
+  let nodes: DchatProcess[] = [];
   const users: ChatUser[] = [];
   const connect = async (node: DchatProcess, registered: ChatUser): Promise<ChatUser> => {
     const user = new ChatUser(registered.name, node.host, node.port);
@@ -33,17 +31,12 @@ describe('cluster routing with remembered places', () => {
   };
 
   before(async () => {
-    [zkServer, db] = await Promise.all([startZooKeeper(), startMariaDb()]);
-    zk = await ZkSession.connect({ connectString: zkServer.connectString });
-    for (let i = 0; i < 3; i++) {
-      nodes.push(await startDchatServer(['--zk', zkServer.connectString, '--db', db.url, '--password-cost', 'test']));
-    }
+    cluster = await startTestCluster({ nodes: 3 });
+    ({ zk, nodes } = cluster);
   });
   after(async () => {
     for (const u of users) u.close();
-    await zk?.close();
-    for (const n of nodes) await n.stop();
-    await Promise.all([zkServer?.stop(), db?.stop()]);
+    await cluster?.stop();
   });
 
   test('a recipient who moved to another node after a message gets the next one there, once', async () => {
