@@ -157,6 +157,18 @@ function joinAndClose(connectString: string, sessionId: Buffer, password: Buffer
   });
 }
 
+/** True when some server of the connect string lists the session among its connections (`cons`). */
+async function isListedByAServer(connectString: string, sessionId: string): Promise<boolean> {
+  const sid = `sid=0x${sessionId.replace(/^0+/, '')}`;
+  const servers = (connectString.split('/')[0] ?? '').split(',');
+  for (const server of servers) {
+    const port = Number(server.slice(server.lastIndexOf(':') + 1));
+    const listing = await fourLetterWord(port, 'cons').catch(() => '');
+    if (listing.includes(sid)) return true;
+  }
+  return false;
+}
+
 /**
  * Expires a live session for real, the way ZooKeeper's own tests do: a second client joins it
  * with the same id and password and closes it, which deletes its ephemerals and makes the owner's
@@ -165,8 +177,13 @@ function joinAndClose(connectString: string, sessionId: Buffer, password: Buffer
  */
 export async function expireSession(connectString: string, sessionId: string, password: Buffer): Promise<void> {
   const id = Buffer.from(BigInt.asUintN(64, BigInt(`0x${sessionId}`)).toString(16).padStart(16, '0'), 'hex');
+  // An "expired" answer is not proof: the owner can reconnect and carry on with the session
+  // between the close and the answer (seen here). The server's own list of connected sessions
+  // (`cons`) is: the session is gone when, a moment after the answer, no server lists it.
   for (let attempt = 0; attempt < 20; attempt++) {
-    if ((await joinAndClose(connectString, id, password, 10_000)) === 'expired') return;
+    if ((await joinAndClose(connectString, id, password, 10_000)) !== 'expired') continue;
+    const stillConnected = await waitFor(async () => (await isListedByAServer(connectString, sessionId)) || undefined, 2_000, 'the owner to come back').catch(() => false);
+    if (!stillConnected) return;
   }
   throw new Error(`session 0x${sessionId} at ${connectString} did not expire after 20 close attempts`);
 }
