@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { killChildOnExit } from './test-services.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const dchatBin = join(repoRoot, 'bin', 'dchat');
@@ -23,7 +24,7 @@ export interface DchatProcess {
 }
 
 export function spawnDchat(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, [dchatBin, ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  return killChildOnExit(spawn(process.execPath, [dchatBin, ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] }));
 }
 
 /** Starts `dchat server` on a free port in a fresh data directory (unless args name their own). */

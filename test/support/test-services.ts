@@ -1,6 +1,7 @@
-// What the test supports of ZooKeeper, MariaDB and nginx add to the services of src/up: a test
+// What the test supports of ZooKeeper, MariaDB, nginx (and dchat processes) add to the services of src/up: a test
 // fails at once when a Debian package is missing, every server it starts is killed by a process
 // 'exit' hook if the test crashed before stopping it, and stopping waits for the exit itself.
+import type { ChildProcess } from 'node:child_process';
 import { DchatError } from '../../src/base/dchat-error.js';
 import { signalQuietly } from '../../src/up/process-stopper.js';
 import type { ServiceProcess } from '../../src/up/service-process.js';
@@ -20,6 +21,15 @@ for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
 export function assertInstalled(packages: readonly string[]): void {
   const missing = missingPackages(packages);
   if (missing.length > 0) throw new DchatError('DCHAT_UP_MISSING_PACKAGES', notInstalledMessage(missing));
+}
+
+/** Kills a child process (a `dchat` the test started) when the test process exits, unless it is gone by then. */
+export function killChildOnExit(child: ChildProcess): ChildProcess {
+  const pid = child.pid;
+  if (pid === undefined) return child;
+  livePids.add(pid);
+  child.once('exit', () => livePids.delete(pid));
+  return child;
 }
 
 /** Kills the service when the test process exits, unless it is gone by then. */
