@@ -180,10 +180,18 @@ export async function expireSession(connectString: string, sessionId: string, pa
   // An "expired" answer is not proof: the owner can reconnect and carry on with the session
   // between the close and the answer (seen here). The server's own list of connected sessions
   // (`cons`) is: the session is gone when, a moment after the answer, no server lists it.
+  // The owner reconnects at once each time it is pushed off, and a join that lands in the middle
+  // of that is answered "expired" without closing anything: attempts back off, so that one of
+  // them finds the session settled on the owner's connection.
+  const results: string[] = [];
   for (let attempt = 0; attempt < 20; attempt++) {
-    if ((await joinAndClose(connectString, id, password, 10_000)) !== 'expired') continue;
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * attempt)));
+    const result = await joinAndClose(connectString, id, password, 10_000);
+    results.push(result);
+    if (result !== 'expired') continue;
     const stillConnected = await waitFor(async () => (await isListedByAServer(connectString, sessionId)) || undefined, 2_000, 'the owner to come back').catch(() => false);
     if (!stillConnected) return;
+    results.push('(still connected)');
   }
-  throw new Error(`session 0x${sessionId} at ${connectString} did not expire after 20 close attempts`);
+  throw new Error(`session 0x${sessionId} at ${connectString} did not expire after 20 close attempts: ${results.join(', ')}`);
 }
