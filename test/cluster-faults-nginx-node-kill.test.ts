@@ -11,25 +11,10 @@ import assert from 'node:assert/strict';
 import type { ZkSession } from '../src/zk/zk-session.js';
 import { Correspondent, DeliveryLedger, type Endpoint } from './support/delivery-ledger.js';
 import type { DchatProcess } from './support/dchat-process.js';
-import { freeLoopbackPort, startNginx, type NginxHandle } from './support/nginx.js';
+import { freeLoopbackPort, roundRobinStream, startNginx, type NginxHandle } from './support/nginx.js';
 import { startTestCluster, type TestCluster } from './support/test-cluster.js';
 import { waitFor } from './support/wait.js';
 
-/** Round-robin as deploy/ has it: a node that refuses one connection is left out for fail_timeout. */
-function roundRobinStream(listenPort: number, nodes: readonly DchatProcess[]): string {
-  return [
-    '  upstream dchat_nodes {',
-    ...nodes.map((n) => `    server ${n.host}:${n.port} max_fails=1 fail_timeout=30s;`),
-    '  }',
-    '  server {',
-    `    listen 127.0.0.1:${listenPort};`,
-    '    proxy_pass dchat_nodes;',
-    '    proxy_connect_timeout 1s;',
-    '    proxy_next_upstream on;',
-    '    proxy_next_upstream_tries 3;',
-    '  }',
-  ].join('\n');
-}
 
 describe('cluster fault: a node behind nginx is killed while users chat through nginx', () => {
   let cluster: TestCluster;
@@ -64,7 +49,7 @@ describe('cluster fault: a node behind nginx is killed while users chat through 
 
   test('new clients land on live nodes and chat; the dead node\'s users reconnect and are shown what they missed once', async (t) => {
     const listenPort = await freeLoopbackPort();
-    nginx = await startNginx(roundRobinStream(listenPort, nodes));
+    nginx = await startNginx(roundRobinStream(listenPort, nodes, 3));
     const lb: Endpoint = { host: '127.0.0.1', port: listenPort };
     const first: Correspondent[] = [];
     for (let i = 0; i < 6; i++) first.push(await joinThrough(lb, `ng-user${i}`));

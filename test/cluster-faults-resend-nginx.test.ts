@@ -9,26 +9,11 @@ import assert from 'node:assert/strict';
 import type { ZkSession } from '../src/zk/zk-session.js';
 import { AnswerHoldingRelay } from './support/answer-holding-relay.js';
 import type { DchatProcess } from './support/dchat-process.js';
-import { freeLoopbackPort, startNginx, type NginxHandle } from './support/nginx.js';
+import { freeLoopbackPort, roundRobinStream, startNginx, type NginxHandle } from './support/nginx.js';
 import { loggedInPerson, runResendScenario, type Person } from './support/resend-scenario.js';
 import { startTestCluster, type TestCluster } from './support/test-cluster.js';
 import { waitFor } from './support/wait.js';
 
-/** Round-robin; a node that refuses a connection is left out and the next one is tried. */
-function roundRobinStream(listenPort: number, nodes: readonly DchatProcess[]): string {
-  return [
-    '  upstream dchat_nodes {',
-    ...nodes.map((n) => `    server ${n.host}:${n.port} max_fails=1 fail_timeout=30s;`),
-    '  }',
-    '  server {',
-    `    listen 127.0.0.1:${listenPort};`,
-    '    proxy_pass dchat_nodes;',
-    '    proxy_connect_timeout 1s;',
-    '    proxy_next_upstream on;',
-    '    proxy_next_upstream_tries 2;',
-    '  }',
-  ].join('\n');
-}
 
 describe('cluster fault: a sender\'s node behind nginx is killed with chat requests in flight', () => {
   let cluster: TestCluster;
@@ -51,7 +36,7 @@ describe('cluster fault: a sender\'s node behind nginx is killed with chat reque
 
   test('the sender resends through nginx to the live node: every typed message is shown once, with the id of its first store', async () => {
     const listenPort = await freeLoopbackPort();
-    nginx = await startNginx(roundRobinStream(listenPort, nodes));
+    nginx = await startNginx(roundRobinStream(listenPort, nodes, 2));
     const lb = { host: '127.0.0.1', port: listenPort };
     relay = new AnswerHoldingRelay(lb);
     await relay.start();

@@ -119,3 +119,22 @@ function readLog(files: NginxFiles): string {
     return '';
   }
 }
+
+/**
+ * A stream body for chat nodes behind nginx, round-robin as deploy/ has it: a node that refuses a
+ * connection is left out for fail_timeout, and the connection tries the next one (up to `tries`).
+ */
+export function roundRobinStream(listenPort: number, nodes: readonly { host: string; port: number }[], tries: number): string {
+  return [
+    '  upstream dchat_nodes {',
+    ...nodes.map((n) => `    server ${n.host}:${n.port} max_fails=1 fail_timeout=30s;`),
+    '  }',
+    '  server {',
+    `    listen 127.0.0.1:${listenPort};`,
+    '    proxy_pass dchat_nodes;',
+    '    proxy_connect_timeout 1s;',
+    '    proxy_next_upstream on;',
+    `    proxy_next_upstream_tries ${tries};`,
+    '  }',
+  ].join('\n');
+}
