@@ -4,23 +4,17 @@
 // /dchat/presence). A node whose data cannot be read is listed with the reason, not dropped:
 // the operator should see it. `watchCluster` says when any of these lists changes.
 import { errorMessage, isDchatError, type StatusOr } from '../../base/dchat-error.js';
+import { presenceRoot } from '../../server/cluster-presence.js';
+import { nodesRoot, type NodeEntry } from '../../server/node-membership.js';
 import type { ZkSession } from '../../zk/zk-session.js';
 
-export const nodesPath = '/dchat/nodes';
-export const presencePath = '/dchat/presence';
+// The layout is the one chat nodes write: its names and the shape of a node's entry come from them.
+export const nodesPath = nodesRoot;
+export const presencePath = presenceRoot;
 export const serviceNames = ['UserServiceRpc', 'FriendServiceRpc', 'GroupServiceRpc', 'OfflineServiceRpc', 'ChatServiceRpc'] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
-export interface NodeSnapshot {
-  nodeId: string;
-  clientAddress: string;
-  rpcAddress: string;
-  startedAtMs: number;
-  weight: number;
-  connections: number;
-  users: number;
-  updatedAtMs: number;
-}
+export type NodeSnapshot = NodeEntry;
 
 export interface ClusterSnapshot {
   takenAtMs: number;
