@@ -27,8 +27,8 @@ export interface ZooKeeperEnsemble {
   readonly members: ZooKeeperMember[];
 }
 
-/** The commands zoo.cfg lets through (4lw.commands.whitelist); `cons` lets tests see which sessions are connected. */
-export type FourLetterWord = 'srvr' | 'ruok' | 'stat' | 'mntr' | 'cons';
+/** The commands zoo.cfg lets through (4lw.commands.whitelist). */
+export type FourLetterWord = 'srvr' | 'ruok' | 'stat' | 'mntr';
 
 const readyTimeoutMs = 60_000;
 
@@ -85,7 +85,7 @@ function zooConfig(dir: string, clientPort: number, quorum: string[]): string {
     `clientPort=${clientPort}`,
     'clientPortAddress=127.0.0.1',
     'admin.enableServer=false',
-    '4lw.commands.whitelist=ruok,srvr,stat,mntr,cons',
+    '4lw.commands.whitelist=ruok,srvr,stat,mntr',
     ...quorumLines,
     '',
   ].join('\n');

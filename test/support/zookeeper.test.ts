@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import zookeeper from 'node-zookeeper-client';
+import { waitFor } from './wait.js';
 import { expireSession, fourLetterWord, startZooKeeper, startZooKeeperEnsemble, type ZkServerHandle } from './zookeeper.js';
 
 function connected(connectString: string): Promise<zookeeper.Client> {
@@ -40,10 +41,11 @@ test('expireSession really expires a session: its ephemeral node goes and the ow
     const observer = await connected(zk.connectString);
     clients.push(owner, observer);
     await call<string>((cb) => owner.create('/owned', null, zookeeper.CreateMode.EPHEMERAL, cb));
-    const ownerExpired = new Promise<void>((resolve) => owner.once('expired', () => resolve()));
+    let ownerExpired = false;
+    owner.once('expired', () => (ownerExpired = true));
     await expireSession(zk.connectString, owner.getSessionId().toString('hex'), owner.getSessionPassword());
     assert.equal(await call<zookeeper.Stat | null>((cb) => observer.exists('/owned', undefined, cb)), null);
-    await ownerExpired;
+    await waitFor(() => ownerExpired, 20_000, 'the owner of the closed session to hear that it expired');
   } finally {
     for (const c of clients) c.close();
     await zk.stop();
