@@ -2,7 +2,7 @@
 // its unread count; the selected one is highlighted.
 import { Box, Text } from 'ink';
 import type { ChatState, Conversation } from './chat-state.js';
-import { windowStartAround } from './text-wrap.js';
+import { fitColumns, windowStartAround } from './text-wrap.js';
 
 function label(c: Conversation): string {
   switch (c.kind) {
@@ -24,7 +24,7 @@ function Row({ conversation, isSelected, width }: { conversation: Conversation; 
   // The marker shows the selection where inverse video does not (monochrome, copied text).
   const text = `${isSelected ? '›' : ' '}${label(conversation)}`;
   const room = Math.max(1, width - unread.length);
-  const fitted = text.length > room ? `${text.slice(0, Math.max(0, room - 1))}…` : text.padEnd(room);
+  const fitted = fitColumns(text, room);
   return (
     <Text inverse={isSelected} color={conversation.kind === 'friend' && conversation.isOnline ? 'green' : undefined} wrap="truncate-end">
       {fitted}

@@ -2,6 +2,7 @@
 // line goes.
 import { Box, Text } from 'ink';
 import type { Conversation } from './chat-state.js';
+import { lastColumns, textColumns } from './text-wrap.js';
 
 function promptOf(c: Conversation): string {
   if (c.kind === 'dchat') return 'command> ';
@@ -10,9 +11,9 @@ function promptOf(c: Conversation): string {
 
 export function InputLine({ value, target, columns }: { value: string; target: Conversation; columns: number }) {
   const prompt = promptOf(target);
-  const room = Math.max(1, columns - prompt.length - 1);
+  const room = Math.max(1, columns - textColumns(prompt) - 1);
   // A line longer than the row shows its end, where the typing happens.
-  const shown = value.length > room ? value.slice(value.length - room) : value;
+  const shown = lastColumns(value, room);
   return (
     <Box width={columns} height={1}>
       <Text bold>{prompt}</Text>

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { windowOf, windowStartAround, wrapText } from './text-wrap.js';
+import { fitColumns, lastColumns, textColumns, windowOf, windowStartAround, wrapText } from './text-wrap.js';
 
 describe('text wrap', () => {
   test('wrapText breaks at a space near the width, mid-word when there is none, and keeps blank lines', () => {
@@ -8,6 +8,27 @@ describe('text wrap', () => {
     assert.deepEqual(wrapText('abcdefghij', 4), ['abcd', 'efgh', 'ij']);
     assert.deepEqual(wrapText('a\n\nb', 5), ['a', '', 'b']);
     assert.deepEqual(wrapText('anything', 0), []);
+  });
+
+  test('wrapText counts terminal columns: wide characters take two, combining marks none', () => {
+    assert.equal(textColumns('你好 world'), 10);
+    assert.equal(textColumns('e\u0301'), 1);
+    assert.equal(textColumns('ok 👍'), 5);
+    assert.deepEqual(wrapText('你好世界朋友', 5), ['你好', '世界', '朋友']);
+    assert.deepEqual(wrapText('你好 世界 朋友们', 9), ['你好 世界', '朋友们']);
+    assert.deepEqual(wrapText('ｈｅｌｌｏ', 4), ['ｈｅ', 'ｌｌ', 'ｏ']);
+    for (const row of wrapText('中文和English混在一起的一句很长的话', 7)) assert.ok(textColumns(row) <= 7, row);
+    assert.deepEqual(wrapText('宽', 1), ['宽'], 'a wide character in a one-column pane still shows');
+  });
+
+  test('lastColumns keeps the end that fits; fitColumns cuts with an ellipsis or pads, in columns', () => {
+    assert.equal(lastColumns('hello', 3), 'llo');
+    assert.equal(lastColumns('你好世界', 5), '世界');
+    assert.equal(lastColumns('hi', 9), 'hi');
+    assert.equal(fitColumns('ben', 6), 'ben   ');
+    assert.equal(fitColumns('climbers', 6), 'climb…');
+    assert.equal(fitColumns('你好世界', 6), '你好… ');
+    assert.equal(textColumns(fitColumns('你好世界', 6)), 6);
   });
 
   test('windowOf shows the last rows, scrolls back, and clamps the scroll at the first row', () => {
