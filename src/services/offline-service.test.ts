@@ -45,14 +45,18 @@ describe('offline service saveMessage with client_msg_id', () => {
     assert.equal(await store.countPending(ids.bo), 1);
   });
 
-  it('answers a resent group message with the original and the members of now as recipients', async () => {
+  it('answers a resent group message with the original, pushed to those who have not acknowledged it', async () => {
     const first = await service.saveMessage({ fromId: ids.ann, groupId: ids.group, text: 'all hands', clientMsgId: 'g-1' });
+    assert.deepEqual(first.recipientIds, [ids.bo]);
     await store.addGroupMember(ids.group, ids.cy, 'normal');
     const again = await service.saveMessage({ fromId: ids.ann, groupId: ids.group, text: 'all hands', clientMsgId: 'g-1' });
     assert.equal(again.isRepeat, true);
     assert.deepEqual(again.message, first.message);
-    assert.deepEqual(again.recipientIds, [ids.bo, ids.cy]);
+    assert.deepEqual(again.recipientIds, [ids.bo], 'cy joined after the message was sent');
     assert.equal(await store.countPending(ids.cy), 0, 'a repeat marks nobody new as pending');
+    await store.ackPending(ids.bo, [first.message?.id ?? 0]);
+    const acked = await service.saveMessage({ fromId: ids.ann, groupId: ids.group, text: 'all hands', clientMsgId: 'g-1' });
+    assert.deepEqual(acked.recipientIds, [], 'bo has it already');
   });
 
   it('refuses a key reused for another text, user or group with INVALID_ARGUMENT naming the first message', async () => {

@@ -46,9 +46,11 @@ export class OfflineService implements OfflineServiceApi {
     if (reuse) {
       return refuse(Status.INVALID_ARGUMENT, `client_msg_id "${clientMsgId}" already names message ${row.id}, ${reuse}; give every new message a new client_msg_id`);
     }
-    // A repeat is answered like the original and pushed again to the recipients of now: the
-    // original push may have died with its node, and clients show each message id once.
-    return { result: OK, message: messageOf(row), recipientIds: recipients, isRepeat };
+    // A repeat is answered like the original and pushed again to those who have not acknowledged
+    // it yet: the original push may have died with its node, and clients show each message id
+    // once. A member who joined the group since the original was sent is not one of them.
+    const recipientIds = isRepeat ? await this.repo.listPendingRecipients(row.id) : recipients;
+    return { result: OK, message: messageOf(row), recipientIds, isRepeat };
   }
 
   private async directRecipients(fromId: number, toId: number): Promise<number[] | Refusal> {

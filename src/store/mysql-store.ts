@@ -332,6 +332,11 @@ export class MySqlStore implements ChatRepository {
     });
   }
 
+  listPendingRecipients(messageId: number): Promise<number[]> {
+    return this.guard('listPendingRecipients', async () =>
+      (await this.rows(this.pool, sql.pendingRecipients, [messageId])).map((r) => Number(r['userid'])));
+  }
+
   ackPending(userId: number, messageIds: readonly number[]): Promise<number> {
     return this.guard('ackPending', async () => {
       let removed = 0;

@@ -55,6 +55,8 @@ export const sql = {
     `${selectMessage} JOIN offlinemessage o ON o.message_id = m.id ` +
     'WHERE o.userid = ? AND o.message_id > ? ORDER BY o.message_id LIMIT ?',
   countPending: 'SELECT COUNT(*) AS n FROM offlinemessage WHERE userid = ?',
+  /** Parameter: messageId. The index offlinemessage_message finds the rows. */
+  pendingRecipients: 'SELECT userid FROM offlinemessage WHERE message_id = ? ORDER BY userid',
   /**
    * Parameters: user, peer, beforeId, limit, peer, user, beforeId, limit, limit. Each direction
    * is a range of the index (sender_id, recipient_id, id) read newest first and cut at limit,

@@ -299,6 +299,21 @@ export function describeRepositoryContract(
         assert.equal(await repo.countPending(c.id), 1);
       });
 
+      it('listPendingRecipients names the users who have not acknowledged the message yet', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const c = await user('c');
+        const group = await repo.createGroup('g', '', a.id, t0);
+        assert.ok(group);
+        const m = await save({ fromId: a.id, toId: 0, groupId: group.id, text: '1', sentAtMs: t0, recipientIds: [c.id, b.id] });
+        assert.deepEqual(await repo.listPendingRecipients(m.id), [b.id, c.id]);
+        await repo.ackPending(b.id, [m.id]);
+        assert.deepEqual(await repo.listPendingRecipients(m.id), [c.id]);
+        await repo.ackPending(c.id, [m.id]);
+        assert.deepEqual(await repo.listPendingRecipients(m.id), []);
+        assert.deepEqual(await repo.listPendingRecipients(888_888), []);
+      });
+
       it('acknowledged messages stay in history', async () => {
         const a = await user('a');
         const b = await user('b');

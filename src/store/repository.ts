@@ -109,6 +109,8 @@ export interface ChatRepository {
   /** Messages pending for the user with id > afterId, oldest first, at most limit. */
   listPending(userId: number, afterId: number, limit: number): Promise<MessageRow[]>;
   countPending(userId: number): Promise<number>;
+  /** The users the message is still pending for (not acknowledged yet), in id order. */
+  listPendingRecipients(messageId: number): Promise<number[]>;
   /** Removes the given messages from the user's pending set; returns how many were pending. */
   ackPending(userId: number, messageIds: readonly number[]): Promise<number>;
   /** The newest messages of the conversation with id < beforeId (0: no bound), newest first, at most limit. */

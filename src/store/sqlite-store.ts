@@ -277,6 +277,10 @@ export class SqliteStore implements ChatRepository {
     return this.guard('countPending', () => this.row<{ n: number }>(sql.countPending, userId)?.n ?? 0);
   }
 
+  listPendingRecipients(messageId: number): Promise<number[]> {
+    return this.guard('listPendingRecipients', () => this.rows<{ userid: number }>(sql.pendingRecipients, messageId).map((r) => r.userid));
+  }
+
   ackPending(userId: number, messageIds: readonly number[]): Promise<number> {
     if (messageIds.length === 0) return Promise.resolve(0);
     return this.writes.run('ackPending', () => {
