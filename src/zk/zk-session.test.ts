@@ -1,3 +1,4 @@
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isDchatError } from '../base/dchat-error.js';
@@ -40,6 +41,57 @@ class Observed<T> {
       check();
     });
   }
+}
+
+/**
+ * A TCP relay in front of a ZooKeeper server that can lose one answer: once armed, the first
+ * bytes the server sends back after the client has sent something are not relayed, and both
+ * connections are cut, as when a network fails between a request and its answer.
+ */
+async function startAnswerLosingRelay(serverPort: number): Promise<{ port: number; loseNextAnswer(): void; lost(): number; close(): Promise<void> }> {
+  let isArmed = false;
+  let sentSinceArmed = false;
+  let lost = 0;
+  const sockets = new Set<Socket>();
+  const relay: Server = createServer((client) => {
+    const server = connect(serverPort, '127.0.0.1');
+    for (const socket of [client, server]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => {});
+    }
+    client.on('data', (chunk) => {
+      if (isArmed) sentSinceArmed = true;
+      server.write(chunk);
+    });
+    server.on('data', (chunk) => {
+      if (isArmed && sentSinceArmed) {
+        isArmed = false;
+        lost++;
+        client.destroy();
+        server.destroy();
+        return;
+      }
+      client.write(chunk);
+    });
+    client.on('close', () => server.destroy());
+    server.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  const address = relay.address();
+  if (address === null || typeof address === 'string') throw new Error('the relay has no port');
+  return {
+    port: address.port,
+    loseNextAnswer: () => {
+      isArmed = true;
+      sentSinceArmed = false;
+    },
+    lost: () => lost,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => relay.close(() => resolve()));
+    },
+  };
 }
 
 const sameList = (expected: string[]) => (children: string[]) => JSON.stringify(children) === JSON.stringify(expected);
@@ -160,6 +212,31 @@ describe('ZkSession on one real ZooKeeper server', () => {
     await seen.next((v) => v === '320', 'the data 320');
     await s.delete('/config/ring');
     await seen.next((v) => v === undefined, 'undefined after deletion');
+  });
+
+  test('a create whose answer is lost with the connection reports its znode, and still refuses one it did not make', async () => {
+    const relay = await startAnswerLosingRelay(zk.ports[0] ?? 0);
+    try {
+      const session = await open(`127.0.0.1:${relay.port}`);
+      const other = await open();
+      const data = Buffer.from('mine');
+      relay.loseNextAnswer();
+      assert.equal(await session.create('/lost-answer', data), '/lost-answer');
+      assert.equal(relay.lost(), 1, 'the answer to the create was lost');
+      assert.deepEqual((await other.getData('/lost-answer'))?.data, data);
+
+      relay.loseNextAnswer();
+      assert.equal(await session.create('/lost-answer-ephemeral', data, { mode: 'ephemeral' }), '/lost-answer-ephemeral');
+      assert.equal(relay.lost(), 2);
+      assert.equal((await other.getData('/lost-answer-ephemeral'))?.stat.ephemeralOwner, session.sessionId());
+
+      await other.create('/theirs', Buffer.from('theirs'));
+      relay.loseNextAnswer();
+      await assert.rejects(session.create('/theirs', data), (err: unknown) => isDchatError(err, 'DCHAT_ZK_NODE_EXISTS'));
+      assert.equal(relay.lost(), 3);
+    } finally {
+      await relay.close();
+    }
   });
 
   test('a connect string with a chroot creates the chroot and keeps every path under it', async () => {

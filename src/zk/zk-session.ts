@@ -132,10 +132,33 @@ export class ZkSession {
     this.events.off(event, listener);
   }
 
+  /**
+   * Creates a znode. A create whose answer was lost with the connection is sent again; when the
+   * retry finds the znode there, it is taken for this create's own if it holds the same data and
+   * is persistent, or is ephemeral and owned by this session. (A sequential create cannot tell:
+   * its retry makes a second znode, as with ZooKeeper's own clients.)
+   */
   async create(path: string, data?: Uint8Array, options?: { mode?: ZkCreateMode; parents?: boolean }): Promise<string> {
     if (options?.parents) await this.ensurePath(parentOf(path));
-    const mode = createModes[options?.mode ?? 'persistent'];
-    return this.run('create', path, (c) => request<string>((done) => c.create(path, toBuffer(data), mode, done)));
+    const modeName = options?.mode ?? 'persistent';
+    const mode = createModes[modeName];
+    const bytes = toBuffer(data);
+    return this.run('create', path, async (c, attempt) => {
+      try {
+        return await request<string>((done) => c.create(path, bytes, mode, done));
+      } catch (err) {
+        if (attempt === 0 || zkCodeOf(err) !== zkResultCode.nodeExists || !(await this.isOwnCreate(path, bytes, modeName))) throw err;
+        return path;
+      }
+    });
+  }
+
+  /** Whether the znode at path is what a lost create of `data` in `mode` would have left. */
+  private async isOwnCreate(path: string, data: Buffer, mode: ZkCreateMode): Promise<boolean> {
+    if (mode !== 'persistent' && mode !== 'ephemeral') return false;
+    const found = await this.getData(path);
+    if (!found || !found.data.equals(data)) return false;
+    return mode === 'persistent' ? found.stat.ephemeralOwner === '0' : found.stat.ephemeralOwner === this.sessionId();
   }
 
   async ensurePath(path: string): Promise<void> {
@@ -337,15 +360,16 @@ export class ZkSession {
   }
 
   /** Sends a request on the live connection, again after a lost one, until operationTimeoutMs. */
-  private async run<T>(op: string, path: string, attempt: (client: zookeeper.Client) => Promise<T>): Promise<T> {
+  /** Runs `attempt` (the first has number 0) until it answers, fails for good or the deadline passes. */
+  private async run<T>(op: string, path: string, attempt: (client: zookeeper.Client, attemptNumber: number) => Promise<T>): Promise<T> {
     const bad = badPathError(path);
     if (bad) throw bad;
     const deadline = Date.now() + this.operationTimeoutMs;
-    for (;;) {
+    for (let attemptNumber = 0; ; attemptNumber++) {
       const client = await this.connectedClientWithin(deadline - Date.now());
       if (client === undefined) throw this.noConnectionError(op, path);
       try {
-        return await withDeadline(attempt(client), deadline, () => this.noAnswerError(op, path));
+        return await withDeadline(attempt(client, attemptNumber), deadline, () => this.noAnswerError(op, path));
       } catch (err) {
         if (!isRetryable(err) || Date.now() >= deadline) throw zkErrorFrom(err, op, path);
       }
