@@ -2,12 +2,9 @@
 // connections. It does not reconnect by itself: the chat client and the RPC channels decide
 // when to try again.
 import { connect as netConnect, type Socket } from 'node:net';
-import { createLogger } from '../base/logger.js';
-import type { ConnectionCallback, HighWaterMarkCallback, MessageCallback, WriteCompleteCallback } from './callbacks.js';
+import { ConnectionCallbacks } from './connection-callbacks.js';
 import { NetError, systemErrorCode } from './net-error.js';
 import { TcpConnection } from './tcp-connection.js';
-
-const log = createLogger('net.tcp-client');
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 
@@ -22,31 +19,12 @@ export interface TcpClientOptions {
 
 let nextClientConnectionId = 1;
 
-export class TcpClient {
+export class TcpClient extends ConnectionCallbacks {
   private conn: TcpConnection | undefined;
   private abortConnect: (() => void) | undefined;
-  private connectionCallback: ConnectionCallback = (conn) =>
-    log.debug('%s: %s', conn.name, conn.isConnected() ? 'up' : 'down');
-  private messageCallback: MessageCallback = (_conn, buffer) => buffer.retrieveAll();
-  private writeCompleteCallback: WriteCompleteCallback | undefined;
-  private highWaterMark: { cb: HighWaterMarkCallback; bytes: number } | undefined;
 
-  constructor(private readonly options: TcpClientOptions) {}
-
-  setConnectionCallback(cb: ConnectionCallback): void {
-    this.connectionCallback = cb;
-  }
-
-  setMessageCallback(cb: MessageCallback): void {
-    this.messageCallback = cb;
-  }
-
-  setWriteCompleteCallback(cb: WriteCompleteCallback): void {
-    this.writeCompleteCallback = cb;
-  }
-
-  setHighWaterMarkCallback(cb: HighWaterMarkCallback, highWaterMarkBytes: number): void {
-    this.highWaterMark = { cb, bytes: highWaterMarkBytes };
+  constructor(private readonly options: TcpClientOptions) {
+    super();
   }
 
   /** Connects (or returns the live connection); rejects with NetError 'DCHAT_NET_CONNECT'. */
@@ -89,10 +67,7 @@ export class TcpClient {
   private established(socket: Socket): TcpConnection {
     const name = `${this.options.name}#${nextClientConnectionId++} ${this.options.host}:${this.options.port}`;
     const conn = new TcpConnection(name, socket);
-    conn.setConnectionCallback(this.connectionCallback);
-    conn.setMessageCallback(this.messageCallback);
-    conn.setWriteCompleteCallback(this.writeCompleteCallback);
-    if (this.highWaterMark) conn.setHighWaterMarkCallback(this.highWaterMark.cb, this.highWaterMark.bytes);
+    this.applyCallbacks(conn);
     conn.setCloseCallback(() => {
       if (this.conn === conn) this.conn = undefined;
     });

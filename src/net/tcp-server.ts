@@ -3,7 +3,7 @@
 // sub-reactor threads: more throughput means more chat nodes behind nginx.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createLogger } from '../base/logger.js';
-import type { ConnectionCallback, HighWaterMarkCallback, MessageCallback, WriteCompleteCallback } from './callbacks.js';
+import { ConnectionCallbacks } from './connection-callbacks.js';
 import { NetError, systemErrorCode } from './net-error.js';
 import { TcpConnection } from './tcp-connection.js';
 
@@ -31,34 +31,14 @@ export interface TcpServerStats {
   stoppedReading: number;
 }
 
-export class TcpServer {
+export class TcpServer extends ConnectionCallbacks {
   private server: Server | undefined;
   private readonly connections = new Set<TcpConnection>();
   private nextConnectionId = 1;
   private onAllClosed: (() => void) | undefined;
-  private connectionCallback: ConnectionCallback = (conn) =>
-    log.debug('%s: %s', conn.name, conn.isConnected() ? 'up' : 'down');
-  private messageCallback: MessageCallback = (_conn, buffer) => buffer.retrieveAll();
-  private writeCompleteCallback: WriteCompleteCallback | undefined;
-  private highWaterMark: { cb: HighWaterMarkCallback; bytes: number } | undefined;
 
-  constructor(private readonly options: TcpServerOptions) {}
-
-  setConnectionCallback(cb: ConnectionCallback): void {
-    this.connectionCallback = cb;
-  }
-
-  setMessageCallback(cb: MessageCallback): void {
-    this.messageCallback = cb;
-  }
-
-  setWriteCompleteCallback(cb: WriteCompleteCallback): void {
-    this.writeCompleteCallback = cb;
-  }
-
-  /** Applied to every connection accepted from now on. */
-  setHighWaterMarkCallback(cb: HighWaterMarkCallback, highWaterMarkBytes: number): void {
-    this.highWaterMark = { cb, bytes: highWaterMarkBytes };
+  constructor(private readonly options: TcpServerOptions) {
+    super();
   }
 
   /** Listens; resolves with the bound address, rejects with NetError 'DCHAT_NET_LISTEN'. */
@@ -135,10 +115,7 @@ export class TcpServer {
     }
     const name = `${this.options.name}#${this.nextConnectionId++} ${socket.remoteAddress}:${socket.remotePort}`;
     const conn = new TcpConnection(name, socket);
-    conn.setConnectionCallback(this.connectionCallback);
-    conn.setMessageCallback(this.messageCallback);
-    conn.setWriteCompleteCallback(this.writeCompleteCallback);
-    if (this.highWaterMark) conn.setHighWaterMarkCallback(this.highWaterMark.cb, this.highWaterMark.bytes);
+    this.applyCallbacks(conn);
     conn.setCloseCallback(this.onConnectionClosed);
     this.connections.add(conn);
     log.debug('%s: new connection %s', this.options.name, name);
