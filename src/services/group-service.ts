@@ -1,9 +1,9 @@
 // GroupServiceRpc. The creator of a group deletes it with delgroup; any other member leaves it
 // with the same command (docs/rules.md).
 import { dchat } from '../gen/proto.js';
-import type { ChatRepository } from '../store/repository.js';
+import type { ChatRepository, GroupRow } from '../store/repository.js';
 import { checkId, checkName, limits } from './limits.js';
-import { OK, refuse } from './result.js';
+import { OK, refuse, type Refusal } from './result.js';
 import { groupOf, memberOf } from './row-mapping.js';
 import type { GroupServiceApi } from './service-api.js';
 
@@ -29,25 +29,20 @@ export class GroupService implements GroupServiceApi {
   }
 
   async addGroup(request: dchat.IAddGroupRequest): Promise<dchat.IAddGroupResponse> {
-    const userId = request.userId ?? 0;
-    const groupId = request.groupId ?? 0;
-    const problem = checkId('user id', userId) ?? checkId('group id', groupId);
-    if (problem) return refuse(Status.INVALID_ARGUMENT, problem);
-    const group = await this.repo.findGroupById(groupId);
-    if (!group) return refuse(Status.NOT_FOUND, `there is no group ${groupId}`);
-    if (!(await this.repo.addGroupMember(groupId, userId, 'normal'))) {
-      return refuse(Status.ALREADY_EXISTS, `you are already a member of group ${groupId} (${group.name})`);
+    const target = await this.groupOfRequest(request);
+    if ('result' in target) return target;
+    const { userId, group } = target;
+    if (!(await this.repo.addGroupMember(group.id, userId, 'normal'))) {
+      return refuse(Status.ALREADY_EXISTS, `you are already a member of group ${group.id} (${group.name})`);
     }
-    return { result: OK, group: groupOf(group, await this.repo.listGroupMembers(groupId)) };
+    return { result: OK, group: groupOf(group, await this.repo.listGroupMembers(group.id)) };
   }
 
   async delGroup(request: dchat.IDelGroupRequest): Promise<dchat.IDelGroupResponse> {
-    const userId = request.userId ?? 0;
-    const groupId = request.groupId ?? 0;
-    const problem = checkId('user id', userId) ?? checkId('group id', groupId);
-    if (problem) return refuse(Status.INVALID_ARGUMENT, problem);
-    const group = await this.repo.findGroupById(groupId);
-    if (!group) return refuse(Status.NOT_FOUND, `there is no group ${groupId}`);
+    const target = await this.groupOfRequest(request);
+    if ('result' in target) return target;
+    const { userId, group } = target;
+    const groupId = group.id;
     const members = await this.repo.listGroupMembers(groupId);
     if (!members.some((m) => m.userId === userId)) {
       return refuse(Status.NOT_FOUND, `you are not a member of group ${groupId} (${group.name})`);
@@ -58,6 +53,17 @@ export class GroupService implements GroupServiceApi {
     }
     await this.repo.deleteGroup(groupId);
     return { result: OK, deleted: true, formerMemberIds: members.map((m) => m.userId) };
+  }
+
+  /** The checked user id and the existing group a request about membership names, or the refusal. */
+  private async groupOfRequest(request: { userId?: number | null; groupId?: number | null }): Promise<{ userId: number; group: GroupRow } | Refusal> {
+    const userId = request.userId ?? 0;
+    const groupId = request.groupId ?? 0;
+    const problem = checkId('user id', userId) ?? checkId('group id', groupId);
+    if (problem) return refuse(Status.INVALID_ARGUMENT, problem);
+    const group = await this.repo.findGroupById(groupId);
+    if (!group) return refuse(Status.NOT_FOUND, `there is no group ${groupId}`);
+    return { userId, group };
   }
 
   async getGroupList(request: dchat.IGetGroupListRequest): Promise<dchat.IGetGroupListResponse> {
