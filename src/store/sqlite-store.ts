@@ -38,7 +38,6 @@ const idListSql = 'SELECT value FROM json_each(?)';
 
 export class SqliteStore implements ChatRepository {
   private readonly statements = new Map<string, Database.Statement>();
-  private readonly saveMessageTx: (message: NewMessage) => SavedMessage;
   private readonly createGroupTx: (name: string, desc: string, creatorId: number, createdAtMs: number) => GroupRow | undefined;
   private readonly deleteGroupTx: (id: number) => boolean;
   private readonly addFriendshipTx: (a: number, b: number) => boolean;
@@ -48,7 +47,6 @@ export class SqliteStore implements ChatRepository {
     private readonly db: Database.Database,
     readonly file: string,
   ) {
-    this.saveMessageTx = db.transaction((message: NewMessage) => this.insertMessage(message));
     this.writes = new SqliteWriteBatch(db, (err, action) => sqliteStoreError(err, action, file));
     this.createGroupTx = db.transaction((name: string, desc: string, creatorId: number, createdAtMs: number) =>
       this.insertGroup(name, desc, creatorId, createdAtMs),
@@ -241,11 +239,12 @@ export class SqliteStore implements ChatRepository {
   }
 
   saveMessage(message: NewMessage): Promise<SavedMessage> {
-    return this.writes.run('saveMessage', () => this.saveMessageTx(message));
+    return this.writes.run('saveMessage', () => this.insertMessage(message));
   }
 
-  /** Runs inside saveMessageTx, which holds the write lock: no other writer can slip in between
-   * the insert that finds the key taken and the read of the row that holds it. */
+  /** Runs in a savepoint of the write batch's transaction, which holds the write lock: no other
+   * writer can slip in between the insert that finds the key taken and the read of the row that
+   * holds it, and a recipient that cannot be marked undoes the whole save. */
   private insertMessage(message: NewMessage): SavedMessage {
     const clientMsgId = message.clientMsgId || null;
     const info = this.stmt(`${sql.insertMessage} ON CONFLICT (sender_id, client_msg_id) DO NOTHING`).run(

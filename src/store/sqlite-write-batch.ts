@@ -19,11 +19,20 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 export class SqliteWriteBatch {
   private queue: QueuedWrite[] = [];
   private isScheduled = false;
+  // better-sqlite3 builds a transaction function afresh on every db.transaction() call: made
+  // once here. Called inside a transaction, a transaction function runs as a savepoint.
+  private readonly commitAll: (batch: readonly QueuedWrite[], outcomes: Outcome[]) => void;
+  private readonly inSavepoint: (work: () => unknown) => unknown;
 
   constructor(
-    private readonly db: Database.Database,
+    db: Database.Database,
     private readonly toStoreError: (error: unknown, action: string) => Error,
-  ) {}
+  ) {
+    this.inSavepoint = db.transaction((work: () => unknown) => work());
+    this.commitAll = db.transaction((batch: readonly QueuedWrite[], outcomes: Outcome[]) => {
+      for (const write of batch) outcomes.push(this.attempt(write));
+    });
+  }
 
   run<T>(action: string, work: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -42,9 +51,7 @@ export class SqliteWriteBatch {
     if (batch.length === 0) return;
     const outcomes: Outcome[] = [];
     try {
-      this.db.transaction(() => {
-        for (const write of batch) outcomes.push(this.inSavepoint(write));
-      })();
+      this.commitAll(batch, outcomes);
     } catch (error) {
       // Some failures (a full disk) make SQLite roll the whole transaction back, and the commit
       // then fails for want of a transaction: the write that failed first says why.
@@ -59,10 +66,9 @@ export class SqliteWriteBatch {
     });
   }
 
-  private inSavepoint(write: QueuedWrite): Outcome {
+  private attempt(write: QueuedWrite): Outcome {
     try {
-      // A transaction function called inside a transaction runs as a savepoint.
-      return { ok: true, value: this.db.transaction(write.work)() };
+      return { ok: true, value: this.inSavepoint(write.work) };
     } catch (error) {
       return { ok: false, error };
     }
