@@ -3,7 +3,7 @@
 // (--zk): ZooKeeper for the registry, presence and membership, and ChatServiceRpc to reach users
 // on other nodes.
 import { createLogger } from '../base/logger.js';
-import { ChatService } from './chat-service.js';
+import { ChatService, endMovedSession } from './chat-service.js';
 import { ClusterPresence } from './cluster-presence.js';
 import { ClusterRouter } from './cluster-router.js';
 import { defaultGatewayOptions, Gateway, type GatewayOptions } from './gateway.js';
@@ -70,7 +70,9 @@ export class ChatNode {
       // With --port 0 the node's name is known only now that the gateway listens.
       nodeId = this.options.nodeId ?? `${address.host}:${address.port}`;
       const peers = new NodePeers(this.options.clusterSecret);
-      const presence = new ClusterPresence(backend.zk, { nodeId, rpcAddress: backend.rpcAddress() }, peers);
+      const presence = new ClusterPresence(backend.zk, { nodeId, rpcAddress: backend.rpcAddress() }, peers, (userId) =>
+        endMovedSession(this.sessions, userId, `user ${userId} logged in on another node while this node was cut off from ZooKeeper`),
+      );
       this.presence = presence;
       ctx.router = new ClusterRouter(nodeId, this.sessions, presence, peers);
       ctx.presence = { loggedIn: (session) => presence.claim(session.userId), loggedOut: (userId) => presence.release(userId) };

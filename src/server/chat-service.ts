@@ -19,14 +19,22 @@ export class ChatService implements ServiceImpl<dchat.ChatServiceRpc> {
 
   async kick(request: dchat.IKickRequest): Promise<dchat.IKickResponse> {
     const userId = request.userId ?? 0;
-    const session = this.sessions.get(userId);
-    if (!session) return { result: OK, kicked: false };
-    // The user is not logging out, they moved: detach the session before closing it, so that
-    // its close neither marks the user offline nor tells their friends so.
-    this.sessions.unbind(session);
-    session.userId = 0;
-    await this.presence()?.release(userId);
-    session.kick(dchat.client.KickCode.LOGGED_IN_ELSEWHERE, request.reason || 'you logged in elsewhere');
-    return { result: OK, kicked: true };
+    const kicked = endMovedSession(this.sessions, userId, request.reason || 'you logged in elsewhere');
+    if (kicked) await this.presence()?.release(userId);
+    return { result: OK, kicked };
   }
+}
+
+/**
+ * Ends the user's session on this node because they logged in on another one; false when they
+ * have none here. The user is not logging out, they moved: the session is detached before it is
+ * closed, so that its close neither marks the user offline nor tells their friends so.
+ */
+export function endMovedSession(sessions: SessionRegistry, userId: number, reason: string): boolean {
+  const session = sessions.get(userId);
+  if (!session) return false;
+  sessions.unbind(session);
+  session.userId = 0;
+  session.kick(dchat.client.KickCode.LOGGED_IN_ELSEWHERE, reason);
+  return true;
 }

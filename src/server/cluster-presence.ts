@@ -19,10 +19,15 @@ export function presencePath(userId: number): string {
 }
 
 export class ClusterPresence {
+  /**
+   * `onClaimTaken` is told when a claim was lost while this node's ZooKeeper session had
+   * expired: the user logged in on another node meanwhile, whose claim is newer and stays.
+   */
   constructor(
     private readonly zk: ZkSession,
     private readonly self: PresenceEntry,
     private readonly peers: NodePeers,
+    private readonly onClaimTaken: (userId: number) => void,
   ) {}
 
   /** Where the user is logged in, as ZooKeeper says now; undefined when nowhere. */
@@ -46,7 +51,12 @@ export class ClusterPresence {
         this.peers.forget(current.rpcAddress);
       }
     }
-    await this.zk.registerEphemeral(presencePath(userId), Buffer.from(JSON.stringify(this.self)));
+    await this.zk.registerEphemeral(presencePath(userId), Buffer.from(JSON.stringify(this.self)), {
+      onTaken: () => {
+        log.warn('user %d logged in on another node while this node\'s ZooKeeper session had expired; ending the session here', userId);
+        this.onClaimTaken(userId);
+      },
+    });
   }
 
   /** Gives the user up, unless another node has claimed them meanwhile (then its claim stays). */

@@ -1,8 +1,10 @@
 // The ephemeral znodes a process owns through one ZkSession, with their latest data, so that
-// they can be put back in every new session after an expiry. Putting one back also settles what
+// they can be put back in every new session after an expiry. Registering one also settles what
 // may be at its path: our own znode (a create whose answer a lost connection swallowed), a
-// znode of another session (this process before a restart, its session not yet timed out), or
-// a persistent znode, which is someone's data and is left alone.
+// znode of another session (this process before a restart, its session not yet timed out: it is
+// replaced), or a persistent znode, which is someone's data and is left alone. Putting one back
+// after an expiry replaces no other session's znode: while this process had no session, another
+// took the path (a user who logged in on another node meanwhile), and that claim is newer.
 import { isDchatError } from '../base/dchat-error.js';
 import { ZkError } from './zk-error.js';
 import { parentOf } from './zk-path.js';
@@ -20,8 +22,16 @@ export interface ZkEphemeralHost {
 
 const maxPutAttempts = 5;
 
+/** Told that, after an expiry, another session had taken the path: it is no longer owned. */
+export type TakenCallback = (path: string) => void;
+
+interface Owned {
+  data: Buffer;
+  onTaken: TakenCallback | undefined;
+}
+
 export class ZkEphemerals {
-  private readonly owned = new Map<string, Buffer>();
+  private readonly owned = new Map<string, Owned>();
 
   constructor(private readonly host: ZkEphemeralHost) {}
 
@@ -29,21 +39,22 @@ export class ZkEphemerals {
     return this.owned.size;
   }
 
-  async register(path: string, data: Uint8Array): Promise<void> {
-    const bytes = Buffer.from(data);
-    this.owned.set(path, bytes);
-    await this.put(path, bytes);
+  async register(path: string, data: Uint8Array, onTaken?: TakenCallback): Promise<void> {
+    const entry = { data: Buffer.from(data), onTaken };
+    this.owned.set(path, entry);
+    await this.put(path, entry.data, 'replace');
   }
 
   async update(path: string, data: Uint8Array): Promise<void> {
-    if (!this.owned.has(path)) return this.register(path, data);
+    const entry = this.owned.get(path);
+    if (!entry) return this.register(path, data);
     const bytes = Buffer.from(data);
-    this.owned.set(path, bytes);
+    this.owned.set(path, { ...entry, data: bytes });
     try {
       await this.host.setData(path, bytes);
     } catch (err) {
       if (!isDchatError(err, 'DCHAT_ZK_NO_NODE')) throw err;
-      await this.put(path, bytes);
+      await this.put(path, bytes, 'replace');
     }
   }
 
@@ -53,12 +64,20 @@ export class ZkEphemerals {
     if (stat && stat.ephemeralOwner === this.host.sessionId()) await this.deleteIfPresent(path, stat.version);
   }
 
-  /** Puts every owned znode back (in a new session); reports each failure and goes on. */
+  /**
+   * Puts every owned znode back (in a new session). One that another session holds now is given
+   * up: its TakenCallback is told, or, without one, it is reported as a failure. Reports each
+   * failure and goes on.
+   */
   async restoreAll(onFailure: (path: string, err: unknown) => void): Promise<void> {
-    for (const [path, data] of [...this.owned]) {
-      if (this.owned.get(path) !== data) continue;
+    for (const [path, entry] of [...this.owned]) {
+      if (this.owned.get(path) !== entry) continue;
       try {
-        await this.put(path, data);
+        if (await this.put(path, entry.data, 'keep-others')) continue;
+        if (this.owned.get(path) !== entry) continue;
+        this.owned.delete(path);
+        if (entry.onTaken) entry.onTaken(path);
+        else onFailure(path, new ZkError('DCHAT_ZK_NODE_EXISTS', `put back ephemeral ${path}: another session created it while this one had expired; it is theirs now`));
       } catch (err) {
         onFailure(path, err);
       }
@@ -69,33 +88,43 @@ export class ZkEphemerals {
     this.owned.clear();
   }
 
-  private async put(path: string, data: Buffer): Promise<void> {
+  /**
+   * Creates the znode, settling an occupant as `others` says: replace another session's znode,
+   * or keep it and answer false.
+   */
+  private async put(path: string, data: Buffer, others: 'replace' | 'keep-others'): Promise<boolean> {
     await this.host.ensurePath(parentOf(path));
     for (let attempt = 0; attempt < maxPutAttempts; attempt++) {
       try {
         await this.host.create(path, data, { mode: 'ephemeral' });
-        return;
+        return true;
       } catch (err) {
         if (!isDchatError(err, 'DCHAT_ZK_NODE_EXISTS')) throw err;
       }
-      if (await this.settleOccupant(path, data)) return;
+      const occupant = await this.settleOccupant(path, data, others);
+      if (occupant === 'ours') return true;
+      if (occupant === 'theirs') return false;
     }
     throw new ZkError('DCHAT_ZK_NODE_EXISTS', `register ephemeral ${path}: another session keeps re-creating it; is a second process registered under the same name?`);
   }
 
-  /** Deals with the znode found at `path`: true when it is ours and now holds `data`. */
-  private async settleOccupant(path: string, data: Buffer): Promise<boolean> {
+  /**
+   * Deals with the znode found at `path`: 'ours' when it is ours and now holds `data`, 'theirs'
+   * when another session's is kept, 'gone' when the path is free to create again.
+   */
+  private async settleOccupant(path: string, data: Buffer, others: 'replace' | 'keep-others'): Promise<'ours' | 'theirs' | 'gone'> {
     const stat = await this.host.exists(path);
-    if (!stat) return false;
+    if (!stat) return 'gone';
     if (stat.ephemeralOwner === this.host.sessionId()) {
       await this.host.setData(path, data);
-      return true;
+      return 'ours';
     }
     if (stat.ephemeralOwner === '0') {
       throw new ZkError('DCHAT_ZK_NODE_EXISTS', `register ephemeral ${path}: a persistent znode is in the way; delete it (\`dchat zk delete ${path}\`) or register under another name`);
     }
+    if (others === 'keep-others') return 'theirs';
     await this.deleteIfPresent(path, stat.version);
-    return false;
+    return 'gone';
   }
 
   private async deleteIfPresent(path: string, version: number): Promise<void> {

@@ -1,8 +1,8 @@
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isDchatError } from '../base/dchat-error.js';
 import { freeLoopbackPort } from '../up/free-ports.js';
+import { startFaultyRelay } from '../../test/support/faulty-relay.js';
 import { waitFor } from '../../test/support/wait.js';
 import { expireSession, startZooKeeper, startZooKeeperEnsemble, type ZkServerHandle } from '../../test/support/zookeeper.js';
 import { ZkSession, type ZkSessionEvent } from './zk-session.js';
@@ -41,57 +41,6 @@ class Observed<T> {
       check();
     });
   }
-}
-
-/**
- * A TCP relay in front of a ZooKeeper server that can lose one answer: once armed, the first
- * bytes the server sends back after the client has sent something are not relayed, and both
- * connections are cut, as when a network fails between a request and its answer.
- */
-async function startAnswerLosingRelay(serverPort: number): Promise<{ port: number; loseNextAnswer(): void; lost(): number; close(): Promise<void> }> {
-  let isArmed = false;
-  let sentSinceArmed = false;
-  let lost = 0;
-  const sockets = new Set<Socket>();
-  const relay: Server = createServer((client) => {
-    const server = connect(serverPort, '127.0.0.1');
-    for (const socket of [client, server]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => {});
-    }
-    client.on('data', (chunk) => {
-      if (isArmed) sentSinceArmed = true;
-      server.write(chunk);
-    });
-    server.on('data', (chunk) => {
-      if (isArmed && sentSinceArmed) {
-        isArmed = false;
-        lost++;
-        client.destroy();
-        server.destroy();
-        return;
-      }
-      client.write(chunk);
-    });
-    client.on('close', () => server.destroy());
-    server.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-  const address = relay.address();
-  if (address === null || typeof address === 'string') throw new Error('the relay has no port');
-  return {
-    port: address.port,
-    loseNextAnswer: () => {
-      isArmed = true;
-      sentSinceArmed = false;
-    },
-    lost: () => lost,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => relay.close(() => resolve()));
-    },
-  };
 }
 
 const sameList = (expected: string[]) => (children: string[]) => JSON.stringify(children) === JSON.stringify(expected);
@@ -165,6 +114,39 @@ describe('ZkSession on one real ZooKeeper server', () => {
     assert.equal(await observer.exists('/UserServiceRpc/127.0.0.1:7001'), undefined);
   });
 
+  test('after an expiry, a znode another session created meanwhile is kept, and its former owner is told', async () => {
+    const relay = await startFaultyRelay(zk.ports[0] ?? 0);
+    try {
+      const owner = await open(`127.0.0.1:${relay.port}`);
+      const other = await open();
+      const events = new Observed<ZkSessionEvent>();
+      owner.on('state', events.push);
+      const taken: string[] = [];
+      await owner.registerEphemeral('/moved/7', Buffer.from('node-a'), { onTaken: (path) => taken.push(path) });
+      await owner.registerEphemeral('/stayed/7', Buffer.from('node-a'), { onTaken: (path) => taken.push(path) });
+      const oldSession = owner.sessionId();
+
+      // The owner is cut off; its session expires; meanwhile another session claims /moved/7.
+      relay.block();
+      await events.next((e) => e === 'disconnected', "the owner's 'disconnected' event");
+      await expireSession(zk.connectString, oldSession, owner.sessionPassword());
+      assert.equal(await other.exists('/moved/7'), undefined, 'the expiry removed the owner\'s znode');
+      await other.registerEphemeral('/moved/7', Buffer.from('node-b'));
+      relay.unblock();
+      await events.next((e) => e === 'new-session', "the owner's 'new-session' event");
+
+      const moved = await other.getData('/moved/7');
+      assert.equal(moved?.data.toString(), 'node-b', 'the newer claim stays');
+      assert.equal(moved?.stat.ephemeralOwner, other.sessionId());
+      assert.deepEqual(taken, ['/moved/7']);
+      assert.equal((await other.getData('/stayed/7'))?.stat.ephemeralOwner, owner.sessionId(), 'what nobody took is put back');
+      await owner.unregisterEphemeral('/moved/7');
+      assert.equal((await other.getData('/moved/7'))?.data.toString(), 'node-b', "unregistering leaves the other session's znode alone");
+    } finally {
+      await relay.close();
+    }
+  });
+
   test('registerEphemeral replaces a znode left by another live session', async () => {
     const stale = await open();
     const fresh = await open();
@@ -215,7 +197,7 @@ describe('ZkSession on one real ZooKeeper server', () => {
   });
 
   test('a create whose answer is lost with the connection reports its znode, and still refuses one it did not make', async () => {
-    const relay = await startAnswerLosingRelay(zk.ports[0] ?? 0);
+    const relay = await startFaultyRelay(zk.ports[0] ?? 0);
     try {
       const session = await open(`127.0.0.1:${relay.port}`);
       const other = await open();

@@ -12,7 +12,7 @@ import { badPathError, childPath, parentOf, splitConnectString } from './zk-path
 import { probeServers, unreachableMessage, type ProbeOutcome } from './zk-reachability.js';
 import { longToHex, toZkStat, type ZkStat } from './zk-stat.js';
 import { request, toBuffer, withDeadline } from './zk-client-call.js';
-import { ZkEphemerals } from './zk-ephemerals.js';
+import { ZkEphemerals, type TakenCallback } from './zk-ephemerals.js';
 import { ZkLiveness } from './zk-liveness.js';
 import { ZkWatch } from './zk-watch.js';
 
@@ -177,12 +177,13 @@ export class ZkSession {
   /**
    * Creates an ephemeral znode that this process owns: after every session expiry it is put back
    * until unregisterEphemeral or close. A znode left at the path by another session (this process
-   * before a restart, whose session has not timed out yet) is replaced.
+   * before a restart, whose session has not timed out yet) is replaced. After an expiry, though,
+   * a znode another session created meanwhile is kept: the path is given up and `onTaken` told.
    */
-  async registerEphemeral(path: string, data: Uint8Array): Promise<void> {
+  async registerEphemeral(path: string, data: Uint8Array, options?: { onTaken?: TakenCallback }): Promise<void> {
     const bad = badPathError(path);
     if (bad) throw bad;
-    await this.ephemerals.register(path, data);
+    await this.ephemerals.register(path, data, options?.onTaken);
   }
 
   /** New data for a registered ephemeral, also kept for re-creation; an unregistered path is registered. */
