@@ -7,24 +7,22 @@ import assert from 'node:assert/strict';
 import { ChatSession } from '../src/client/chat-session.js';
 import { MessageInbox } from '../src/client/message-inbox.js';
 import { dchat } from '../src/gen/proto.js';
-import { ZkSession } from '../src/zk/zk-session.js';
+import type { ZkSession } from '../src/zk/zk-session.js';
 import { ChatUser } from './support/chat-user.js';
 import { startDchatRpcServer, startDchatServer, type DchatProcess } from './support/dchat-process.js';
-import { startMariaDb, type MariaDbHandle } from './support/mariadb.js';
+import type { MariaDbHandle } from './support/mariadb.js';
+import { startTestCluster, type TestCluster } from './support/test-cluster.js';
 import { waitFor } from './support/wait.js';
-import { startZooKeeper, type ZkServerHandle } from './support/zookeeper.js';
+import type { ZkServerHandle } from './support/zookeeper.js';
 
 describe('chat cluster', () => {
+  let cluster: TestCluster;
   let zkServer: ZkServerHandle;
   let db: MariaDbHandle;
   let zk: ZkSession;
-  const nodes: DchatProcess[] = [];
+  let nodes: DchatProcess[] = [];
   const users: ChatUser[] = [];
-  const startNode = async (): Promise<DchatProcess> => {
-    const node = await startDchatServer(['--zk', zkServer.connectString, '--db', db.url, '--zk-session-timeout-ms', '4000']);
-    nodes.push(node);
-    return node;
-  };
+  const startNode = (): Promise<DchatProcess> => cluster.startNode();
   const userOn = async (node: DchatProcess, name: string, existing?: ChatUser): Promise<ChatUser> => {
     if (!existing) {
       const user = await ChatUser.registered(name, node.host, node.port);
@@ -39,14 +37,13 @@ describe('chat cluster', () => {
   };
 
   before(async () => {
-    [zkServer, db] = await Promise.all([startZooKeeper(), startMariaDb()]);
-    zk = await ZkSession.connect({ connectString: zkServer.connectString });
+    // A short session timeout, so that a killed node leaves /dchat/nodes soon.
+    cluster = await startTestCluster({ nodes: 0, nodeArgs: ['--zk-session-timeout-ms', '4000'] });
+    ({ zkServer, db, zk, nodes } = cluster);
   });
   after(async () => {
     for (const u of users) u.close();
-    await zk?.close();
-    for (const n of nodes) await n.stop();
-    await Promise.all([zkServer?.stop(), db?.stop()]);
+    await cluster?.stop();
   });
 
   test('nodes register in /dchat/nodes and their services under /<ServiceName>', async () => {
