@@ -45,6 +45,8 @@ class ServiceRoute {
   hasList = false;
   /** Calls made before the registry's first answer. */
   waiting: PendingCall[] = [];
+  /** Told after every list the registry gives (ready() waits on them). */
+  readonly listed = new Set<() => void>();
   constructor(readonly unwatch: () => void) {}
 }
 
@@ -144,12 +146,21 @@ export class RpcChannel {
   /** Starts watching `serviceName` now, and resolves once the registry has listed its providers. */
   async ready(serviceName: string, timeoutMs = 5000): Promise<string[]> {
     const route = this.routeOf(serviceName);
-    const startedMs = performance.now();
-    while (!route.hasList || route.providers.length === 0) {
-      if (performance.now() - startedMs > timeoutMs) {
-        throw new RpcError('DCHAT_RPC_UNAVAILABLE', `no provider of ${serviceName} appeared in ${this.options.registry.description} within ${timeoutMs} ms; start one`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10));
+    const isListed = (): boolean => route.hasList && route.providers.length > 0;
+    if (!isListed()) {
+      await new Promise<void>((resolve, reject) => {
+        const check = (): void => {
+          if (!isListed()) return;
+          clearTimeout(timer);
+          route.listed.delete(check);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          route.listed.delete(check);
+          reject(new RpcError('DCHAT_RPC_UNAVAILABLE', `no provider of ${serviceName} appeared in ${this.options.registry.description} within ${timeoutMs} ms; start one`));
+        }, timeoutMs);
+        route.listed.add(check);
+      });
     }
     return this.providersOf(serviceName);
   }
@@ -237,6 +248,7 @@ export class RpcChannel {
     const waiting = route.waiting;
     route.waiting = [];
     for (const call of waiting) if (!call.isDone) this.dispatch(call);
+    for (const listener of [...route.listed]) listener();
   }
 
   /** The connection to a listed provider: kept from the previous list, or shared with another service, or new. */
