@@ -45,7 +45,8 @@ function parseArgs(argv: string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => argv[++i] ?? usage(`${flag} needs a value`);
-    if (flag === '--quick') Object.assign(args, { seconds: 0.5, warmupSeconds: 0.2, rounds: 1 });
+    if (flag === '--help') usage('', 0);
+    else if (flag === '--quick') Object.assign(args, { seconds: 0.5, warmupSeconds: 0.2, rounds: 1 });
     else if (flag === '--seconds') args.seconds = Number(value());
     else if (flag === '--rounds') args.rounds = Number(value());
     else if (flag === '--json') args.json = value();
@@ -56,9 +57,11 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-function usage(problem: string): never {
-  process.stderr.write(`${problem}\nusage: node dist/bench/net/net-bench.js [--quick] [--seconds S] [--rounds R] [--only CASE] [--json FILE]\n`);
-  process.exit(2);
+/** Prints the usage (after the problem, if any) and exits with `status`. */
+function usage(problem: string, status = 2): never {
+  const text = 'usage: node dist/bench/net/net-bench.js [--quick] [--seconds S] [--rounds R] [--only CASE] [--json FILE]\n';
+  (status === 0 ? process.stdout : process.stderr).write(problem ? `${problem}\n${text}` : text);
+  process.exit(status);
 }
 
 function startServerProcess(implementation: Implementation): Promise<{ child: ChildProcess; port: number }> {

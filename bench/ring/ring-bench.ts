@@ -29,7 +29,16 @@ function argValue(name: string): string | undefined {
   return index < 0 ? undefined : process.argv[index + 1];
 }
 
+const usageText = 'usage: node dist/bench/ring/ring-bench.js [--keys 1000000] [--json FILE]\n';
+if (process.argv.includes('--help')) {
+  process.stdout.write(usageText);
+  process.exit(0);
+}
 const keyCount = Number(argValue('--keys') ?? 1_000_000);
+if (!Number.isInteger(keyCount) || keyCount < 1) {
+  process.stderr.write(`--keys must be a positive integer, got ${argValue('--keys')}\n${usageText}`);
+  process.exit(2);
+}
 const jsonFile = argValue('--json');
 const keys = Array.from({ length: keyCount }, (_, i) => sampleClientAddress(i));
 

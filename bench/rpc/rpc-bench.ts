@@ -28,9 +28,11 @@ interface Args {
 const allSystems: SystemName[] = ['raw', 'dchat', 'grpc'];
 const targets = { grpcAt256: 20, rawAt: { 1: 0.9, 16: 0.6, 256: 0.3 } as Record<number, number> };
 
-function usage(problem: string): never {
-  process.stderr.write(`${problem}\nusage: node dist/bench/rpc/rpc-bench.js [--quick] [--seconds S] [--concurrency 1,16,256] [--systems raw,dchat,grpc] [--json FILE]\n`);
-  process.exit(2);
+/** Prints the usage (after the problem, if any) and exits with `status`. */
+function usage(problem: string, status = 2): never {
+  const text = 'usage: node dist/bench/rpc/rpc-bench.js [--quick] [--seconds S] [--concurrency 1,16,256] [--systems raw,dchat,grpc] [--json FILE]\n';
+  (status === 0 ? process.stdout : process.stderr).write(problem ? `${problem}\n${text}` : text);
+  process.exit(status);
 }
 
 function parseArgs(argv: string[]): Args {
@@ -38,7 +40,8 @@ function parseArgs(argv: string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => argv[++i] ?? usage(`${flag} needs a value`);
-    if (flag === '--quick') Object.assign(args, { seconds: 0.7, warmupSeconds: 0.3 });
+    if (flag === '--help') usage('', 0);
+    else if (flag === '--quick') Object.assign(args, { seconds: 0.7, warmupSeconds: 0.3 });
     else if (flag === '--seconds') args.seconds = Number(value());
     else if (flag === '--concurrency') args.concurrencies = value().split(',').map(Number);
     else if (flag === '--systems') args.systems = value().split(',') as SystemName[];
