@@ -109,7 +109,10 @@ function verdict(row: Row): string {
 }
 
 function printTable(rows: Row[]): void {
-  const num = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  // A system left out with --systems has NaN figures: shown as '-'.
+  const num = (n: number, digits = 0): string =>
+    Number.isNaN(n) ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  const ratio = (n: number, digits: number): string => (Number.isNaN(n) ? '-' : `${num(n, digits)}x`);
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(5) : c.padStart(i >= cells.length - 1 ? 0 : 12))).join(' ');
   console.log(line(['conc', 'raw c/s', 'dchat c/s', 'grpc c/s', 'dchat p50us', 'dchat p99us', 'grpc p50us', 'grpc p99us', 'dchat/grpc', 'dchat/raw', ' targets']));
   for (const r of rows) {
@@ -123,8 +126,8 @@ function printTable(rows: Row[]): void {
         num(r.dchat.p99Us, 1),
         num(r.grpc.p50Us, 1),
         num(r.grpc.p99Us, 1),
-        `${num(r.dchatVsGrpc, 1)}x`,
-        `${num(r.dchatVsRaw, 2)}x`,
+        ratio(r.dchatVsGrpc, 1),
+        ratio(r.dchatVsRaw, 2),
         ` ${verdict(r)}`,
       ]),
     );
