@@ -8,6 +8,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_PAGE_SIZE } from './ring-operation.js';
 import { RingFileStore, defaultRingStatePath } from './ring-file-store.js';
 import { isDchatError } from '../base/dchat-error.js';
+import { checkWholeOption } from '../base/option-checks.js';
 import { processOutput, reportError, runRingWords, type RingOutput } from './ring-runner.js';
 import { runRingShell } from './ring-shell.js';
 import type { RingStore } from './ring-store.js';
@@ -113,7 +114,11 @@ export const ringCommand: CommandModule<object, RingArgs> = {
       .command(subcommand('showTime [page]', 'every point of the ring and its server, a page at a time', { page: 'page number (from 1)' },
         (a) => ['showTime', ...(a['all'] ? ['all'] : str(a['page']))],
         ['$0 ring showTime 2 --page-size 100', 'points 101 to 200'],
-        (y) => y.option('all', { type: 'boolean', describe: 'every point, no pages' }).option('page-size', { type: 'number', default: DEFAULT_PAGE_SIZE, describe: 'points per page' })))
+        (y) => y.option('all', { type: 'boolean', describe: 'every point, no pages' }).option('page-size', { type: 'number', default: DEFAULT_PAGE_SIZE, describe: 'points per page' })
+          .check((argv) => {
+            checkWholeOption('--page-size', argv['page-size'], 1, 'points per page');
+            return true;
+          })))
       .command(subcommand('stats [keys]', 'share of the hash circle and of sample clients per server, and max/mean', { keys: 'sample client addresses (default 100000)' },
         (a) => ['stats', ...str(a['keys'])],
         ['$0 ring stats 1000000', 'load per server over a million sample clients']))

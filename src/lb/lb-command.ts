@@ -5,6 +5,7 @@
 import { dirname, join, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { errorMessage } from '../base/dchat-error.js';
+import { checkWholeOption } from '../base/option-checks.js';
 import { ZkSession } from '../zk/zk-session.js';
 import { listNodeIds, readLiveNodes } from './live-nodes.js';
 import { reportLines, type ReportContext } from './lb-report.js';
@@ -50,9 +51,9 @@ export const lbCommand: CommandModule<object, LbArgs> = {
         const failTimeoutS = argv['fail-timeout'] as number;
         const debounceMs = argv['debounce-ms'] as number;
         const name = argv['upstream-name'] as string;
-        if (!(Number.isInteger(maxFails) && maxFails >= 0)) throw new Error(`--max-fails ${String(maxFails)}: give a whole number, 0 or more`);
-        if (!(Number.isInteger(failTimeoutS) && failTimeoutS >= 1)) throw new Error(`--fail-timeout ${String(failTimeoutS)}: give a whole number of seconds, 1 or more`);
-        if (!(debounceMs >= 0)) throw new Error(`--debounce-ms ${String(debounceMs)}: give 0 or more milliseconds`);
+        checkWholeOption('--max-fails', maxFails, 0, 'the failures after which nginx rests a node');
+        checkWholeOption('--fail-timeout', failTimeoutS, 1, 'seconds');
+        checkWholeOption('--debounce-ms', debounceMs, 0, 'milliseconds');
         if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`--upstream-name "${name}": use letters, digits and _ only`);
         return true;
       })

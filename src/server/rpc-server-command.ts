@@ -2,6 +2,7 @@
 // nodes, registered in ZooKeeper (/UserServiceRpc/<host:port>, ...) so that chat nodes find them.
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { errorMessage } from '../base/dchat-error.js';
+import { checkPortOption, checkWholeOption } from '../base/option-checks.js';
 import { clusterSecretFrom } from '../rpc/rpc-auth.js';
 import { RpcProvider } from '../rpc/rpc-provider.js';
 import { ZkRegistry } from '../rpc/zk-registry.js';
@@ -45,7 +46,8 @@ export const rpcServerCommand: CommandModule<object, RpcServerArgs> = {
       .option('password-cost', passwordCostOption)
       .check((argv) => {
         parseServices(argv.services as string);
-        if (!Number.isInteger(argv.port) || argv.port < 0 || argv.port > 65535) throw new Error(`--port ${String(argv.port)} is not a port number (0-65535; 0 picks a free one)`);
+        checkPortOption('--port', argv.port, true);
+        checkWholeOption('--session-timeout-ms', argv['session-timeout-ms'], 1, 'milliseconds');
         passwordCostNamed(argv['password-cost'] as string);
         if (argv.host === '0.0.0.0' && argv.zk && !argv['advertise-host']) throw new Error('--host 0.0.0.0 with --zk needs --advertise-host: callers cannot connect to 0.0.0.0');
         return true;

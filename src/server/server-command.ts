@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { errorMessage } from '../base/dchat-error.js';
+import { checkPortOption, checkWholeOption } from '../base/option-checks.js';
 import { clusterSecretFrom } from '../rpc/rpc-auth.js';
 import { ChatNode } from './chat-node.js';
 import { chosenPasswordCost, passwordCostNamed, passwordCostOption } from './password-cost-option.js';
@@ -53,9 +54,12 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       .check((argv) => {
         parseServiceKeys(argv.services as string, { allowNone: true });
         if (parseServiceKeys(argv.services as string, { allowNone: true }).length === 0 && !argv.zk) throw new Error('--services none needs --zk: a standalone node must host its services');
-        if (!Number.isInteger(argv.port) || argv.port < 0 || argv.port > 65535) throw new Error(`--port ${String(argv.port)} is not a port number (0-65535; 0 picks a free one)`);
-        if (!(argv['idle-timeout-ms'] as number > 0)) throw new Error('--idle-timeout-ms must be a positive number of milliseconds');
-        if (!(argv['max-frame-bytes'] as number >= 64)) throw new Error('--max-frame-bytes must be at least 64');
+        checkPortOption('--port', argv.port, true);
+        checkPortOption('--rpc-port', argv['rpc-port'], true);
+        checkWholeOption('--idle-timeout-ms', argv['idle-timeout-ms'], 1, 'milliseconds');
+        checkWholeOption('--max-frame-bytes', argv['max-frame-bytes'], 64, 'bytes');
+        checkWholeOption('--weight', argv.weight, 1, "the node's share in nginx's upstream");
+        checkWholeOption('--zk-session-timeout-ms', argv['zk-session-timeout-ms'], 1, 'milliseconds');
         passwordCostNamed(argv['password-cost'] as string);
         return true;
       })

@@ -1,6 +1,7 @@
 // `dchat client`: a chat client. On a terminal it is the full-screen client; `--plain`, or input
 // that is not a terminal (a pipe, a script), gets the line client.
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { checkWholeOption } from '../base/option-checks.js';
 import { parseHostPort } from '../client/host-port.js';
 import { loadFullScreenClient } from './load-full-screen-client.js';
 import { runPlainClient } from './plain-client.js';
@@ -19,6 +20,10 @@ export const clientCommand: CommandModule<object, ClientArgs> = {
       .option('server', { type: 'string', default: process.env['DCHAT_SERVER'] ?? '127.0.0.1:6000', describe: 'host:port of a chat node or of nginx (env DCHAT_SERVER)' })
       .option('plain', { type: 'boolean', default: false, describe: 'Line client: read commands from stdin, print to stdout (scriptable)' })
       .option('linger-ms', { type: 'number', default: 500, describe: 'With piped input: how long to keep printing messages after the input ends' })
+      .check((argv) => {
+        checkWholeOption('--linger-ms', argv['linger-ms'], 0, 'milliseconds');
+        return true;
+      })
       .example('$0 client', 'full-screen client against 127.0.0.1:6000 (keys: docs/tui.md)')
       .example('$0 client --plain', 'line client against 127.0.0.1:6000')
       .example("printf 'login:1:secret\\nchat:2:hello\\nloginout\\n' | $0 client --plain", 'a scripted session') as unknown as Argv<ClientArgs>,

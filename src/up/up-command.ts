@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { errorMessage } from '../base/dchat-error.js';
+import { checkPortOption, typedValue } from '../base/option-checks.js';
 import { defaultDataDir } from '../server/server-command.js';
 import { loadFullScreenClient } from '../tui/load-full-screen-client.js';
 import { runPlainClient } from '../tui/plain-client.js';
@@ -43,8 +44,8 @@ export const upCommand: CommandModule<object, UpArgs> = {
       .check((argv) => {
         const cluster = argv.cluster as number | undefined;
         const port = argv.port as number | undefined;
-        if (cluster !== undefined && !(Number.isInteger(cluster) && cluster >= 1 && cluster <= 16)) throw new Error(`--cluster ${String(cluster)}: give a number of chat nodes from 1 to 16`);
-        if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new Error(`--port ${String(port)} is not a port number (0-65535)`);
+        if (cluster !== undefined && !(Number.isInteger(cluster) && cluster >= 1 && cluster <= 16)) throw new Error(`--cluster ${typedValue('--cluster', cluster)}: give a number of chat nodes from 1 to 16`);
+        if (port !== undefined) checkPortOption('--port', port, true);
         return true;
       })
       .example('$0 up', 'a chat node on 127.0.0.1:6000 and a client in this terminal')

@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { isDchatError } from '../base/dchat-error.js';
+import { checkWholeOption } from '../base/option-checks.js';
 import { ZkSession } from '../zk/zk-session.js';
 import { executeZkOperation } from './zk-executor.js';
 import { parseZkWords } from './zk-operation.js';
@@ -106,6 +107,10 @@ export const zkCommand: CommandModule<object, ZkArgs> = {
       })
       .option('json', { type: 'boolean', default: false, describe: 'print each answer (and error) as one JSON line on stdout' })
       .option('connect-timeout-ms', { type: 'number', default: 3_000, describe: 'give up when no session comes within this time' })
+      .check((argv) => {
+        checkWholeOption('--connect-timeout-ms', argv['connect-timeout-ms'], 1, 'milliseconds');
+        return true;
+      })
       .command(oneShot('ls [path]', 'the children of a znode', (y) => y.positional('path', { ...pathArg, default: '/' }),
         (a) => ['ls', '--', ...word(a['path'])]))
       .command(oneShot('get <path>', 'data and stat of a znode (version, ephemeral owner, mtime)', (y) => y.positional('path', pathArg),

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { errorMessage } from '../../base/dchat-error.js';
+import { checkWholeOption } from '../../base/option-checks.js';
 import { ZkSession } from '../../zk/zk-session.js';
 import { runClusterConsole } from './cluster-console.js';
 
@@ -26,6 +27,10 @@ export const consoleCommand: CommandModule<object, ConsoleArgs> = {
     y
       .option('zk', { type: 'string', default: process.env['DCHAT_ZK'], describe: 'ZooKeeper connect string of the cluster, host:port,… (env DCHAT_ZK)' })
       .option('refresh-ms', { type: 'number', default: 2000, describe: 'Read the nodes\' load this often (lists also refresh on every ZooKeeper watch event)' })
+      .check((argv) => {
+        checkWholeOption('--refresh-ms', argv['refresh-ms'], 100, 'milliseconds');
+        return true;
+      })
       .example('$0 console --zk 127.0.0.1:2181', 'watch the cluster whose ZooKeeper listens on 127.0.0.1:2181; q quits')
       .example('DCHAT_ZK=127.0.0.1:2181,127.0.0.1:2182 $0 console', 'the same, the ensemble named by the environment') as unknown as Argv<ConsoleArgs>,
   handler: async (args: ArgumentsCamelCase<ConsoleArgs>) => {

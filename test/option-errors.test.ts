@@ -1,0 +1,26 @@
+// Numeric options that do not parse: every command refuses them before doing anything, quoting
+// what was typed and saying what it wants, with exit status 1 (yargs' status for a failed check).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { dchatBin } from './support/dchat-process.js';
+
+const cases: { args: string[]; says: RegExp }[] = [
+  { args: ['server', '--port', 'abc'], says: /--port "abc" is not a port number: give a whole number from 0 to 65535/ },
+  { args: ['server', '--port', '0', '--weight', '0'], says: /--weight "0" is not valid: give the node's share in nginx's upstream, a whole number of at least 1/ },
+  { args: ['server', '--rpc-port', '70000'], says: /--rpc-port "70000" is not a port number/ },
+  { args: ['rpc-server', '--port', '-1'], says: /--port "-1" is not a port number/ },
+  { args: ['up', '--port', '6e3x'], says: /--port "6e3x" is not a port number/ },
+  { args: ['client', '--plain', '--linger-ms', 'soon'], says: /--linger-ms "soon" is not valid: give milliseconds/ },
+  { args: ['zk', 'ls', '/', '--connect-timeout-ms', 'x'], says: /--connect-timeout-ms "x" is not valid/ },
+  { args: ['lb', '--zk', '127.0.0.1:1', '--conf', '/nonexistent/nginx.conf', '--max-fails', 'x'], says: /--max-fails "x" is not valid/ },
+  { args: ['ring', 'showTime', '--page-size', '0'], says: /--page-size "0" is not valid: give points per page, a whole number of at least 1/ },
+];
+
+for (const { args, says } of cases) {
+  test(`dchat ${args.join(' ')} is refused before it starts anything`, () => {
+    const result = spawnSync(dchatBin, args, { encoding: 'utf8', timeout: 20_000, input: '' });
+    assert.equal(result.status, 1, `exit status of dchat ${args.join(' ')}; stderr: ${result.stderr}`);
+    assert.match(result.stderr, says);
+  });
+}
