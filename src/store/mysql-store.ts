@@ -47,9 +47,14 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/** Sender names kept at most (names never change, so a kept one is never stale). */
+const maxKeptNames = 100_000;
+
 export class MySqlStore implements ChatRepository {
   private readonly pool: Pool;
   private isClosed = false;
+  /** user id → name, for the rows saveMessage returns without reading them back. */
+  private readonly senderNames = new Map<number, string>();
 
   constructor(
     readonly location: MySqlLocation,
@@ -296,14 +301,27 @@ export class MySqlStore implements ChatRepository {
         const params = [fromId, toId || null, groupId || null, text, sentAtMs, clientMsgId];
         const result = await this.insertUnlessDuplicate(conn, sql.insertMessage, params);
         if (!result) return { row: await this.earlierMessage(conn, fromId, clientMsgId), isRepeat: true };
-        for (const recipientId of new Set(message.recipientIds)) {
-          await this.write(conn, sql.insertPending, [recipientId, result.insertId]);
+        // Each statement is a round trip: a group's pending rows go in one (or one per 500).
+        const id = result.insertId;
+        for (const part of chunks([...new Set(message.recipientIds)], maxIdsPerStatement)) {
+          await this.write(conn, `${sql.insertPendingRows} ${new Array<string>(part.length).fill('(?, ?)').join(', ')}`, part.flatMap((userId) => [userId, id]));
         }
-        const [row] = await this.rows(conn, sql.messageById, [result.insertId]);
-        if (!row) throw new Error(`message ${result.insertId} vanished inside the transaction that inserted it`);
-        return { row: messageRow(row), isRepeat: false };
+        // The row is what was just inserted: built here rather than read back.
+        const fromName = await this.senderName(conn, fromId);
+        return { row: { id, fromId, fromName, toId: toId || 0, groupId: groupId || 0, text, sentAtMs }, isRepeat: false };
       }),
     );
+  }
+
+  private async senderName(conn: PoolConnection, userId: number): Promise<string> {
+    const kept = this.senderNames.get(userId);
+    if (kept !== undefined) return kept;
+    const [row] = await this.rows(conn, sql.userById, [userId]);
+    if (!row) throw new Error(`the sender ${userId} of a message just stored does not exist`);
+    const name = userRow(row).name;
+    if (this.senderNames.size >= maxKeptNames) this.senderNames.clear();
+    this.senderNames.set(userId, name);
+    return name;
   }
 
   /**

@@ -49,6 +49,8 @@ export const sql = {
   /** Parameters: senderId, clientMsgId. The unique key (sender_id, client_msg_id) finds it. */
   messageByClientId: `${selectMessage} WHERE m.sender_id = ? AND m.client_msg_id = ?`,
   insertPending: 'INSERT INTO offlinemessage (userid, message_id) VALUES (?, ?)',
+  /** Followed by one "(?, ?)" per row: userId, messageId. */
+  insertPendingRows: 'INSERT INTO offlinemessage (userid, message_id) VALUES',
   messageById: `${selectMessage} WHERE m.id = ?`,
   /** Parameters: userId, afterId, limit. The primary key (userid, message_id) is the order. */
   pending:
