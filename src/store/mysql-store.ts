@@ -19,6 +19,7 @@ import { isDuplicateKey, mysqlStoreError } from './mysql-error.js';
 import { readMySqlSchema } from './mysql-schema.js';
 import { upgradesDue } from './schema-upgrades.js';
 import { userRow, groupRow, memberRow, messageRow } from './mysql-rows.js';
+import { SenderNames } from './sender-names.js';
 import { StoreError } from './store-error.js';
 import { describeMySql, type MySqlLocation } from './store-url.js';
 
@@ -47,14 +48,10 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** Sender names kept at most (names never change, so a kept one is never stale). */
-const maxKeptNames = 100_000;
-
 export class MySqlStore implements ChatRepository {
   private readonly pool: Pool;
   private isClosed = false;
-  /** user id → name, for the rows saveMessage returns without reading them back. */
-  private readonly senderNames = new Map<number, string>();
+  private readonly senderNames = new SenderNames();
 
   constructor(
     readonly location: MySqlLocation,
@@ -314,14 +311,11 @@ export class MySqlStore implements ChatRepository {
   }
 
   private async senderName(conn: PoolConnection, userId: number): Promise<string> {
-    const kept = this.senderNames.get(userId);
+    const kept = this.senderNames.kept(userId);
     if (kept !== undefined) return kept;
     const [row] = await this.rows(conn, sql.userById, [userId]);
     if (!row) throw new Error(`the sender ${userId} of a message just stored does not exist`);
-    const name = userRow(row).name;
-    if (this.senderNames.size >= maxKeptNames) this.senderNames.clear();
-    this.senderNames.set(userId, name);
-    return name;
+    return this.senderNames.keep(userId, userRow(row).name);
   }
 
   /**

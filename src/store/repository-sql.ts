@@ -49,9 +49,10 @@ export const sql = {
   /** Parameters: senderId, clientMsgId. The unique key (sender_id, client_msg_id) finds it. */
   messageByClientId: `${selectMessage} WHERE m.sender_id = ? AND m.client_msg_id = ?`,
   insertPending: 'INSERT INTO offlinemessage (userid, message_id) VALUES (?, ?)',
+  /** Parameters: userId, messageId. */
+  deletePending: 'DELETE FROM offlinemessage WHERE userid = ? AND message_id = ?',
   /** Followed by one "(?, ?)" per row: userId, messageId. */
   insertPendingRows: 'INSERT INTO offlinemessage (userid, message_id) VALUES',
-  messageById: `${selectMessage} WHERE m.id = ?`,
   /** Parameters: userId, afterId, limit. The primary key (userid, message_id) is the order. */
   pending:
     `${selectMessage} JOIN offlinemessage o ON o.message_id = m.id ` +

@@ -18,6 +18,7 @@ import type {
 } from './repository.js';
 import { describeOldLayout, pageLimit, sql, upperId } from './repository-sql.js';
 import { upgradesDue } from './schema-upgrades.js';
+import { SenderNames } from './sender-names.js';
 import { sqliteSchema } from './sqlite-schema.js';
 import { sqliteStoreError } from './sqlite-error.js';
 import { StoreError } from './store-error.js';
@@ -42,6 +43,7 @@ export class SqliteStore implements ChatRepository {
   private readonly deleteGroupTx: (id: number) => boolean;
   private readonly addFriendshipTx: (a: number, b: number) => boolean;
   private readonly writes: SqliteWriteBatch;
+  private readonly senderNames = new SenderNames();
 
   private constructor(
     private readonly db: Database.Database,
@@ -263,9 +265,17 @@ export class SqliteStore implements ChatRepository {
     const id = Number(info.lastInsertRowid);
     const insertPending = this.stmt(sql.insertPending);
     for (const recipientId of new Set(message.recipientIds)) insertPending.run(recipientId, id);
-    const row = this.row<MessageRow>(sql.messageById, id);
-    if (!row) throw new Error(`message ${id} vanished inside the transaction that inserted it`);
-    return { row, isRepeat: false };
+    // The row is what was just inserted: built here rather than read back.
+    const { fromId, toId, groupId, text, sentAtMs } = message;
+    return { row: { id, fromId, fromName: this.senderName(fromId), toId: toId || 0, groupId: groupId || 0, text, sentAtMs }, isRepeat: false };
+  }
+
+  private senderName(userId: number): string {
+    const kept = this.senderNames.kept(userId);
+    if (kept !== undefined) return kept;
+    const user = this.row<UserRow>(sql.userById, userId);
+    if (!user) throw new Error(`the sender ${userId} of a message just stored does not exist`);
+    return this.senderNames.keep(userId, user.name);
   }
 
   listPending(userId: number, afterId: number, limit: number): Promise<MessageRow[]> {
@@ -283,6 +293,8 @@ export class SqliteStore implements ChatRepository {
   ackPending(userId: number, messageIds: readonly number[]): Promise<number> {
     if (messageIds.length === 0) return Promise.resolve(0);
     return this.writes.run('ackPending', () => {
+      // One id (a client acknowledges each message as it arrives) needs no JSON list.
+      if (messageIds.length === 1) return this.stmt(sql.deletePending).run(userId, messageIds[0]).changes;
       const remove = this.stmt(`DELETE FROM offlinemessage WHERE userid = ? AND message_id IN (${idListSql})`);
       return remove.run(userId, JSON.stringify(messageIds)).changes;
     });
