@@ -134,7 +134,7 @@ export function startZooKeeperEnsemble(size: 3 = 3): Promise<ZkServerHandle> {
 
 type Attempt = 'expired' | 'closed' | 'preempted' | 'failed';
 
-/** One server address of a connect string (the chroot, if any, dropped). */
+/** The server addresses of a connect string (its chroot, if any, dropped). */
 function serversOf(connectString: string): { host: string; port: number }[] {
   return (connectString.split('/')[0] ?? '').split(',').map((server) => {
     const colon = server.lastIndexOf(':');
