@@ -164,4 +164,22 @@ describe('chat cluster', () => {
     await gus.waitForMessage('served by rpc-server');
     assert.deepEqual(await zk.getChildren('/split/UserServiceRpc'), [`${services.host}:${services.port}`], 'the only provider of UserServiceRpc');
   });
+
+  test('a node is refused the id of a node that is up, and takes over the entry of one that died', async () => {
+    const first = await cluster.startNode(['--node-id', 'twin']);
+    const entryOf = async (): Promise<Record<string, unknown>> => JSON.parse((await zk.getData('/dchat/nodes/twin'))?.data.toString() ?? '{}') as Record<string, unknown>;
+    assert.equal((await entryOf())['clientAddress'], `${first.host}:${first.port}`);
+    await assert.rejects(cluster.startNode(['--node-id', 'twin']), (err: Error) => {
+      assert.match(err.message, /exited with code 1/);
+      assert.match(err.message, new RegExp(`node id "twin" is taken: /dchat/nodes/twin belongs to the node at ${first.host}:${first.port}, which is up; give this node another --node-id`));
+      return true;
+    });
+    assert.equal((await entryOf())['clientAddress'], `${first.host}:${first.port}`, 'the refused node left the entry alone');
+
+    // Killed, the first node's entry stays until its session times out; nothing answers at its address.
+    await first.kill('SIGKILL');
+    nodes.splice(nodes.indexOf(first), 1);
+    const successor = await cluster.startNode(['--node-id', 'twin']);
+    assert.equal((await entryOf())['clientAddress'], `${successor.host}:${successor.port}`);
+  });
 });
