@@ -2,9 +2,10 @@
 // with the same command (docs/rules.md).
 import { dchat } from '../gen/proto.js';
 import type { ChatRepository, GroupRow } from '../store/repository.js';
-import { checkId, checkName, limits } from './limits.js';
+import { checkDesc, checkId, checkName, limits } from './limits.js';
 import { OK, refuse, type Refusal } from './result.js';
 import { groupOf, memberOf } from './row-mapping.js';
+import { normaliseName } from './safe-text.js';
 import type { GroupServiceApi } from './service-api.js';
 
 const { Status } = dchat;
@@ -16,12 +17,12 @@ export class GroupService implements GroupServiceApi {
   ) {}
 
   async createGroup(request: dchat.ICreateGroupRequest): Promise<dchat.ICreateGroupResponse> {
-    const name = (request.name ?? '').trim();
+    const name = normaliseName(request.name);
     const desc = (request.desc ?? '').trim();
     const problem =
       checkId('user id', request.userId) ??
       checkName('group name', name, limits.groupNameChars) ??
-      (desc.length > 0 ? checkName('group description', desc, limits.groupDescChars) : undefined);
+      checkDesc(desc);
     if (problem) return refuse(Status.INVALID_ARGUMENT, problem);
     const group = await this.repo.createGroup(name, desc, request.userId ?? 0, this.now());
     if (!group) return refuse(Status.ALREADY_EXISTS, `a group named "${name}" exists already; choose another name`);

@@ -1,6 +1,8 @@
 // Input rules shared by the services. Each check returns a refusal sentence, or undefined when
 // the value is acceptable, so that every service states its rules the same way.
 
+import { unsafeNameChar, unsafeTextChar } from './safe-text.js';
+
 export const limits = {
   userNameChars: 32,
   passwordMinChars: 4,
@@ -17,9 +19,6 @@ export const limits = {
   pendingPageMax: 1000,
 } as const;
 
-// Control characters would corrupt the line client's output and the logs.
-const controlChars = /[\u0000-\u001f\u007f]/;
-
 export function checkId(what: string, id: number | null | undefined): string | undefined {
   if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) return `${what} must be a positive integer, got ${String(id ?? 0)}`;
   return undefined;
@@ -29,7 +28,8 @@ export function checkName(what: string, value: string | null | undefined, maxCha
   const name = value ?? '';
   if (name.trim().length === 0) return `${what} must not be empty`;
   if ([...name].length > maxChars) return `${what} is ${[...name].length} characters; at most ${maxChars} are allowed`;
-  if (controlChars.test(name)) return `${what} must not contain control characters`;
+  const unsafe = unsafeNameChar(name);
+  if (unsafe) return `${what} contains ${unsafe}; names may not hold control, bidi or zero-width characters: remove it`;
   return undefined;
 }
 
@@ -45,7 +45,20 @@ export function checkText(value: string | null | undefined): string | undefined 
   if (text.trim().length === 0) return 'message text must not be empty';
   const chars = [...text].length;
   if (chars > limits.messageChars) return `message is ${chars} characters; at most ${limits.messageChars} are allowed`;
-  return undefined;
+  return checkControls('message text', text);
+}
+
+/** A group description: up to groupDescChars characters, newlines and tabs allowed, no other controls. */
+export function checkDesc(desc: string): string | undefined {
+  const chars = [...desc].length;
+  if (chars > limits.groupDescChars) return `group description is ${chars} characters; at most ${limits.groupDescChars} are allowed`;
+  return checkControls('group description', desc);
+}
+
+/** Refuses the control characters of a text (a message, a group description); newline and tab pass. */
+export function checkControls(what: string, text: string): string | undefined {
+  const unsafe = unsafeTextChar(text);
+  return unsafe ? `${what} contains the control character ${unsafe}; only newline and tab are allowed: remove it` : undefined;
 }
 
 // Printable ASCII (the column is ascii) without the space: MySQL's ascii_bin ignores trailing

@@ -5,6 +5,7 @@ import { defaultScryptCost, hashPassword, verifyPassword, type ScryptCost } from
 import { checkId, checkName, checkPassword, limits } from './limits.js';
 import { OK, refuse } from './result.js';
 import { userOf } from './row-mapping.js';
+import { normaliseName } from './safe-text.js';
 import type { UserServiceApi } from './service-api.js';
 
 const { Status } = dchat;
@@ -18,7 +19,7 @@ export class UserService implements UserServiceApi {
   ) {}
 
   async register(request: dchat.IRegisterRequest): Promise<dchat.IRegisterResponse> {
-    const name = (request.name ?? '').trim();
+    const name = normaliseName(request.name);
     const problem = checkName('user name', name, limits.userNameChars) ?? checkPassword(request.password);
     if (problem) return refuse(Status.INVALID_ARGUMENT, problem);
     const user = await this.repo.createUser(name, await hashPassword(request.password ?? '', this.passwordCost), this.now());

@@ -4,6 +4,7 @@ import { dchat } from '../gen/proto.js';
 import type { RequestBody } from '../client/chat-client.js';
 import { commandHelp, type Command } from './command-parser.js';
 import { formatGroup, formatMessage, formatUser } from './message-format.js';
+import { visibleName, visibleText } from './visible-text.js';
 
 /** What runs commands: a ChatClient, or a ChatSession that reconnects. */
 export interface Requester {
@@ -43,7 +44,7 @@ export async function runCommand(client: Requester, command: Command): Promise<R
   if (command.kind === 'help') return { lines: commandHelp.map(([name, text]) => `  ${name.padEnd(15)} ${text}`), isError: false };
   const response = await client.request(requestOf(command));
   if (response.status !== dchat.Status.OK) {
-    return { lines: [`error (${dchat.Status[response.status]}): ${response.errorText}`], isError: true };
+    return { lines: [`error (${dchat.Status[response.status]}): ${visibleName(response.errorText)}`], isError: true };
   }
   if (command.kind === 'showfriendlist') return friendsAndGroups(client, response);
   return { ...describe(command, response), isError: false };
@@ -59,12 +60,12 @@ async function friendsAndGroups(client: Requester, friends: dchat.client.Respons
 function describe(command: Exclude<Command, { kind: 'help' | 'showfriendlist' }>, r: dchat.client.Response): Omit<RunOutcome, 'isError'> {
   switch (command.kind) {
     case 'register':
-      return { lines: [`registered ${r.register?.user?.name ?? ''}: your user id is ${r.register?.user?.id ?? 0}; log in with login:${r.register?.user?.id ?? 0}:<password>`] };
+      return { lines: [`registered ${visibleName(r.register?.user?.name ?? '')}: your user id is ${r.register?.user?.id ?? 0}; log in with login:${r.register?.user?.id ?? 0}:<password>`] };
     case 'login': {
       const login = r.login;
-      const lines = [`logged in as ${login?.user?.name ?? ''} (${login?.user?.id ?? 0}); ${login?.pending ?? 0} message(s) waiting`];
+      const lines = [`logged in as ${visibleName(login?.user?.name ?? '')} (${login?.user?.id ?? 0}); ${login?.pending ?? 0} message(s) waiting`];
       lines.push(`friends: ${(login?.friends ?? []).map(formatUser).join(', ') || 'none'}`);
-      lines.push(`groups: ${(login?.groups ?? []).map((g) => `${g.id ?? 0} ${g.name ?? ''}`).join(', ') || 'none'}`);
+      lines.push(`groups: ${(login?.groups ?? []).map((g) => `${g.id ?? 0} ${visibleName(g.name ?? '')}`).join(', ') || 'none'}`);
       return { lines, loggedInAs: login?.user ?? null };
     }
     case 'chat':
@@ -75,7 +76,7 @@ function describe(command: Exclude<Command, { kind: 'help' | 'showfriendlist' }>
     case 'delfriend':
       return { lines: [`deleted friend ${command.friendId}`] };
     case 'creategroup':
-      return { lines: [`created group ${r.group?.group?.name ?? ''}: its group id is ${r.group?.group?.id ?? 0}`] };
+      return { lines: [`created group ${visibleName(r.group?.group?.name ?? '')}: its group id is ${r.group?.group?.id ?? 0}`] };
     case 'addgroup':
       return { lines: [`joined group ${r.group?.group ? formatGroup(r.group.group) : command.groupId}`] };
     case 'delgroup':
@@ -98,12 +99,12 @@ function describe(command: Exclude<Command, { kind: 'help' | 'showfriendlist' }>
 
 /** A pushed event as a line of text; undefined for events the caller handles itself. */
 export function describeEvent(event: dchat.client.Event): string | undefined {
-  if (event.kicked) return `disconnected by the server: ${event.kicked.reason}`;
+  if (event.kicked) return `disconnected by the server: ${visibleText(event.kicked.reason ?? '')}`;
   if (event.presence) return `user ${event.presence.userId} is ${event.presence.online ? 'online' : 'offline'}`;
   if (event.groupChanged) return `group ${event.groupChanged.groupId} was deleted by its creator`;
   if (event.friendChanged) {
     const friend = event.friendChanged.friend;
-    return event.friendChanged.added ? `${friend?.name ?? ''} (${friend?.id ?? 0}) added you as a friend` : `user ${friend?.id ?? 0} ended your friendship`;
+    return event.friendChanged.added ? `${visibleName(friend?.name ?? '')} (${friend?.id ?? 0}) added you as a friend` : `user ${friend?.id ?? 0} ended your friendship`;
   }
   return undefined;
 }
