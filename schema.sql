@@ -51,8 +51,10 @@ CREATE TABLE IF NOT EXISTS `friend` (
 -- The seed's allgroup(id, groupname, groupdesc).
 CREATE TABLE IF NOT EXISTS `allgroup` (
   `id` BIGINT NOT NULL AUTO_INCREMENT,
-  `groupname` VARCHAR(50) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
-  `groupdesc` VARCHAR(200) NOT NULL DEFAULT '',
+  -- Widths in characters, as wide as the services allow (64 and 256, docs/rules.md): a narrower
+  -- column would refuse a name the rules accept. A contract test compares them.
+  `groupname` VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  `groupdesc` VARCHAR(256) NOT NULL DEFAULT '',
   -- Added: who created the group, its owner (the services decide what only the owner may do).
   `creator_id` BIGINT NOT NULL,
   -- Added: when the group was created (ms since the epoch).

@@ -17,7 +17,7 @@ import type {
 import { describeOldLayout, pageLimit, sql, upperId } from './repository-sql.js';
 import { isDuplicateKey, mysqlStoreError } from './mysql-error.js';
 import { readMySqlSchema } from './mysql-schema.js';
-import { upgradesDue } from './schema-upgrades.js';
+import { upgradesDue, wideningsDue } from './schema-upgrades.js';
 import { userRow, groupRow, memberRow, messageRow } from './mysql-rows.js';
 import { SenderNames } from './sender-names.js';
 import { StoreError } from './store-error.js';
@@ -138,6 +138,7 @@ export class MySqlStore implements ChatRepository {
         const columnsOf = await this.readColumns(conn);
         await conn.query(readMySqlSchema());
         for (const upgrade of upgradesDue(columnsOf)) await conn.query(upgrade.mysql);
+        for (const widening of wideningsDue(await this.readWidths(conn))) await conn.query(widening.mysql);
       } finally {
         await conn.end().catch(() => conn.destroy());
       }
@@ -154,6 +155,17 @@ export class MySqlStore implements ChatRepository {
     const complaint = describeOldLayout(columnsOf, `MySQL database ${this.location.database} at ${describeMySql(this.location)}`);
     if (complaint) throw new StoreError('DCHAT_STORE_FAILED', complaint);
     return columnsOf;
+  }
+
+  /** The width in characters of every text column of the database, as the server reports it. */
+  private async readWidths(conn: mysql.Connection): Promise<(table: string, column: string) => number | undefined> {
+    const [rows] = await conn.execute<RowDataPacket[]>(
+      'SELECT TABLE_NAME AS t, COLUMN_NAME AS c, CHARACTER_MAXIMUM_LENGTH AS w FROM information_schema.COLUMNS ' +
+        'WHERE TABLE_SCHEMA = ? AND CHARACTER_MAXIMUM_LENGTH IS NOT NULL',
+      [this.location.database],
+    );
+    const widths = new Map(rows.map((r) => [`${String(r['t'])}.${String(r['c'])}`, Number(r['w'])]));
+    return (table, column) => widths.get(`${table}.${column}`);
   }
 
   /** The tables the database holds now, sorted; none while the database does not exist yet. */
