@@ -1,6 +1,7 @@
 // The client protocol's requests, each mapped onto the business services. A handler returns
 // the Reply for its request; the gateway sends it. Rules that concern the connection (logged
 // in or not) live here; rules that concern the data live in the services.
+import { describeUnsafeUint64, unsafeUint64In } from '../base/exact-uint64.js';
 import { dchat } from '../gen/proto.js';
 import type { Services } from '../services/service-api.js';
 import type { ClientSession, Reply } from './client-session.js';
@@ -34,6 +35,9 @@ const openBeforeLogin: ReadonlySet<Body> = new Set<Body>(['register', 'login', '
 export async function handleRequest(ctx: HandlerContext, session: ClientSession, request: dchat.client.Request): Promise<Reply> {
   const body = request.body;
   if (body === undefined) return { status: Status.INVALID_ARGUMENT, errorText: 'the request carries no command' };
+  // Before any rule: every command refuses an id no number can hold the same way, quoting it exactly.
+  const unsafeId = unsafeUint64In(request);
+  if (unsafeId) return { status: Status.INVALID_ARGUMENT, errorText: describeUnsafeUint64(unsafeId) };
   if (!session.isLoggedIn() && !openBeforeLogin.has(body)) {
     return { status: Status.UNAUTHENTICATED, errorText: `log in first (login:<userid>:<password>); "${body}" needs a logged-in user` };
   }

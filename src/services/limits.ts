@@ -1,6 +1,7 @@
 // Input rules shared by the services. Each check returns a refusal sentence, or undefined when
 // the value is acceptable, so that every service states its rules the same way.
 
+import { maxIdValue, shownUint64 } from '../base/exact-uint64.js';
 import { unsafeNameChar, unsafeTextChar } from './safe-text.js';
 
 export const limits = {
@@ -20,7 +21,8 @@ export const limits = {
 } as const;
 
 export function checkId(what: string, id: number | null | undefined): string | undefined {
-  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) return `${what} must be a positive integer, got ${String(id ?? 0)}`;
+  // shownUint64: an id of 2^53 or more arrives as its exact decimal (src/base/exact-uint64.ts), never rounded.
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) return `${what} must be a positive integer up to ${maxIdValue}, got ${shownUint64(id)}`;
   return undefined;
 }
 
