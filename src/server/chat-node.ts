@@ -14,6 +14,7 @@ import { NodePeers } from './node-peers.js';
 import { PendingReplay } from './pending-replay.js';
 import { Redelivery } from './redelivery.js';
 import type { HandlerContext } from './request-handlers.js';
+import { SendRateLimiter, type SendRates } from './send-rate.js';
 import { SessionRegistry } from './session-registry.js';
 
 const log = createLogger('server.chat-node');
@@ -26,6 +27,8 @@ export interface ChatNodeOptions extends Partial<Omit<GatewayOptions, 'host' | '
   /** The node's name in /dchat/nodes and /dchat/presence; default host:port of the gateway. */
   nodeId?: string | undefined;
   weight?: number;
+  /** How fast one user may send; default defaultSendRates. */
+  sendRates?: SendRates | undefined;
 }
 
 interface Cluster {
@@ -63,6 +66,7 @@ export class ChatNode {
       router: new LocalRouter(this.sessions),
       replay: new PendingReplay(backend.services.offline),
       presence: { loggedIn: () => Promise.resolve(), loggedOut: () => Promise.resolve() },
+      sendRate: new SendRateLimiter(this.options.sendRates),
     };
     this.gateway = new Gateway({ ...defaultGatewayOptions, ...definedOnly(this.options), host, port }, ctx);
     const address = await this.gateway.start();

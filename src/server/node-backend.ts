@@ -2,6 +2,7 @@
 // ChatServiceRpc), and the channel whose stubs the gateway calls. A standalone node uses the
 // in-process registry and a cluster node ZooKeeper, through the same code path: the gateway
 // always calls stubs, and the calls always cross dchat RPC, even to the same process.
+import type { UsageLimits } from '../services/limits.js';
 import { dchat } from '../gen/proto.js';
 import { InProcessRegistry } from '../rpc/in-process-registry.js';
 import type { RpcRegistry } from '../rpc/registry.js';
@@ -30,6 +31,8 @@ export interface NodeBackendOptions {
   clusterSecret?: string | undefined;
   /** The scrypt cost of new password hashes; default the production cost. */
   passwordCost?: ScryptCost | undefined;
+  /** The per-user limits of the hosted services; default defaultUsageLimits. */
+  usage?: UsageLimits | undefined;
 }
 
 export class NodeBackend {
@@ -62,7 +65,7 @@ export class NodeBackend {
         clusterSecret: options.clusterSecret,
       });
       if (repo) {
-        const local = createLocalServices(repo, { passwordCost: options.passwordCost });
+        const local = createLocalServices(repo, { passwordCost: options.passwordCost, usage: options.usage });
         for (const key of options.hostedServices) hostService(provider, local, key);
       }
       if (chatService) provider.notifyService(dchat.ChatServiceRpc, chatService);

@@ -3,10 +3,12 @@
 // in or not) live here; rules that concern the data live in the services.
 import { describeUnsafeUint64, unsafeUint64In } from '../base/exact-uint64.js';
 import { dchat } from '../gen/proto.js';
+import { limits } from '../services/limits.js';
 import type { Services } from '../services/service-api.js';
 import type { ClientSession, Reply } from './client-session.js';
 import type { MessageRouter } from './message-router.js';
 import type { PendingReplay } from './pending-replay.js';
+import type { SendRateLimiter } from './send-rate.js';
 import type { SessionRegistry } from './session-registry.js';
 
 const { Status } = dchat;
@@ -20,6 +22,8 @@ export interface HandlerContext {
   replay: PendingReplay;
   /** Called when a session becomes, or stops being, the place where its user is logged in. */
   presence: { loggedIn(session: ClientSession): Promise<void>; loggedOut(userId: number): Promise<void> };
+  /** How fast each user may send; none: no limit. */
+  sendRate?: SendRateLimiter;
 }
 
 const ok = (result?: Reply['result']): Reply => (result ? { status: Status.OK, result } : { status: Status.OK });
@@ -50,11 +54,11 @@ export async function handleRequest(ctx: HandlerContext, session: ClientSession,
     case 'groupChat': return send(ctx, { fromId: userId, groupId: request.groupChat?.groupId ?? 0, text: request.groupChat?.text ?? '', clientMsgId: request.groupChat?.clientMsgId ?? '' });
     case 'addFriend': return addFriend(ctx, session, request.addFriend?.friendId ?? 0);
     case 'delFriend': return delFriend(ctx, userId, request.delFriend?.friendId ?? 0);
-    case 'friendList': return friendList(ctx, userId);
+    case 'friendList': return friendList(ctx, userId, request.friendList);
     case 'createGroup': return createGroup(ctx, userId, request.createGroup);
     case 'addGroup': return addGroup(ctx, userId, request.addGroup?.groupId ?? 0);
     case 'delGroup': return delGroup(ctx, userId, request.delGroup?.groupId ?? 0);
-    case 'groupList': return groupList(ctx, userId);
+    case 'groupList': return groupList(ctx, userId, request.groupList);
     case 'history': return history(ctx, userId, request.history);
     case 'ack': return ack(ctx, userId, request.ack?.messageIds ?? []);
     case 'ping': return ok({ pong: { clientTimeMs: request.ping?.clientTimeMs ?? 0, serverTimeMs: Date.now() } });
@@ -104,16 +108,31 @@ async function login(ctx: HandlerContext, session: ClientSession, req: dchat.cli
   }
 }
 
+/** The login answer carries the first page of friends and of groups (without members), so its size never grows with them. */
 async function loginResult(ctx: HandlerContext, session: ClientSession, user: dchat.IUser): Promise<dchat.client.ILoginResult> {
-  const [friends, groups, pending] = await Promise.all([
-    ctx.services.friend.getFriendList({ userId: session.userId }),
-    ctx.services.group.getGroupList({ userId: session.userId }),
+  const [friends, groups, pending, allFriends] = await Promise.all([
+    ctx.services.friend.getFriendList({ userId: session.userId, limit: limits.loginFriends }),
+    ctx.services.group.getGroupList({ userId: session.userId, limit: limits.loginGroups, withoutMembers: true }),
     ctx.replay.countPending(session.userId),
+    friendIdsOf(ctx, session.userId),
   ]);
-  const friendList = await withPresence(ctx, friends.friends ?? []);
-  const onlineFriends = friendList.filter((f) => f.online).map((f) => f.id ?? 0);
+  const onlineFriends = (await Promise.all(allFriends.map(async (id) => ((await ctx.router.isOnline(id)) ? [id] : [])))).flat();
   await ctx.router.push(onlineFriends, { presence: { userId: session.userId, online: true } });
-  return { user, friends: friendList, groups: groups.groups ?? [], pending };
+  const isOnline = new Set(onlineFriends);
+  const friendPage = (friends.friends ?? []).map((f) => ({ ...f, online: isOnline.has(f.id ?? 0) }));
+  return { user, friends: friendPage, groups: groups.groups ?? [], pending, moreFriends: friends.hasMore ?? false, moreGroups: groups.hasMore ?? false };
+}
+
+/** Every friend of the user, page by page: presence goes to all of them, however many. */
+async function friendIdsOf(ctx: HandlerContext, userId: number): Promise<number[]> {
+  const ids: number[] = [];
+  for (let afterId = 0; ;) {
+    const page = await ctx.services.friend.getFriendList({ userId, afterId, limit: limits.friendPageMax });
+    const friends = page.friends ?? [];
+    for (const f of friends) ids.push(f.id ?? 0);
+    if (!page.hasMore || friends.length === 0) return ids;
+    afterId = ids[ids.length - 1] ?? 0;
+  }
 }
 
 async function logout(ctx: HandlerContext, session: ClientSession): Promise<Reply> {
@@ -131,8 +150,7 @@ export async function endLogin(ctx: HandlerContext, session: ClientSession): Pro
   if (!wasCurrent) return; // a newer login of the same user took over: it is still online
   await ctx.presence.loggedOut(userId);
   await ctx.services.user.logout({ id: userId });
-  const friends = await ctx.services.friend.getFriendList({ userId });
-  await ctx.router.push((friends.friends ?? []).map((f) => f.id ?? 0), { presence: { userId, online: false } });
+  await ctx.router.push(await friendIdsOf(ctx, userId), { presence: { userId, online: false } });
 }
 
 async function withPresence(ctx: HandlerContext, users: dchat.IUser[]): Promise<dchat.IUser[]> {
@@ -140,6 +158,8 @@ async function withPresence(ctx: HandlerContext, users: dchat.IUser[]): Promise<
 }
 
 async function send(ctx: HandlerContext, req: dchat.ISaveMessageRequest): Promise<Reply> {
+  const tooFast = ctx.sendRate?.take(req.fromId ?? 0, (req.groupId ?? 0) !== 0);
+  if (tooFast) return { status: Status.RESOURCE_EXHAUSTED, errorText: tooFast };
   const res = await ctx.services.offline.saveMessage(req);
   const refusal = refusalOf(res);
   if (refusal || !res.message) return refusal ?? { status: Status.INTERNAL, errorText: 'the message was not stored' };
@@ -164,9 +184,9 @@ async function delFriend(ctx: HandlerContext, userId: number, friendId: number):
   return ok();
 }
 
-async function friendList(ctx: HandlerContext, userId: number): Promise<Reply> {
-  const res = await ctx.services.friend.getFriendList({ userId });
-  return refusalOf(res) ?? ok({ friendList: { friends: await withPresence(ctx, res.friends ?? []) } });
+async function friendList(ctx: HandlerContext, userId: number, req: dchat.client.IFriendList | null | undefined): Promise<Reply> {
+  const res = await ctx.services.friend.getFriendList({ userId, afterId: req?.afterId ?? 0, limit: req?.limit ?? 0 });
+  return refusalOf(res) ?? ok({ friendList: { friends: await withPresence(ctx, res.friends ?? []), hasMore: res.hasMore ?? false } });
 }
 
 async function createGroup(ctx: HandlerContext, userId: number, req: dchat.client.ICreateGroup | null | undefined): Promise<Reply> {
@@ -190,9 +210,9 @@ async function delGroup(ctx: HandlerContext, userId: number, groupId: number): P
   return ok({ delGroup: { deleted: res.deleted ?? false } });
 }
 
-async function groupList(ctx: HandlerContext, userId: number): Promise<Reply> {
-  const res = await ctx.services.group.getGroupList({ userId });
-  return refusalOf(res) ?? ok({ groupList: { groups: res.groups ?? [] } });
+async function groupList(ctx: HandlerContext, userId: number, req: dchat.client.IGroupList | null | undefined): Promise<Reply> {
+  const res = await ctx.services.group.getGroupList({ userId, afterId: req?.afterId ?? 0, limit: req?.limit ?? 0 });
+  return refusalOf(res) ?? ok({ groupList: { groups: res.groups ?? [], hasMore: res.hasMore ?? false } });
 }
 
 async function history(ctx: HandlerContext, userId: number, req: dchat.client.IHistory | null | undefined): Promise<Reply> {

@@ -10,6 +10,7 @@ import { createLocalServices } from '../services/local-services.js';
 import { openStore } from '../store/open-store.js';
 import type { ChatRepository } from '../store/repository.js';
 import { ZkSession } from '../zk/zk-session.js';
+import { limitOption, parseLimitOptions } from './limit-options.js';
 import { chosenPasswordCost, passwordCostNamed, passwordCostOption } from './password-cost-option.js';
 import { defaultDataDir } from './server-command.js';
 import { hostService, parseServiceKeys, serviceKeys, type ServiceKey } from './service-hosting.js';
@@ -25,6 +26,7 @@ interface RpcServerArgs {
   clusterSecret: string | undefined;
   sessionTimeoutMs: number;
   passwordCost: string;
+  limit: string[];
 }
 
 const parseServices = (text: string): ServiceKey[] => parseServiceKeys(text, { allowNone: false });
@@ -44,11 +46,13 @@ export const rpcServerCommand: CommandModule<object, RpcServerArgs> = {
       .option('cluster-secret', { type: 'string', describe: 'Serve only callers proving they hold this secret (env DCHAT_CLUSTER_SECRET)' })
       .option('session-timeout-ms', { type: 'number', default: 10_000, describe: 'ZooKeeper session timeout: how soon a crashed server leaves the registry' })
       .option('password-cost', passwordCostOption)
+      .option('limit', limitOption)
       .check((argv) => {
         parseServices(argv.services as string);
         checkPortOption('--port', argv.port, true);
         checkWholeOption('--session-timeout-ms', argv['session-timeout-ms'], 1, 'milliseconds');
         passwordCostNamed(argv['password-cost'] as string);
+        parseLimitOptions(argv.limit as string[]);
         if (argv.host === '0.0.0.0' && argv.zk && !argv['advertise-host']) throw new Error('--host 0.0.0.0 with --zk needs --advertise-host: callers cannot connect to 0.0.0.0');
         return true;
       })
@@ -70,7 +74,7 @@ export const rpcServerCommand: CommandModule<object, RpcServerArgs> = {
         registry: session ? new ZkRegistry(session) : undefined,
         clusterSecret: clusterSecretFrom(args.clusterSecret),
       });
-      const services = createLocalServices(repo, { passwordCost: chosenPasswordCost(args.passwordCost, 'rpc-server') });
+      const services = createLocalServices(repo, { passwordCost: chosenPasswordCost(args.passwordCost, 'rpc-server'), usage: parseLimitOptions(args.limit).usage });
       for (const key of keys) hostService(provider, services, key);
       await provider.run();
     } catch (err) {

@@ -6,6 +6,7 @@ import { errorMessage } from '../base/dchat-error.js';
 import { checkPortOption, checkWholeOption } from '../base/option-checks.js';
 import { clusterSecretFrom } from '../rpc/rpc-auth.js';
 import { ChatNode } from './chat-node.js';
+import { limitOption, parseLimitOptions } from './limit-options.js';
 import { chosenPasswordCost, passwordCostNamed, passwordCostOption } from './password-cost-option.js';
 import { parseServiceKeys, serviceKeys } from './service-hosting.js';
 
@@ -28,6 +29,7 @@ interface ServerArgs {
   weight: number;
   zkSessionTimeoutMs: number;
   passwordCost: string;
+  limit: string[];
 }
 
 export const serverCommand: CommandModule<object, ServerArgs> = {
@@ -51,7 +53,9 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       .option('weight', { type: 'number', default: 1, describe: 'Weight of the node in the nginx upstream that `dchat lb` writes' })
       .option('zk-session-timeout-ms', { type: 'number', default: 10_000, describe: 'ZooKeeper session timeout: how soon a crashed node leaves the cluster' })
       .option('password-cost', passwordCostOption)
+      .option('limit', limitOption)
       .check((argv) => {
+        parseLimitOptions(argv.limit as string[]);
         parseServiceKeys(argv.services as string, { allowNone: true });
         if (parseServiceKeys(argv.services as string, { allowNone: true }).length === 0 && !argv.zk) throw new Error('--services none needs --zk: a standalone node must host its services');
         checkPortOption('--port', argv.port, true);
@@ -69,6 +73,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       .example('$0 server --port 0 --password-cost test', 'a node for a benchmark or test: cheap, weak password hashes (never in production)')
       .example('$0 server --zk 127.0.0.1:2181 --services none', 'a cluster node using the services of `dchat rpc-server` processes') as unknown as Argv<ServerArgs>,
   handler: async (args: ArgumentsCamelCase<ServerArgs>) => {
+    const { usage, rates } = parseLimitOptions(args.limit);
     const node = new ChatNode({
       host: args.host,
       port: args.port,
@@ -86,6 +91,8 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       nodeId: args.nodeId,
       weight: args.weight,
       passwordCost: chosenPasswordCost(args.passwordCost, 'server'),
+      usage,
+      sendRates: rates,
     });
     let address: { host: string; port: number; nodeId: string; rpcAddress: string };
     try {

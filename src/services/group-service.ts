@@ -2,7 +2,8 @@
 // with the same command (docs/rules.md).
 import { dchat } from '../gen/proto.js';
 import type { ChatRepository, GroupRow } from '../store/repository.js';
-import { checkDesc, checkId, checkName, limits } from './limits.js';
+import { fieldBytes, withinBudget } from './answer-budget.js';
+import { checkDesc, checkId, checkName, defaultUsageLimits, limits, pageSize, type UsageLimits } from './limits.js';
 import { OK, refuse, type Refusal } from './result.js';
 import { groupOf, memberOf } from './row-mapping.js';
 import { normaliseName } from './safe-text.js';
@@ -14,6 +15,7 @@ export class GroupService implements GroupServiceApi {
   constructor(
     private readonly repo: ChatRepository,
     private readonly now: () => number = Date.now,
+    private readonly usage: UsageLimits = defaultUsageLimits,
   ) {}
 
   async createGroup(request: dchat.ICreateGroupRequest): Promise<dchat.ICreateGroupResponse> {
@@ -24,19 +26,38 @@ export class GroupService implements GroupServiceApi {
       checkName('group name', name, limits.groupNameChars) ??
       checkDesc(desc);
     if (problem) return refuse(Status.INVALID_ARGUMENT, problem);
+    const tooMany = await this.tooManyGroups(request.userId ?? 0);
+    if (tooMany) return refuse(Status.RESOURCE_EXHAUSTED, tooMany);
     const group = await this.repo.createGroup(name, desc, request.userId ?? 0, this.now());
     if (!group) return refuse(Status.ALREADY_EXISTS, `a group named "${name}" exists already; choose another name`);
-    return { result: OK, group: groupOf(group, await this.repo.listGroupMembers(group.id)) };
+    return { result: OK, group: await this.withMembers(group) };
+  }
+
+  /** The group with its first members (limits.membersInAnswer) and their count: an answer stays bounded however large the group. */
+  private async withMembers(group: GroupRow): Promise<dchat.IGroup> {
+    const [members, count] = await Promise.all([this.repo.listGroupMembers(group.id, limits.membersInAnswer), this.repo.countGroupMembers(group.id)]);
+    return groupOf(group, members, count);
+  }
+
+  private async tooManyGroups(userId: number): Promise<string | undefined> {
+    const max = this.usage.groupsPerUser;
+    if ((await this.repo.countGroupsOfUser(userId)) < max) return undefined;
+    return `you are in ${max} groups, the most a user may be in; leave one with delgroup first`;
   }
 
   async addGroup(request: dchat.IAddGroupRequest): Promise<dchat.IAddGroupResponse> {
     const target = await this.groupOfRequest(request);
     if ('result' in target) return target;
     const { userId, group } = target;
-    if (!(await this.repo.addGroupMember(group.id, userId, 'normal'))) {
-      return refuse(Status.ALREADY_EXISTS, `you are already a member of group ${group.id} (${group.name})`);
+    const alreadyMember = refuse(Status.ALREADY_EXISTS, `you are already a member of group ${group.id} (${group.name})`);
+    if (await this.repo.isGroupMember(group.id, userId)) return alreadyMember;
+    const tooMany = await this.tooManyGroups(userId);
+    if (tooMany) return refuse(Status.RESOURCE_EXHAUSTED, tooMany);
+    if ((await this.repo.countGroupMembers(group.id)) >= this.usage.membersPerGroup) {
+      return refuse(Status.RESOURCE_EXHAUSTED, `group ${group.id} (${group.name}) is full: it has ${this.usage.membersPerGroup} members, the most a group may have`);
     }
-    return { result: OK, group: groupOf(group, await this.repo.listGroupMembers(group.id)) };
+    if (!(await this.repo.addGroupMember(group.id, userId, 'normal'))) return alreadyMember;
+    return { result: OK, group: await this.withMembers(group) };
   }
 
   async delGroup(request: dchat.IDelGroupRequest): Promise<dchat.IDelGroupResponse> {
@@ -70,9 +91,13 @@ export class GroupService implements GroupServiceApi {
   async getGroupList(request: dchat.IGetGroupListRequest): Promise<dchat.IGetGroupListResponse> {
     const problem = checkId('user id', request.userId);
     if (problem) return refuse(Status.INVALID_ARGUMENT, problem);
-    const groups = await this.repo.listGroupsOfUser(request.userId ?? 0);
-    const withMembers = await Promise.all(groups.map(async (g) => groupOf(g, await this.repo.listGroupMembers(g.id))));
-    return { result: OK, groups: withMembers };
+    const limit = pageSize(request.limit, limits.groupPageDefault, limits.groupPageMax);
+    // One extra row tells whether another page exists without a second query.
+    const rows = await this.repo.listGroupsOfUser(request.userId ?? 0, { afterId: request.afterId ?? 0, limit: limit + 1 });
+    const pageRows = rows.slice(0, limit);
+    const groups = request.withoutMembers ? pageRows.map((g) => groupOf(g)) : await Promise.all(pageRows.map((g) => this.withMembers(g)));
+    const page = withinBudget(groups, (g) => fieldBytes(dchat.Group.encode(g)));
+    return { result: OK, groups: page.items, hasMore: page.isCut || rows.length > limit };
   }
 
   async getGroupMembers(request: dchat.IGetGroupMembersRequest): Promise<dchat.IGetGroupMembersResponse> {

@@ -18,7 +18,39 @@ export const limits = {
   historyPageMax: 100,
   pendingPageDefault: 200,
   pendingPageMax: 1000,
+  friendPageDefault: 200,
+  friendPageMax: 1000,
+  groupPageDefault: 50,
+  groupPageMax: 200,
+  /** The login answer carries the first page of each list: it never grows with the user's friends or groups. */
+  loginFriends: 100,
+  loginGroups: 100,
+  /** Members a group carries in an answer; member_count tells how many there are. */
+  membersInAnswer: 1000,
+  /**
+   * The most bytes of list items (messages, friends, groups) one answer carries: a page is cut
+   * where the next item would pass it, so with the rest of the answer it stays far below the
+   * clients' 1 MiB frame limit. A page always carries at least one item, and one item is far
+   * smaller (the longest message is 4096 4-byte characters).
+   */
+  answerBudgetBytes: 512 * 1024,
 } as const;
+
+/** What one user may hold; each can be changed per deployment (`--limit name=value`, docs/rules.md). */
+export interface UsageLimits {
+  friendsPerUser: number;
+  groupsPerUser: number;
+  membersPerGroup: number;
+  /** Messages waiting for one recipient; past it, see OfflineService.saveMessage. */
+  pendingPerRecipient: number;
+}
+
+export const defaultUsageLimits: UsageLimits = {
+  friendsPerUser: 1000,
+  groupsPerUser: 500,
+  membersPerGroup: 1000,
+  pendingPerRecipient: 10_000,
+};
 
 export function checkId(what: string, id: number | null | undefined): string | undefined {
   // shownUint64: an id of 2^53 or more arrives as its exact decimal (src/base/exact-uint64.ts), never rounded.

@@ -3,6 +3,7 @@ import type { ScryptCost } from '../store/password-hash.js';
 import type { ChatRepository } from '../store/repository.js';
 import { FriendService } from './friend-service.js';
 import { GroupService } from './group-service.js';
+import { defaultUsageLimits, type UsageLimits } from './limits.js';
 import { OfflineService } from './offline-service.js';
 import type { Services } from './service-api.js';
 import { UserService } from './user-service.js';
@@ -11,14 +12,17 @@ export interface LocalServicesOptions {
   now?: () => number;
   /** The scrypt cost of new password hashes (passwordCosts in password-hash.ts). */
   passwordCost?: ScryptCost;
+  /** What one user may hold (friends, groups, pending messages) and how large a group may grow. */
+  usage?: UsageLimits | undefined;
 }
 
 export function createLocalServices(repo: ChatRepository, options: LocalServicesOptions = {}): Services {
   const now = options.now ?? Date.now;
+  const usage = options.usage ?? defaultUsageLimits;
   return {
     user: new UserService(repo, now, options.passwordCost),
-    friend: new FriendService(repo),
-    group: new GroupService(repo, now),
-    offline: new OfflineService(repo, now),
+    friend: new FriendService(repo, usage),
+    group: new GroupService(repo, now, usage),
+    offline: new OfflineService(repo, now, usage),
   };
 }

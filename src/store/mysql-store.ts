@@ -2,6 +2,8 @@
 // server-side prepared statement with bound parameters (mysql2 caches them per connection).
 // The pool replaces connections that break, so a server that restarts is used again as soon as
 // it is back; while it is away every call rejects with StoreError DCHAT_STORE_UNAVAILABLE.
+// Past 400 lines because it is one short method per repository operation, next to the pool,
+// transaction and error helpers they all share; split, each half would need the helpers.
 import mysql, { type Pool, type PoolConnection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
 import type {
   ChatRepository,
@@ -11,6 +13,7 @@ import type {
   GroupRow,
   MessageRow,
   NewMessage,
+  Page,
   SavedMessage,
   UserRow,
 } from './repository.js';
@@ -243,8 +246,20 @@ export class MySqlStore implements ChatRepository {
     return this.guard('areFriends', async () => (await this.rows(this.pool, sql.isFriend, [a, b])).length > 0);
   }
 
-  listFriends(userId: number): Promise<UserRow[]> {
-    return this.guard('listFriends', async () => (await this.rows(this.pool, sql.friendsOf, [userId])).map(userRow));
+  listFriends(userId: number, page?: Page): Promise<UserRow[]> {
+    return this.guard('listFriends', async () => {
+      const rows = page ? await this.rows(this.pool, sql.friendsPage, [userId, page.afterId, pageLimit(page.limit)]) : await this.rows(this.pool, sql.friendsOf, [userId]);
+      return rows.map(userRow);
+    });
+  }
+
+  countFriends(userId: number): Promise<number> {
+    return this.guard('countFriends', () => this.count(sql.countFriends, userId));
+  }
+
+  private async count(text: string, param: number): Promise<number> {
+    const [row] = await this.rows(this.pool, text, [param]);
+    return Number(row?.['n'] ?? 0);
   }
 
   createGroup(name: string, desc: string, creatorId: number, createdAtMs: number): Promise<GroupRow | undefined> {
@@ -290,16 +305,30 @@ export class MySqlStore implements ChatRepository {
     return this.guard('removeGroupMember', async () => (await this.write(this.pool, sql.deleteGroupMember, [groupId, userId])).affectedRows > 0);
   }
 
-  listGroupMembers(groupId: number): Promise<GroupMemberRow[]> {
-    return this.guard('listGroupMembers', async () => (await this.rows(this.pool, sql.groupMembers, [groupId])).map(memberRow));
+  listGroupMembers(groupId: number, limit?: number): Promise<GroupMemberRow[]> {
+    return this.guard('listGroupMembers', async () => {
+      const rows = limit === undefined ? await this.rows(this.pool, sql.groupMembers, [groupId]) : await this.rows(this.pool, `${sql.groupMembers} LIMIT ?`, [groupId, pageLimit(limit)]);
+      return rows.map(memberRow);
+    });
+  }
+
+  countGroupMembers(groupId: number): Promise<number> {
+    return this.guard('countGroupMembers', () => this.count(sql.countGroupMembers, groupId));
   }
 
   isGroupMember(groupId: number, userId: number): Promise<boolean> {
     return this.guard('isGroupMember', async () => (await this.rows(this.pool, sql.isGroupMember, [groupId, userId])).length > 0);
   }
 
-  listGroupsOfUser(userId: number): Promise<GroupRow[]> {
-    return this.guard('listGroupsOfUser', async () => (await this.rows(this.pool, sql.groupsOfUser, [userId])).map(groupRow));
+  listGroupsOfUser(userId: number, page?: Page): Promise<GroupRow[]> {
+    return this.guard('listGroupsOfUser', async () => {
+      const rows = page ? await this.rows(this.pool, sql.groupsOfUserPage, [userId, page.afterId, pageLimit(page.limit)]) : await this.rows(this.pool, sql.groupsOfUser, [userId]);
+      return rows.map(groupRow);
+    });
+  }
+
+  countGroupsOfUser(userId: number): Promise<number> {
+    return this.guard('countGroupsOfUser', () => this.count(sql.countGroupsOfUser, userId));
   }
 
   saveMessage(message: NewMessage): Promise<SavedMessage> {
@@ -353,6 +382,17 @@ export class MySqlStore implements ChatRepository {
     return this.guard('countPending', async () => {
       const [row] = await this.rows(this.pool, sql.countPending, [userId]);
       return Number(row?.['n'] ?? 0);
+    });
+  }
+
+  usersWithPendingAtLeast(userIds: readonly number[], count: number): Promise<number[]> {
+    return this.guard('usersWithPendingAtLeast', async () => {
+      const found: number[] = [];
+      for (const part of chunks([...new Set(userIds)], maxIdsPerStatement)) {
+        const text = `SELECT userid FROM offlinemessage WHERE userid IN (${placeholders(part.length)}) ${sql.pendingAtLeastTail}`;
+        found.push(...(await this.rows(this.pool, text, [...part, count])).map((r) => Number(r['userid'])));
+      }
+      return found.sort((a, b) => a - b);
     });
   }
 

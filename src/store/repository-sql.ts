@@ -25,6 +25,9 @@ export const sql = {
   userByName: `${selectUser} WHERE u.name = ?`,
   setUserState: 'UPDATE `user` SET state = ? WHERE id = ?',
   friendsOf: `${selectUser} JOIN friend f ON f.friendid = u.id WHERE f.userid = ? ORDER BY u.id`,
+  /** Parameters: userId, afterId, limit. */
+  friendsPage: `${selectUser} JOIN friend f ON f.friendid = u.id WHERE f.userid = ? AND u.id > ? ORDER BY u.id LIMIT ?`,
+  countFriends: 'SELECT COUNT(*) AS n FROM friend WHERE userid = ?',
   isFriend: 'SELECT 1 AS yes FROM friend WHERE userid = ? AND friendid = ?',
   /** Both directions; a self-friendship is one row. Parameters: a, b, b, a. */
   deleteFriendship: 'DELETE FROM friend WHERE (userid = ? AND friendid = ?) OR (userid = ? AND friendid = ?)',
@@ -35,6 +38,10 @@ export const sql = {
   groupMembers:
     'SELECT gu.groupid AS groupId, gu.userid AS userId, u.name AS userName, gu.grouprole AS role ' +
     'FROM groupuser gu JOIN `user` u ON u.id = gu.userid WHERE gu.groupid = ? ORDER BY gu.userid',
+  /** Parameters: userId, afterId, limit. */
+  groupsOfUserPage: `${selectGroup} JOIN groupuser gu ON gu.groupid = g.id WHERE gu.userid = ? AND g.id > ? ORDER BY g.id LIMIT ?`,
+  countGroupsOfUser: 'SELECT COUNT(*) AS n FROM groupuser WHERE userid = ?',
+  countGroupMembers: 'SELECT COUNT(*) AS n FROM groupuser WHERE groupid = ?',
   isGroupMember: 'SELECT 1 AS yes FROM groupuser WHERE groupid = ? AND userid = ?',
   deleteGroupMember: 'DELETE FROM groupuser WHERE groupid = ? AND userid = ?',
   /** The order matters: children before the rows they reference. Each takes the group id. */
@@ -58,6 +65,8 @@ export const sql = {
     `${selectMessage} JOIN offlinemessage o ON o.message_id = m.id ` +
     'WHERE o.userid = ? AND o.message_id > ? ORDER BY o.message_id LIMIT ?',
   countPending: 'SELECT COUNT(*) AS n FROM offlinemessage WHERE userid = ?',
+  /** Preceded by "WHERE userid IN (…)" of the backend; parameter after the list: the count. */
+  pendingAtLeastTail: 'GROUP BY userid HAVING COUNT(*) >= ? ORDER BY userid',
   /** Parameter: messageId. The index offlinemessage_message finds the rows. */
   pendingRecipients: 'SELECT userid FROM offlinemessage WHERE message_id = ? ORDER BY userid',
   /**

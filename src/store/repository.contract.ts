@@ -139,10 +139,36 @@ export function describeRepositoryContract(
         assert.deepEqual(await repo.listFriends(a.id), friends);
       });
 
+      it('listFriends pages by id after afterId, at most limit, and countFriends counts them all', async () => {
+        const a = await user('a');
+        const friends = [await user('v'), await user('w'), await user('x'), await user('y'), await user('z')];
+        for (const f of friends) await repo.addFriendship(a.id, f.id);
+        assert.deepEqual(await repo.listFriends(a.id, { afterId: 0, limit: 2 }), friends.slice(0, 2));
+        assert.deepEqual(await repo.listFriends(a.id, { afterId: friends[1]?.id ?? 0, limit: 2 }), friends.slice(2, 4));
+        assert.deepEqual(await repo.listFriends(a.id, { afterId: friends[3]?.id ?? 0, limit: 2 }), friends.slice(4));
+        assert.equal(await repo.countFriends(a.id), 5);
+        assert.equal(await repo.countFriends(friends[0]?.id ?? 0), 1);
+      });
+
       it('addFriendship with a user that does not exist rejects with StoreError DCHAT_STORE_FAILED', async () => {
         const a = await user('a');
         await assert.rejects(repo.addFriendship(a.id, 987_654), (err: unknown) => err instanceof StoreError && err.code === 'DCHAT_STORE_FAILED');
         assert.deepEqual(await repo.listFriends(a.id), []);
+      });
+    });
+
+    describe('pending counts', () => {
+      it('usersWithPendingAtLeast names the users with at least that many pending messages, in id order', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const c = await user('c');
+        const d = await user('d');
+        for (const text of ['1', '2', '3']) await save(direct(a, c, text));
+        for (const text of ['1', '2']) await save(direct(a, b, text));
+        await save(direct(a, d, 'only one'));
+        assert.deepEqual(await repo.usersWithPendingAtLeast([d.id, c.id, b.id, a.id], 2), [b.id, c.id]);
+        assert.deepEqual(await repo.usersWithPendingAtLeast([b.id, c.id], 3), [c.id]);
+        assert.deepEqual(await repo.usersWithPendingAtLeast([], 1), []);
       });
     });
 
@@ -193,6 +219,28 @@ export function describeRepositoryContract(
           { groupId: group.id, userId: b.id, userName: 'b', role: 'creator' },
           { groupId: group.id, userId: c.id, userName: 'c', role: 'normal' },
         ]);
+      });
+
+      it('listGroupsOfUser pages by id, listGroupMembers stops at limit, and both count', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const c = await user('c');
+        const groups = [];
+        for (const name of ['g1', 'g2', 'g3']) {
+          const group = await repo.createGroup(name, '', a.id, t0);
+          assert.ok(group);
+          groups.push(group);
+        }
+        const first = groups[0];
+        assert.ok(first);
+        await repo.addGroupMember(first.id, b.id, 'normal');
+        await repo.addGroupMember(first.id, c.id, 'normal');
+        assert.deepEqual(await repo.listGroupsOfUser(a.id, { afterId: 0, limit: 2 }), groups.slice(0, 2));
+        assert.deepEqual(await repo.listGroupsOfUser(a.id, { afterId: groups[1]?.id ?? 0, limit: 2 }), groups.slice(2));
+        assert.equal(await repo.countGroupsOfUser(a.id), 3);
+        assert.equal(await repo.countGroupsOfUser(b.id), 1);
+        assert.deepEqual((await repo.listGroupMembers(first.id, 2)).map((m) => m.userName), ['a', 'b']);
+        assert.equal(await repo.countGroupMembers(first.id), 3);
       });
 
       it('listGroupsOfUser returns the groups the user belongs to, ordered by id', async () => {

@@ -67,6 +67,12 @@ export interface SavedMessage {
   isRepeat: boolean;
 }
 
+/** A page of a list in id order: the items with id > afterId, at most limit. */
+export interface Page {
+  afterId: number;
+  limit: number;
+}
+
 export type Conversation = { kind: 'direct'; userId: number; peerId: number } | { kind: 'group'; groupId: number };
 
 export interface ChatRepository {
@@ -85,7 +91,9 @@ export interface ChatRepository {
   /** Ends the friendship both ways; false when there was none. */
   removeFriendship(a: number, b: number): Promise<boolean>;
   areFriends(a: number, b: number): Promise<boolean>;
-  listFriends(userId: number): Promise<UserRow[]>;
+  /** Ordered by id; every friend without a page. */
+  listFriends(userId: number, page?: Page): Promise<UserRow[]>;
+  countFriends(userId: number): Promise<number>;
 
   /** Creates the group with its creator as first member (role 'creator'); undefined when the name is taken. */
   createGroup(name: string, desc: string, creatorId: number, createdAtMs: number): Promise<GroupRow | undefined>;
@@ -96,9 +104,13 @@ export interface ChatRepository {
   addGroupMember(groupId: number, userId: number, role: GroupRole): Promise<boolean>;
   /** false when the user was not a member. */
   removeGroupMember(groupId: number, userId: number): Promise<boolean>;
-  listGroupMembers(groupId: number): Promise<GroupMemberRow[]>;
+  /** Ordered by user id; at most limit when given. */
+  listGroupMembers(groupId: number, limit?: number): Promise<GroupMemberRow[]>;
+  countGroupMembers(groupId: number): Promise<number>;
   isGroupMember(groupId: number, userId: number): Promise<boolean>;
-  listGroupsOfUser(userId: number): Promise<GroupRow[]>;
+  /** Ordered by group id; every group without a page. */
+  listGroupsOfUser(userId: number, page?: Page): Promise<GroupRow[]>;
+  countGroupsOfUser(userId: number): Promise<number>;
 
   /**
    * Stores the message and marks it pending for every recipient, in one transaction; or, when the
@@ -109,6 +121,8 @@ export interface ChatRepository {
   /** Messages pending for the user with id > afterId, oldest first, at most limit. */
   listPending(userId: number, afterId: number, limit: number): Promise<MessageRow[]>;
   countPending(userId: number): Promise<number>;
+  /** Those of the users with at least `count` pending messages, in id order. */
+  usersWithPendingAtLeast(userIds: readonly number[], count: number): Promise<number[]>;
   /** The users the message is still pending for (not acknowledged yet), in id order. */
   listPendingRecipients(messageId: number): Promise<number[]>;
   /** Removes the given messages from the user's pending set; returns how many were pending. */

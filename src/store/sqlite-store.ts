@@ -13,6 +13,7 @@ import type {
   GroupRow,
   MessageRow,
   NewMessage,
+  Page,
   SavedMessage,
   UserRow,
 } from './repository.js';
@@ -191,8 +192,14 @@ export class SqliteStore implements ChatRepository {
     return this.guard('areFriends', () => this.row(sql.isFriend, a, b) !== undefined);
   }
 
-  listFriends(userId: number): Promise<UserRow[]> {
-    return this.guard('listFriends', () => this.rows<UserRow>(sql.friendsOf, userId));
+  listFriends(userId: number, page?: Page): Promise<UserRow[]> {
+    return this.guard('listFriends', () =>
+      page ? this.rows<UserRow>(sql.friendsPage, userId, page.afterId, pageLimit(page.limit)) : this.rows<UserRow>(sql.friendsOf, userId),
+    );
+  }
+
+  countFriends(userId: number): Promise<number> {
+    return this.guard('countFriends', () => this.row<{ n: number }>(sql.countFriends, userId)?.n ?? 0);
   }
 
   createGroup(name: string, desc: string, creatorId: number, createdAtMs: number): Promise<GroupRow | undefined> {
@@ -228,16 +235,28 @@ export class SqliteStore implements ChatRepository {
     return this.guard('removeGroupMember', () => this.stmt(sql.deleteGroupMember).run(groupId, userId).changes > 0);
   }
 
-  listGroupMembers(groupId: number): Promise<GroupMemberRow[]> {
-    return this.guard('listGroupMembers', () => this.rows<GroupMemberRow>(sql.groupMembers, groupId));
+  listGroupMembers(groupId: number, limit?: number): Promise<GroupMemberRow[]> {
+    return this.guard('listGroupMembers', () =>
+      limit === undefined ? this.rows<GroupMemberRow>(sql.groupMembers, groupId) : this.rows<GroupMemberRow>(`${sql.groupMembers} LIMIT ?`, groupId, pageLimit(limit)),
+    );
+  }
+
+  countGroupMembers(groupId: number): Promise<number> {
+    return this.guard('countGroupMembers', () => this.row<{ n: number }>(sql.countGroupMembers, groupId)?.n ?? 0);
   }
 
   isGroupMember(groupId: number, userId: number): Promise<boolean> {
     return this.guard('isGroupMember', () => this.row(sql.isGroupMember, groupId, userId) !== undefined);
   }
 
-  listGroupsOfUser(userId: number): Promise<GroupRow[]> {
-    return this.guard('listGroupsOfUser', () => this.rows<GroupRow>(sql.groupsOfUser, userId));
+  listGroupsOfUser(userId: number, page?: Page): Promise<GroupRow[]> {
+    return this.guard('listGroupsOfUser', () =>
+      page ? this.rows<GroupRow>(sql.groupsOfUserPage, userId, page.afterId, pageLimit(page.limit)) : this.rows<GroupRow>(sql.groupsOfUser, userId),
+    );
+  }
+
+  countGroupsOfUser(userId: number): Promise<number> {
+    return this.guard('countGroupsOfUser', () => this.row<{ n: number }>(sql.countGroupsOfUser, userId)?.n ?? 0);
   }
 
   saveMessage(message: NewMessage): Promise<SavedMessage> {
@@ -284,6 +303,13 @@ export class SqliteStore implements ChatRepository {
 
   countPending(userId: number): Promise<number> {
     return this.guard('countPending', () => this.row<{ n: number }>(sql.countPending, userId)?.n ?? 0);
+  }
+
+  usersWithPendingAtLeast(userIds: readonly number[], count: number): Promise<number[]> {
+    if (userIds.length === 0) return Promise.resolve([]);
+    return this.guard('usersWithPendingAtLeast', () =>
+      this.rows<{ userid: number }>(`SELECT userid FROM offlinemessage WHERE userid IN (${idListSql}) ${sql.pendingAtLeastTail}`, JSON.stringify(userIds), count).map((r) => r.userid),
+    );
   }
 
   listPendingRecipients(messageId: number): Promise<number[]> {

@@ -134,8 +134,9 @@ function selectBy(state: ChatState, step: number): ChatState {
 function applyResponse(state: ChatState, request: RequestBody, response: dchat.client.IResponse): ChatState {
   if (request.login && response.login) return loggedIn(state, response.login);
   if (request.logout) return { ...state, me: undefined, conversations: [conversationOf(state, 'dchat')], selectedKey: 'dchat' };
-  if (response.friendList) return withFriends(state, response.friendList.friends ?? []);
-  if (response.groupList) return withGroups(state, response.groupList.groups ?? []);
+  // A later page (after_id set) adds to the list the first page started.
+  if (response.friendList) return withFriends(state, [...((request.friendList?.afterId ?? 0) > 0 ? friendsOf(state) : []), ...(response.friendList.friends ?? [])]);
+  if (response.groupList) return withGroups(state, [...((request.groupList?.afterId ?? 0) > 0 ? groupsOf(state) : []), ...(response.groupList.groups ?? [])]);
   if (response.friend?.friend) return withFriends(state, [...friendsOf(state), response.friend.friend]);
   if (request.delFriend) return without(state, keyOfFriend(request.delFriend.friendId ?? 0));
   if (response.group?.group) return withGroups(state, [...groupsOf(state), response.group.group]);

@@ -50,10 +50,24 @@ export async function runCommand(client: Requester, command: Command): Promise<R
   return { ...describe(command, response), isError: false };
 }
 
-async function friendsAndGroups(client: Requester, friends: dchat.client.Response): Promise<RunOutcome> {
-  const groups = await client.request({ groupList: {} });
-  const lines = ['friends:', ...(friends.friendList?.friends ?? []).map((u) => `  ${formatUser(u)}`)];
-  lines.push('groups:', ...(groups.groupList?.groups ?? []).map((g) => `  ${formatGroup(g)}`));
+/** Every friend and group, page after page: the node answers lists in pages (docs/protocol.md). */
+async function friendsAndGroups(client: Requester, firstFriends: dchat.client.Response): Promise<RunOutcome> {
+  const friends = [...(firstFriends.friendList?.friends ?? [])];
+  for (let more = firstFriends.friendList?.hasMore ?? false; more && friends.length > 0; ) {
+    const page = await client.request({ friendList: { afterId: friends[friends.length - 1]?.id ?? 0 } });
+    if (page.status !== dchat.Status.OK) return { lines: [`error (${dchat.Status[page.status]}): ${visibleName(page.errorText)}`], isError: true };
+    friends.push(...(page.friendList?.friends ?? []));
+    more = (page.friendList?.hasMore ?? false) && (page.friendList?.friends ?? []).length > 0;
+  }
+  const groups: dchat.IGroup[] = [];
+  for (let more = true; more; ) {
+    const page = await client.request({ groupList: { afterId: groups[groups.length - 1]?.id ?? 0 } });
+    if (page.status !== dchat.Status.OK) return { lines: [`error (${dchat.Status[page.status]}): ${visibleName(page.errorText)}`], isError: true };
+    groups.push(...(page.groupList?.groups ?? []));
+    more = (page.groupList?.hasMore ?? false) && (page.groupList?.groups ?? []).length > 0;
+  }
+  const lines = ['friends:', ...friends.map((u) => `  ${formatUser(u)}`)];
+  lines.push('groups:', ...groups.map((g) => `  ${formatGroup(g)}`));
   return { lines, isError: false };
 }
 
@@ -64,8 +78,10 @@ function describe(command: Exclude<Command, { kind: 'help' | 'showfriendlist' }>
     case 'login': {
       const login = r.login;
       const lines = [`logged in as ${visibleName(login?.user?.name ?? '')} (${login?.user?.id ?? 0}); ${login?.pending ?? 0} message(s) waiting`];
-      lines.push(`friends: ${(login?.friends ?? []).map(formatUser).join(', ') || 'none'}`);
-      lines.push(`groups: ${(login?.groups ?? []).map((g) => `${g.id ?? 0} ${visibleName(g.name ?? '')}`).join(', ') || 'none'}`);
+      // The login answer carries the first page of each list; showfriendlist fetches them all.
+      const more = (isMore: boolean | null | undefined): string => (isMore ? ', and more: showfriendlist lists them all' : '');
+      lines.push(`friends: ${(login?.friends ?? []).map(formatUser).join(', ') || 'none'}${more(login?.moreFriends)}`);
+      lines.push(`groups: ${(login?.groups ?? []).map((g) => `${g.id ?? 0} ${visibleName(g.name ?? '')}`).join(', ') || 'none'}${more(login?.moreGroups)}`);
       return { lines, loggedInAs: login?.user ?? null };
     }
     case 'chat':

@@ -21,5 +21,7 @@ export function formatUser(u: dchat.IUser): string {
 
 export function formatGroup(g: dchat.IGroup): string {
   const members = (g.members ?? []).map((m) => `${visibleName(m.name ?? '')}(${m.userId ?? 0})${m.role === 'creator' ? '*' : ''}`).join(', ');
-  return `${g.id ?? 0} ${visibleName(g.name ?? '')}${g.desc ? ` - ${visibleName(g.desc)}` : ''} [${members}]`;
+  const shown = (g.members ?? []).length;
+  const rest = (g.memberCount ?? 0) > shown ? ` and ${(g.memberCount ?? 0) - shown} more` : '';
+  return `${g.id ?? 0} ${visibleName(g.name ?? '')}${g.desc ? ` - ${visibleName(g.desc)}` : ''} [${members}${rest}]`;
 }
