@@ -1,6 +1,7 @@
-// `--limit name=value` of `dchat server` and `dchat rpc-server`: the per-user limits of the
-// services and the send rates of a chat node, each with its default (docs/rules.md). One option
-// for all of them, repeated, so that a new limit needs no new flag in every command.
+// `--limit name=value,name=value` of `dchat server` and `dchat rpc-server`: the per-user limits
+// of the services and the send rates of a chat node, each with its default (docs/rules.md). One
+// option for all of them, so that a new limit needs no new flag in every command. Comma-separated
+// rather than repeated: dchat's command line keeps the last of a repeated option.
 import { defaultUsageLimits, type UsageLimits } from '../services/limits.js';
 import { defaultSendRates, type SendRates } from './send-rate.js';
 
@@ -26,14 +27,13 @@ export const limitOption = {
   type: 'string',
   array: true,
   default: [] as string[],
-  describe: `Change a limit, name=value (repeatable): ${limitNames.join(', ')}; defaults in docs/rules.md`,
+  describe: `Change limits, name=value[,name=value...]: ${limitNames.join(', ')}; defaults in docs/rules.md`,
 } as const;
 
 /** The limits with every `name=value` applied; throws a sentence naming the fix for a bad one. */
 export function parseLimitOptions(values: readonly (string | number)[] | undefined): NodeLimits {
   const limits: NodeLimits = { usage: { ...defaultUsageLimits }, rates: { ...defaultSendRates } };
-  for (const raw of values ?? []) {
-    const text = String(raw);
+  for (const text of (values ?? []).flatMap((v) => String(v).split(',')).filter((t) => t.trim() !== '')) {
     const [name = '', value = ''] = text.split('=', 2);
     const set = setters[name.trim()];
     if (!set) throw new Error(`--limit ${JSON.stringify(text)}: unknown limit "${name}"; give name=value with one of ${limitNames.join(', ')}`);
