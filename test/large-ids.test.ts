@@ -3,22 +3,10 @@
 // same way, INVALID_ARGUMENT naming the field and quoting the value exactly as sent.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
 import { dchat } from '../src/gen/proto.js';
 import { ChatUser } from './support/chat-user.js';
 import { startDchatServer, type DchatProcess } from './support/dchat-process.js';
-import { waitFor } from './support/wait.js';
-
-function varint(value: bigint): number[] {
-  const bytes: number[] = [];
-  let rest = value;
-  while (rest >= 0x80n) {
-    bytes.push(Number(rest & 0x7fn) | 0x80);
-    rest >>= 7n;
-  }
-  bytes.push(Number(rest));
-  return bytes;
-}
+import { RawClient, varint } from './support/raw-client.js';
 
 function varintField(field: number, value: bigint): number[] {
   return [...varint(BigInt(field << 3)), ...varint(value)];
@@ -29,39 +17,6 @@ function bytesField(field: number, body: number[]): number[] {
 }
 
 const text = (field: number, value: string): number[] => bytesField(field, [...Buffer.from(value)]);
-
-/** A protobuf client that writes its own bytes: one frame per request, the answers decoded. */
-class RawClient {
-  private readonly socket: Socket;
-  private received = Buffer.alloc(0);
-  readonly responses: dchat.client.Response[] = [];
-
-  constructor(host: string, port: number) {
-    this.socket = connect({ host, port });
-    this.socket.on('data', (chunk: Buffer) => {
-      this.received = Buffer.concat([this.received, chunk]);
-      while (this.received.length >= 4 && this.received.length >= 4 + this.received.readUInt32BE(0)) {
-        const length = this.received.readUInt32BE(0);
-        const frame = dchat.client.ServerFrame.decode(this.received.subarray(4, 4 + length));
-        this.received = this.received.subarray(4 + length);
-        // decode() makes class instances all the way down; the field is typed by its interface.
-        if (frame.response) this.responses.push(frame.response as dchat.client.Response);
-      }
-    });
-  }
-
-  async send(requestId: number, body: number[]): Promise<dchat.client.Response> {
-    const request = [...varintField(1, BigInt(requestId)), ...body];
-    const header = Buffer.alloc(4);
-    header.writeUInt32BE(request.length);
-    this.socket.write(Buffer.concat([header, Buffer.from(request)]));
-    return waitFor(() => this.responses.find((r) => r.requestId === requestId), 5000, `the answer to request ${requestId}`);
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
 
 const large: readonly bigint[] = [2n ** 53n, 2n ** 53n + 1n, 2n ** 63n + 12345n, 2n ** 64n - 1n];
 
@@ -76,7 +31,7 @@ describe('large ids', () => {
     ann = await ChatUser.registered('ann', server.host, server.port);
     await ann.login();
     groupId = (await ann.client.call({ createGroup: { name: 'crew', desc: '' } })).group?.group?.id ?? 0;
-    raw = new RawClient(server.host, server.port);
+    raw = await RawClient.connect(server.host, server.port);
   });
   after(async () => {
     raw?.close();
@@ -85,8 +40,10 @@ describe('large ids', () => {
   });
 
   let nextId = 1;
+  // decode() makes class instances all the way down; the field is typed by its interface.
+  const send = async (requestId: number, body: number[]): Promise<dchat.client.Response> => (await raw.sendBytes(requestId, body)).frame.response as dchat.client.Response;
   async function expectExactRefusal(body: number[], field: string, id: bigint): Promise<void> {
-    const response = await raw.send(nextId++, body);
+    const response = await send(nextId++, body);
     assert.equal(dchat.Status[response.status], 'INVALID_ARGUMENT', `${field} = ${id}: ${response.errorText}`);
     assert.equal(
       response.errorText,
@@ -99,7 +56,7 @@ describe('large ids', () => {
   });
 
   test('every command that carries an id refuses one of 2^53 or more the same way, quoting it exactly', async () => {
-    const login = await raw.send(nextId++, bytesField(3, [...varintField(1, BigInt(ann.id)), ...text(2, 'ann-secret')]));
+    const login = await send(nextId++, bytesField(3, [...varintField(1, BigInt(ann.id)), ...text(2, 'ann-secret')]));
     assert.equal(dchat.Status[login.status], 'OK', login.errorText);
     const safeGroup = BigInt(groupId);
     for (const id of large) {
@@ -117,7 +74,7 @@ describe('large ids', () => {
   });
 
   test('the largest id dchat uses, 2^53-1, is an ordinary unknown id', async () => {
-    const response = await raw.send(nextId++, bytesField(6, varintField(1, 2n ** 53n - 1n)));
+    const response = await send(nextId++, bytesField(6, varintField(1, 2n ** 53n - 1n)));
     assert.equal(dchat.Status[response.status], 'NOT_FOUND', response.errorText);
     assert.equal(response.errorText, 'there is no user 9007199254740991');
   });
