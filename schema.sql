@@ -48,6 +48,22 @@ CREATE TABLE IF NOT EXISTS `friend` (
   CONSTRAINT `friend_friend` FOREIGN KEY (`friendid`) REFERENCES `user` (`id`) ON DELETE CASCADE
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
+-- Added table: friend requests waiting for an answer. Friendship takes both sides' consent:
+-- `addfriend` stores a request (fromid asks toid); toid answers with `addfriend` back (the row
+-- goes and they become friends) or `delfriend` (declined: the row goes). A request older than
+-- its lifetime (docs/rules.md) counts for nothing and is removed when its recipient gets a new one.
+CREATE TABLE IF NOT EXISTS `friendrequest` (
+  `fromid` BIGINT NOT NULL,
+  `toid` BIGINT NOT NULL,
+  -- When it was asked (ms since the epoch): requests expire.
+  `created_at` BIGINT NOT NULL,
+  PRIMARY KEY (`fromid`, `toid`),
+  -- The requests waiting for a user (listed at login, counted against the limit), and their age.
+  KEY `friendrequest_toid` (`toid`, `created_at`),
+  CONSTRAINT `friendrequest_from` FOREIGN KEY (`fromid`) REFERENCES `user` (`id`) ON DELETE CASCADE,
+  CONSTRAINT `friendrequest_to` FOREIGN KEY (`toid`) REFERENCES `user` (`id`) ON DELETE CASCADE
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
 -- The seed's allgroup(id, groupname, groupdesc).
 CREATE TABLE IF NOT EXISTS `allgroup` (
   `id` BIGINT NOT NULL AUTO_INCREMENT,

@@ -1,5 +1,5 @@
 // End to end: the worst case of every answer a real `dchat server` gives stays under the 1 MiB
-// frame limit of dchat's clients. A user has thousands of friends and hundreds of groups (more
+// frame limit of dchat's clients. A user has thousands of friends, thousands of friend requests and hundreds of groups (more
 // than the limits allow, as a database from before them may hold), every name is as long as the
 // rules allow and made of 4-byte emoji, a group has thousands of members, conversations hold
 // pages of the longest messages; and she still logs in with the line client and the full-screen client.
@@ -18,6 +18,7 @@ import { waitFor } from './support/wait.js';
 const clientFrameLimitBytes = 1024 * 1024;
 const friendCount = 3000;
 const groupCount = 600;
+const requesterCount = 2000;
 const messageCount = 150;
 const digits = [...'😀😁😂😃😄😅😆😇😈😉😊😋😌😍😎😏'];
 
@@ -53,6 +54,11 @@ describe('bounded answers', () => {
           addFriend.run(id, her.id);
         }
         firstBotId = bots[0] ?? 0;
+        // Would-be friends: requests past the per-user limit, as a database from before it may hold.
+        const addRequest = db.prepare('INSERT INTO friendrequest (fromid, toid, created_at) VALUES (?, ?, ?)');
+        for (let i = 1; i <= requesterCount; i++) {
+          addRequest.run(Number(addUser.run(emojiName(friendCount + i, limits.userNameChars)).lastInsertRowid), her.id, Date.now());
+        }
         const addGroup = db.prepare('INSERT INTO allgroup (groupname, groupdesc, creator_id, created_at) VALUES (?, ?, ?, 1)');
         const addMember = db.prepare('INSERT INTO groupuser (groupid, userid, grouprole) VALUES (?, ?, ?)');
         for (let g = 1; g <= groupCount; g++) {
@@ -97,6 +103,8 @@ describe('bounded answers', () => {
       assert.equal(login.login?.groups?.length, limits.loginGroups);
       assert.equal(login.login?.moreFriends, true);
       assert.equal(login.login?.moreGroups, true);
+      assert.equal(login.login?.friendRequests?.length, limits.friendRequestPage, 'the login answer carries the first page of friend requests');
+      assert.equal(login.login?.moreFriendRequests, true);
       assert.ok((login.login?.groups ?? []).every((g) => (g.members ?? []).length === 0), 'the login answer lists groups without their members');
 
       // Every pending message is replayed, each in an event of its own.
@@ -145,7 +153,7 @@ describe('bounded answers', () => {
       raw.close();
     }
 
-    const joiner = await ChatUser.registered(emojiName(4321, limits.userNameChars), server.host, server.port);
+    const joiner = await ChatUser.registered(emojiName(60_000, limits.userNameChars), server.host, server.port);
     try {
       await joiner.login();
       const joined = await joiner.client.request({ addGroup: { groupId: hugeGroupId } });

@@ -17,6 +17,8 @@ const setters: Readonly<Record<string, Setter>> = {
   'groups-per-user': (l, v) => void (l.usage.groupsPerUser = v),
   'members-per-group': (l, v) => void (l.usage.membersPerGroup = v),
   'pending-per-recipient': (l, v) => void (l.usage.pendingPerRecipient = v),
+  'friend-requests-per-user': (l, v) => void (l.usage.friendRequestsPerUser = v),
+  'friend-request-ttl-hours': (l, v) => void (l.usage.friendRequestTtlHours = v),
   'messages-per-second': (l, v) => void (l.rates.messagesPerSecond = v),
   'group-sends-per-second': (l, v) => void (l.rates.groupSendsPerSecond = v),
 };

@@ -110,17 +110,21 @@ async function login(ctx: HandlerContext, session: ClientSession, req: dchat.cli
 
 /** The login answer carries the first page of friends and of groups (without members), so its size never grows with them. */
 async function loginResult(ctx: HandlerContext, session: ClientSession, user: dchat.IUser): Promise<dchat.client.ILoginResult> {
-  const [friends, groups, pending, allFriends] = await Promise.all([
+  const [friends, groups, pending, allFriends, requests] = await Promise.all([
     ctx.services.friend.getFriendList({ userId: session.userId, limit: limits.loginFriends }),
     ctx.services.group.getGroupList({ userId: session.userId, limit: limits.loginGroups, withoutMembers: true }),
     ctx.replay.countPending(session.userId),
     friendIdsOf(ctx, session.userId),
+    ctx.services.friend.getFriendRequests({ userId: session.userId, limit: limits.friendRequestPage }),
   ]);
   const onlineFriends = (await Promise.all(allFriends.map(async (id) => ((await ctx.router.isOnline(id)) ? [id] : [])))).flat();
   await ctx.router.push(onlineFriends, { presence: { userId: session.userId, online: true } });
   const isOnline = new Set(onlineFriends);
   const friendPage = (friends.friends ?? []).map((f) => ({ ...f, online: isOnline.has(f.id ?? 0) }));
-  return { user, friends: friendPage, groups: groups.groups ?? [], pending, moreFriends: friends.hasMore ?? false, moreGroups: groups.hasMore ?? false };
+  return {
+    user, friends: friendPage, groups: groups.groups ?? [], pending, moreFriends: friends.hasMore ?? false, moreGroups: groups.hasMore ?? false,
+    friendRequests: requests.requests ?? [], moreFriendRequests: requests.hasMore ?? false,
+  };
 }
 
 /** Every friend of the user, page by page: presence goes to all of them, however many. */
@@ -158,8 +162,10 @@ async function withPresence(ctx: HandlerContext, users: dchat.IUser[]): Promise<
 }
 
 async function send(ctx: HandlerContext, req: dchat.ISaveMessageRequest): Promise<Reply> {
-  const tooFast = ctx.sendRate?.take(req.fromId ?? 0, (req.groupId ?? 0) !== 0);
-  if (tooFast) return { status: Status.RESOURCE_EXHAUSTED, errorText: tooFast };
+  const pace = ctx.sendRate?.take(req.fromId ?? 0, (req.groupId ?? 0) !== 0) ?? { kind: 'go' };
+  if (pace.kind === 'refuse') return { status: Status.RESOURCE_EXHAUSTED, errorText: pace.reason };
+  // The session handles its requests one at a time: waiting here paces this sender only.
+  if (pace.kind === 'wait') await new Promise((resolve) => setTimeout(resolve, pace.ms));
   const res = await ctx.services.offline.saveMessage(req);
   const refusal = refusalOf(res);
   if (refusal || !res.message) return refusal ?? { status: Status.INTERNAL, errorText: 'the message was not stored' };
@@ -170,18 +176,26 @@ async function send(ctx: HandlerContext, req: dchat.ISaveMessageRequest): Promis
   return ok({ sent: { messageId: message.id ?? 0, sentAtMs: message.sentAtMs ?? 0 } });
 }
 
+/** Asks for a friendship, or accepts one the other side asked for (docs/rules.md). */
 async function addFriend(ctx: HandlerContext, session: ClientSession, friendId: number): Promise<Reply> {
   const res = await ctx.services.friend.addFriend({ userId: session.userId, friendId });
   if (refusalOf(res) || !res.friend) return refusalOf(res) ?? { status: Status.INTERNAL, errorText: 'no friend returned' };
+  if (res.requested) {
+    await ctx.router.push([friendId], { friendRequest: { from: { id: session.userId, name: session.userName }, sentAtMs: Date.now() } });
+    // Not a friend yet: no presence either way.
+    return ok({ friend: { friend: { id: res.friend.id ?? 0, name: res.friend.name ?? '' }, requested: true } });
+  }
   await ctx.router.push([friendId], { friendChanged: { friend: { id: session.userId, name: session.userName, online: true }, added: true } });
   return ok({ friend: { friend: { ...res.friend, online: await ctx.router.isOnline(friendId) } } });
 }
 
 async function delFriend(ctx: HandlerContext, userId: number, friendId: number): Promise<Reply> {
-  const refusal = refusalOf(await ctx.services.friend.delFriend({ userId, friendId }));
+  const res = await ctx.services.friend.delFriend({ userId, friendId });
+  const refusal = refusalOf(res);
   if (refusal) return refusal;
-  await ctx.router.push([friendId], { friendChanged: { friend: { id: userId }, added: false } });
-  return ok();
+  // A declined request is not announced: the asker learns nothing about the one they asked.
+  if (!res.wasRequest) await ctx.router.push([friendId], { friendChanged: { friend: { id: userId }, added: false } });
+  return ok({ delFriend: { wasRequest: res.wasRequest ?? false } });
 }
 
 async function friendList(ctx: HandlerContext, userId: number, req: dchat.client.IFriendList | null | undefined): Promise<Reply> {

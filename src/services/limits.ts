@@ -25,6 +25,8 @@ export const limits = {
   /** The login answer carries the first page of each list: it never grows with the user's friends or groups. */
   loginFriends: 100,
   loginGroups: 100,
+  /** Friend requests in the login answer and in one page of them; friendRequestsPerUser bounds them anyway. */
+  friendRequestPage: 100,
   /** Members a group carries in an answer; member_count tells how many there are. */
   membersInAnswer: 1000,
   /**
@@ -43,6 +45,10 @@ export interface UsageLimits {
   membersPerGroup: number;
   /** Messages waiting for one recipient; past it, see OfflineService.saveMessage. */
   pendingPerRecipient: number;
+  /** Unanswered friend requests waiting for one user, and sent by one user. */
+  friendRequestsPerUser: number;
+  /** How long a friend request waits for its answer. */
+  friendRequestTtlHours: number;
 }
 
 export const defaultUsageLimits: UsageLimits = {
@@ -50,6 +56,8 @@ export const defaultUsageLimits: UsageLimits = {
   groupsPerUser: 500,
   membersPerGroup: 1000,
   pendingPerRecipient: 10_000,
+  friendRequestsPerUser: 100,
+  friendRequestTtlHours: 7 * 24,
 };
 
 export function checkId(what: string, id: number | null | undefined): string | undefined {

@@ -21,7 +21,7 @@ export function createLocalServices(repo: ChatRepository, options: LocalServices
   const usage = options.usage ?? defaultUsageLimits;
   return {
     user: new UserService(repo, now, options.passwordCost),
-    friend: new FriendService(repo, usage),
+    friend: new FriendService(repo, usage, now),
     group: new GroupService(repo, now, usage),
     offline: new OfflineService(repo, now, usage),
   };

@@ -17,6 +17,7 @@ export interface FriendServiceApi {
   addFriend: Method<dchat.IAddFriendRequest, dchat.IAddFriendResponse>;
   delFriend: Method<dchat.IDelFriendRequest, dchat.IDelFriendResponse>;
   getFriendList: Method<dchat.IGetFriendListRequest, dchat.IGetFriendListResponse>;
+  getFriendRequests: Method<dchat.IGetFriendRequestsRequest, dchat.IGetFriendRequestsResponse>;
 }
 
 export interface GroupServiceApi {

@@ -8,6 +8,7 @@ import mysql, { type Pool, type PoolConnection, type ResultSetHeader, type RowDa
 import type {
   ChatRepository,
   Conversation,
+  FriendRequestRow,
   GroupMemberRow,
   GroupRole,
   GroupRow,
@@ -260,6 +261,43 @@ export class MySqlStore implements ChatRepository {
   private async count(text: string, param: number): Promise<number> {
     const [row] = await this.rows(this.pool, text, [param]);
     return Number(row?.['n'] ?? 0);
+  }
+
+  addFriendRequest(fromId: number, toId: number, createdAtMs: number): Promise<boolean> {
+    return this.guard('addFriendRequest', async () => {
+      const insert = 'INSERT INTO friendrequest (fromid, toid, created_at) VALUES (?, ?, ?)';
+      return (await this.insertUnlessDuplicate(this.pool, insert, [fromId, toId, createdAtMs])) !== undefined;
+    });
+  }
+
+  removeFriendRequest(fromId: number, toId: number): Promise<boolean> {
+    return this.guard('removeFriendRequest', async () => (await this.write(this.pool, sql.deleteFriendRequest, [fromId, toId])).affectedRows > 0);
+  }
+
+  hasFriendRequest(fromId: number, toId: number, notBeforeMs: number): Promise<boolean> {
+    return this.guard('hasFriendRequest', async () => (await this.rows(this.pool, sql.hasFriendRequest, [fromId, toId, notBeforeMs])).length > 0);
+  }
+
+  listFriendRequestsTo(userId: number, notBeforeMs: number, page: Page): Promise<FriendRequestRow[]> {
+    return this.guard('listFriendRequestsTo', async () =>
+      (await this.rows(this.pool, sql.friendRequestsTo, [userId, notBeforeMs, page.afterId, pageLimit(page.limit)])).map((r) => ({
+        fromId: Number(r['fromId']),
+        fromName: String(r['fromName']),
+        createdAtMs: Number(r['createdAtMs']),
+      })),
+    );
+  }
+
+  countFriendRequests(userId: number, direction: 'to' | 'from', notBeforeMs: number): Promise<number> {
+    const text = direction === 'to' ? sql.countFriendRequestsTo : sql.countFriendRequestsFrom;
+    return this.guard('countFriendRequests', async () => {
+      const [row] = await this.rows(this.pool, text, [userId, notBeforeMs]);
+      return Number(row?.['n'] ?? 0);
+    });
+  }
+
+  removeExpiredFriendRequests(userId: number, beforeMs: number): Promise<number> {
+    return this.guard('removeExpiredFriendRequests', async () => (await this.write(this.pool, sql.deleteExpiredFriendRequests, [userId, beforeMs])).affectedRows);
   }
 
   createGroup(name: string, desc: string, creatorId: number, createdAtMs: number): Promise<GroupRow | undefined> {

@@ -28,6 +28,16 @@ export const sql = {
   /** Parameters: userId, afterId, limit. */
   friendsPage: `${selectUser} JOIN friend f ON f.friendid = u.id WHERE f.userid = ? AND u.id > ? ORDER BY u.id LIMIT ?`,
   countFriends: 'SELECT COUNT(*) AS n FROM friend WHERE userid = ?',
+  /** Parameters: toId, notBeforeMs, afterId, limit. */
+  friendRequestsTo:
+    'SELECT r.fromid AS fromId, u.name AS fromName, r.created_at AS createdAtMs FROM friendrequest r JOIN `user` u ON u.id = r.fromid ' +
+    'WHERE r.toid = ? AND r.created_at >= ? AND r.fromid > ? ORDER BY r.fromid LIMIT ?',
+  /** Parameters: fromId, toId, notBeforeMs. */
+  hasFriendRequest: 'SELECT 1 AS yes FROM friendrequest WHERE fromid = ? AND toid = ? AND created_at >= ?',
+  deleteFriendRequest: 'DELETE FROM friendrequest WHERE fromid = ? AND toid = ?',
+  countFriendRequestsTo: 'SELECT COUNT(*) AS n FROM friendrequest WHERE toid = ? AND created_at >= ?',
+  countFriendRequestsFrom: 'SELECT COUNT(*) AS n FROM friendrequest WHERE fromid = ? AND created_at >= ?',
+  deleteExpiredFriendRequests: 'DELETE FROM friendrequest WHERE toid = ? AND created_at < ?',
   isFriend: 'SELECT 1 AS yes FROM friend WHERE userid = ? AND friendid = ?',
   /** Both directions; a self-friendship is one row. Parameters: a, b, b, a. */
   deleteFriendship: 'DELETE FROM friend WHERE (userid = ? AND friendid = ?) OR (userid = ? AND friendid = ?)',

@@ -157,6 +157,32 @@ export function describeRepositoryContract(
       });
     });
 
+    describe('friend requests', () => {
+      it('stores a request once, lists and counts those made since a time, and removes them', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const c = await user('c');
+        assert.equal(await repo.addFriendRequest(a.id, c.id, t0), true);
+        assert.equal(await repo.addFriendRequest(a.id, c.id, t0 + 9), false, 'once per pair');
+        assert.equal(await repo.addFriendRequest(b.id, c.id, t0 + 10), true);
+        assert.equal(await repo.hasFriendRequest(a.id, c.id, t0), true);
+        assert.equal(await repo.hasFriendRequest(a.id, c.id, t0 + 1), false, 'made before notBeforeMs');
+        assert.equal(await repo.hasFriendRequest(c.id, a.id, 0), false, 'a request has a direction');
+        assert.deepEqual(await repo.listFriendRequestsTo(c.id, 0, { afterId: 0, limit: 10 }), [
+          { fromId: a.id, fromName: 'a', createdAtMs: t0 },
+          { fromId: b.id, fromName: 'b', createdAtMs: t0 + 10 },
+        ]);
+        assert.deepEqual((await repo.listFriendRequestsTo(c.id, 0, { afterId: a.id, limit: 10 })).map((r) => r.fromId), [b.id]);
+        assert.deepEqual((await repo.listFriendRequestsTo(c.id, t0 + 5, { afterId: 0, limit: 10 })).map((r) => r.fromId), [b.id]);
+        assert.equal(await repo.countFriendRequests(c.id, 'to', 0), 2);
+        assert.equal(await repo.countFriendRequests(a.id, 'from', 0), 1);
+        assert.equal(await repo.removeExpiredFriendRequests(c.id, t0 + 5), 1);
+        assert.equal(await repo.removeFriendRequest(b.id, c.id), true);
+        assert.equal(await repo.removeFriendRequest(b.id, c.id), false);
+        assert.equal(await repo.countFriendRequests(c.id, 'to', 0), 0);
+      });
+    });
+
     describe('pending counts', () => {
       it('usersWithPendingAtLeast names the users with at least that many pending messages, in id order', async () => {
         const a = await user('a');

@@ -16,6 +16,13 @@ export interface UserRow {
   createdAtMs: number;
 }
 
+/** A friend request waiting for its recipient's answer, as the recipient sees it. */
+export interface FriendRequestRow {
+  fromId: number;
+  fromName: string;
+  createdAtMs: number;
+}
+
 export interface GroupRow {
   id: number;
   name: string;
@@ -91,6 +98,18 @@ export interface ChatRepository {
   /** Ends the friendship both ways; false when there was none. */
   removeFriendship(a: number, b: number): Promise<boolean>;
   areFriends(a: number, b: number): Promise<boolean>;
+  /** Stores that `fromId` asks `toId`; false when that request exists already (its time is kept). */
+  addFriendRequest(fromId: number, toId: number, createdAtMs: number): Promise<boolean>;
+  /** false when there was no such request. */
+  removeFriendRequest(fromId: number, toId: number): Promise<boolean>;
+  /** Whether `fromId` asked `toId` at notBeforeMs or later. */
+  hasFriendRequest(fromId: number, toId: number, notBeforeMs: number): Promise<boolean>;
+  /** The requests to the user made at notBeforeMs or later, ordered by sender id, after page.afterId. */
+  listFriendRequestsTo(userId: number, notBeforeMs: number, page: Page): Promise<FriendRequestRow[]>;
+  /** How many requests made at notBeforeMs or later wait for the user (direction 'to') or were sent by the user ('from'). */
+  countFriendRequests(userId: number, direction: 'to' | 'from', notBeforeMs: number): Promise<number>;
+  /** Removes the requests to the user made before beforeMs; returns how many. */
+  removeExpiredFriendRequests(userId: number, beforeMs: number): Promise<number>;
   /** Ordered by id; every friend without a page. */
   listFriends(userId: number, page?: Page): Promise<UserRow[]>;
   countFriends(userId: number): Promise<number>;

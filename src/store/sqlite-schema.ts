@@ -31,6 +31,14 @@ export const sqliteSchema: readonly string[] = [
   ) STRICT, WITHOUT ROWID`,
   'CREATE INDEX IF NOT EXISTS friend_friendid ON friend (friendid)',
 
+  `CREATE TABLE IF NOT EXISTS friendrequest (
+    fromid INTEGER NOT NULL REFERENCES \`user\` (id) ON DELETE CASCADE,
+    toid INTEGER NOT NULL REFERENCES \`user\` (id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (fromid, toid)
+  ) STRICT, WITHOUT ROWID`,
+  'CREATE INDEX IF NOT EXISTS friendrequest_toid ON friendrequest (toid, created_at)',
+
   `CREATE TABLE IF NOT EXISTS allgroup (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     groupname TEXT NOT NULL,

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import type {
   ChatRepository,
   Conversation,
+  FriendRequestRow,
   GroupMemberRow,
   GroupRole,
   GroupRow,
@@ -200,6 +201,33 @@ export class SqliteStore implements ChatRepository {
 
   countFriends(userId: number): Promise<number> {
     return this.guard('countFriends', () => this.row<{ n: number }>(sql.countFriends, userId)?.n ?? 0);
+  }
+
+  addFriendRequest(fromId: number, toId: number, createdAtMs: number): Promise<boolean> {
+    return this.guard('addFriendRequest', () =>
+      this.stmt('INSERT INTO friendrequest (fromid, toid, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(fromId, toId, createdAtMs).changes > 0,
+    );
+  }
+
+  removeFriendRequest(fromId: number, toId: number): Promise<boolean> {
+    return this.guard('removeFriendRequest', () => this.stmt(sql.deleteFriendRequest).run(fromId, toId).changes > 0);
+  }
+
+  hasFriendRequest(fromId: number, toId: number, notBeforeMs: number): Promise<boolean> {
+    return this.guard('hasFriendRequest', () => this.row(sql.hasFriendRequest, fromId, toId, notBeforeMs) !== undefined);
+  }
+
+  listFriendRequestsTo(userId: number, notBeforeMs: number, page: Page): Promise<FriendRequestRow[]> {
+    return this.guard('listFriendRequestsTo', () => this.rows<FriendRequestRow>(sql.friendRequestsTo, userId, notBeforeMs, page.afterId, pageLimit(page.limit)));
+  }
+
+  countFriendRequests(userId: number, direction: 'to' | 'from', notBeforeMs: number): Promise<number> {
+    const text = direction === 'to' ? sql.countFriendRequestsTo : sql.countFriendRequestsFrom;
+    return this.guard('countFriendRequests', () => this.row<{ n: number }>(text, userId, notBeforeMs)?.n ?? 0);
+  }
+
+  removeExpiredFriendRequests(userId: number, beforeMs: number): Promise<number> {
+    return this.guard('removeExpiredFriendRequests', () => this.stmt(sql.deleteExpiredFriendRequests).run(userId, beforeMs).changes);
   }
 
   createGroup(name: string, desc: string, creatorId: number, createdAtMs: number): Promise<GroupRow | undefined> {

@@ -137,7 +137,7 @@ function applyResponse(state: ChatState, request: RequestBody, response: dchat.c
   // A later page (after_id set) adds to the list the first page started.
   if (response.friendList) return withFriends(state, [...((request.friendList?.afterId ?? 0) > 0 ? friendsOf(state) : []), ...(response.friendList.friends ?? [])]);
   if (response.groupList) return withGroups(state, [...((request.groupList?.afterId ?? 0) > 0 ? groupsOf(state) : []), ...(response.groupList.groups ?? [])]);
-  if (response.friend?.friend) return withFriends(state, [...friendsOf(state), response.friend.friend]);
+  if (response.friend?.friend && !response.friend.requested) return withFriends(state, [...friendsOf(state), response.friend.friend]);
   if (request.delFriend) return without(state, keyOfFriend(request.delFriend.friendId ?? 0));
   if (response.group?.group) return withGroups(state, [...groupsOf(state), response.group.group]);
   if (request.delGroup) return without(state, keyOfGroup(request.delGroup.groupId ?? 0));

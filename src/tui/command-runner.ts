@@ -81,16 +81,24 @@ function describe(command: Exclude<Command, { kind: 'help' | 'showfriendlist' }>
       // The login answer carries the first page of each list; showfriendlist fetches them all.
       const more = (isMore: boolean | null | undefined): string => (isMore ? ', and more: showfriendlist lists them all' : '');
       lines.push(`friends: ${(login?.friends ?? []).map(formatUser).join(', ') || 'none'}${more(login?.moreFriends)}`);
+      const requests = login?.friendRequests ?? [];
+      if (requests.length > 0) {
+        const who = requests.map((r) => `${visibleName(r.from?.name ?? '')} (${r.from?.id ?? 0})`).join(', ');
+        lines.push(`friend requests: ${who}${login?.moreFriendRequests ? ' and more' : ''}; addfriend:<id> accepts, delfriend:<id> declines`);
+      }
       lines.push(`groups: ${(login?.groups ?? []).map((g) => `${g.id ?? 0} ${visibleName(g.name ?? '')}`).join(', ') || 'none'}${more(login?.moreGroups)}`);
       return { lines, loggedInAs: login?.user ?? null };
     }
     case 'chat':
     case 'groupchat':
       return { lines: [`sent #${r.sent?.messageId ?? 0}`] };
-    case 'addfriend':
-      return { lines: [`added friend ${r.friend?.friend ? formatUser(r.friend.friend) : command.friendId}`] };
+    case 'addfriend': {
+      const friend = r.friend?.friend;
+      if (r.friend?.requested) return { lines: [`asked ${visibleName(friend?.name ?? '')} (${friend?.id ?? command.friendId}) to be your friend; you become friends when they accept`] };
+      return { lines: [`added friend ${friend ? formatUser(friend) : command.friendId}`] };
+    }
     case 'delfriend':
-      return { lines: [`deleted friend ${command.friendId}`] };
+      return { lines: [r.delFriend?.wasRequest ? `removed the friend request between you and user ${command.friendId}` : `deleted friend ${command.friendId}`] };
     case 'creategroup':
       return { lines: [`created group ${visibleName(r.group?.group?.name ?? '')}: its group id is ${r.group?.group?.id ?? 0}`] };
     case 'addgroup':
@@ -120,7 +128,12 @@ export function describeEvent(event: dchat.client.Event): string | undefined {
   if (event.groupChanged) return `group ${event.groupChanged.groupId} was deleted by its creator`;
   if (event.friendChanged) {
     const friend = event.friendChanged.friend;
-    return event.friendChanged.added ? `${visibleName(friend?.name ?? '')} (${friend?.id ?? 0}) added you as a friend` : `user ${friend?.id ?? 0} ended your friendship`;
+    return event.friendChanged.added ? `${visibleName(friend?.name ?? '')} (${friend?.id ?? 0}) accepted: you are friends now` : `user ${friend?.id ?? 0} ended your friendship`;
+  }
+  if (event.friendRequest) {
+    const from = event.friendRequest.from;
+    const id = from?.id ?? 0;
+    return `${visibleName(from?.name ?? '')} (${id}) asks to be your friend: addfriend:${id} accepts, delfriend:${id} declines`;
   }
   return undefined;
 }
