@@ -88,6 +88,10 @@ CREATE TABLE IF NOT EXISTS `groupuser` (
   `groupid` BIGINT NOT NULL,
   `userid` BIGINT NOT NULL,
   `grouprole` ENUM('creator', 'normal') NOT NULL DEFAULT 'normal',
+  -- Added: the id of the group's newest message when the member joined. A member reads the
+  -- group's history from their join onwards, not what was said before they came in; 0 for the
+  -- creator, and for members who joined before this column existed.
+  `joined_after` BIGINT NOT NULL DEFAULT 0,
   -- The members of a group: a range scan of the primary key.
   PRIMARY KEY (`groupid`, `userid`),
   -- Added: the groups of a user (listed at login) without a full scan.

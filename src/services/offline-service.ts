@@ -130,9 +130,9 @@ export class OfflineService implements OfflineServiceApi {
     }
     const group = await this.repo.findGroupById(groupId);
     if (!group) return refuse(Status.NOT_FOUND, `there is no group ${groupId}`);
-    if (!(await this.repo.isGroupMember(groupId, userId))) {
-      return refuse(Status.PERMISSION_DENIED, `you are not a member of group ${groupId} (${group.name})`);
-    }
-    return { kind: 'group', groupId };
+    const joinedAfter = await this.repo.memberJoinedAfter(groupId, userId);
+    if (joinedAfter === undefined) return refuse(Status.PERMISSION_DENIED, `you are not a member of group ${groupId} (${group.name})`);
+    // A member reads what was said since they joined, not what was said before they came in.
+    return { kind: 'group', groupId, afterId: joinedAfter };
   }
 }

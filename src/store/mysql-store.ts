@@ -334,8 +334,7 @@ export class MySqlStore implements ChatRepository {
 
   addGroupMember(groupId: number, userId: number, role: GroupRole): Promise<boolean> {
     return this.guard('addGroupMember', async () => {
-      const insert = 'INSERT INTO groupuser (groupid, userid, grouprole) VALUES (?, ?, ?)';
-      return (await this.insertUnlessDuplicate(this.pool, insert, [groupId, userId, role])) !== undefined;
+      return (await this.insertUnlessDuplicate(this.pool, sql.insertMember, [groupId, userId, role, groupId])) !== undefined;
     });
   }
 
@@ -352,6 +351,13 @@ export class MySqlStore implements ChatRepository {
 
   countGroupMembers(groupId: number): Promise<number> {
     return this.guard('countGroupMembers', () => this.count(sql.countGroupMembers, groupId));
+  }
+
+  memberJoinedAfter(groupId: number, userId: number): Promise<number | undefined> {
+    return this.guard('memberJoinedAfter', async () => {
+      const [row] = await this.rows(this.pool, sql.joinedAfter, [groupId, userId]);
+      return row ? Number(row['joinedAfter']) : undefined;
+    });
   }
 
   isGroupMember(groupId: number, userId: number): Promise<boolean> {
@@ -457,7 +463,7 @@ export class MySqlStore implements ChatRepository {
       if (max === 0) return [];
       const rows =
         conversation.kind === 'group'
-          ? await this.rows(this.pool, sql.groupHistory, [conversation.groupId, before, max])
+          ? await this.rows(this.pool, sql.groupHistory, [conversation.groupId, before, conversation.afterId ?? 0, max])
           : await this.rows(this.pool, sql.directHistory, [
               conversation.userId, conversation.peerId, before, max,
               conversation.peerId, conversation.userId, before, max, max,

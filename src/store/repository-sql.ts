@@ -90,8 +90,12 @@ export const sql = {
     'ORDER BY m.id DESC LIMIT ?) AS sent UNION ALL ' +
     `SELECT * FROM (${selectMessage} WHERE m.sender_id = ? AND m.recipient_id = ? AND m.id < ? ` +
     'AND m.sender_id <> m.recipient_id ORDER BY m.id DESC LIMIT ?) AS received ORDER BY id DESC LIMIT ?',
-  /** Parameters: groupId, beforeId, limit. */
-  groupHistory: `${selectMessage} WHERE m.group_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?`,
+  /** Parameters: groupId, beforeId, afterId, limit. */
+  groupHistory: `${selectMessage} WHERE m.group_id = ? AND m.id < ? AND m.id > ? ORDER BY m.id DESC LIMIT ?`,
+  joinedAfter: 'SELECT joined_after AS joinedAfter FROM groupuser WHERE groupid = ? AND userid = ?',
+  /** Parameters: groupId, userId, role, groupId. The join point is the group's newest message now. */
+  insertMember:
+    'INSERT INTO groupuser (groupid, userid, grouprole, joined_after) SELECT ?, ?, ?, COALESCE(MAX(id), 0) FROM message WHERE group_id = ?',
 } as const;
 
 /**

@@ -439,6 +439,23 @@ export function describeRepositoryContract(
         assert.deepEqual(await repo.history({ kind: 'group', groupId: g.id }, 0, 0), []);
       });
 
+      it('a member joins after the newest message of the group, and the history from that point holds only what came later', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const g = await repo.createGroup('g', '', a.id, t0);
+        assert.ok(g);
+        assert.equal(await repo.memberJoinedAfter(g.id, a.id), 0, 'the creator reads everything');
+        assert.equal(await repo.memberJoinedAfter(g.id, b.id), undefined, 'not a member');
+        const before = await save({ fromId: a.id, toId: 0, groupId: g.id, text: 'before', sentAtMs: t0, recipientIds: [] });
+        assert.equal(await repo.addGroupMember(g.id, b.id, 'normal'), true);
+        assert.equal(await repo.addGroupMember(g.id, b.id, 'normal'), false);
+        const joinedAfter = await repo.memberJoinedAfter(g.id, b.id);
+        assert.equal(joinedAfter, before.id);
+        const later = await save({ fromId: a.id, toId: 0, groupId: g.id, text: 'later', sentAtMs: t0, recipientIds: [b.id] });
+        assert.deepEqual(ids(await repo.history({ kind: 'group', groupId: g.id, afterId: joinedAfter ?? 0 }, 0, 10)), [later.id]);
+        assert.deepEqual(ids(await repo.history({ kind: 'group', groupId: g.id }, 0, 10)), [later.id, before.id]);
+      });
+
       it('text with emoji, Chinese and other 4-byte characters round-trips unchanged', async () => {
         const name = '小明😀';
         const text = '你好，世界 🎉👩‍👩‍👧 𝄞 naïve';

@@ -80,7 +80,8 @@ export interface Page {
   limit: number;
 }
 
-export type Conversation = { kind: 'direct'; userId: number; peerId: number } | { kind: 'group'; groupId: number };
+/** A group's history starts after message id afterId (a member's join point); 0 or absent: from the start. */
+export type Conversation = { kind: 'direct'; userId: number; peerId: number } | { kind: 'group'; groupId: number; afterId?: number };
 
 export interface ChatRepository {
   /** Creates the tables and indexes that do not exist yet; safe to run on every start. */
@@ -119,7 +120,7 @@ export interface ChatRepository {
   findGroupById(id: number): Promise<GroupRow | undefined>;
   /** Deletes the group, its members and its pending deliveries; false when there was no such group. */
   deleteGroup(id: number): Promise<boolean>;
-  /** false when the user already was a member. */
+  /** false when the user already was a member. The member's history starts after the group's newest message. */
   addGroupMember(groupId: number, userId: number, role: GroupRole): Promise<boolean>;
   /** false when the user was not a member. */
   removeGroupMember(groupId: number, userId: number): Promise<boolean>;
@@ -127,6 +128,8 @@ export interface ChatRepository {
   listGroupMembers(groupId: number, limit?: number): Promise<GroupMemberRow[]>;
   countGroupMembers(groupId: number): Promise<number>;
   isGroupMember(groupId: number, userId: number): Promise<boolean>;
+  /** The id of the group's newest message when the user joined (0: none, or before joins were recorded); undefined for a non-member. */
+  memberJoinedAfter(groupId: number, userId: number): Promise<number | undefined>;
   /** Ordered by group id; every group without a page. */
   listGroupsOfUser(userId: number, page?: Page): Promise<GroupRow[]>;
   countGroupsOfUser(userId: number): Promise<number>;

@@ -21,6 +21,12 @@ export const columnUpgrades: readonly ColumnUpgrade[] = [
       'ADD UNIQUE KEY `message_client_msg_id` (`sender_id`, `client_msg_id`)',
     sqlite: 'ALTER TABLE message ADD COLUMN client_msg_id TEXT NULL',
   },
+  {
+    table: 'groupuser',
+    column: 'joined_after',
+    mysql: 'ALTER TABLE `groupuser` ADD COLUMN `joined_after` BIGINT NOT NULL DEFAULT 0 AFTER `grouprole`',
+    sqlite: 'ALTER TABLE groupuser ADD COLUMN joined_after INTEGER NOT NULL DEFAULT 0',
+  },
 ];
 
 /** The upgrades an existing database needs. columnsOf returns [] for a table that does not exist

@@ -53,6 +53,7 @@ export const sqliteSchema: readonly string[] = [
     groupid INTEGER NOT NULL REFERENCES allgroup (id) ON DELETE CASCADE,
     userid INTEGER NOT NULL REFERENCES \`user\` (id) ON DELETE CASCADE,
     grouprole TEXT NOT NULL DEFAULT 'normal' CHECK (grouprole IN ('creator', 'normal')),
+    joined_after INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (groupid, userid)
   ) STRICT, WITHOUT ROWID`,
   'CREATE INDEX IF NOT EXISTS groupuser_userid ON groupuser (userid)',

@@ -254,8 +254,8 @@ export class SqliteStore implements ChatRepository {
 
   addGroupMember(groupId: number, userId: number, role: GroupRole): Promise<boolean> {
     return this.guard('addGroupMember', () => {
-      const insert = this.stmt('INSERT INTO groupuser (groupid, userid, grouprole) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
-      return insert.run(groupId, userId, role).changes > 0;
+      const insert = this.stmt(`${sql.insertMember} ON CONFLICT DO NOTHING`);
+      return insert.run(groupId, userId, role, groupId).changes > 0;
     });
   }
 
@@ -271,6 +271,10 @@ export class SqliteStore implements ChatRepository {
 
   countGroupMembers(groupId: number): Promise<number> {
     return this.guard('countGroupMembers', () => this.row<{ n: number }>(sql.countGroupMembers, groupId)?.n ?? 0);
+  }
+
+  memberJoinedAfter(groupId: number, userId: number): Promise<number | undefined> {
+    return this.guard('memberJoinedAfter', () => this.row<{ joinedAfter: number }>(sql.joinedAfter, groupId, userId)?.joinedAfter);
   }
 
   isGroupMember(groupId: number, userId: number): Promise<boolean> {
@@ -358,7 +362,7 @@ export class SqliteStore implements ChatRepository {
     return this.guard('history', () => {
       const before = upperId(beforeId);
       const max = pageLimit(limit);
-      if (conversation.kind === 'group') return this.rows<MessageRow>(sql.groupHistory, conversation.groupId, before, max);
+      if (conversation.kind === 'group') return this.rows<MessageRow>(sql.groupHistory, conversation.groupId, before, conversation.afterId ?? 0, max);
       const { userId, peerId } = conversation;
       return this.rows<MessageRow>(sql.directHistory, userId, peerId, before, max, peerId, userId, before, max, max);
     });
