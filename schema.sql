@@ -71,6 +71,8 @@ CREATE TABLE IF NOT EXISTS `allgroup` (
   -- column would refuse a name the rules accept. A contract test compares them.
   `groupname` VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   `groupdesc` VARCHAR(256) NOT NULL DEFAULT '',
+  -- Added: 1 when only those the creator lets in may join (docs/rules.md); 0 for a public group.
+  `invite_only` TINYINT NOT NULL DEFAULT 0,
   -- Added: who created the group, its owner (the services decide what only the owner may do).
   `creator_id` BIGINT NOT NULL,
   -- Added: when the group was created (ms since the epoch).
@@ -81,6 +83,22 @@ CREATE TABLE IF NOT EXISTS `allgroup` (
   -- Added: index for the foreign key on the creator.
   KEY `allgroup_creator` (`creator_id`),
   CONSTRAINT `allgroup_creator_user` FOREIGN KEY (`creator_id`) REFERENCES `user` (`id`) ON DELETE CASCADE
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
+-- Added table: the door of invite-only groups. A row is an invitation from the creator
+-- (invited = 1) or a request to join (invited = 0), waiting for the other side: the invited user
+-- joins with `addgroup`, the creator approves a request with `invite`. Rows expire like friend
+-- requests (docs/rules.md) and go with their group.
+CREATE TABLE IF NOT EXISTS `groupjoin` (
+  `groupid` BIGINT NOT NULL,
+  `userid` BIGINT NOT NULL,
+  `invited` TINYINT NOT NULL,
+  `created_at` BIGINT NOT NULL,
+  PRIMARY KEY (`groupid`, `userid`),
+  -- Index for the foreign key on the user.
+  KEY `groupjoin_userid` (`userid`),
+  CONSTRAINT `groupjoin_group` FOREIGN KEY (`groupid`) REFERENCES `allgroup` (`id`) ON DELETE CASCADE,
+  CONSTRAINT `groupjoin_user` FOREIGN KEY (`userid`) REFERENCES `user` (`id`) ON DELETE CASCADE
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
 -- The seed's groupuser(groupid, userid, grouprole).

@@ -56,9 +56,10 @@ export async function handleRequest(ctx: HandlerContext, session: ClientSession,
     case 'delFriend': return delFriend(ctx, userId, request.delFriend?.friendId ?? 0);
     case 'friendList': return friendList(ctx, userId, request.friendList);
     case 'createGroup': return createGroup(ctx, userId, request.createGroup);
-    case 'addGroup': return addGroup(ctx, userId, request.addGroup?.groupId ?? 0);
+    case 'addGroup': return addGroup(ctx, session, request.addGroup?.groupId ?? 0);
     case 'delGroup': return delGroup(ctx, userId, request.delGroup?.groupId ?? 0);
     case 'groupList': return groupList(ctx, userId, request.groupList);
+    case 'invite': return invite(ctx, session, request.invite);
     case 'history': return history(ctx, userId, request.history);
     case 'ack': return ack(ctx, userId, request.ack?.messageIds ?? []);
     case 'ping': return ok({ pong: { clientTimeMs: request.ping?.clientTimeMs ?? 0, serverTimeMs: Date.now() } });
@@ -204,13 +205,30 @@ async function friendList(ctx: HandlerContext, userId: number, req: dchat.client
 }
 
 async function createGroup(ctx: HandlerContext, userId: number, req: dchat.client.ICreateGroup | null | undefined): Promise<Reply> {
-  const res = await ctx.services.group.createGroup({ userId, name: req?.name ?? '', desc: req?.desc ?? '' });
+  const res = await ctx.services.group.createGroup({ userId, name: req?.name ?? '', desc: req?.desc ?? '', inviteOnly: req?.inviteOnly ?? false });
   return refusalOf(res) ?? ok({ group: { group: res.group ?? null } });
 }
 
-async function addGroup(ctx: HandlerContext, userId: number, groupId: number): Promise<Reply> {
-  const res = await ctx.services.group.addGroup({ userId, groupId });
-  return refusalOf(res) ?? ok({ group: { group: res.group ?? null } });
+async function addGroup(ctx: HandlerContext, session: ClientSession, groupId: number): Promise<Reply> {
+  const res = await ctx.services.group.addGroup({ userId: session.userId, groupId });
+  const refusal = refusalOf(res);
+  if (refusal) return refusal;
+  if (res.asked) {
+    const user = { id: session.userId, name: session.userName };
+    await ctx.router.push([res.group?.creatorId ?? 0], { groupJoinRequest: { groupId, user } });
+    return ok({ group: { group: res.group ?? null, asked: true } });
+  }
+  return ok({ group: { group: res.group ?? null } });
+}
+
+/** The creator invites someone to the group, or lets in one who asked. */
+async function invite(ctx: HandlerContext, session: ClientSession, req: dchat.client.IInvite | null | undefined): Promise<Reply> {
+  const inviteeId = req?.userId ?? 0;
+  const res = await ctx.services.group.invite({ userId: session.userId, groupId: req?.groupId ?? 0, inviteeId });
+  const refusal = refusalOf(res);
+  if (refusal) return refusal;
+  await ctx.router.push([inviteeId], { groupInvite: { group: res.group ?? null, joined: res.joined ?? false } });
+  return ok({ invite: { joined: res.joined ?? false } });
 }
 
 async function delGroup(ctx: HandlerContext, userId: number, groupId: number): Promise<Reply> {

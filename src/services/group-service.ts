@@ -1,5 +1,6 @@
 // GroupServiceRpc. The creator of a group deletes it with delgroup; any other member leaves it
-// with the same command (docs/rules.md).
+// with the same command. A public group lets anyone in; an invite-only group only those its
+// creator invites, or lets in after they asked (docs/rules.md).
 import { dchat } from '../gen/proto.js';
 import type { ChatRepository, GroupRow } from '../store/repository.js';
 import { fieldBytes, withinBudget } from './answer-budget.js';
@@ -28,7 +29,7 @@ export class GroupService implements GroupServiceApi {
     if (problem) return refuse(Status.INVALID_ARGUMENT, problem);
     const tooMany = await this.tooManyGroups(request.userId ?? 0);
     if (tooMany) return refuse(Status.RESOURCE_EXHAUSTED, tooMany);
-    const group = await this.repo.createGroup(name, desc, request.userId ?? 0, this.now());
+    const group = await this.repo.createGroup(name, desc, request.userId ?? 0, this.now(), request.inviteOnly ?? false);
     if (!group) return refuse(Status.ALREADY_EXISTS, `a group named "${name}" exists already; choose another name`);
     return { result: OK, group: await this.withMembers(group) };
   }
@@ -49,15 +50,81 @@ export class GroupService implements GroupServiceApi {
     const target = await this.groupOfRequest(request);
     if ('result' in target) return target;
     const { userId, group } = target;
-    const alreadyMember = refuse(Status.ALREADY_EXISTS, `you are already a member of group ${group.id} (${group.name})`);
-    if (await this.repo.isGroupMember(group.id, userId)) return alreadyMember;
-    const tooMany = await this.tooManyGroups(userId);
-    if (tooMany) return refuse(Status.RESOURCE_EXHAUSTED, tooMany);
+    if (await this.repo.isGroupMember(group.id, userId)) {
+      return refuse(Status.ALREADY_EXISTS, `you are already a member of group ${group.id} (${group.name})`);
+    }
+    if (!group.isInviteOnly) return this.join(group, userId, 'you are');
+    const door = await this.repo.findJoinRequest(group.id, userId, this.oldestValidMs());
+    if (door === 'invited') {
+      const joined = await this.join(group, userId, 'you are');
+      if (joined.result.code === Status.OK) await this.repo.removeJoinRequest(group.id, userId);
+      return joined;
+    }
+    if (door === 'asked') {
+      return refuse(Status.ALREADY_EXISTS, `you asked to join group ${group.id} (${group.name}) already; its creator lets you in with invite`);
+    }
+    const full = await this.fullDoor(group);
+    if (full) return refuse(Status.RESOURCE_EXHAUSTED, full);
+    await this.repo.removeJoinRequest(group.id, userId); // an expired one
+    await this.repo.addJoinRequest(group.id, userId, 'asked', this.now());
+    // Not a member: the answer shows nothing of who is inside.
+    return { result: OK, group: groupOf(group), asked: true };
+  }
+
+  /** Makes the user a member if the user and the group have room; `who` names the user in a refusal. */
+  private async join(group: GroupRow, userId: number, who: string): Promise<{ result: dchat.IResult; group?: dchat.IGroup }> {
+    const groups = await this.repo.countGroupsOfUser(userId);
+    if (groups >= this.usage.groupsPerUser) {
+      return refuse(Status.RESOURCE_EXHAUSTED, `${who} in ${this.usage.groupsPerUser} groups, the most a user may be in; leave one with delgroup first`);
+    }
     if ((await this.repo.countGroupMembers(group.id)) >= this.usage.membersPerGroup) {
       return refuse(Status.RESOURCE_EXHAUSTED, `group ${group.id} (${group.name}) is full: it has ${this.usage.membersPerGroup} members, the most a group may have`);
     }
-    if (!(await this.repo.addGroupMember(group.id, userId, 'normal'))) return alreadyMember;
+    if (!(await this.repo.addGroupMember(group.id, userId, 'normal'))) {
+      return refuse(Status.ALREADY_EXISTS, `user ${userId} is already a member of group ${group.id} (${group.name})`);
+    }
     return { result: OK, group: await this.withMembers(group) };
+  }
+
+  /** Invitations and requests made before this are expired (the lifetime of friend requests). */
+  private oldestValidMs(): number {
+    return this.now() - this.usage.friendRequestTtlHours * 3_600_000;
+  }
+
+  private async fullDoor(group: GroupRow): Promise<string | undefined> {
+    const max = this.usage.friendRequestsPerUser;
+    if ((await this.repo.countJoinRequests(group.id, this.oldestValidMs())) < max) return undefined;
+    return `group ${group.id} (${group.name}) has ${max} invitations and requests to join waiting, the most a group may have; try again later`;
+  }
+
+  async invite(request: dchat.IInviteRequest): Promise<dchat.IInviteResponse> {
+    const target = await this.groupOfRequest(request);
+    if ('result' in target) return target;
+    const { userId, group } = target;
+    const inviteeId = request.inviteeId ?? 0;
+    const problem = checkId('invited user id', inviteeId);
+    if (problem) return refuse(Status.INVALID_ARGUMENT, problem);
+    if (group.creatorId !== userId) {
+      return refuse(Status.PERMISSION_DENIED, `only the creator of group ${group.id} (${group.name}), user ${group.creatorId}, lets people in`);
+    }
+    const invitee = await this.repo.findUserById(inviteeId);
+    if (!invitee) return refuse(Status.NOT_FOUND, `there is no user ${inviteeId}`);
+    if (await this.repo.isGroupMember(group.id, inviteeId)) {
+      return refuse(Status.ALREADY_EXISTS, `user ${inviteeId} (${invitee.name}) is already a member of group ${group.id}`);
+    }
+    const door = await this.repo.findJoinRequest(group.id, inviteeId, this.oldestValidMs());
+    if (door === 'asked') {
+      const joined = await this.join(group, inviteeId, `user ${inviteeId} is`);
+      if (joined.result.code !== Status.OK) return joined;
+      await this.repo.removeJoinRequest(group.id, inviteeId);
+      return { result: OK, joined: true, group: joined.group ?? null };
+    }
+    if (door === 'invited') return refuse(Status.ALREADY_EXISTS, `you invited user ${inviteeId} (${invitee.name}) already; they join with addgroup:${group.id}`);
+    const full = await this.fullDoor(group);
+    if (full) return refuse(Status.RESOURCE_EXHAUSTED, full);
+    await this.repo.removeJoinRequest(group.id, inviteeId); // an expired one
+    await this.repo.addJoinRequest(group.id, inviteeId, 'invited', this.now());
+    return { result: OK, joined: false, group: groupOf(group) };
   }
 
   async delGroup(request: dchat.IDelGroupRequest): Promise<dchat.IDelGroupResponse> {

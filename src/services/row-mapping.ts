@@ -12,7 +12,7 @@ export function memberOf(row: GroupMemberRow): dchat.IGroupMember {
 
 /** memberCount: how many members the group has, of which `members` may be the first few. */
 export function groupOf(row: GroupRow, members: readonly GroupMemberRow[] = [], memberCount = members.length): dchat.IGroup {
-  return { id: row.id, name: row.name, desc: row.desc, creatorId: row.creatorId, members: members.map(memberOf), memberCount };
+  return { id: row.id, name: row.name, desc: row.desc, creatorId: row.creatorId, members: members.map(memberOf), memberCount, inviteOnly: row.isInviteOnly };
 }
 
 export function messageOf(row: MessageRow): dchat.IChatMessage {

@@ -26,6 +26,7 @@ export interface GroupServiceApi {
   delGroup: Method<dchat.IDelGroupRequest, dchat.IDelGroupResponse>;
   getGroupList: Method<dchat.IGetGroupListRequest, dchat.IGetGroupListResponse>;
   getGroupMembers: Method<dchat.IGetGroupMembersRequest, dchat.IGetGroupMembersResponse>;
+  invite: Method<dchat.IInviteRequest, dchat.IInviteResponse>;
 }
 
 export interface OfflineServiceApi {

@@ -11,6 +11,7 @@ import type {
   FriendRequestRow,
   GroupMemberRow,
   GroupRole,
+  JoinKind,
   GroupRow,
   MessageRow,
   NewMessage,
@@ -300,19 +301,44 @@ export class MySqlStore implements ChatRepository {
     return this.guard('removeExpiredFriendRequests', async () => (await this.write(this.pool, sql.deleteExpiredFriendRequests, [userId, beforeMs])).affectedRows);
   }
 
-  createGroup(name: string, desc: string, creatorId: number, createdAtMs: number): Promise<GroupRow | undefined> {
+  createGroup(name: string, desc: string, creatorId: number, createdAtMs: number, isInviteOnly = false): Promise<GroupRow | undefined> {
     return this.guard('createGroup', () =>
       this.transaction(async (conn) => {
         const result = await this.insertUnlessDuplicate(
           conn,
-          'INSERT INTO allgroup (groupname, groupdesc, creator_id, created_at) VALUES (?, ?, ?, ?)',
-          [name, desc, creatorId, createdAtMs],
+          'INSERT INTO allgroup (groupname, groupdesc, creator_id, created_at, invite_only) VALUES (?, ?, ?, ?, ?)',
+          [name, desc, creatorId, createdAtMs, isInviteOnly ? 1 : 0],
         );
         if (!result) return undefined;
         await this.write(conn, 'INSERT INTO groupuser (groupid, userid, grouprole) VALUES (?, ?, ?)', [result.insertId, creatorId, 'creator']);
-        return { id: result.insertId, name, desc, creatorId, createdAtMs };
+        return { id: result.insertId, name, desc, creatorId, createdAtMs, isInviteOnly };
       }),
     );
+  }
+
+  addJoinRequest(groupId: number, userId: number, kind: JoinKind, createdAtMs: number): Promise<boolean> {
+    return this.guard('addJoinRequest', async () => {
+      const insert = 'INSERT INTO groupjoin (groupid, userid, invited, created_at) VALUES (?, ?, ?, ?)';
+      return (await this.insertUnlessDuplicate(this.pool, insert, [groupId, userId, kind === 'invited' ? 1 : 0, createdAtMs])) !== undefined;
+    });
+  }
+
+  findJoinRequest(groupId: number, userId: number, notBeforeMs: number): Promise<JoinKind | undefined> {
+    return this.guard('findJoinRequest', async () => {
+      const [row] = await this.rows(this.pool, sql.joinRequest, [groupId, userId, notBeforeMs]);
+      return row ? (Number(row['invited']) === 1 ? 'invited' : 'asked') : undefined;
+    });
+  }
+
+  removeJoinRequest(groupId: number, userId: number): Promise<boolean> {
+    return this.guard('removeJoinRequest', async () => (await this.write(this.pool, sql.deleteJoinRequest, [groupId, userId])).affectedRows > 0);
+  }
+
+  countJoinRequests(groupId: number, notBeforeMs: number): Promise<number> {
+    return this.guard('countJoinRequests', async () => {
+      const [row] = await this.rows(this.pool, sql.countJoinRequests, [groupId, notBeforeMs]);
+      return Number(row?.['n'] ?? 0);
+    });
   }
 
   findGroupById(id: number): Promise<GroupRow | undefined> {

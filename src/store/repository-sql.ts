@@ -7,7 +7,7 @@
 const userColumns =
   'u.id AS id, u.name AS name, u.password_hash AS passwordHash, u.state AS state, u.created_at AS createdAtMs';
 const groupColumns =
-  'g.id AS id, g.groupname AS name, g.groupdesc AS `desc`, g.creator_id AS creatorId, g.created_at AS createdAtMs';
+  'g.id AS id, g.groupname AS name, g.groupdesc AS `desc`, g.creator_id AS creatorId, g.created_at AS createdAtMs, g.invite_only AS isInviteOnly';
 const messageColumns =
   'm.id AS id, m.sender_id AS fromId, s.name AS fromName, COALESCE(m.recipient_id, 0) AS toId, ' +
   'COALESCE(m.group_id, 0) AS groupId, m.body AS text, m.sent_at AS sentAtMs';
@@ -59,6 +59,7 @@ export const sql = {
     'DELETE FROM offlinemessage WHERE message_id IN (SELECT id FROM message WHERE group_id = ?)',
     'DELETE FROM message WHERE group_id = ?',
     'DELETE FROM groupuser WHERE groupid = ?',
+    'DELETE FROM groupjoin WHERE groupid = ?',
     'DELETE FROM allgroup WHERE id = ?',
   ],
 
@@ -92,6 +93,10 @@ export const sql = {
     'AND m.sender_id <> m.recipient_id ORDER BY m.id DESC LIMIT ?) AS received ORDER BY id DESC LIMIT ?',
   /** Parameters: groupId, beforeId, afterId, limit. */
   groupHistory: `${selectMessage} WHERE m.group_id = ? AND m.id < ? AND m.id > ? ORDER BY m.id DESC LIMIT ?`,
+  /** Parameters: groupId, userId, notBeforeMs. */
+  joinRequest: 'SELECT invited FROM groupjoin WHERE groupid = ? AND userid = ? AND created_at >= ?',
+  deleteJoinRequest: 'DELETE FROM groupjoin WHERE groupid = ? AND userid = ?',
+  countJoinRequests: 'SELECT COUNT(*) AS n FROM groupjoin WHERE groupid = ? AND created_at >= ?',
   joinedAfter: 'SELECT joined_after AS joinedAfter FROM groupuser WHERE groupid = ? AND userid = ?',
   /** Parameters: groupId, userId, role, groupId. The join point is the group's newest message now. */
   insertMember:

@@ -203,10 +203,30 @@ export function describeRepositoryContract(
         const owner = await user('owner');
         const group = await repo.createGroup('rust', 'all things rust', owner.id, t0 + 7);
         assert.ok(group);
-        assert.deepEqual(group, { id: group.id, name: 'rust', desc: 'all things rust', creatorId: owner.id, createdAtMs: t0 + 7 });
+        assert.deepEqual(group, { id: group.id, name: 'rust', desc: 'all things rust', creatorId: owner.id, createdAtMs: t0 + 7, isInviteOnly: false });
         assert.deepEqual(await repo.findGroupById(group.id), group);
         assert.deepEqual(await repo.listGroupMembers(group.id), [{ groupId: group.id, userId: owner.id, userName: 'owner', role: 'creator' }]);
         assert.equal(await repo.isGroupMember(group.id, owner.id), true);
+      });
+
+      it('an invite-only group keeps the flag, and its door holds one invitation or request per user', async () => {
+        const owner = await user('owner');
+        const guest = await user('guest');
+        const group = await repo.createGroup('private', '', owner.id, t0, true);
+        assert.ok(group);
+        assert.equal(group.isInviteOnly, true);
+        assert.equal((await repo.findGroupById(group.id))?.isInviteOnly, true);
+        assert.deepEqual((await repo.listGroupsOfUser(owner.id)).map((g) => g.isInviteOnly), [true]);
+        assert.equal(await repo.addJoinRequest(group.id, guest.id, 'invited', t0), true);
+        assert.equal(await repo.addJoinRequest(group.id, guest.id, 'asked', t0), false, 'one per user');
+        assert.equal(await repo.findJoinRequest(group.id, guest.id, t0), 'invited');
+        assert.equal(await repo.findJoinRequest(group.id, guest.id, t0 + 1), undefined, 'made before notBeforeMs');
+        assert.equal(await repo.countJoinRequests(group.id, 0), 1);
+        assert.equal(await repo.removeJoinRequest(group.id, guest.id), true);
+        assert.equal(await repo.addJoinRequest(group.id, guest.id, 'asked', t0), true);
+        assert.equal(await repo.findJoinRequest(group.id, guest.id, 0), 'asked');
+        assert.equal(await repo.deleteGroup(group.id), true, 'a group with a request at its door is deleted with it');
+        assert.equal(await repo.findJoinRequest(group.id, guest.id, 0), undefined);
       });
 
       it('createGroup returns undefined when the name is taken and changes nothing', async () => {

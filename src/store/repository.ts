@@ -29,7 +29,12 @@ export interface GroupRow {
   desc: string;
   creatorId: number;
   createdAtMs: number;
+  /** Only those the creator lets in may join. */
+  isInviteOnly: boolean;
 }
+
+/** Who waits at the door of an invite-only group: invited by the creator, or asking to join. */
+export type JoinKind = 'invited' | 'asked';
 
 export type GroupRole = 'creator' | 'normal';
 
@@ -116,7 +121,14 @@ export interface ChatRepository {
   countFriends(userId: number): Promise<number>;
 
   /** Creates the group with its creator as first member (role 'creator'); undefined when the name is taken. */
-  createGroup(name: string, desc: string, creatorId: number, createdAtMs: number): Promise<GroupRow | undefined>;
+  createGroup(name: string, desc: string, creatorId: number, createdAtMs: number, isInviteOnly?: boolean): Promise<GroupRow | undefined>;
+  /** Stores an invitation or a request to join; false when the user has one for the group already. */
+  addJoinRequest(groupId: number, userId: number, kind: JoinKind, createdAtMs: number): Promise<boolean>;
+  /** The user's invitation or request for the group made at notBeforeMs or later. */
+  findJoinRequest(groupId: number, userId: number, notBeforeMs: number): Promise<JoinKind | undefined>;
+  removeJoinRequest(groupId: number, userId: number): Promise<boolean>;
+  /** How many invitations and requests made at notBeforeMs or later wait at the group's door. */
+  countJoinRequests(groupId: number, notBeforeMs: number): Promise<number>;
   findGroupById(id: number): Promise<GroupRow | undefined>;
   /** Deletes the group, its members and its pending deliveries; false when there was no such group. */
   deleteGroup(id: number): Promise<boolean>;

@@ -27,6 +27,12 @@ export const columnUpgrades: readonly ColumnUpgrade[] = [
     mysql: 'ALTER TABLE `groupuser` ADD COLUMN `joined_after` BIGINT NOT NULL DEFAULT 0 AFTER `grouprole`',
     sqlite: 'ALTER TABLE groupuser ADD COLUMN joined_after INTEGER NOT NULL DEFAULT 0',
   },
+  {
+    table: 'allgroup',
+    column: 'invite_only',
+    mysql: 'ALTER TABLE `allgroup` ADD COLUMN `invite_only` TINYINT NOT NULL DEFAULT 0 AFTER `groupdesc`',
+    sqlite: 'ALTER TABLE allgroup ADD COLUMN invite_only INTEGER NOT NULL DEFAULT 0 CHECK (invite_only IN (0, 1))',
+  },
 ];
 
 /** The upgrades an existing database needs. columnsOf returns [] for a table that does not exist

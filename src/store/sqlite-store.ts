@@ -11,6 +11,7 @@ import type {
   FriendRequestRow,
   GroupMemberRow,
   GroupRole,
+  JoinKind,
   GroupRow,
   MessageRow,
   NewMessage,
@@ -41,7 +42,7 @@ const idListSql = 'SELECT value FROM json_each(?)';
 
 export class SqliteStore implements ChatRepository {
   private readonly statements = new Map<string, Database.Statement>();
-  private readonly createGroupTx: (name: string, desc: string, creatorId: number, createdAtMs: number) => GroupRow | undefined;
+  private readonly createGroupTx: (name: string, desc: string, creatorId: number, createdAtMs: number, isInviteOnly: boolean) => GroupRow | undefined;
   private readonly deleteGroupTx: (id: number) => boolean;
   private readonly addFriendshipTx: (a: number, b: number) => boolean;
   private readonly writes: SqliteWriteBatch;
@@ -52,8 +53,8 @@ export class SqliteStore implements ChatRepository {
     readonly file: string,
   ) {
     this.writes = new SqliteWriteBatch(db, (err, action) => sqliteStoreError(err, action, file));
-    this.createGroupTx = db.transaction((name: string, desc: string, creatorId: number, createdAtMs: number) =>
-      this.insertGroup(name, desc, creatorId, createdAtMs),
+    this.createGroupTx = db.transaction((name: string, desc: string, creatorId: number, createdAtMs: number, isInviteOnly: boolean) =>
+      this.insertGroup(name, desc, creatorId, createdAtMs, isInviteOnly),
     );
     this.deleteGroupTx = db.transaction((id: number) => {
       let groupRows = 0;
@@ -230,22 +231,48 @@ export class SqliteStore implements ChatRepository {
     return this.guard('removeExpiredFriendRequests', () => this.stmt(sql.deleteExpiredFriendRequests).run(userId, beforeMs).changes);
   }
 
-  createGroup(name: string, desc: string, creatorId: number, createdAtMs: number): Promise<GroupRow | undefined> {
-    return this.guard('createGroup', () => this.createGroupTx(name, desc, creatorId, createdAtMs));
+  createGroup(name: string, desc: string, creatorId: number, createdAtMs: number, isInviteOnly = false): Promise<GroupRow | undefined> {
+    return this.guard('createGroup', () => this.createGroupTx(name, desc, creatorId, createdAtMs, isInviteOnly));
   }
 
-  private insertGroup(name: string, desc: string, creatorId: number, createdAtMs: number): GroupRow | undefined {
+  private insertGroup(name: string, desc: string, creatorId: number, createdAtMs: number, isInviteOnly: boolean): GroupRow | undefined {
     const info = this.stmt(
-      'INSERT INTO allgroup (groupname, groupdesc, creator_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (groupname) DO NOTHING',
-    ).run(name, desc, creatorId, createdAtMs);
+      'INSERT INTO allgroup (groupname, groupdesc, creator_id, created_at, invite_only) VALUES (?, ?, ?, ?, ?) ON CONFLICT (groupname) DO NOTHING',
+    ).run(name, desc, creatorId, createdAtMs, isInviteOnly ? 1 : 0);
     if (info.changes === 0) return undefined;
     const groupId = Number(info.lastInsertRowid);
     this.stmt('INSERT INTO groupuser (groupid, userid, grouprole) VALUES (?, ?, ?)').run(groupId, creatorId, 'creator');
-    return this.row<GroupRow>(sql.groupById, groupId);
+    return this.groupRows(sql.groupById, groupId)[0];
+  }
+
+  /** Group rows with invite_only as a boolean: SQLite has no boolean type. */
+  private groupRows(text: string, ...params: unknown[]): GroupRow[] {
+    return this.rows<Omit<GroupRow, 'isInviteOnly'> & { isInviteOnly: number }>(text, ...params).map((g) => ({ ...g, isInviteOnly: g.isInviteOnly === 1 }));
   }
 
   findGroupById(id: number): Promise<GroupRow | undefined> {
-    return this.guard('findGroupById', () => this.row<GroupRow>(sql.groupById, id));
+    return this.guard('findGroupById', () => this.groupRows(sql.groupById, id)[0]);
+  }
+
+  addJoinRequest(groupId: number, userId: number, kind: JoinKind, createdAtMs: number): Promise<boolean> {
+    return this.guard('addJoinRequest', () =>
+      this.stmt('INSERT INTO groupjoin (groupid, userid, invited, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(groupId, userId, kind === 'invited' ? 1 : 0, createdAtMs).changes > 0,
+    );
+  }
+
+  findJoinRequest(groupId: number, userId: number, notBeforeMs: number): Promise<JoinKind | undefined> {
+    return this.guard('findJoinRequest', () => {
+      const row = this.row<{ invited: number }>(sql.joinRequest, groupId, userId, notBeforeMs);
+      return row ? (row.invited === 1 ? 'invited' : 'asked') : undefined;
+    });
+  }
+
+  removeJoinRequest(groupId: number, userId: number): Promise<boolean> {
+    return this.guard('removeJoinRequest', () => this.stmt(sql.deleteJoinRequest).run(groupId, userId).changes > 0);
+  }
+
+  countJoinRequests(groupId: number, notBeforeMs: number): Promise<number> {
+    return this.guard('countJoinRequests', () => this.row<{ n: number }>(sql.countJoinRequests, groupId, notBeforeMs)?.n ?? 0);
   }
 
   deleteGroup(id: number): Promise<boolean> {
@@ -283,7 +310,7 @@ export class SqliteStore implements ChatRepository {
 
   listGroupsOfUser(userId: number, page?: Page): Promise<GroupRow[]> {
     return this.guard('listGroupsOfUser', () =>
-      page ? this.rows<GroupRow>(sql.groupsOfUserPage, userId, page.afterId, pageLimit(page.limit)) : this.rows<GroupRow>(sql.groupsOfUser, userId),
+      page ? this.groupRows(sql.groupsOfUserPage, userId, page.afterId, pageLimit(page.limit)) : this.groupRows(sql.groupsOfUser, userId),
     );
   }
 

@@ -139,7 +139,7 @@ function applyResponse(state: ChatState, request: RequestBody, response: dchat.c
   if (response.groupList) return withGroups(state, [...((request.groupList?.afterId ?? 0) > 0 ? groupsOf(state) : []), ...(response.groupList.groups ?? [])]);
   if (response.friend?.friend && !response.friend.requested) return withFriends(state, [...friendsOf(state), response.friend.friend]);
   if (request.delFriend) return without(state, keyOfFriend(request.delFriend.friendId ?? 0));
-  if (response.group?.group) return withGroups(state, [...groupsOf(state), response.group.group]);
+  if (response.group?.group && !response.group.asked) return withGroups(state, [...groupsOf(state), response.group.group]);
   if (request.delGroup) return without(state, keyOfGroup(request.delGroup.groupId ?? 0));
   if (response.history && request.history) return withHistory(state, request.history, response.history.messages ?? []);
   if (response.sent) return withOwnMessage(state, request, response.sent);
@@ -160,6 +160,7 @@ function applyEvent(state: ChatState, event: dchat.client.IEvent): ChatState {
     return updateConversation(state, keyOfFriend(event.presence.userId ?? 0), (c) => ({ ...c, isOnline: online }));
   }
   if (event.groupChanged?.deleted) return without(state, keyOfGroup(event.groupChanged.groupId ?? 0));
+  if (event.groupInvite?.joined && event.groupInvite.group) return withGroups(state, [...groupsOf(state), event.groupInvite.group]);
   const friendChanged = event.friendChanged;
   if (friendChanged?.friend) {
     const friend = friendChanged.friend;

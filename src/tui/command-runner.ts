@@ -26,7 +26,8 @@ function requestOf(command: Exclude<Command, { kind: 'help' }>): RequestBody {
     case 'groupchat': return { groupChat: { groupId: command.groupId, text: command.text } };
     case 'addfriend': return { addFriend: { friendId: command.friendId } };
     case 'delfriend': return { delFriend: { friendId: command.friendId } };
-    case 'creategroup': return { createGroup: { name: command.name, desc: command.desc } };
+    case 'creategroup': return { createGroup: { name: command.name, desc: command.desc, inviteOnly: command.isInviteOnly } };
+    case 'invite': return { invite: { groupId: command.groupId, userId: command.userId } };
     case 'addgroup': return { addGroup: { groupId: command.groupId } };
     case 'delgroup': return { delGroup: { groupId: command.groupId } };
     case 'showfriendlist': return { friendList: {} };
@@ -101,7 +102,10 @@ function describe(command: Exclude<Command, { kind: 'help' | 'showfriendlist' }>
       return { lines: [r.delFriend?.wasRequest ? `removed the friend request between you and user ${command.friendId}` : `deleted friend ${command.friendId}`] };
     case 'creategroup':
       return { lines: [`created group ${visibleName(r.group?.group?.name ?? '')}: its group id is ${r.group?.group?.id ?? 0}`] };
+    case 'invite':
+      return { lines: [r.invite?.joined ? `let user ${command.userId} into group ${command.groupId}` : `invited user ${command.userId} to group ${command.groupId}; they join with addgroup:${command.groupId}`] };
     case 'addgroup':
+      if (r.group?.asked) return { lines: [`asked to join group ${command.groupId} (${visibleName(r.group.group?.name ?? '')}), which is invite-only; its creator lets you in`] };
       return { lines: [`joined group ${r.group?.group ? formatGroup(r.group.group) : command.groupId}`] };
     case 'delgroup':
       return { lines: [r.delGroup?.deleted ? `deleted group ${command.groupId}` : `left group ${command.groupId}`] };
@@ -129,6 +133,15 @@ export function describeEvent(event: dchat.client.Event): string | undefined {
   if (event.friendChanged) {
     const friend = event.friendChanged.friend;
     return event.friendChanged.added ? `${visibleName(friend?.name ?? '')} (${friend?.id ?? 0}) accepted: you are friends now` : `user ${friend?.id ?? 0} ended your friendship`;
+  }
+  if (event.groupInvite) {
+    const g = event.groupInvite.group;
+    const named = `group ${g?.id ?? 0} (${visibleName(g?.name ?? '')})`;
+    return event.groupInvite.joined ? `you were let into ${named}` : `you are invited to ${named}: addgroup:${g?.id ?? 0} joins`;
+  }
+  if (event.groupJoinRequest) {
+    const { groupId, user } = event.groupJoinRequest;
+    return `${visibleName(user?.name ?? '')} (${user?.id ?? 0}) asks to join group ${groupId}: invite:${groupId}:${user?.id ?? 0} lets them in`;
   }
   if (event.friendRequest) {
     const from = event.friendRequest.from;
