@@ -146,10 +146,15 @@ function applyResponse(state: ChatState, request: RequestBody, response: dchat.c
   return state;
 }
 
-/** A login as someone else starts afresh; the same user logging in again (after a reconnect) keeps the messages. */
+/**
+ * A login as someone else starts afresh; the same user logging in again (after a reconnect) keeps
+ * the messages. So does a first login: the node replays pending messages right after its answer,
+ * and one that arrived in the same read can be filed before the answer is.
+ */
 function loggedIn(state: ChatState, login: dchat.client.ILoginResult): ChatState {
   const me = { id: login.user?.id ?? 0, name: visibleName(login.user?.name ?? '') };
-  const base: ChatState = me.id === state.me?.id ? { ...state, me } : { ...state, me, conversations: [conversationOf(state, 'dchat')], selectedKey: 'dchat' };
+  const isSomeoneElse = state.me !== undefined && me.id !== state.me.id;
+  const base: ChatState = isSomeoneElse ? { ...state, me, conversations: [conversationOf(state, 'dchat')], selectedKey: 'dchat' } : { ...state, me };
   return withGroups(withFriends(base, login.friends ?? []), login.groups ?? []);
 }
 
@@ -181,10 +186,14 @@ function groupsOf(state: ChatState): dchat.IGroup[] {
   return state.conversations.filter((c) => c.kind === 'group').map((c) => ({ id: c.id, name: c.title }));
 }
 
-/** Replaces the friend conversations by `friends`, keeping the messages of those that stay. */
+/**
+ * Replaces the friend conversations by `friends`, keeping the messages of those that stay, and
+ * the chats with strangers who wrote first (they are no friend list's to remove).
+ */
 function withFriends(state: ChatState, friends: dchat.IUser[]): ChatState {
   const byId = new Map<number, dchat.IUser>();
   for (const f of friends) byId.set(f.id ?? 0, f);
+  const strangers = state.conversations.filter((c) => c.kind === 'friend' && !c.isFriend && !byId.has(c.id));
   const conversations = [...byId.values()]
     .sort((a, b) => (a.id ?? 0) - (b.id ?? 0))
     .map((f) => {
@@ -192,7 +201,7 @@ function withFriends(state: ChatState, friends: dchat.IUser[]): ChatState {
       const old = state.conversations.find((c) => c.key === key);
       return { ...(old ?? emptyConversation('friend', f.id ?? 0, '')), title: visibleName(f.name ?? ''), isOnline: f.online ?? false, isFriend: true };
     });
-  return rebuild(state, conversations, state.conversations.filter((c) => c.kind === 'group'));
+  return rebuild(state, [...conversations, ...strangers].sort((a, b) => a.id - b.id), state.conversations.filter((c) => c.kind === 'group'));
 }
 
 function withGroups(state: ChatState, groups: dchat.IGroup[]): ChatState {
