@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { clusterSecretFrom } from '../src/base/cluster-secret.js';
 import { ZkSession } from '../src/zk/zk-session.js';
 import { ChatUser } from './support/chat-user.js';
 import { spawnDchat } from './support/dchat-process.js';
@@ -91,7 +92,7 @@ test('dchat up refuses a directory whose cluster still runs, naming dchat down',
 test('two users on different chat nodes chat through nginx', async () => {
   assert.ok(state);
   const [host, portText] = state.entry.split(':');
-  const zk = await ZkSession.connect({ connectString: state.zk });
+  const zk = await ZkSession.connect({ connectString: state.zk, digests: clusterSecretFrom({ file: join(dir, 'cluster-secret') })?.zkDigests() ?? [] });
   try {
     // nginx has a round-robin per worker: a few users are enough to fill both nodes.
     const byNode = new Map<string, ChatUser>();

@@ -2,6 +2,7 @@
 // the server's callbacks. A Node process is one reactor (libuv's loop), so there are no
 // sub-reactor threads: more throughput means more chat nodes behind nginx.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { createLogger } from '../base/logger.js';
 import { ConnectionCallbacks } from './connection-callbacks.js';
 import { NetError, systemErrorCode } from './net-error.js';
@@ -19,7 +20,18 @@ export interface TcpServerOptions {
   port: number;
   /** Connections beyond this are closed as soon as they are accepted. */
   maxConnections?: number;
+  /**
+   * Serve TLS: a connection reaches the callbacks only once its handshake has succeeded, so
+   * nothing of a peer that cannot authenticate is buffered or acted on.
+   */
+  tls?: TlsOptions;
+  /** With tls: a connection whose handshake has not finished by then is closed. */
+  handshakeTimeoutMs?: number;
 }
+
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
+/** A source whose handshakes fail is logged at most once in this long. */
+const refusalLogIntervalMs = 60_000;
 
 export interface TcpServerStats {
   connections: number;
@@ -36,6 +48,7 @@ export class TcpServer extends ConnectionCallbacks {
   private readonly connections = new Set<TcpConnection>();
   private nextConnectionId = 1;
   private onAllClosed: (() => void) | undefined;
+  private readonly refusalsLogged = new Map<string, { atMs: number; count: number }>();
 
   constructor(private readonly options: TcpServerOptions) {
     super();
@@ -44,7 +57,11 @@ export class TcpServer extends ConnectionCallbacks {
   /** Listens; resolves with the bound address, rejects with NetError 'DCHAT_NET_LISTEN'. */
   start(): Promise<{ host: string; port: number }> {
     const { host, port } = this.options;
-    const server = createServer({ allowHalfOpen: true, noDelay: true }, this.onAccept);
+    const tls = this.options.tls;
+    const server = tls
+      ? createTlsServer({ ...tls, allowHalfOpen: true, noDelay: true, handshakeTimeout: this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS }, this.onAccept)
+      : createServer({ allowHalfOpen: true, noDelay: true }, this.onAccept);
+    if (tls) server.on('tlsClientError', (err: Error, socket: Socket) => this.onHandshakeFailed(err, socket));
     this.server = server;
     return new Promise((resolve, reject) => {
       const onListenError = (err: Error): void => {
@@ -122,6 +139,22 @@ export class TcpServer extends ConnectionCallbacks {
     conn.connectEstablished();
   };
 
+  /** A peer that did not authenticate: logged once per source and interval, not once per connection. */
+  private onHandshakeFailed(err: Error, socket: Socket): void {
+    socket.destroy();
+    const source = socket.remoteAddress ?? '(unknown)';
+    const now = Date.now();
+    const seen = this.refusalsLogged.get(source);
+    if (seen && now - seen.atMs < refusalLogIntervalMs) {
+      seen.count++;
+      return;
+    }
+    const more = seen && seen.count > 0 ? ` (and ${seen.count} more from there in the last ${refusalLogIntervalMs / 1000} s)` : '';
+    log.warn('%s: refused a connection from %s: the TLS handshake failed (%s)%s; only holders of the cluster secret are served', this.options.name, source, handshakeReason(err), more);
+    if (this.refusalsLogged.size > 10_000) this.refusalsLogged.clear();
+    this.refusalsLogged.set(source, { atMs: now, count: 0 });
+  }
+
   private readonly onConnectionClosed = (conn: TcpConnection): void => {
     this.connections.delete(conn);
     if (this.connections.size === 0) this.onAllClosed?.();
@@ -141,6 +174,13 @@ export class TcpServer extends ConnectionCallbacks {
       };
     });
   }
+}
+
+function handshakeReason(err: Error): string {
+  if (/timed out/i.test(err.message)) return 'no handshake within the timeout';
+  if (/binder does not verify|psk|decrypt|tls_choose_sigalg|no suitable signature/i.test(err.message)) return 'wrong cluster secret';
+  if (/wrong version number|http request|unknown protocol|record layer/i.test(err.message)) return 'not TLS';
+  return err.message.replace(/^[0-9A-F]+:error:[0-9A-F]+:SSL routines:/, '').split(':')[0] ?? err.message;
 }
 
 function listenError(host: string, port: number, err: Error): NetError {

@@ -2,16 +2,16 @@
 // completes: the Debian packages, a ZooKeeper ensemble of three, MariaDB, N chat nodes, `dchat
 // lb`, nginx in front, then the address to connect to. Every process is recorded in
 // DIR/cluster.json the moment it starts, so Ctrl-C here or `dchat down` elsewhere stops all of it.
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ClusterSecret } from '../base/cluster-secret.js';
 import { DchatError, errorMessage } from '../base/dchat-error.js';
 import { startChild } from './child-process.js';
 import { removeState, readState, writeState, type ClusterState, type RecordedProcess } from './cluster-state.js';
 import { isSupervisorRunning, stopProcesses } from './cluster-stop.js';
 import { dchatExecutable } from './dchat-executable.js';
 import { freeLoopbackPort, freeLoopbackPorts, isPortFree } from './free-ports.js';
-import { initialiseMariaDb, startMariaDb } from './mariadb-server.js';
+import { initialiseMariaDb, secureMariaDb, startMariaDb } from './mariadb-server.js';
 import { nginxLayout, startNginxFront, writeNginxConfig } from './nginx-front.js';
 import { installPackages, missingPackages, missingPackagesError } from './system-packages.js';
 import { startZooKeeperEnsemble } from './zookeeper-ensemble.js';
@@ -119,6 +119,7 @@ async function startAll(run: ClusterRun): Promise<void> {
   process.stdout.write(
     `\nConnect with:\n    npx dchat client --server ${entry}\n` +
       'Start with register:<name>:<password>, then login:<userid>:<password>; help lists every command.\n' +
+      `Operator tools need the cluster's credentials: npx dchat console --zk ${run.state.zk ?? ''} --cluster-secret-file ${clusterSecretFile(options.dir)}\n` +
       `Everything lives in ${options.dir} (logs, data, cluster.json with the pids).\n` +
       `Stop it with Ctrl-C here, or \`npx dchat down --dir ${options.dir}\` from anywhere.\n\n`,
   );
@@ -150,14 +151,14 @@ async function startDatabase(run: ClusterRun, port: number): Promise<void> {
   const server = await startMariaDb(dir, port, (s) =>
     run.record({ name: 'MariaDB', role: 'mariadb', pid: s.process.pid, port: s.port, logFile: s.logFile, marker: `--datadir=${s.dataDir}` }),
   );
-  run.state.db = server.url;
+  run.state.db = await secureMariaDb(dir, port);
   writeState(run.state);
-  run.say(3, `MariaDB ready on 127.0.0.1:${port} (pid ${server.process.pid}; data kept in ${server.dataDir})`);
+  run.say(3, `MariaDB ready on 127.0.0.1:${port} (pid ${server.process.pid}; data kept in ${server.dataDir}; credentials in ${join(dir, 'credentials.json')})`);
 }
 
 /** One at a time: the first creates the schema, and the progress reads in order. */
 async function startChatNodes(run: ClusterRun, ports: number[]): Promise<void> {
-  const env = { DCHAT_CLUSTER_SECRET: clusterSecret(run.options.dir) };
+  const env = secretEnv(run.options.dir);
   for (const [i, port] of ports.entries()) {
     const dataDir = join(run.options.dir, `node-${i + 1}`);
     mkdirSync(dataDir, { recursive: true });
@@ -190,6 +191,7 @@ async function startLb(run: ClusterRun, entryPort: number): Promise<void> {
     logFile,
     ready: new RegExp(`upstream dchat has ${count} node\\(s\\)`),
     readyTimeoutMs: lbReadyTimeoutMs,
+    env: secretEnv(run.options.dir),
     detached: true,
     hint: `the ${count} chat node(s) did not all register in /dchat/nodes: see their logs in ${run.options.dir}/node-*/server.log`,
     onSpawn: (pid) => run.record({ name: 'dchat lb', role: 'lb', pid, port: undefined, logFile, marker: layout.upstreamFile }),
@@ -205,9 +207,18 @@ async function startNginx(run: ClusterRun, port: number): Promise<void> {
   run.say(6, `nginx ready on 127.0.0.1:${port} (pid ${front.process.pid}), proxying to the upstream dchat lb keeps`);
 }
 
-/** One secret per cluster directory, so that only its own nodes call each other's RPC. */
-function clusterSecret(dir: string): string {
+/**
+ * One secret per cluster directory (DIR/cluster-secret, mode 0600), made on first use: only its
+ * own processes call each other's RPC and read or write its znodes.
+ */
+export function clusterSecretFile(dir: string): string {
   const file = join(dir, 'cluster-secret');
-  if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString('hex'), { mode: 0o600 });
-  return readFileSync(file, 'utf8').trim();
+  if (!existsSync(file)) writeFileSync(file, `${ClusterSecret.generate()}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return file;
+}
+
+/** The environment that gives a child the cluster's credentials, by file: not in any command line. */
+function secretEnv(dir: string): NodeJS.ProcessEnv {
+  return { DCHAT_CLUSTER_SECRET_FILE: clusterSecretFile(dir), DCHAT_CLUSTER_SECRET: '' };
 }
