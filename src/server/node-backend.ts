@@ -13,7 +13,7 @@ import type { ServiceImpl } from '../rpc/service-impl.js';
 import { ZkRegistry } from '../rpc/zk-registry.js';
 import { createLocalServices } from '../services/local-services.js';
 import type { Services } from '../services/service-api.js';
-import { dchatZnodeRoots } from '../zk/dchat-layout.js';
+import { lockDchatZnodes } from '../zk/dchat-layout.js';
 import type { ScryptCost } from '../store/password-hash.js';
 import { openStore } from '../store/open-store.js';
 import type { ChatRepository } from '../store/repository.js';
@@ -75,7 +75,7 @@ export class NodeBackend {
         ...(options.zkSessionTimeoutMs ? { sessionTimeoutMs: options.zkSessionTimeoutMs } : {}),
       });
       undo.push(() => zk.close());
-      await zk.lockOpenZnodes(dchatZnodeRoots);
+      await lockDchatZnodes(zk);
       const registry: RpcRegistry = new ZkRegistry(zk);
       const provider = new RpcProvider({
         host: options.rpcHost,

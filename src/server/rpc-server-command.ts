@@ -4,7 +4,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { errorMessage } from '../base/dchat-error.js';
 import { checkPortOption, checkWholeOption } from '../base/option-checks.js';
 import { requiredSecret, secretOptions } from '../base/cluster-secret.js';
-import { dchatZnodeRoots } from '../zk/dchat-layout.js';
+import { lockDchatZnodes } from '../zk/dchat-layout.js';
 import { RpcProvider } from '../rpc/rpc-provider.js';
 import { ZkRegistry } from '../rpc/zk-registry.js';
 import { createLocalServices } from '../services/local-services.js';
@@ -66,7 +66,7 @@ export const rpcServerCommand: CommandModule<object, RpcServerArgs> = {
       const credentials = requiredSecret('dchat rpc-server', args);
       repo = await openStore({ db: args.db, dataDir: args.dataDir });
       session = args.zk ? await ZkSession.connect({ connectString: args.zk, sessionTimeoutMs: args.sessionTimeoutMs, digests: credentials.zkDigests() }) : undefined;
-      await session?.lockOpenZnodes(dchatZnodeRoots);
+      if (session) await lockDchatZnodes(session);
       provider = new RpcProvider({
         host: args.host,
         port: args.port,

@@ -72,7 +72,7 @@ export class SqliteStore implements ChatRepository {
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       chmodSync(dataDir, 0o700);
     } catch (err) {
-      throw sqliteStoreError(err, 'making the data directory', dataDir);
+      throw sqliteStoreError(err, 'making the data directory', join(dataDir, sqliteFileName));
     }
     return SqliteStore.openFile(join(dataDir, sqliteFileName), options);
   }

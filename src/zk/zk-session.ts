@@ -232,13 +232,15 @@ export class ZkSession {
   }
 
   /**
-   * Locks each existing path of `paths` that anyone may write (made by an older dchat, or by hand)
-   * to this session's credentials; returns the paths it locked. A path locked to other
-   * credentials is left alone: this session cannot change it, and says so when it is used.
+   * Gives each existing path of `paths` this session's ACL when it has another: open to anyone
+   * (made by an older dchat, or by hand), or the digests of a secret being rotated out. Returns
+   * the paths it changed. One this session may not administer is left alone (it is locked to
+   * other credentials) and reported in the result's `refused`.
    */
-  async lockOpenZnodes(paths: readonly string[]): Promise<string[]> {
-    if (this.digests.length === 0) return [];
-    const locked: string[] = [];
+  async lockZnodes(paths: readonly string[]): Promise<{ locked: string[]; refused: string[] }> {
+    const result = { locked: [] as string[], refused: [] as string[] };
+    if (this.digests.length === 0) return result;
+    const wanted = this.acl.map((a) => `${a.id.scheme}:${a.id.id}:${permLetters(a.permission)}`).sort().join(',');
     for (const path of paths) {
       let acl: ZkAclEntry[];
       try {
@@ -247,11 +249,16 @@ export class ZkSession {
         if (isDchatError(err, 'DCHAT_ZK_NO_NODE')) continue;
         throw err;
       }
-      if (!acl.some((a) => a.scheme === 'world' && /[wcda]/.test(a.perms))) continue;
-      await this.run('setAcl', path, (c) => request<zookeeper.Stat>((done) => c.setACL(path, this.acl, -1, done)));
-      locked.push(path);
+      if (acl.map((a) => `${a.scheme}:${a.id}:${a.perms}`).sort().join(',') === wanted) continue;
+      try {
+        await this.run('setAcl', path, (c) => request<zookeeper.Stat>((done) => c.setACL(path, this.acl, -1, done)));
+        result.locked.push(path);
+      } catch (err) {
+        if (!isDchatError(err, 'DCHAT_ZK_NO_AUTH')) throw err;
+        result.refused.push(path);
+      }
     }
-    return locked;
+    return result;
   }
 
   async getData(path: string): Promise<{ data: Buffer; stat: ZkStat } | undefined> {
