@@ -7,7 +7,9 @@
 // so that a conversation does not pay a ZooKeeper round trip per message. A remembered place
 // can be stale (the user moved or left); the called node then answers that it did not deliver
 // (it pushes only to its own sessions, so a stale place never shows anything twice), and the
-// user is looked up afresh and pushed to once more.
+// user is looked up afresh and pushed to once more. A node that does not answer at all (it died)
+// makes the router read the presence of its users again at once: they may have logged in
+// elsewhere already, seconds before the dead node's ZooKeeper session expires.
 import { errorMessage } from '../base/dchat-error.js';
 import { createLogger } from '../base/logger.js';
 import type { dchat } from '../gen/proto.js';
@@ -95,7 +97,7 @@ export class ClusterRouter implements MessageRouter {
     return missed.flat();
   }
 
-  private async pushTo({ entry, userIds }: NodeBatch, event: dchat.client.IEvent): Promise<number[]> {
+  private async pushTo({ entry, userIds }: NodeBatch, event: dchat.client.IEvent, isFollowUp = false): Promise<number[]> {
     try {
       const response = await this.peers.stubFor(entry.rpcAddress).push({ userIds, event });
       const delivered = new Set(response.deliveredIds ?? []);
@@ -103,12 +105,39 @@ export class ClusterRouter implements MessageRouter {
       for (const id of missed) this.places.delete(id);
       return missed;
     } catch (err) {
-      // Whether the node delivered is unknown: no second push (the message stays pending and
-      // is replayed at the next login), but the next message looks the users up afresh.
-      log.warn('push to node %s (%s) for users %s failed: %s', entry.nodeId, entry.rpcAddress, userIds.join(','), errorMessage(err));
-      for (const id of userIds) this.places.delete(id);
-      this.peers.forget(entry.rpcAddress);
+      log.warn('push to node %s (%s) for users %s failed: %s; following their presence', entry.nodeId, entry.rpcAddress, userIds.join(','), errorMessage(err));
+      this.forgetNode(entry.rpcAddress);
+      if (!isFollowUp) await this.followPresence(entry, userIds, event);
       return [];
     }
+  }
+
+  /**
+   * After a failed push: a user whose node died usually logs in on another node long before the
+   * dead node's ZooKeeper session expires, so their presence is read again at once, and those who
+   * are now on another node are pushed to there (once: no chase from node to node). Whether the
+   * failed node delivered is unknown, but the client shows a message id once, so a second push is
+   * harmless. Users still placed on the failed node stay pending: their next login replays it.
+   */
+  private async followPresence(failed: PresenceEntry, userIds: readonly number[], event: dchat.client.IEvent): Promise<void> {
+    const located = await Promise.all(userIds.map(async (id) => ({ id, entry: await this.presence.locate(id) })));
+    const byNode = new Map<string, NodeBatch>();
+    for (const { id, entry } of located) {
+      if (!entry || entry.nodeId === this.nodeId || entry.rpcAddress === failed.rpcAddress) continue;
+      const batch = byNode.get(entry.rpcAddress) ?? { entry, userIds: [] };
+      batch.userIds.push(id);
+      byNode.set(entry.rpcAddress, batch);
+    }
+    if (byNode.size === 0) return;
+    log.info('users %s moved from node %s; pushing to their new node(s)', [...byNode.values()].flatMap((b) => b.userIds).join(','), failed.nodeId);
+    const missed = await Promise.all([...byNode.values()].map((batch) => this.pushTo(batch, event, true)));
+    // "Not here" from the new node: the user left or moved on again; the message stays pending.
+    for (const id of missed.flat()) this.places.delete(id);
+  }
+
+  /** Every remembered place on a node that failed a push is suspect: its users are looked up afresh. */
+  private forgetNode(rpcAddress: string): void {
+    for (const [id, entry] of this.places) if (entry.rpcAddress === rpcAddress) this.places.delete(id);
+    this.peers.forget(rpcAddress);
   }
 }
