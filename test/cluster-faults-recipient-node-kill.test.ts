@@ -3,8 +3,8 @@
 // real ZooKeeper and MariaDB: alice and carol on node 2, bob on node 1. Node 2 dies; alice logs in
 // on node 3 and bob writes to her; bob writes to carol while she is nowhere, then she logs in on node 3.
 // Both messages must be shown within a second: the one of the gap after the login (node 3 replays
-// what is pending), the other after it is sent (node 1 finds node 2 unreachable and follows the new
-// presence), long before node 2's ZooKeeper session expires and its presence entries go.
+// what is pending), the other after it is sent (node 1's watch on alice's presence moved her to
+// node 3), long before node 2's ZooKeeper session expires and its presence entries go.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dchat } from '../src/gen/proto.js';
@@ -21,7 +21,8 @@ describe('cluster fault: the recipient\'s node is killed and the recipient logs 
   const users: ChatUser[] = [];
 
   before(async () => {
-    cluster = await startTestCluster({ nodes: 3 });
+    // The trace shows when node 1's presence watch saw a user move.
+    cluster = await startTestCluster({ nodes: 3, nodeEnv: { DCHAT_TRACE: 'server.presence-places' } });
   });
   after(async () => {
     for (const u of users) u.close();
@@ -65,12 +66,17 @@ describe('cluster fault: the recipient\'s node is killed and the recipient logs 
     await n2.kill('SIGKILL');
     await waitFor(() => alice.closed && carol.closed, 5_000, 'alice\'s and carol\'s connections to node 2 to close');
 
-    // Alice logs in on node 3; bob's next message is the first since the kill.
+    // Alice logs in on node 3; bob's next message is the first since the kill. Node 1 learns of
+    // the move from its watch on alice's presence (her entry was replaced, or deleted and created)
+    // and pushes to node 3, not to the dead node 2.
     const aliceOn3 = await loggedInAgain(alice, n3);
+    const moved = new RegExp(`user ${alice.id} (moved from|left) node ${n2.host}:${n2.port}`);
+    await waitFor(() => moved.test(n1.output()), 5_000, `node 1 to log that alice moved (${String(moved)})`);
     const sentAt = Date.now();
     const afterLogin = await bob.client.call({ chat: { toId: alice.id, text: 'after the new login' } });
     assert.ok((afterLogin.sent?.messageId ?? 0) > 0, 'the message after the new login is answered "sent"');
     const afterMs = await shownAfter(aliceOn3, 'after the new login', sentAt);
+    assert.doesNotMatch(n1.output(), new RegExp(`push to node ${n2.host}:${n2.port} .* for users (\\d+,)*${alice.id}(,\\d+)* failed`), 'node 1 never pushed alice\'s message to the dead node');
 
     // Bob writes to carol while she is nowhere; she logs in on node 3.
     const gap = await bob.client.call({ chat: { toId: carol.id, text: 'during the gap' } });
