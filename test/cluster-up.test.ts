@@ -123,7 +123,8 @@ test('dchat down stops every recorded process and the dchat up that started them
   for (const user of users) user.close();
   const down = await runDchat(['down', '--dir', dir], { timeoutMs: 90_000 });
   assert.equal(down.status, 0, down.stdout + down.stderr);
-  assert.match(down.stdout, /the cluster of .* is stopped \(8 processes\)/);
+  assert.match(down.stdout, /the cluster of .* is stopped \(8 processes stopped\)/);
+  assert.equal(down.stdout.match(/stopped (nginx|dchat lb|chat node \d|MariaDB|ZooKeeper \d) \(pid \d+\)/g)?.length, 8, `dchat down lists the 8 processes it counts:\n${down.stdout}`);
   assert.equal(await upExit, 0, `dchat up exits 0 after dchat down:\n${upOutput}`);
   const alive = [state.supervisorPid, ...state.processes.map((p) => p.pid)].filter(isAlive);
   assert.deepEqual(alive, [], 'no recorded pid is still running');

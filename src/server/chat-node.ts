@@ -31,6 +31,7 @@ export interface ChatNodeOptions extends Partial<Omit<GatewayOptions, 'host' | '
 interface Cluster {
   membership: NodeMembership;
   peers: NodePeers;
+  router: ClusterRouter;
   unwatchRedelivery: () => void;
 }
 
@@ -75,7 +76,8 @@ export class ChatNode {
         endMovedSession(this.sessions, userId, `user ${userId} logged in on another node while this node was cut off from ZooKeeper`),
       );
       this.presence = presence;
-      ctx.router = new ClusterRouter(nodeId, this.sessions, presence, peers);
+      const router = new ClusterRouter(nodeId, this.sessions, presence, peers);
+      ctx.router = router;
       ctx.presence = { loggedIn: (session) => presence.claim(session.userId), loggedOut: (userId) => presence.release(userId) };
       const membership = new NodeMembership(
         backend.zk,
@@ -84,7 +86,7 @@ export class ChatNode {
       );
       await membership.join();
       const unwatchRedelivery = new Redelivery(this.sessions, ctx.replay).watch(backend.zk, nodeId);
-      this.cluster = { membership, peers, unwatchRedelivery };
+      this.cluster = { membership, peers, router, unwatchRedelivery };
     }
     log.info('chat node %s listening on %s:%d (rpc %s)', nodeId, address.host, address.port, rpcAddress ?? 'none: services in-process');
     return { ...address, nodeId, rpcAddress };
@@ -97,6 +99,7 @@ export class ChatNode {
   /** Graceful: leave the cluster, stop accepting, say goodbye to every client, flush, close. */
   async stop(): Promise<void> {
     this.cluster?.unwatchRedelivery();
+    this.cluster?.router.close();
     await this.cluster?.membership.leave();
     await this.gateway?.stop();
     await this.cluster?.peers.close();
