@@ -5,6 +5,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { createLogger } from '../base/logger.js';
 import { ConnectionCallbacks } from './connection-callbacks.js';
 import { NetError, systemErrorCode } from './net-error.js';
+import { RefusalLog } from './refusal-log.js';
 import { TcpConnection } from './tcp-connection.js';
 
 const log = createLogger('net.tcp-server');
@@ -17,8 +18,10 @@ export interface TcpServerOptions {
   host: string;
   /** 0 picks a free port; start() tells which. */
   port: number;
-  /** Connections beyond this are closed as soon as they are accepted. */
+  /** Connections beyond this are closed as soon as they are accepted (logged once per source and minute). */
   maxConnections?: number;
+  /** A connection that begins to close is reset if still open this long after (see TcpConnection.setCloseGraceMs); default 0: wait for the peer. */
+  closeGraceMs?: number;
 }
 
 export interface TcpServerStats {
@@ -36,6 +39,7 @@ export class TcpServer extends ConnectionCallbacks {
   private readonly connections = new Set<TcpConnection>();
   private nextConnectionId = 1;
   private onAllClosed: (() => void) | undefined;
+  private readonly refusals = new RefusalLog(log);
 
   constructor(private readonly options: TcpServerOptions) {
     super();
@@ -109,13 +113,15 @@ export class TcpServer extends ConnectionCallbacks {
     }
     const max = this.options.maxConnections;
     if (max !== undefined && this.connections.size >= max) {
-      log.warn('%s: refused %s:%d: maxConnections %d reached', this.options.name, socket.remoteAddress, socket.remotePort, max);
-      socket.destroy();
+      this.refusals.refused(socket.remoteAddress, `${this.options.name} has ${this.connections.size} connections, maxConnections ${max}`);
+      // A reset, not a FIN: the refused socket must not linger in the kernel either.
+      socket.resetAndDestroy();
       return;
     }
     const name = `${this.options.name}#${this.nextConnectionId++} ${socket.remoteAddress}:${socket.remotePort}`;
     const conn = new TcpConnection(name, socket);
     this.applyCallbacks(conn);
+    if (this.options.closeGraceMs !== undefined) conn.setCloseGraceMs(this.options.closeGraceMs);
     conn.setCloseCallback(this.onConnectionClosed);
     this.connections.add(conn);
     log.debug('%s: new connection %s', this.options.name, name);
