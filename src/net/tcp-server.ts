@@ -6,6 +6,7 @@ import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { createLogger } from '../base/logger.js';
 import { ConnectionCallbacks } from './connection-callbacks.js';
 import { NetError, systemErrorCode } from './net-error.js';
+import { RefusalLog } from './refusal-log.js';
 import { TcpConnection } from './tcp-connection.js';
 
 const log = createLogger('net.tcp-server');
@@ -18,8 +19,10 @@ export interface TcpServerOptions {
   host: string;
   /** 0 picks a free port; start() tells which. */
   port: number;
-  /** Connections beyond this are closed as soon as they are accepted. */
+  /** Connections beyond this are closed as soon as they are accepted (logged once per source and minute). */
   maxConnections?: number;
+  /** A connection that begins to close is reset if still open this long after (see TcpConnection.setCloseGraceMs); default 0: wait for the peer. */
+  closeGraceMs?: number;
   /**
    * Serve TLS: a connection reaches the callbacks only once its handshake has succeeded, so
    * nothing of a peer that cannot authenticate is buffered or acted on.
@@ -30,8 +33,6 @@ export interface TcpServerOptions {
 }
 
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
-/** A source whose handshakes fail is logged at most once in this long. */
-const refusalLogIntervalMs = 60_000;
 
 export interface TcpServerStats {
   connections: number;
@@ -48,7 +49,7 @@ export class TcpServer extends ConnectionCallbacks {
   private readonly connections = new Set<TcpConnection>();
   private nextConnectionId = 1;
   private onAllClosed: (() => void) | undefined;
-  private readonly refusalsLogged = new Map<string, { atMs: number; count: number }>();
+  private readonly refusals = new RefusalLog(log);
 
   constructor(private readonly options: TcpServerOptions) {
     super();
@@ -126,33 +127,25 @@ export class TcpServer extends ConnectionCallbacks {
     }
     const max = this.options.maxConnections;
     if (max !== undefined && this.connections.size >= max) {
-      log.warn('%s: refused %s:%d: maxConnections %d reached', this.options.name, socket.remoteAddress, socket.remotePort, max);
-      socket.destroy();
+      this.refusals.refused(socket.remoteAddress, `${this.options.name} has ${this.connections.size} connections, maxConnections ${max}`);
+      // A reset, not a FIN: the refused socket must not linger in the kernel either.
+      socket.resetAndDestroy();
       return;
     }
     const name = `${this.options.name}#${this.nextConnectionId++} ${socket.remoteAddress}:${socket.remotePort}`;
     const conn = new TcpConnection(name, socket);
     this.applyCallbacks(conn);
+    if (this.options.closeGraceMs !== undefined) conn.setCloseGraceMs(this.options.closeGraceMs);
     conn.setCloseCallback(this.onConnectionClosed);
     this.connections.add(conn);
     log.debug('%s: new connection %s', this.options.name, name);
     conn.connectEstablished();
   };
 
-  /** A peer that did not authenticate: logged once per source and interval, not once per connection. */
+  /** A peer that did not authenticate: logged once per source and minute, not once per connection. */
   private onHandshakeFailed(err: Error, socket: Socket): void {
     socket.destroy();
-    const source = socket.remoteAddress ?? '(unknown)';
-    const now = Date.now();
-    const seen = this.refusalsLogged.get(source);
-    if (seen && now - seen.atMs < refusalLogIntervalMs) {
-      seen.count++;
-      return;
-    }
-    const more = seen && seen.count > 0 ? ` (and ${seen.count} more from there in the last ${refusalLogIntervalMs / 1000} s)` : '';
-    log.warn('%s: refused a connection from %s: the TLS handshake failed (%s)%s; only holders of the cluster secret are served', this.options.name, source, handshakeReason(err), more);
-    if (this.refusalsLogged.size > 10_000) this.refusalsLogged.clear();
-    this.refusalsLogged.set(source, { atMs: now, count: 0 });
+    this.refusals.refused(socket.remoteAddress ?? '(unknown)', `${this.options.name}: the TLS handshake failed (${handshakeReason(err)}); only holders of the cluster secret are served`);
   }
 
   private readonly onConnectionClosed = (conn: TcpConnection): void => {

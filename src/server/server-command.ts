@@ -6,6 +6,7 @@ import { errorMessage } from '../base/dchat-error.js';
 import { checkPortOption, checkWholeOption } from '../base/option-checks.js';
 import { requiredSecret, secretOptions } from '../base/cluster-secret.js';
 import { ChatNode } from './chat-node.js';
+import { defaultGatewayOptions } from './gateway.js';
 import { chosenPasswordCost, passwordCostNamed, passwordCostOption } from './password-cost-option.js';
 import { parseServiceKeys, serviceKeys } from './service-hosting.js';
 
@@ -18,6 +19,12 @@ interface ServerArgs {
   db: string | undefined;
   idleTimeoutMs: number;
   maxFrameBytes: number;
+  maxConnections: number;
+  maxAnonymousPerAddress: number;
+  loginDeadlineMs: number;
+  maxLoginFrameBytes: number;
+  partialFrameTimeoutMs: number;
+  closeGraceMs: number;
   zk: string | undefined;
   rpcHost: string | undefined;
   rpcPort: number;
@@ -42,6 +49,12 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       .option('db', { type: 'string', default: process.env['DCHAT_DB'], describe: 'mysql://user:pass@host:port/db, or sqlite:/path/file (env DCHAT_DB); absent: SQLite in --data-dir' })
       .option('idle-timeout-ms', { type: 'number', default: 90_000, describe: 'Close client connections silent for this long (clients ping every 30 s)' })
       .option('max-frame-bytes', { type: 'number', default: 1024 * 1024, describe: 'Largest client frame accepted' })
+      .option('max-connections', { type: 'number', default: defaultGatewayOptions.maxConnections, describe: 'Client connections held at most; more are reset (default: the descriptor limit less a tenth)' })
+      .option('max-anonymous-per-address', { type: 'number', default: defaultGatewayOptions.maxAnonymousPerAddress, describe: 'Connections not logged in per source address (behind nginx: all clients share its address)' })
+      .option('login-deadline-ms', { type: 'number', default: defaultGatewayOptions.loginDeadlineMs, describe: 'Close a connection not logged in this long after it opened' })
+      .option('max-login-frame-bytes', { type: 'number', default: defaultGatewayOptions.maxLoginFrameBytes, describe: 'Largest frame accepted before login' })
+      .option('partial-frame-timeout-ms', { type: 'number', default: defaultGatewayOptions.partialFrameTimeoutMs, describe: 'Drop a frame still incomplete this long after it began, and its connection' })
+      .option('close-grace-ms', { type: 'number', default: defaultGatewayOptions.closeGraceMs, describe: 'After a kick, reset a connection whose client has not closed within this' })
       .option('zk', { type: 'string', default: process.env['DCHAT_ZK'] || undefined, describe: 'ZooKeeper host:port[,host:port...][/chroot] (env DCHAT_ZK): join a cluster; absent: standalone' })
       .option('rpc-host', { type: 'string', describe: 'Address the RPC port binds (default: --host)' })
       .option('rpc-port', { type: 'number', default: 0, describe: 'RPC port for other nodes and services; 0 picks a free one' })
@@ -59,6 +72,12 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
         checkPortOption('--rpc-port', argv['rpc-port'], true);
         checkWholeOption('--idle-timeout-ms', argv['idle-timeout-ms'], 1, 'milliseconds');
         checkWholeOption('--max-frame-bytes', argv['max-frame-bytes'], 64, 'bytes');
+        checkWholeOption('--max-connections', argv['max-connections'], 1, 'connections');
+        checkWholeOption('--max-anonymous-per-address', argv['max-anonymous-per-address'], 1, 'connections');
+        checkWholeOption('--login-deadline-ms', argv['login-deadline-ms'], 1, 'milliseconds');
+        checkWholeOption('--max-login-frame-bytes', argv['max-login-frame-bytes'], 64, 'bytes');
+        checkWholeOption('--partial-frame-timeout-ms', argv['partial-frame-timeout-ms'], 1, 'milliseconds');
+        checkWholeOption('--close-grace-ms', argv['close-grace-ms'], 1, 'milliseconds');
         checkWholeOption('--weight', argv.weight, 1, "the node's share in nginx's upstream");
         checkWholeOption('--zk-session-timeout-ms', argv['zk-session-timeout-ms'], 1, 'milliseconds');
         passwordCostNamed(argv['password-cost'] as string);
@@ -84,6 +103,12 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       db: args.db,
       idleTimeoutMs: args.idleTimeoutMs,
       maxFrameBytes: args.maxFrameBytes,
+      maxConnections: args.maxConnections,
+      maxAnonymousPerAddress: args.maxAnonymousPerAddress,
+      loginDeadlineMs: args.loginDeadlineMs,
+      maxLoginFrameBytes: args.maxLoginFrameBytes,
+      partialFrameTimeoutMs: args.partialFrameTimeoutMs,
+      closeGraceMs: args.closeGraceMs,
       zk: args.zk,
       zkSessionTimeoutMs: args.zkSessionTimeoutMs,
       rpcHost: args.rpcHost,
