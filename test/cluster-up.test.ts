@@ -4,7 +4,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import mysql from 'mysql2/promise';
+import { isDchatError } from '../src/base/dchat-error.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clusterSecretFrom } from '../src/base/cluster-secret.js';
@@ -81,6 +83,25 @@ test('dchat up --cluster 2 shows each step and records every process with its pi
   const roles = state.processes.map((p) => p.role).sort();
   assert.deepEqual(roles, ['chat-node', 'chat-node', 'lb', 'mariadb', 'nginx', 'zookeeper', 'zookeeper', 'zookeeper']);
   for (const proc of state.processes) assert.ok(isAlive(proc.pid), `${proc.name} (pid ${proc.pid}) runs`);
+});
+
+test('dchat up --cluster 2 is secured with no extra step: no password-less MariaDB root, RPC and znodes behind the cluster secret', async () => {
+  assert.ok(state);
+  const db = (JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { db: string }).db;
+  assert.match(db, /^mysql:\/\/dchat:[^@]+@127\.0\.0\.1:\d+\/dchat$/);
+  const port = Number(/:(\d+)\/dchat$/.exec(db)?.[1]);
+  await assert.rejects(mysql.createConnection({ host: '127.0.0.1', port, user: 'root' }), (err: unknown) => (err as { code?: string }).code === 'ER_ACCESS_DENIED_ERROR');
+  assert.equal((statSync(join(dir, 'cluster-secret')).mode & 0o777).toString(8), '600');
+  assert.equal((statSync(join(dir, 'mariadb', 'credentials.json')).mode & 0o777).toString(8), '600');
+  const outsider = await ZkSession.connect({ connectString: state.zk });
+  try {
+    await assert.rejects(outsider.getChildren('/dchat/nodes'), (err: unknown) => isDchatError(err, 'DCHAT_ZK_NO_AUTH'));
+  } finally {
+    await outsider.close();
+  }
+  for (const proc of state.processes.filter((p) => p.role === 'chat-node' || p.role === 'lb')) {
+    assert.doesNotMatch(readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8'), /cluster-secret[^-]|DCHAT_CLUSTER_SECRET=/, `${proc.name}'s command line holds no secret`);
+  }
 });
 
 test('dchat up refuses a directory whose cluster still runs, naming dchat down', async () => {
