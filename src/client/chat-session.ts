@@ -245,7 +245,8 @@ export class ChatSession {
     clearInterval(this.pingTimer);
     this.notifyChange();
     if (!this.mayReconnect) {
-      this.listener.status?.('disconnected', `the connection to ${this.address()} closed (${this.stopReason}); not reconnecting by itself: login:<userid>:<password> connects again`);
+      // The reason comes first: the full-screen client's header has room for the start only.
+      this.listener.status?.('disconnected', `${this.stopReason}: not reconnecting by itself; login:<userid>:<password> connects to ${this.address()} again`);
       return;
     }
     this.attempt = 0;
