@@ -38,7 +38,7 @@ export interface GatewayOptions {
   maxConnections: number;
   /** Connections not logged in, per source address; one more is told TOO_MANY_CONNECTIONS and closed. */
   maxAnonymousPerAddress: number;
-  /** A connection not logged in this long after it opened (or logged out) is kicked with LOGIN_TIMEOUT. */
+  /** A connection not logged in this long after it opened (or logged out, or registered a user) is kicked with LOGIN_TIMEOUT. */
   loginDeadlineMs: number;
   /** Largest frame accepted from a connection that is not logged in (register, login and ping are small). */
   maxLoginFrameBytes: number;
@@ -173,8 +173,11 @@ export class Gateway {
       return;
     }
     session.enqueue(async () => {
-      session.respond(request.requestId, await this.run(session, request));
+      const reply = await this.run(session, request);
+      session.respond(request.requestId, reply);
       this.anonymous.track(session);
+      // A connection that registers users (a sign-up form, a load generator) is doing what comes before a login.
+      if (request.body === 'register' && reply.status === Status.OK) this.anonymous.restartClock(session);
     });
   }
 
