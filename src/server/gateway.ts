@@ -20,6 +20,8 @@ import { ClientSession, type Reply } from './client-session.js';
 import { endLogin, handleRequest, type HandlerContext } from './request-handlers.js';
 
 const log = createLogger('server.gateway');
+/** DCHAT_TRACE=server.gateway-load: a line whenever the gauges of stats() change, at most once per sweep. */
+const loadTrace = createLogger('server.gateway-load');
 const { Status } = dchat;
 const { KickCode } = dchat.client;
 /** The housekeeping sweep (idle, login deadline, part-sent frames) runs at least this far apart. */
@@ -71,6 +73,7 @@ export class Gateway {
   private readonly crowdedRefusals = new RefusalLog(log);
   private readonly loginTimeouts = new RefusalLog(log);
   private sweepTimer: NodeJS.Timeout | undefined;
+  private lastLoadLine = '';
 
   constructor(
     private readonly options: GatewayOptions,
@@ -221,6 +224,15 @@ export class Gateway {
         this.kick(session, KickCode.IDLE, `no request or ping for ${idleTimeoutMs} ms`);
       }
     }
+    if (loadTrace.isTracing) this.traceLoad();
+  }
+
+  private traceLoad(): void {
+    const { connections, anonymous, heldInputBytes } = this.stats();
+    const line = `${connections} connections, ${anonymous} not logged in, ${heldInputBytes} bytes held for part-sent frames`;
+    if (line === this.lastLoadLine) return;
+    this.lastLoadLine = line;
+    loadTrace.debug('%s', line);
   }
 
   private kickLateLogins(nowMs: number): void {
