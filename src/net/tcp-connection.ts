@@ -211,6 +211,7 @@ export class TcpConnection {
     this.dropInput();
     if (graceMs > 0 && (this.closeGraceMs === 0 || graceMs < this.closeGraceMs)) this.closeGraceMs = graceMs;
     if (this.state === 'connected') this.shutdown();
+    else this.armCloseGrace();
   }
 
   /** Closes now; queued output is dropped. */
