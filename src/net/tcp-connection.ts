@@ -298,7 +298,10 @@ export class TcpConnection {
   private readonly onError = (err: Error): void => {
     const code = systemErrorCode(err);
     if (code === 'ECONNRESET' || code === 'EPIPE') log.debug('%s: %s', this.name, err.message);
-    else log.warn('%s: socket error: %s', this.name, err.message);
+    else log.warn('%s: socket error: %s', this.name, err.message.split('\n')[0]);
+    // A TLS socket that failed (a record that does not decrypt) does not always close its TCP
+    // connection by itself; no socket is of use after an error.
+    this.forceClose();
   };
 
   private readonly onClose = (): void => {

@@ -2,6 +2,7 @@
 // the server's callbacks. A Node process is one reactor (libuv's loop), so there are no
 // sub-reactor threads: more throughput means more chat nodes behind nginx.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { createLogger } from '../base/logger.js';
 import { ConnectionCallbacks } from './connection-callbacks.js';
 import { NetError, systemErrorCode } from './net-error.js';
@@ -22,7 +23,16 @@ export interface TcpServerOptions {
   maxConnections?: number;
   /** A connection that begins to close is reset if still open this long after (see TcpConnection.setCloseGraceMs); default 0: wait for the peer. */
   closeGraceMs?: number;
+  /**
+   * Serve TLS: a connection reaches the callbacks only once its handshake has succeeded, so
+   * nothing of a peer that cannot authenticate is buffered or acted on.
+   */
+  tls?: TlsOptions;
+  /** With tls: a connection whose handshake has not finished by then is closed. */
+  handshakeTimeoutMs?: number;
 }
+
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
 
 export interface TcpServerStats {
   connections: number;
@@ -48,7 +58,11 @@ export class TcpServer extends ConnectionCallbacks {
   /** Listens; resolves with the bound address, rejects with NetError 'DCHAT_NET_LISTEN'. */
   start(): Promise<{ host: string; port: number }> {
     const { host, port } = this.options;
-    const server = createServer({ allowHalfOpen: true, noDelay: true }, this.onAccept);
+    const tls = this.options.tls;
+    const server = tls
+      ? createTlsServer({ ...tls, allowHalfOpen: true, noDelay: true, handshakeTimeout: this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS }, this.onAccept)
+      : createServer({ allowHalfOpen: true, noDelay: true }, this.onAccept);
+    if (tls) server.on('tlsClientError', (err: Error, socket: Socket) => this.onHandshakeFailed(err, socket));
     this.server = server;
     return new Promise((resolve, reject) => {
       const onListenError = (err: Error): void => {
@@ -128,6 +142,12 @@ export class TcpServer extends ConnectionCallbacks {
     conn.connectEstablished();
   };
 
+  /** A peer that did not authenticate: logged once per source and minute, not once per connection. */
+  private onHandshakeFailed(err: Error, socket: Socket): void {
+    socket.destroy();
+    this.refusals.refused(socket.remoteAddress ?? '(unknown)', `${this.options.name}: the TLS handshake failed (${handshakeReason(err)}); only holders of the cluster secret are served`);
+  }
+
   private readonly onConnectionClosed = (conn: TcpConnection): void => {
     this.connections.delete(conn);
     if (this.connections.size === 0) this.onAllClosed?.();
@@ -147,6 +167,13 @@ export class TcpServer extends ConnectionCallbacks {
       };
     });
   }
+}
+
+function handshakeReason(err: Error): string {
+  if (/timed out/i.test(err.message)) return 'no handshake within the timeout';
+  if (/binder does not verify|psk|decrypt|tls_choose_sigalg|no suitable signature/i.test(err.message)) return 'wrong cluster secret';
+  if (/wrong version number|http request|unknown protocol|record layer/i.test(err.message)) return 'not TLS';
+  return err.message.replace(/^[0-9A-F]+:error:[0-9A-F]+:SSL routines:/, '').split(':')[0] ?? err.message;
 }
 
 function listenError(host: string, port: number, err: Error): NetError {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { errorMessage } from '../base/dchat-error.js';
 import { checkPortOption, checkWholeOption } from '../base/option-checks.js';
-import { clusterSecretFrom } from '../rpc/rpc-auth.js';
+import { requiredSecret, secretOptions } from '../base/cluster-secret.js';
 import { ChatNode } from './chat-node.js';
 import { defaultGatewayOptions } from './gateway.js';
 import { chosenPasswordCost, passwordCostNamed, passwordCostOption } from './password-cost-option.js';
@@ -31,6 +31,7 @@ interface ServerArgs {
   advertiseHost: string | undefined;
   services: string;
   clusterSecret: string | undefined;
+  clusterSecretFile: string | undefined;
   nodeId: string | undefined;
   weight: number;
   zkSessionTimeoutMs: number;
@@ -59,7 +60,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       .option('rpc-port', { type: 'number', default: 0, describe: 'RPC port for other nodes and services; 0 picks a free one' })
       .option('advertise-host', { type: 'string', describe: 'Host written to ZooKeeper when the RPC port binds 0.0.0.0' })
       .option('services', { type: 'string', default: serviceKeys.join(','), describe: `Business services this node hosts (${serviceKeys.join(', ')}, or none: use those of \`dchat rpc-server\` processes)` })
-      .option('cluster-secret', { type: 'string', describe: 'Serve and call RPC only with peers holding this secret (env DCHAT_CLUSTER_SECRET)' })
+      .options(secretOptions)
       .option('node-id', { type: 'string', describe: 'Name of the node in /dchat/nodes (default: host:port of the gateway)' })
       .option('weight', { type: 'number', default: 1, describe: 'Weight of the node in the nginx upstream that `dchat lb` writes' })
       .option('zk-session-timeout-ms', { type: 'number', default: 10_000, describe: 'ZooKeeper session timeout: how soon a crashed node leaves the cluster' })
@@ -84,10 +85,17 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       })
       .example('$0 server', 'standalone node on 127.0.0.1:6000, data in ~/.dchat/data')
       .example('$0 server --port 6002 --db mysql://root@127.0.0.1:3306/chat', 'a node on port 6002 over MySQL')
-      .example('$0 server --port 6002 --zk 127.0.0.1:2181 --db mysql://root@127.0.0.1:3306/chat', 'a cluster node: registered in ZooKeeper, reaching users on other nodes')
+      .example('$0 server --port 6002 --zk 127.0.0.1:2181 --db mysql://dchat:PW@127.0.0.1:3306/chat --cluster-secret-file /etc/dchat/cluster-secret', 'a cluster node: registered in ZooKeeper, reaching users on other nodes')
       .example('$0 server --port 0 --password-cost test', 'a node for a benchmark or test: cheap, weak password hashes (never in production)')
-      .example('$0 server --zk 127.0.0.1:2181 --services none', 'a cluster node using the services of `dchat rpc-server` processes') as unknown as Argv<ServerArgs>,
+      .example('$0 server --zk 127.0.0.1:2181 --services none --cluster-secret-file FILE', 'a cluster node using the services of `dchat rpc-server` processes') as unknown as Argv<ServerArgs>,
   handler: async (args: ArgumentsCamelCase<ServerArgs>) => {
+    let credentials;
+    try {
+      credentials = args.zk ? requiredSecret('dchat server --zk', args) : undefined;
+    } catch (err) {
+      process.stderr.write(`dchat server: ${errorMessage(err)}\n`);
+      process.exit(1);
+    }
     const node = new ChatNode({
       host: args.host,
       port: args.port,
@@ -107,12 +115,12 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       rpcPort: args.rpcPort,
       advertiseHost: args.advertiseHost,
       hostedServices: parseServiceKeys(args.services, { allowNone: true }),
-      clusterSecret: clusterSecretFrom(args.clusterSecret),
+      credentials,
       nodeId: args.nodeId,
       weight: args.weight,
       passwordCost: chosenPasswordCost(args.passwordCost, 'server'),
     });
-    let address: { host: string; port: number; nodeId: string; rpcAddress: string };
+    let address: { host: string; port: number; nodeId: string; rpcAddress: string | undefined };
     try {
       address = await node.start();
     } catch (err) {
@@ -121,7 +129,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
     }
     const storage = args.db ? args.db.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@') : `SQLite in ${args.dataDir}`;
     const mode = args.zk ? `cluster node ${address.nodeId} via ZooKeeper ${args.zk}` : 'standalone';
-    process.stdout.write(`dchat server listening on ${address.host}:${address.port} (${mode}; rpc ${address.rpcAddress}; storage: ${storage})\n`);
+    process.stdout.write(`dchat server listening on ${address.host}:${address.port} (${mode}; rpc ${address.rpcAddress ?? 'none'}; storage: ${storage})\n`);
     await waitForSignal();
     process.stdout.write('dchat server: shutting down\n');
     const forceExit = setTimeout(() => process.exit(1), 10_000);
