@@ -3,8 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dchat } from '../src/gen/proto.js';
+import { ChatSession } from '../src/client/chat-session.js';
 import { ChatUser } from './support/chat-user.js';
 import { spawnDchat, startDchatServer } from './support/dchat-process.js';
+import { RawPeer } from './support/raw-peer.js';
 import { waitFor } from './support/wait.js';
 
 test('the line client reconnects after its node restarts, logs in again and shows the missed message once', async () => {
@@ -80,6 +82,25 @@ test('the line client stays usable after kicks: no login in time or a login else
   } finally {
     client.kill('SIGKILL');
     other?.close();
+    await server.stop();
+  }
+});
+
+test('a session refused as one connection too many backs off further at each refusal, and connects once there is room', async () => {
+  const server = await startDchatServer(['--max-anonymous-per-address', '1']);
+  const holder = await RawPeer.connect(server.host, server.port);
+  const statuses: string[] = [];
+  const session = new ChatSession({ host: server.host, port: server.port, pingIntervalMs: 0 }, { status: (status, detail) => void statuses.push(`${status}: ${detail}`) });
+  try {
+    await session.connect();
+    await waitFor(() => statuses.some((s) => s.includes('(attempt 3)')), 15_000, `a third reconnect attempt; statuses:\n${statuses.join('\n')}`);
+    const attempts = statuses.flatMap((s) => /\(attempt (\d+)\)/.exec(s)?.[1] ?? []).map(Number);
+    assert.deepEqual(attempts.slice(0, 3), [1, 2, 3], `the attempt count grows across refusals instead of starting again: ${attempts.join(', ')}`);
+    holder.destroy();
+    await waitFor(() => statuses.at(-1)?.startsWith('connected: reconnected'), 15_000, `the session to connect once the slot is free; statuses:\n${statuses.join('\n')}`);
+  } finally {
+    session.close();
+    holder.destroy();
     await server.stop();
   }
 });
