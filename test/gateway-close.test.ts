@@ -148,5 +148,21 @@ describe('part-sent frames before login', () => {
     assert.ok(peak.heldBytes <= 200 * 4100, `held bytes ${peak.heldBytes} stay within maxLoginFrameBytes per connection`);
     await waitFor(() => lastLoad()?.connections === 0 && lastLoad()?.heldBytes === 0, 10_000, `the node to drop every such connection and its bytes; last report: ${JSON.stringify(lastLoad())}`);
     assert.ok(peers.every((p) => p.kicked()?.code === KickCode.LOGIN_TIMEOUT), 'each was told LOGIN_TIMEOUT');
+    const logged = server.output().split('\n').filter((line) => line.includes('127.0.0.6'));
+    assert.equal(logged.length, 1, `200 connections dropped at the login deadline are one log line:\n${logged.join('\n')}`);
+  });
+
+  test('bad frames from many connections that are not logged in are logged once for their address', async () => {
+    const flood: RawPeer[] = [];
+    for (let i = 0; i < 50; i++) {
+      const peer = await RawPeer.connect(server.host, server.port, '127.0.0.7');
+      peer.write(frameOf(Buffer.alloc(11, 0xff)));
+      flood.push(peer);
+    }
+    peers.push(...flood);
+    await Promise.all(flood.map((p) => p.waitForKick('bad frame')));
+    const logged = server.output().split('\n').filter((line) => line.includes('127.0.0.7'));
+    assert.equal(logged.length, 1, `50 bad frames from one address are one log line:\n${logged.join('\n')}`);
+    assert.match(logged[0] ?? '', /dropped a connection from 127\.0\.0\.7: closing after a bad frame: the frame of 11 bytes is not a dchat\.client\.Request/);
   });
 });

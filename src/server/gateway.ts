@@ -71,7 +71,8 @@ export class Gateway {
   private readonly sessions = new Set<ClientSession>();
   private readonly anonymous: AnonymousConnections;
   private readonly crowdedRefusals = new RefusalLog(log);
-  private readonly loginTimeouts = new RefusalLog(log);
+  private readonly loginTimeouts = new RefusalLog(log, undefined, 'dropped a connection');
+  private readonly anonymousDrops = new RefusalLog(log, undefined, 'dropped a connection');
   private sweepTimer: NodeJS.Timeout | undefined;
   private lastLoadLine = '';
 
@@ -151,9 +152,19 @@ export class Gateway {
    * whenever the client gets round to closing (the connection itself goes within closeGraceMs).
    */
   private kick(session: ClientSession, code: dchat.client.KickCode, reason: string): void {
-    session.kick(code, reason);
+    if (session.isLoggedIn()) session.kick(code, reason);
+    else session.refuse(code, reason); // logged by the caller, once per source
     this.anonymous.track(session);
     session.enqueue(() => this.endLoginOf(session));
+  }
+
+  /**
+   * Says why a connection is dropped: a line per connection when a user is logged in on it (an
+   * account stands behind it), once per source and minute when not, as a flood would repeat it.
+   */
+  private logDrop(session: ClientSession, why: string, severity: 'info' | 'warn' = 'warn'): void {
+    if (session.isLoggedIn()) log[severity]('%s: %s', session.conn.name, why);
+    else this.anonymousDrops.refused(session.conn.peerAddress, why);
   }
 
   private async endLoginOf(session: ClientSession): Promise<void> {
@@ -194,8 +205,11 @@ export class Gateway {
 
   private refuseFrame(conn: TcpConnection, why: string): void {
     const session = sessionOf(conn);
-    log.warn('%s: closing after a bad frame: %s', conn.name, why);
-    if (!session) return conn.forceClose();
+    if (!session) {
+      log.warn('%s: closing after a bad frame: %s', conn.name, why);
+      return conn.forceClose();
+    }
+    this.logDrop(session, `closing after a bad frame: ${why}`);
     session.respond(0, { status: Status.BAD_FRAME, errorText: `${why}; the connection is closed` });
     this.kick(session, KickCode.BAD_FRAME_SENT, 'bad frame');
   }
@@ -217,10 +231,10 @@ export class Gateway {
       const conn = session.conn;
       const heldSinceMs = conn.heldInputSinceMs();
       if (heldSinceMs !== undefined && nowMs - heldSinceMs > partialFrameTimeoutMs) {
-        log.warn('%s: dropped a part-sent frame: %d bytes held for %d ms > partialFrameTimeoutMs %d', conn.name, conn.heldInputBytes(), nowMs - heldSinceMs, partialFrameTimeoutMs);
+        this.logDrop(session, `dropped a part-sent frame: ${conn.heldInputBytes()} bytes held for ${nowMs - heldSinceMs} ms > partialFrameTimeoutMs ${partialFrameTimeoutMs}`);
         this.kick(session, KickCode.BAD_FRAME_SENT, `a frame begun ${nowMs - heldSinceMs} ms ago is still incomplete (partialFrameTimeoutMs ${partialFrameTimeoutMs})`);
       } else if (nowMs - session.lastReceiveMs > idleTimeoutMs) {
-        log.info('%s: nothing received for %d ms (idleTimeoutMs); closing', conn.name, idleTimeoutMs);
+        this.logDrop(session, `nothing received for ${idleTimeoutMs} ms (idleTimeoutMs); closing`, 'info');
         this.kick(session, KickCode.IDLE, `no request or ping for ${idleTimeoutMs} ms`);
       }
     }
