@@ -51,7 +51,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       .option('max-frame-bytes', { type: 'number', default: 1024 * 1024, describe: 'Largest client frame accepted' })
       .option('max-connections', { type: 'number', default: defaultGatewayOptions.maxConnections, describe: 'Client connections held at most; more are reset (default: the descriptor limit less a tenth)' })
       .option('max-anonymous-per-address', { type: 'number', default: defaultGatewayOptions.maxAnonymousPerAddress, describe: 'Connections not logged in per source address (behind nginx: all clients share its address)' })
-      .option('login-deadline-ms', { type: 'number', default: defaultGatewayOptions.loginDeadlineMs, describe: 'Close a connection not logged in this long after it opened' })
+      .option('login-deadline-ms', { type: 'number', default: defaultGatewayOptions.loginDeadlineMs, describe: 'Close a connection not logged in this long after it opened (or registered a user)' })
       .option('max-login-frame-bytes', { type: 'number', default: defaultGatewayOptions.maxLoginFrameBytes, describe: 'Largest frame accepted before login' })
       .option('partial-frame-timeout-ms', { type: 'number', default: defaultGatewayOptions.partialFrameTimeoutMs, describe: 'Drop a frame still incomplete this long after it began, and its connection' })
       .option('close-grace-ms', { type: 'number', default: defaultGatewayOptions.closeGraceMs, describe: 'After a kick, reset a connection whose client has not closed within this' })
