@@ -9,7 +9,9 @@ import { RpcChannel } from '../rpc/rpc-channel.js';
 import { RpcProvider } from '../rpc/rpc-provider.js';
 import type { ServiceImpl } from '../rpc/service-impl.js';
 import { ZkRegistry } from '../rpc/zk-registry.js';
+import type { KdfQueueOptions } from '../services/kdf-queue.js';
 import { createLocalServices } from '../services/local-services.js';
+import type { ResumeTokenOptions } from '../services/resume-token.js';
 import type { Services } from '../services/service-api.js';
 import type { ScryptCost } from '../store/password-hash.js';
 import { openStore } from '../store/open-store.js';
@@ -30,6 +32,9 @@ export interface NodeBackendOptions {
   clusterSecret?: string | undefined;
   /** The scrypt cost of new password hashes; default the production cost. */
   passwordCost?: ScryptCost | undefined;
+  /** The queue in front of the password KDF of the user service hosted here. */
+  kdfQueue?: KdfQueueOptions | undefined;
+  resumeTokens?: ResumeTokenOptions | undefined;
 }
 
 export class NodeBackend {
@@ -62,7 +67,7 @@ export class NodeBackend {
         clusterSecret: options.clusterSecret,
       });
       if (repo) {
-        const local = createLocalServices(repo, { passwordCost: options.passwordCost });
+        const local = createLocalServices(repo, { passwordCost: options.passwordCost, kdfQueue: options.kdfQueue, resumeTokens: options.resumeTokens });
         for (const key of options.hostedServices) hostService(provider, local, key);
       }
       if (chatService) provider.notifyService(dchat.ChatServiceRpc, chatService);
