@@ -8,6 +8,9 @@ import { defaultResumeTokenOptions, type ResumeTokenOptions } from '../services/
 import { admissionOptionNames, defaultLoginAdmission, type LoginAdmissionOptions } from './login-admission.js';
 import type { BucketRate } from './token-bucket.js';
 
+/** Leaves a password check and the rest of a login time within the RPC layer's 10 s call deadline. */
+const maxKdfWaitMs = 8_000;
+
 const rateText = (rate: BucketRate): string => `${rate.burst}:${rate.perSecond}`;
 
 /** Parses "BURST:PER_SECOND" (e.g. 20:1), or "off"; throws a sentence naming the option. */
@@ -52,6 +55,9 @@ export function checkKdfOptions(argv: Record<string, unknown>): void {
   checkWholeOption('--kdf-concurrency', argv['kdf-concurrency'], 1, 'password hashes at once');
   checkWholeOption('--kdf-queue', argv['kdf-queue'], 0, 'waiting password checks');
   checkWholeOption('--kdf-max-wait-ms', argv['kdf-max-wait-ms'], 1, 'milliseconds');
+  if (Number(argv['kdf-max-wait-ms']) > maxKdfWaitMs) {
+    throw new Error(`--kdf-max-wait-ms ${String(argv['kdf-max-wait-ms'])} is too long: a login must be answered within the 10 s RPC deadline, so give at most ${maxKdfWaitMs}`);
+  }
   checkWholeOption('--resume-token-ttl-ms', argv['resume-token-ttl-ms'], 1000, 'milliseconds');
 }
 

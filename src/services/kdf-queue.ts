@@ -50,7 +50,7 @@ export class KdfQueue {
   /** Runs work in its turn among the jobs of every source, or refuses it with a retry-after. */
   run<T>(source: string, work: () => Promise<T>): Promise<KdfOutcome<T>> {
     const waitMs = this.expectedWaitMs(source);
-    if (this.queued >= this.options.maxQueued) return Promise.resolve(this.refusal(`${this.queued} password checks are queued (maxQueued ${this.options.maxQueued})`));
+    if (this.running >= this.options.concurrency && this.queued >= this.options.maxQueued) return Promise.resolve(this.refusal(`${this.queued} password checks are queued (maxQueued ${this.options.maxQueued})`));
     if (waitMs > this.options.maxWaitMs) return Promise.resolve(this.refusal(`a password check would wait ~${Math.round(waitMs)} ms > maxWaitMs ${this.options.maxWaitMs}`));
     return new Promise((resolve) => {
       const job: Job = {
