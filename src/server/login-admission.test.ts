@@ -54,3 +54,17 @@ describe('LoginAdmission', () => {
     assert.equal(admission.admit('register', 's', 0).ok, false);
   });
 });
+
+describe('LoginAdmission holding a connection back', () => {
+  it('holds the next attempt of a connection told to wait until its retry-after, and no other connection', async () => {
+    const admission = new LoginAdmission({});
+    const told = {};
+    const other = {};
+    admission.toldToWait(told, 60);
+    const startedAt = performance.now();
+    await admission.waitTurn(other);
+    assert.ok(performance.now() - startedAt < 30, 'another connection is not held');
+    await admission.waitTurn(told);
+    assert.ok(performance.now() - startedAt >= 55, `held ${performance.now() - startedAt} ms; told 60`);
+  });
+});

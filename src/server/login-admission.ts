@@ -5,6 +5,11 @@
 // start at once, while a source or an account that keeps failing (guessing) is held to the
 // refill rate. Refusals are RESOURCE_EXHAUSTED with the time until a token is back.
 //
+// A connection told to retry after some time gets its next login, register or resume looked at
+// only once that time has come: a client that honours retry_after_ms never notices, while one
+// that fires again at once (a guesser) waits on its own connection, whose queue then stops the
+// node reading from it, instead of costing the node a refusal per frame.
+//
 // The buckets live in the node: behind nginx every client arrives from nginx's address, and in
 // a cluster each node counts its own (docs/rules.md says what that means).
 import { KeyedTokenBuckets, type BucketRate } from './token-bucket.js';
@@ -46,13 +51,33 @@ interface Charge {
   what: string;
 }
 
+/** The longest a connection's next attempt is held back, whatever retry_after_ms it was told. */
+const maxHoldMs = 30_000;
+
 export class LoginAdmission {
   private readonly families = new Map<keyof LoginAdmissionOptions, KeyedTokenBuckets>();
+  /** Per connection: when it was told it may try again. */
+  private readonly heldUntil = new WeakMap<object, number>();
 
-  constructor(options: LoginAdmissionOptions = defaultLoginAdmission, now: () => number = Date.now) {
+  constructor(
+    options: LoginAdmissionOptions = defaultLoginAdmission,
+    private readonly now: () => number = Date.now,
+  ) {
     for (const [family, rate] of Object.entries(options) as [keyof LoginAdmissionOptions, BucketRate | undefined][]) {
       if (rate) this.families.set(family, new KeyedTokenBuckets(rate, now));
     }
+  }
+
+  /** Remembers that the connection was told to retry after retryAfterMs. */
+  toldToWait(connection: object, retryAfterMs: number): void {
+    this.heldUntil.set(connection, this.now() + Math.min(maxHoldMs, retryAfterMs));
+  }
+
+  /** Resolves once the connection's retry-after (if any) has passed. */
+  waitTurn(connection: object): Promise<void> {
+    const waitMs = (this.heldUntil.get(connection) ?? 0) - this.now();
+    if (waitMs <= 0) return Promise.resolve();
+    return new Promise((resolve) => setTimeout(resolve, waitMs));
   }
 
   /** Takes a token from every bucket the attempt falls under, or none when one of them is empty. */

@@ -38,10 +38,16 @@ const openBeforeLogin: ReadonlySet<Body> = new Set<Body>(['register', 'login', '
 
 /** Runs work when the admission buckets let the attempt in; its token comes back unless it failed. */
 async function admitted(ctx: HandlerContext, session: ClientSession, kind: AdmissionKind, accountId: number, work: () => Promise<Reply>): Promise<Reply> {
-  const admission = ctx.admission?.admit(kind, session.conn.peerAddress, accountId);
-  if (admission && !admission.ok) return { status: Status.RESOURCE_EXHAUSTED, errorText: admission.why, result: { retryAfterMs: admission.retryAfterMs } };
+  if (!ctx.admission) return work();
+  await ctx.admission.waitTurn(session);
+  const admission = ctx.admission.admit(kind, session.conn.peerAddress, accountId);
+  if (!admission.ok) {
+    ctx.admission.toldToWait(session, admission.retryAfterMs);
+    return { status: Status.RESOURCE_EXHAUSTED, errorText: admission.why, result: { retryAfterMs: admission.retryAfterMs } };
+  }
   const reply = await work();
-  if (reply.status === Status.OK || reply.status === Status.RESOURCE_EXHAUSTED) admission?.succeeded();
+  if (reply.status === Status.OK || reply.status === Status.RESOURCE_EXHAUSTED) admission.succeeded();
+  if (reply.result?.retryAfterMs) ctx.admission.toldToWait(session, reply.result.retryAfterMs);
   return reply;
 }
 
