@@ -112,9 +112,11 @@ describe('a node at the production password cost', () => {
     const seeded = await seedUsers(1, 'timing');
     const server = await start(seeded);
     const known = seeded.ids[0] ?? 0;
-    const client = await connect(server, '127.0.0.3');
     const refusalMs = async (userId: number): Promise<number> => {
+      // A connection of its own for each try: a node closes one not logged in within 10 s.
+      const client = await connect(server, '127.0.0.3');
       const { value, ms } = await timed(() => client.request({ login: { userId, password: 'not-the-password' } }));
+      client.destroy();
       assert.equal(Status[value.status], 'UNAUTHENTICATED', value.errorText);
       return ms;
     };

@@ -89,7 +89,7 @@ describe('resume tokens', () => {
   });
 
   test("dchat's client session resumes with the token after its node restarts, and asks for the password once the token is refused", async () => {
-    const first = await start(['--resume-token-ttl-ms', '2000']);
+    const first = await start(['--resume-token-ttl-ms', '6000']);
     const port = first.port;
     const relogins: dchat.client.Response[] = [];
     const session = new ChatSession({ host: first.host, port, pingIntervalMs: 0, backoffInitialMs: 50, backoffMaxMs: 200 }, { relogin: (r) => relogins.push(r) });
@@ -100,14 +100,14 @@ describe('resume tokens', () => {
     assert.equal(Status[login.status], 'OK', login.errorText);
 
     await first.kill('SIGKILL');
-    const second = await start(['--port', String(port), '--resume-token-ttl-ms', '2000']);
+    const second = await start(['--port', String(port), '--resume-token-ttl-ms', '6000']);
     const resumed = await waitFor(() => relogins[0], 10_000, 'the session to log in again after the restart');
     assert.equal(Status[resumed.status], 'OK', resumed.errorText);
     assert.equal(session.isLoggedIn(), true);
 
-    // The token lives 2 s; once it has expired, the next reconnect cannot resume.
+    // The token lives 6 s (time for a restart on a loaded machine); once it has expired, the next reconnect cannot resume.
     const expiresAt = login.login?.resumeTokenExpiresAtMs ?? 0;
-    await waitFor(() => Date.now() > expiresAt, 5_000, 'the resume token to expire');
+    await waitFor(() => Date.now() > expiresAt, 10_000, 'the resume token to expire');
     await second.kill('SIGKILL');
     await start(['--port', String(port)]);
     const refused = await waitFor(() => relogins[1], 10_000, 'the session to try the expired token');

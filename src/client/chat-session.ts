@@ -5,13 +5,16 @@
 // node refuses the token (expired, revoked). The node then replays what is pending, and the inbox shows each message id once, so the person sees
 // every message exactly once across reconnects. A chat or group chat message whose answer was
 // lost goes out again, with the same client_msg_id, once the session is back (message-resend.ts).
+// A kick that makes reconnecting pointless (logged in elsewhere, not logged in in time) leaves
+// the session disconnected instead, and the next login or register connects again.
 import { DchatError, errorMessage } from '../base/dchat-error.js';
 import { dchat } from '../gen/proto.js';
 import { ChatClient, type RequestBody } from './chat-client.js';
 import { MessageInbox } from './message-inbox.js';
 import { defaultResendPolicy, isMessageSend, sendWithResend, withClientMsgId, type ResendLink, type ResendPolicy } from './message-resend.js';
 
-export type SessionStatus = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+/** 'disconnected': not connected and not reconnecting by itself; a login or register connects again. */
+export type SessionStatus = 'connecting' | 'connected' | 'reconnecting' | 'disconnected' | 'closed';
 
 export interface ChatSessionOptions {
   host: string;
@@ -49,6 +52,9 @@ export class ChatSession {
   private readonly inbox: MessageInbox;
   private isClosed = false;
   private mayReconnect = true;
+  /** Why automatic reconnection stopped (the kick's reason), for the person. */
+  private stopReason = '';
+  private opening: Promise<void> | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private attempt = 0;
@@ -90,10 +96,7 @@ export class ChatSession {
   }
 
   private async requestOnce(body: RequestBody): Promise<dchat.client.Response> {
-    const client = this.client;
-    if (!client || !client.isConnected()) {
-      throw new DchatError('DCHAT_CLIENT_NOT_CONNECTED', `not connected to ${this.address()} right now; reconnecting, try again in a moment`);
-    }
+    const client = await this.connectedClientFor(body);
     const response = await this.requestWhenAdmitted(client, body);
     if (response.status === dchat.Status.OK && body.login) {
       this.credentials = { userId: body.login.userId ?? 0, resumeToken: response.login?.resumeToken ?? '' };
@@ -121,6 +124,28 @@ export class ChatSession {
       await this.nextChange(waitMs);
       if (!client.isConnected()) return response;
     }
+  }
+
+  /** The connection to send `body` on. While disconnected, a login or register connects first: the way back after a kick. */
+  private async connectedClientFor(body: RequestBody): Promise<ChatClient> {
+    const current = this.client;
+    if (current?.isConnected()) return current;
+    if (!body.login && !body.register) throw new DchatError('DCHAT_CLIENT_NOT_CONNECTED', this.notConnectedText());
+    try {
+      await this.open();
+    } catch (err) {
+      throw new DchatError('DCHAT_CLIENT_NOT_CONNECTED', `cannot connect to ${this.address()}: ${errorMessage(err)}; try again in a moment`, { cause: err });
+    }
+    this.listener.status?.('connected', `reconnected to ${this.address()}`);
+    this.notifyChange();
+    const client = this.client;
+    if (!client?.isConnected()) throw new DchatError('DCHAT_CLIENT_NOT_CONNECTED', this.notConnectedText());
+    return client;
+  }
+
+  private notConnectedText(): string {
+    if (this.mayReconnect) return `not connected to ${this.address()} right now; reconnecting, try again in a moment`;
+    return `not connected to ${this.address()} (${this.stopReason}); login:<userid>:<password> connects again`;
   }
 
   close(): void {
@@ -177,7 +202,15 @@ export class ChatSession {
     return `${this.options.host}:${this.options.port}`;
   }
 
-  private async open(): Promise<void> {
+  /** Opens a new connection; a second caller while one is being opened waits for that one. */
+  private open(): Promise<void> {
+    this.opening ??= this.openNew().finally(() => {
+      this.opening = undefined;
+    });
+    return this.opening;
+  }
+
+  private async openNew(): Promise<void> {
     const client = new ChatClient({
       host: this.options.host,
       port: this.options.port,
@@ -198,12 +231,22 @@ export class ChatSession {
       if (this.inbox.accept(event.message)) this.listener.message?.(event.message);
       return;
     }
-    if (event.kicked?.code === dchat.client.KickCode.LOGGED_IN_ELSEWHERE) {
+    const kickCode = event.kicked?.code;
+    if (kickCode === dchat.client.KickCode.LOGGED_IN_ELSEWHERE) {
       // Reconnecting would take the login back from the other device, which would take it back again.
-      this.mayReconnect = false;
+      this.stopReconnecting('you logged in elsewhere');
       this.credentials = undefined;
+    } else if (kickCode === dchat.client.KickCode.LOGIN_TIMEOUT && !this.credentials) {
+      // Nobody is logged in to restore: a new connection would only time out again. (With a
+      // resume token, the node was too busy to let the resume in: a new connection tries again.)
+      this.stopReconnecting('not logged in in time');
     }
     this.listener.event?.(event);
+  }
+
+  private stopReconnecting(reason: string): void {
+    this.mayReconnect = false;
+    this.stopReason = reason;
   }
 
   private startHeartbeat(client: ChatClient): void {
@@ -226,7 +269,7 @@ export class ChatSession {
     clearInterval(this.pingTimer);
     this.notifyChange();
     if (!this.mayReconnect) {
-      this.listener.status?.('closed', `the connection to ${this.address()} closed; not reconnecting: you logged in elsewhere`);
+      this.listener.status?.('disconnected', `the connection to ${this.address()} closed (${this.stopReason}); not reconnecting by itself: login:<userid>:<password> connects again`);
       return;
     }
     this.attempt = 0;
@@ -244,7 +287,8 @@ export class ChatSession {
   }
 
   private async reconnect(): Promise<void> {
-    if (this.isClosed) return;
+    // A login typed during the backoff may have connected already.
+    if (this.isClosed || this.client?.isConnected()) return;
     try {
       await this.open();
     } catch (err) {

@@ -3,7 +3,8 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { errorMessage } from '../base/dchat-error.js';
 import { checkPortOption, checkWholeOption } from '../base/option-checks.js';
-import { clusterSecretFrom } from '../rpc/rpc-auth.js';
+import { requiredSecret, secretOptions } from '../base/cluster-secret.js';
+import { lockDchatZnodes } from '../zk/dchat-layout.js';
 import { RpcProvider } from '../rpc/rpc-provider.js';
 import { ZkRegistry } from '../rpc/zk-registry.js';
 import { createLocalServices } from '../services/local-services.js';
@@ -24,6 +25,7 @@ interface RpcServerArgs {
   port: number;
   advertiseHost: string | undefined;
   clusterSecret: string | undefined;
+  clusterSecretFile: string | undefined;
   sessionTimeoutMs: number;
   passwordCost: string;
 }
@@ -42,7 +44,7 @@ export const rpcServerCommand: CommandModule<object, RpcServerArgs> = {
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address the RPC port binds (0.0.0.0 for every interface)' })
       .option('port', { type: 'number', default: 0, describe: 'RPC port; 0 picks a free one' })
       .option('advertise-host', { type: 'string', describe: 'Host written to ZooKeeper when it differs from --host (e.g. with --host 0.0.0.0)' })
-      .option('cluster-secret', { type: 'string', describe: 'Serve only callers proving they hold this secret (env DCHAT_CLUSTER_SECRET)' })
+      .options(secretOptions)
       .option('session-timeout-ms', { type: 'number', default: 10_000, describe: 'ZooKeeper session timeout: how soon a crashed server leaves the registry' })
       .option('password-cost', passwordCostOption)
       .check((argv) => {
@@ -54,23 +56,25 @@ export const rpcServerCommand: CommandModule<object, RpcServerArgs> = {
         if (argv.host === '0.0.0.0' && argv.zk && !argv['advertise-host']) throw new Error('--host 0.0.0.0 with --zk needs --advertise-host: callers cannot connect to 0.0.0.0');
         return true;
       })
-      .example('$0 rpc-server --zk 127.0.0.1:2181 --db mysql://root@127.0.0.1:3306/chat', 'host all four services, registered in ZooKeeper')
+      .example('$0 rpc-server --zk 127.0.0.1:2181 --db mysql://dchat:PW@127.0.0.1:3306/chat --cluster-secret-file FILE', 'host all four services, registered in ZooKeeper')
       .example('$0 rpc-server --services user,friend --port 7001 --zk 127.0.0.1:2181,127.0.0.1:2182/dchat', 'two services on port 7001, ensemble with chroot')
-      .example('DCHAT_CLUSTER_SECRET=s3cret $0 rpc-server --zk 127.0.0.1:2181', 'only callers holding the cluster secret are served') as unknown as Argv<RpcServerArgs>,
+      .example('$0 rpc-server --zk 127.0.0.1:2181 --cluster-secret-file /etc/dchat/cluster-secret', 'only callers holding the cluster secret are served') as unknown as Argv<RpcServerArgs>,
   handler: async (args: ArgumentsCamelCase<RpcServerArgs>) => {
     let repo: ChatRepository | undefined;
     let session: ZkSession | undefined;
     let provider: RpcProvider;
     try {
       const keys = parseServices(args.services);
+      const credentials = requiredSecret('dchat rpc-server', args);
       repo = await openStore({ db: args.db, dataDir: args.dataDir });
-      session = args.zk ? await ZkSession.connect({ connectString: args.zk, sessionTimeoutMs: args.sessionTimeoutMs }) : undefined;
+      session = args.zk ? await ZkSession.connect({ connectString: args.zk, sessionTimeoutMs: args.sessionTimeoutMs, digests: credentials.zkDigests() }) : undefined;
+      if (session) await lockDchatZnodes(session);
       provider = new RpcProvider({
         host: args.host,
         port: args.port,
         advertisedHost: args.advertiseHost,
         registry: session ? new ZkRegistry(session) : undefined,
-        clusterSecret: clusterSecretFrom(args.clusterSecret),
+        credentials,
       });
       const services = createLocalServices(repo, {
         passwordCost: chosenPasswordCost(args.passwordCost, 'rpc-server'),

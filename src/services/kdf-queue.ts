@@ -34,6 +34,9 @@ interface Job {
 /** What the first KDF is assumed to take, before any was measured: the production cost on a slow core. */
 const initialKdfMs = 250;
 const minRetryAfterMs = 100;
+/** Clients are told to come back well within a node's login deadline (10 s after connecting),
+ * jitter included: a longer wait would have them closed for not logging in. */
+const maxRetryAfterMs = 4_000;
 
 export class KdfQueue {
   private readonly lanes = new Map<string, Job[]>();
@@ -128,6 +131,6 @@ export class KdfQueue {
   private refusal(why: string): KdfOutcome<never> {
     // By then the queue has drained what is in it now; the client adds its own jitter.
     const drainMs = ((this.queued + this.running) / this.options.concurrency) * this.averageKdfMs;
-    return { ok: false, retryAfterMs: Math.max(minRetryAfterMs, Math.round(drainMs)), why };
+    return { ok: false, retryAfterMs: Math.min(maxRetryAfterMs, Math.max(minRetryAfterMs, Math.round(drainMs))), why };
   }
 }

@@ -3,7 +3,7 @@
 // lookup or a small transaction), so running it on the event loop costs less than a hop to a
 // worker thread would. Every statement is prepared once and cached.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type {
   ChatRepository,
@@ -74,6 +74,13 @@ export class SqliteStore implements ChatRepository {
 
   /** Opens (creating if needed) `dchat.sqlite` in dataDir; throws StoreError when it cannot. */
   static openInDirectory(dataDir: string, options: SqliteStoreOptions = {}): SqliteStore {
+    try {
+      // dchat's own directory: nobody else may list or read it (the users' password hashes and messages).
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      chmodSync(dataDir, 0o700);
+    } catch (err) {
+      throw sqliteStoreError(err, 'making the data directory', join(dataDir, sqliteFileName));
+    }
     return SqliteStore.openFile(join(dataDir, sqliteFileName), options);
   }
 
@@ -81,7 +88,10 @@ export class SqliteStore implements ChatRepository {
   static openFile(file: string, options: SqliteStoreOptions = {}): SqliteStore {
     let db: Database.Database | undefined;
     try {
-      mkdirSync(dirname(file), { recursive: true });
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      // Made (or narrowed) to 0600 before SQLite opens it: its -wal and -shm files take the same mode.
+      closeSync(openSync(file, 'a', 0o600));
+      chmodSync(file, 0o600);
       db = new Database(file);
       SqliteStore.configure(db, options);
       return new SqliteStore(db, file);
