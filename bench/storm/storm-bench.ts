@@ -113,21 +113,29 @@ async function legitimateLogins(node: Node, ids: number[], seconds: number, addr
 }
 
 async function flood(node: Node, targets: number[], seconds: number, legitIds: number[]): Promise<{ legit: LegitFigures; guesses: number; guessesRefusedForLoad: number }> {
-  const guessers = Array.from({ length: 100 }, () => new ChatClient({ host: node.host, port: node.port, localAddress: '127.0.0.1', pingIntervalMs: 0, requestTimeoutMs: 30_000 }));
-  await Promise.all(guessers.map((c) => c.connect()));
+  const guesser = (): ChatClient => new ChatClient({ host: node.host, port: node.port, localAddress: '127.0.0.1', pingIntervalMs: 0, requestTimeoutMs: 30_000 });
   let isFlooding = true;
   let guesses = 0;
   let refusedForLoad = 0;
-  const loops = guessers.map(async (client, i) => {
+  const loops = Array.from({ length: 100 }, async (_, i) => {
+    let client = guesser();
+    await client.connect();
     while (isFlooding) {
-      const response = await client.request({ login: { userId: targets[(i + guesses) % targets.length] ?? 0, password: `guess-${guesses++}` } });
-      if (response.status === Status.RESOURCE_EXHAUSTED) refusedForLoad++;
+      try {
+        const response = await client.request({ login: { userId: targets[(i + guesses) % targets.length] ?? 0, password: `guess-${guesses++}` } });
+        if (response.status === Status.RESOURCE_EXHAUSTED) refusedForLoad++;
+      } catch {
+        // Closed by the node (not logged in within its deadline): a guesser connects again.
+        client.destroy();
+        client = guesser();
+        await client.connect();
+      }
     }
+    client.destroy();
   });
   const legit = await legitimateLogins(node, legitIds, seconds, 20);
   isFlooding = false;
   await Promise.all(loops);
-  for (const c of guessers) c.destroy();
   return { legit, guesses, guessesRefusedForLoad: refusedForLoad };
 }
 
@@ -218,4 +226,7 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+await main().catch((err: unknown) => {
+  process.stderr.write(`bench/storm failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});
