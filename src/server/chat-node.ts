@@ -7,6 +7,7 @@ import { ChatService, endMovedSession } from './chat-service.js';
 import { ClusterPresence } from './cluster-presence.js';
 import { ClusterRouter } from './cluster-router.js';
 import { defaultGatewayOptions, Gateway, type GatewayOptions } from './gateway.js';
+import { LoginAdmission, type LoginAdmissionOptions } from './login-admission.js';
 import { LocalRouter } from './message-router.js';
 import { NodeBackend, type NodeBackendOptions } from './node-backend.js';
 import { NodeMembership } from './node-membership.js';
@@ -26,6 +27,8 @@ export interface ChatNodeOptions extends Partial<Omit<GatewayOptions, 'host' | '
   /** The node's name in /dchat/nodes and /dchat/presence; default host:port of the gateway. */
   nodeId?: string | undefined;
   weight?: number;
+  /** Token buckets on register, login and resume (login-admission.ts); absent: the defaults. */
+  admission?: LoginAdmissionOptions;
 }
 
 interface Cluster {
@@ -64,6 +67,7 @@ export class ChatNode {
       router: new LocalRouter(this.sessions),
       replay: new PendingReplay(backend.services.offline),
       presence: { loggedIn: () => Promise.resolve(), loggedOut: () => Promise.resolve() },
+      admission: new LoginAdmission(this.options.admission),
     };
     this.gateway = new Gateway({ ...defaultGatewayOptions, ...definedOnly(this.options), host, port }, ctx);
     const address = await this.gateway.start();

@@ -6,6 +6,7 @@ import { errorMessage } from '../base/dchat-error.js';
 import { checkPortOption, checkWholeOption } from '../base/option-checks.js';
 import { requiredSecret, secretOptions } from '../base/cluster-secret.js';
 import { ChatNode } from './chat-node.js';
+import { admissionFrom, checkKdfOptions, kdfQueueFrom, resumeTokensFrom, withAdmissionOptions, withKdfOptions } from './login-limit-options.js';
 import { defaultGatewayOptions } from './gateway.js';
 import { chosenPasswordCost, passwordCostNamed, passwordCostOption } from './password-cost-option.js';
 import { parseServiceKeys, serviceKeys } from './service-hosting.js';
@@ -42,7 +43,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
   command: 'server',
   describe: 'Run a chat node (standalone by default: SQLite, services in-process)',
   builder: (y: Argv) =>
-    y
+    withKdfOptions(withAdmissionOptions(y))
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address the client gateway listens on' })
       .option('port', { type: 'number', default: 6000, describe: 'Port the client gateway listens on' })
       .option('data-dir', { type: 'string', default: defaultDataDir(), describe: 'Where the standalone node keeps its SQLite database (env DCHAT_DATA_DIR)' })
@@ -81,6 +82,8 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
         checkWholeOption('--weight', argv.weight, 1, "the node's share in nginx's upstream");
         checkWholeOption('--zk-session-timeout-ms', argv['zk-session-timeout-ms'], 1, 'milliseconds');
         passwordCostNamed(argv['password-cost'] as string);
+        checkKdfOptions(argv);
+        admissionFrom(argv);
         return true;
       })
       .example('$0 server', 'standalone node on 127.0.0.1:6000, data in ~/.dchat/data')
@@ -119,6 +122,9 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       nodeId: args.nodeId,
       weight: args.weight,
       passwordCost: chosenPasswordCost(args.passwordCost, 'server'),
+      admission: admissionFrom(args),
+      kdfQueue: kdfQueueFrom(args),
+      resumeTokens: resumeTokensFrom(args),
     });
     let address: { host: string; port: number; nodeId: string; rpcAddress: string | undefined };
     try {

@@ -14,6 +14,7 @@ import type {
   MessageRow,
   NewMessage,
   SavedMessage,
+  SessionTokenRow,
   UserRow,
 } from './repository.js';
 import { describeOldLayout, pageLimit, sql, upperId } from './repository-sql.js';
@@ -42,6 +43,7 @@ export class SqliteStore implements ChatRepository {
   private readonly createGroupTx: (name: string, desc: string, creatorId: number, createdAtMs: number) => GroupRow | undefined;
   private readonly deleteGroupTx: (id: number) => boolean;
   private readonly addFriendshipTx: (a: number, b: number) => boolean;
+  private readonly saveSessionTokenTx: (token: SessionTokenRow, keepPerUser: number) => void;
   private readonly writes: SqliteWriteBatch;
   private readonly senderNames = new SenderNames();
 
@@ -57,6 +59,11 @@ export class SqliteStore implements ChatRepository {
       let groupRows = 0;
       for (const text of sql.deleteGroup) groupRows = this.stmt(text).run(id).changes;
       return groupRows > 0;
+    });
+    this.saveSessionTokenTx = db.transaction((token: SessionTokenRow, keepPerUser: number) => {
+      this.stmt(sql.insertSessionToken).run(token.userId, token.tokenHash, token.createdAtMs, token.expiresAtMs);
+      this.stmt(sql.deleteExpiredSessionTokens).run(token.userId, token.createdAtMs);
+      this.stmt(sql.deleteSurplusSessionTokens).run(token.userId, token.userId, Math.max(0, keepPerUser - 1));
     });
     this.addFriendshipTx = db.transaction((a: number, b: number) => {
       const insert = this.stmt('INSERT INTO friend (userid, friendid) VALUES (?, ?) ON CONFLICT DO NOTHING');
@@ -308,6 +315,18 @@ export class SqliteStore implements ChatRepository {
       const remove = this.stmt(`DELETE FROM offlinemessage WHERE userid = ? AND message_id IN (${idListSql})`);
       return remove.run(userId, JSON.stringify(messageIds)).changes;
     });
+  }
+
+  saveSessionToken(token: SessionTokenRow, keepPerUser: number): Promise<void> {
+    return this.guard('saveSessionToken', () => this.saveSessionTokenTx(token, keepPerUser));
+  }
+
+  listSessionTokens(userId: number, nowMs: number): Promise<SessionTokenRow[]> {
+    return this.guard('listSessionTokens', () => this.rows<SessionTokenRow>(sql.sessionTokensOf, userId, nowMs));
+  }
+
+  deleteSessionTokens(userId: number): Promise<number> {
+    return this.guard('deleteSessionTokens', () => this.stmt(sql.deleteSessionTokens).run(userId).changes);
   }
 
   history(conversation: Conversation, beforeId: number, limit: number): Promise<MessageRow[]> {
