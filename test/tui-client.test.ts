@@ -50,6 +50,8 @@ describe('dchat client (full screen)', () => {
       await screen.waitForScreen(/\d\d:\d\d ann: hi ben, got it/, "ann's own message in the conversation");
       await screen.type(`addfriend:${ben.id}`);
       await screen.sendKeys('Enter');
+      await ben.waitForEvent((e) => e.friendRequest?.from?.id === annId, "ann's friend request");
+      await ben.client.call({ addFriend: { friendId: annId } });
       await screen.waitForScreen(new RegExp(`● ben \\(${ben.id}\\)`), 'ben as an online friend in the left pane');
 
       await screen.resize(80, 20);

@@ -8,6 +8,7 @@ import { requiredSecret, secretOptions } from '../base/cluster-secret.js';
 import { ChatNode } from './chat-node.js';
 import { admissionFrom, checkKdfOptions, kdfQueueFrom, resumeTokensFrom, withAdmissionOptions, withKdfOptions } from './login-limit-options.js';
 import { defaultGatewayOptions } from './gateway.js';
+import { limitOption, parseLimitOptions } from './limit-options.js';
 import { chosenPasswordCost, passwordCostNamed, passwordCostOption } from './password-cost-option.js';
 import { parseServiceKeys, serviceKeys } from './service-hosting.js';
 
@@ -37,6 +38,7 @@ interface ServerArgs {
   weight: number;
   zkSessionTimeoutMs: number;
   passwordCost: string;
+  limit: string[];
 }
 
 export const serverCommand: CommandModule<object, ServerArgs> = {
@@ -66,7 +68,9 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       .option('weight', { type: 'number', default: 1, describe: 'Weight of the node in the nginx upstream that `dchat lb` writes' })
       .option('zk-session-timeout-ms', { type: 'number', default: 10_000, describe: 'ZooKeeper session timeout: how soon a crashed node leaves the cluster' })
       .option('password-cost', passwordCostOption)
+      .option('limit', limitOption)
       .check((argv) => {
+        parseLimitOptions(argv.limit as string[]);
         parseServiceKeys(argv.services as string, { allowNone: true });
         if (parseServiceKeys(argv.services as string, { allowNone: true }).length === 0 && !argv.zk) throw new Error('--services none needs --zk: a standalone node must host its services');
         checkPortOption('--port', argv.port, true);
@@ -99,6 +103,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       process.stderr.write(`dchat server: ${errorMessage(err)}\n`);
       process.exit(1);
     }
+    const { usage, rates } = parseLimitOptions(args.limit);
     const node = new ChatNode({
       host: args.host,
       port: args.port,
@@ -125,6 +130,8 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       admission: admissionFrom(args),
       kdfQueue: kdfQueueFrom(args),
       resumeTokens: resumeTokensFrom(args),
+      usage,
+      sendRates: rates,
     });
     let address: { host: string; port: number; nodeId: string; rpcAddress: string | undefined };
     try {
