@@ -169,3 +169,22 @@ CREATE TABLE IF NOT EXISTS `offlinemessage` (
   CONSTRAINT `offlinemessage_user` FOREIGN KEY (`userid`) REFERENCES `user` (`id`) ON DELETE CASCADE,
   CONSTRAINT `offlinemessage_message_row` FOREIGN KEY (`message_id`) REFERENCES `message` (`id`) ON DELETE CASCADE
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
+-- Added table: resume tokens. A successful login hands the client a random token (32 bytes);
+-- `resume` with it logs the user in again, on any node, without the password's scrypt work, so
+-- a node's clients reconnecting at once after it died cost a lookup each, not ~200 ms of CPU.
+-- Only the token's SHA-256 is kept (a leaked table logs nobody in) and compared in constant
+-- time. A row ends at `expires_at`, at `loginout` (every token of the user) and with its user.
+CREATE TABLE IF NOT EXISTS `session_token` (
+  `id` BIGINT NOT NULL AUTO_INCREMENT,
+  `user_id` BIGINT NOT NULL,
+  -- SHA-256 of the token, in hex.
+  `token_hash` CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  -- When the login that made it succeeded, and when it stops being accepted (ms since the epoch).
+  `created_at` BIGINT NOT NULL,
+  `expires_at` BIGINT NOT NULL,
+  PRIMARY KEY (`id`),
+  -- A resume reads the tokens of one user; a login prunes that user's oldest tokens by id.
+  KEY `session_token_user` (`user_id`, `id`),
+  CONSTRAINT `session_token_owner` FOREIGN KEY (`user_id`) REFERENCES `user` (`id`) ON DELETE CASCADE
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;

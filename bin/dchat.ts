@@ -12,6 +12,7 @@ import { rpcServerCommand } from '../src/server/rpc-server-command.js';
 import { lbCommand } from '../src/lb/lb-command.js';
 import { downCommand } from '../src/up/down-command.js';
 import { consoleCommand } from '../src/tui/console/console-command.js';
+import { secretCommand } from '../src/server/secret-command.js';
 
 await yargs(hideBin(process.argv))
   .scriptName('dchat')
@@ -28,6 +29,7 @@ await yargs(hideBin(process.argv))
   .command(lbCommand)
   .command(downCommand)
   .command(consoleCommand)
+  .command(secretCommand)
   .demandCommand(1, 'Name a command: `dchat --help` lists them.')
   .recommendCommands()
   .strict()

@@ -136,7 +136,7 @@ describe('standalone chat node', () => {
   test('bad requests get a status and a sentence', async () => {
     const kim = await newUser('kim');
     const lee = await newUser('lee');
-    await kim.expectRefusal({ register: { name: 'kim', password: 'another' } }, Status.ALREADY_EXISTS, /taken/);
+    await kim.expectRefusal({ register: { name: 'kim', password: 'another-secret' } }, Status.ALREADY_EXISTS, /taken/);
     await kim.expectRefusal({ register: { name: 'shorty', password: 'x' } }, Status.INVALID_ARGUMENT, /password/);
     await kim.expectRefusal({ login: { userId: kim.id, password: 'wrong' } }, Status.UNAUTHENTICATED, /wrong user id or password/);
     await kim.expectRefusal({ login: { userId: 987654, password: 'whatever' } }, Status.UNAUTHENTICATED, /wrong user id or password/);

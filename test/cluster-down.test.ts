@@ -73,15 +73,22 @@ test('Ctrl-C stops every process of the cluster, nginx first and ZooKeeper last,
   assert.equal(existsSync(join(cluster.dir, 'cluster.json')), false);
 });
 
-test('after dchat up is killed with -9, its processes keep running and dchat down stops them by their recorded pids', async (t) => {
+test('after dchat up is killed with -9, its processes keep running and dchat down stops them by their recorded pids, naming the one that had died', async (t) => {
   const cluster = await startCluster(t);
   cluster.up.kill('SIGKILL');
   await cluster.exited;
   const pids = cluster.state.processes.map((p) => p.pid);
   assert.deepEqual(pids.filter((pid) => !isAlive(pid)), [], 'the detached processes outlive dchat up');
+  const node = cluster.state.processes.find((p) => p.name === 'chat node 1');
+  assert.ok(node);
+  process.kill(node.pid, 'SIGKILL');
+  await waitFor(() => !isAlive(node.pid), 5_000, `chat node 1 (pid ${node.pid}) to die`);
   const down = await runDchat(['down', '--dir', cluster.dir], { timeoutMs: 90_000 });
   assert.equal(down.status, 0, down.stdout + down.stderr);
   assert.doesNotMatch(down.stdout, /asking dchat up/, 'the dead dchat up is not asked');
   assert.match(down.stdout, /stopped nginx \(pid \d+\)[\s\S]*stopped ZooKeeper/);
+  assert.match(down.stdout, new RegExp(`chat node 1 \\(pid ${node.pid}\\) had exited already`));
+  assert.match(down.stdout, /is stopped \(6 processes stopped; 1 had exited already\)/);
+  assert.equal(down.stdout.match(/stopped (nginx|dchat lb|chat node \d|MariaDB|ZooKeeper \d) \(pid \d+\)/g)?.length, 6, `dchat down lists the 6 processes it counts:\n${down.stdout}`);
   assert.deepEqual(pids.filter(isAlive), [], 'no recorded pid runs');
 });

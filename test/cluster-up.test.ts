@@ -4,9 +4,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import mysql from 'mysql2/promise';
+import { isDchatError } from '../src/base/dchat-error.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { clusterSecretFrom } from '../src/base/cluster-secret.js';
 import { ZkSession } from '../src/zk/zk-session.js';
 import { ChatUser } from './support/chat-user.js';
 import { spawnDchat } from './support/dchat-process.js';
@@ -82,6 +85,25 @@ test('dchat up --cluster 2 shows each step and records every process with its pi
   for (const proc of state.processes) assert.ok(isAlive(proc.pid), `${proc.name} (pid ${proc.pid}) runs`);
 });
 
+test('dchat up --cluster 2 is secured with no extra step: no password-less MariaDB root, RPC and znodes behind the cluster secret', async () => {
+  assert.ok(state);
+  const db = (JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { db: string }).db;
+  assert.match(db, /^mysql:\/\/dchat:[^@]+@127\.0\.0\.1:\d+\/dchat$/);
+  const port = Number(/:(\d+)\/dchat$/.exec(db)?.[1]);
+  await assert.rejects(mysql.createConnection({ host: '127.0.0.1', port, user: 'root' }), (err: unknown) => (err as { code?: string }).code === 'ER_ACCESS_DENIED_ERROR');
+  assert.equal((statSync(join(dir, 'cluster-secret')).mode & 0o777).toString(8), '600');
+  assert.equal((statSync(join(dir, 'mariadb', 'credentials.json')).mode & 0o777).toString(8), '600');
+  const outsider = await ZkSession.connect({ connectString: state.zk });
+  try {
+    await assert.rejects(outsider.getChildren('/dchat/nodes'), (err: unknown) => isDchatError(err, 'DCHAT_ZK_NO_AUTH'));
+  } finally {
+    await outsider.close();
+  }
+  for (const proc of state.processes.filter((p) => p.role === 'chat-node' || p.role === 'lb')) {
+    assert.doesNotMatch(readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8'), /cluster-secret[^-]|DCHAT_CLUSTER_SECRET=/, `${proc.name}'s command line holds no secret`);
+  }
+});
+
 test('dchat up refuses a directory whose cluster still runs, naming dchat down', async () => {
   const second = await runDchat(['up', '--cluster', '1', '--dir', dir, '--port', '0']);
   assert.equal(second.status, 1);
@@ -91,7 +113,7 @@ test('dchat up refuses a directory whose cluster still runs, naming dchat down',
 test('two users on different chat nodes chat through nginx', async () => {
   assert.ok(state);
   const [host, portText] = state.entry.split(':');
-  const zk = await ZkSession.connect({ connectString: state.zk });
+  const zk = await ZkSession.connect({ connectString: state.zk, digests: clusterSecretFrom({ file: join(dir, 'cluster-secret') })?.zkDigests() ?? [] });
   try {
     // nginx has a round-robin per worker: a few users are enough to fill both nodes.
     const byNode = new Map<string, ChatUser>();
@@ -122,7 +144,8 @@ test('dchat down stops every recorded process and the dchat up that started them
   for (const user of users) user.close();
   const down = await runDchat(['down', '--dir', dir], { timeoutMs: 90_000 });
   assert.equal(down.status, 0, down.stdout + down.stderr);
-  assert.match(down.stdout, /the cluster of .* is stopped \(8 processes\)/);
+  assert.match(down.stdout, /the cluster of .* is stopped \(8 processes stopped\)/);
+  assert.equal(down.stdout.match(/stopped (nginx|dchat lb|chat node \d|MariaDB|ZooKeeper \d) \(pid \d+\)/g)?.length, 8, `dchat down lists the 8 processes it counts:\n${down.stdout}`);
   assert.equal(await upExit, 0, `dchat up exits 0 after dchat down:\n${upOutput}`);
   const alive = [state.supervisorPid, ...state.processes.map((p) => p.pid)].filter(isAlive);
   assert.deepEqual(alive, [], 'no recorded pid is still running');

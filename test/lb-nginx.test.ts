@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { placeholderUpstreamText, defaultUpstreamOptions } from '../src/lb/upstream-text.js';
 import { childPids } from '../src/up/process-stopper.js';
 import { ZkSession } from '../src/zk/zk-session.js';
-import { spawnDchat } from './support/dchat-process.js';
+import { spawnDchat, testZkDigests } from './support/dchat-process.js';
 import { freeLoopbackPort, startNginx, type NginxHandle } from './support/nginx.js';
 import { runDchat } from './support/run-dchat.js';
 import { startTcpBackend, whichBackend, type TcpBackend } from './support/tcp-backend.js';
@@ -29,7 +29,7 @@ const lbProcesses: ChildProcess[] = [];
 /** A chat node as /dchat/nodes sees it: its own session and one ephemeral znode. */
 async function registerNode(backend: TcpBackend, weight = 1): Promise<void> {
   assert.ok(zk);
-  const session = await ZkSession.connect({ connectString: zk.connectString });
+  const session = await ZkSession.connect({ connectString: zk.connectString, digests: testZkDigests });
   nodeSessions.set(backend.address, session);
   const now = Date.now();
   const data = { nodeId: backend.address, clientAddress: backend.address, rpcAddress: '127.0.0.1:1', startedAtMs: now, weight, connections: 0, users: 0, updatedAtMs: now };
@@ -215,7 +215,7 @@ test('dchat lb leaves out a node whose data it cannot use, says why, and keeps t
   assert.ok(zk);
   const lb = startLb(t, ['--debounce-ms', '200']);
   await lb.waitForLine(/upstream dchat has 4 node\(s\)/, 'its first upstream');
-  const broken = await ZkSession.connect({ connectString: zk.connectString });
+  const broken = await ZkSession.connect({ connectString: zk.connectString, digests: testZkDigests });
   nodeSessions.set('broken', broken);
   await broken.registerEphemeral('/dchat/nodes/broken', Buffer.from('not json'));
   await lb.waitForLine(/node broken is left out of the upstream: its data is not JSON \("not json"\)/, 'why it left the broken node out');

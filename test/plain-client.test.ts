@@ -107,7 +107,7 @@ describe('dchat client --plain', () => {
 
   test('a message sent while the recipient was away is printed after login, with sender and time', async () => {
     const cy = open();
-    cy.send('register:cy:cy-pass');
+    cy.send('register:cy:cy-password');
     const cyId = Number((await cy.waitForOutput(/your user id is (\d+)/, "cy's id"))[1]);
     const dee = open();
     dee.send('register:dee:dee-pass');
@@ -115,7 +115,7 @@ describe('dchat client --plain', () => {
     dee.send(`login:${deeId}:dee-pass`);
     dee.send(`chat:${cyId}:are you there?`);
     await dee.waitForOutput(/sent #\d+/, 'the send confirmation');
-    cy.send(`login:${cyId}:cy-pass`);
+    cy.send(`login:${cyId}:cy-password`);
     await cy.waitForOutput(/1 message\(s\) waiting/, 'the pending count');
     await cy.waitForOutput(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d dee\(\d+\): are you there\?/, 'the offline message');
     cy.end();

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ZkSession } from '../src/zk/zk-session.js';
+import { testZkDigests } from './support/dchat-process.js';
 import { runDchat } from './support/run-dchat.js';
 import { startZooKeeper, type ZkServerHandle } from './support/zookeeper.js';
 
@@ -28,7 +29,7 @@ test('dchat ring --zk stores each server as /dchat/ring/HOST:PORT holding its vi
   assert.equal((await ring('add', '10.0.0.1', '6000', '150')).status, 0);
   assert.equal((await ring('add', '10.0.0.2', '6000', '320')).status, 0);
   assert.ok(zk);
-  const session = await ZkSession.connect({ connectString: zk.connectString });
+  const session = await ZkSession.connect({ connectString: zk.connectString, digests: testZkDigests });
   try {
     assert.deepEqual(await session.getChildren('/dchat/ring'), ['10.0.0.1:6000', '10.0.0.2:6000']);
     assert.equal((await session.getData('/dchat/ring/10.0.0.1:6000'))?.data.toString(), '150');

@@ -11,8 +11,10 @@ import { isDchatError } from '../src/base/dchat-error.js';
 import { RpcChannel } from '../src/rpc/rpc-channel.js';
 import { ZkRegistry } from '../src/rpc/zk-registry.js';
 import { ZkSession } from '../src/zk/zk-session.js';
-import { spawnDchat } from './support/dchat-process.js';
+import { ClusterSecret } from '../src/base/cluster-secret.js';
+import { spawnDchat, testClusterSecret, testZkDigests } from './support/dchat-process.js';
 import { startZooKeeper, type ZkServerHandle } from './support/zookeeper.js';
+import { runDchat } from './support/run-dchat.js';
 import { waitFor } from './support/wait.js';
 
 let zk: ZkServerHandle;
@@ -55,12 +57,12 @@ async function startRpcServer(args: string[]): Promise<{ address: string; output
 
 test('dchat rpc-server hosts the chosen services, registered in ZooKeeper, and callers use them through stubs', async () => {
   const server = await startRpcServer(['--services', 'user,friend', '--zk', zk.connectString, '--data-dir', dataDir, '--session-timeout-ms', '4000']);
-  session = await ZkSession.connect({ connectString: zk.connectString });
+  session = await ZkSession.connect({ connectString: zk.connectString, digests: testZkDigests });
   assert.deepEqual(await session.getChildren('/UserServiceRpc'), [server.address]);
   assert.deepEqual(await session.getChildren('/FriendServiceRpc'), [server.address]);
   assert.equal(await session.exists('/GroupServiceRpc'), undefined);
 
-  const channel = new RpcChannel({ registry: new ZkRegistry(session) });
+  const channel = new RpcChannel({ registry: new ZkRegistry(session), credentials: ClusterSecret.of([testClusterSecret], 'test') });
   try {
     const users = channel.stub(dchat.UserServiceRpc);
     const friends = channel.stub(dchat.FriendServiceRpc);
@@ -98,4 +100,11 @@ test('dchat rpc-server refuses an unknown service name and says which exist', as
   const code = await new Promise<number | null>((resolve) => proc.once('close', resolve));
   assert.notEqual(code, 0);
   assert.match(output, /unknown service chat; choose from user, friend, group, offline/);
+});
+
+test('dchat rpc-server never listens without the cluster secret, and says in one line how to get it', async () => {
+  const run = await runDchat(['rpc-server', '--port', '0', '--data-dir', dataDir], { env: { ...process.env, DCHAT_CLUSTER_SECRET: '' } });
+  assert.equal(run.status, 1);
+  assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+  assert.match(run.stderr, /dchat rpc-server needs the cluster secret: pass --cluster-secret-file FILE/);
 });

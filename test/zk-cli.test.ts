@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { freeLoopbackPort } from '../src/up/free-ports.js';
 import { ZkSession } from '../src/zk/zk-session.js';
-import { spawnDchat } from './support/dchat-process.js';
+import { spawnDchat, testZkDigests } from './support/dchat-process.js';
 import { runDchat, type DchatRun } from './support/run-dchat.js';
 import { startZooKeeper, type ZkServerHandle } from './support/zookeeper.js';
 
@@ -15,7 +15,7 @@ describe('dchat zk against a real ZooKeeper', () => {
 
   before(async () => {
     zk = await startZooKeeper();
-    observer = await ZkSession.connect({ connectString: zk.connectString });
+    observer = await ZkSession.connect({ connectString: zk.connectString, digests: testZkDigests });
   });
   after(async () => {
     await observer?.close();

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { DEFAULT_PAGE_SIZE } from './ring-operation.js';
 import { RingFileStore, defaultRingStatePath } from './ring-file-store.js';
+import { requiredSecret, secretOptions, type SecretArgs } from '../base/cluster-secret.js';
 import { isDchatError } from '../base/dchat-error.js';
 import { checkWholeOption } from '../base/option-checks.js';
 import { processOutput, reportError, runRingWords, type RingOutput } from './ring-runner.js';
@@ -14,7 +15,7 @@ import { runRingShell } from './ring-shell.js';
 import type { RingStore } from './ring-store.js';
 import { RingZkStore } from './ring-zk-store.js';
 
-interface RingArgs {
+interface RingArgs extends SecretArgs {
   state: string;
   zk: string | undefined;
   json: boolean;
@@ -23,7 +24,7 @@ interface RingArgs {
 type Positionals = Record<string, string | number | boolean | undefined>;
 
 async function openRingStore(args: RingArgs): Promise<RingStore> {
-  if (args.zk) return RingZkStore.open(args.zk);
+  if (args.zk) return RingZkStore.open(args.zk, requiredSecret('dchat ring --zk', args).zkDigests());
   return new RingFileStore(args.state);
 }
 
@@ -97,6 +98,7 @@ export const ringCommand: CommandModule<object, RingArgs> = {
         defaultDescription: '$DCHAT_ZK',
         describe: 'keep the ring in ZooKeeper (host:port,…) under /dchat/ring instead of the file',
       })
+      .options(secretOptions)
       .option('json', { type: 'boolean', default: false, describe: 'print each answer as one JSON line' })
       .command(subcommand('add <host> <port> [num]', 'put a server on the ring with NUM virtual nodes (default 160 = nginx weight 1)',
         { host: 'server address (IP or name, as in the nginx server line)', port: 'server port', num: 'virtual nodes' },

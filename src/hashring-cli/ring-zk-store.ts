@@ -12,6 +12,7 @@ import { isDchatError } from '../base/dchat-error.js';
 import type { RingServer } from '../hashring/hash-ring.js';
 import { HashRingError } from '../hashring/hashring-error.js';
 import { parseServerName } from '../hashring/server-address.js';
+import type { ZkDigest } from '../base/cluster-secret.js';
 import { ZkSession } from '../zk/zk-session.js';
 import { RingCliError } from './ring-cli-error.js';
 import type { RingStore } from './ring-store.js';
@@ -25,8 +26,8 @@ export class RingZkStore implements RingStore {
     this.description = `ZooKeeper ${session.connectString} ${RING_ZNODE}`;
   }
 
-  static async open(connectString: string): Promise<RingZkStore> {
-    return new RingZkStore(await ZkSession.connect({ connectString }));
+  static async open(connectString: string, digests: readonly ZkDigest[]): Promise<RingZkStore> {
+    return new RingZkStore(await ZkSession.connect({ connectString, digests }));
   }
 
   async load(): Promise<RingServer[]> {

@@ -4,6 +4,7 @@
 // current nodes and exits (for scripts).
 import { dirname, join, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { requiredSecret, secretOptions, type SecretArgs } from '../base/cluster-secret.js';
 import { errorMessage } from '../base/dchat-error.js';
 import { checkWholeOption } from '../base/option-checks.js';
 import { ZkSession } from '../zk/zk-session.js';
@@ -14,7 +15,7 @@ import { UpstreamPublisher } from './upstream-publisher.js';
 import { UpstreamSync, type SyncReport } from './upstream-sync.js';
 import type { BalanceMode, UpstreamOptions } from './upstream-text.js';
 
-interface LbArgs {
+interface LbArgs extends SecretArgs {
   zk: string;
   conf: string;
   prefix: string | undefined;
@@ -35,6 +36,7 @@ export const lbCommand: CommandModule<object, LbArgs> = {
   builder: (y: Argv) =>
     y
       .option('zk', { type: 'string', default: process.env['DCHAT_ZK'], demandOption: 'give --zk host:port,… or set DCHAT_ZK', describe: 'ZooKeeper connect string (env DCHAT_ZK)' })
+      .options(secretOptions)
       .option('conf', { type: 'string', default: process.env['DCHAT_NGINX_CONF'], demandOption: 'give --conf /path/nginx.conf or set DCHAT_NGINX_CONF', describe: 'nginx.conf that includes the upstream file (env DCHAT_NGINX_CONF)' })
       .option('prefix', { type: 'string', describe: 'nginx prefix (-p); default: the directory of --conf' })
       .option('upstream-file', { type: 'string', describe: 'the file lb writes and nginx.conf includes; default: dchat-upstream.conf beside --conf' })
@@ -88,7 +90,7 @@ async function runLb(args: LbArgs): Promise<number> {
   const setup = setUp(args);
   let session: ZkSession;
   try {
-    session = await ZkSession.connect({ connectString: args.zk });
+    session = await ZkSession.connect({ connectString: args.zk, digests: requiredSecret('dchat lb', args).zkDigests() });
   } catch (err) {
     process.stderr.write(`dchat lb: ${errorMessage(err)}\n`);
     return 1;

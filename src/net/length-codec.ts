@@ -17,8 +17,16 @@ export const HEADER_BYTES = 4;
 export type FrameCallback = (conn: TcpConnection, frame: Uint8Array, receiveTimeMs: number) => void;
 export type CodecErrorCallback = (conn: TcpConnection, error: DchatError) => void;
 
+/** A per-connection limit below maxFrameBytes, named as the option that sets it (for the error text). */
+export interface FrameLimit {
+  maxBytes: number;
+  name: string;
+}
+
 export interface LengthCodecOptions {
   onFrame: FrameCallback;
+  /** A tighter limit for some connections (a peer not yet authenticated); undefined: maxFrameBytes. */
+  frameLimitOf?: (conn: TcpConnection) => FrameLimit | undefined;
   /** Default: log the error and conn.forceClose() (the stream cannot be resynchronised). */
   onError?: CodecErrorCallback;
   maxFrameBytes?: number;
@@ -31,9 +39,11 @@ export class LengthCodec {
   readonly maxFrameBytes: number;
   private readonly onFrame: FrameCallback;
   private readonly onError: CodecErrorCallback;
+  private readonly frameLimitOf: ((conn: TcpConnection) => FrameLimit | undefined) | undefined;
 
   constructor(options: LengthCodecOptions) {
     this.onFrame = options.onFrame;
+    this.frameLimitOf = options.frameLimitOf;
     this.onError = options.onError ?? defaultOnError;
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   }
@@ -42,9 +52,10 @@ export class LengthCodec {
   readonly onMessage: MessageCallback = (conn, buffer, receiveTimeMs) => {
     while (conn.isReading() && buffer.readableBytes() >= HEADER_BYTES) {
       const length = buffer.peekUInt32BE();
-      if (length > this.maxFrameBytes) {
+      const limit = this.limitOf(conn);
+      if (length > limit.maxBytes) {
         buffer.retrieveAll();
-        this.onError(conn, this.frameTooLarge(length));
+        this.onError(conn, this.frameTooLarge(length, limit));
         return;
       }
       if (buffer.readableBytes() < HEADER_BYTES + length) return;
@@ -67,10 +78,15 @@ export class LengthCodec {
     return out;
   }
 
-  private frameTooLarge(length: number): NetError {
+  private limitOf(conn: TcpConnection): FrameLimit {
+    const tighter = this.frameLimitOf?.(conn);
+    return tighter !== undefined && tighter.maxBytes < this.maxFrameBytes ? tighter : { maxBytes: this.maxFrameBytes, name: 'maxFrameBytes' };
+  }
+
+  private frameTooLarge(length: number, limit: FrameLimit): NetError {
     return new NetError(
       'DCHAT_NET_FRAME_TOO_LARGE',
-      `frame length ${length} > maxFrameBytes ${this.maxFrameBytes}; raise maxFrameBytes or check that the peer speaks the same length-prefixed protocol`,
+      `frame length ${length} > ${limit.name} ${limit.maxBytes}; raise ${limit.name} or check that the peer speaks the same length-prefixed protocol`,
     );
   }
 }

@@ -2,6 +2,7 @@
 // connections. It does not reconnect by itself: the chat client and the RPC channels decide
 // when to try again.
 import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { ConnectionCallbacks } from './connection-callbacks.js';
 import { NetError, systemErrorCode } from './net-error.js';
 import { TcpConnection } from './tcp-connection.js';
@@ -15,6 +16,8 @@ export interface TcpClientOptions {
   /** The source address, e.g. 127.0.0.2 so that nginx's `hash $remote_addr` picks another node. */
   localAddress?: string;
   connectTimeoutMs?: number;
+  /** Speak TLS: the connection is established once the handshake has succeeded. */
+  tls?: TlsConnectionOptions;
 }
 
 let nextClientConnectionId = 1;
@@ -33,7 +36,11 @@ export class TcpClient extends ConnectionCallbacks {
     const { host, port, localAddress } = this.options;
     const timeoutMs = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
-      const socket = netConnect({ host, port, localAddress, allowHalfOpen: true, noDelay: true });
+      const tls = this.options.tls;
+      const socket = tls
+        ? // tls.connect hands localAddress on to net.connect; its type omits it.
+          tlsConnect({ ...tls, host, port, localAddress, noDelay: true } as TlsConnectionOptions)
+        : netConnect({ host, port, localAddress, allowHalfOpen: true, noDelay: true });
       const fail = (err: NetError): void => {
         clearTimeout(timer);
         this.abortConnect = undefined;
@@ -41,11 +48,11 @@ export class TcpClient extends ConnectionCallbacks {
         reject(err);
       };
       const timer = setTimeout(() => fail(connectTimeoutError(host, port, timeoutMs)), timeoutMs);
-      const onError = (err: Error): void => fail(connectError(host, port, localAddress, err));
+      const onError = (err: Error): void => fail(tls && isTlsFailure(err) ? handshakeError(host, port, err) : connectError(host, port, localAddress, err));
       this.abortConnect = () =>
         fail(new NetError('DCHAT_NET_CONNECT', `connecting to ${host}:${port} was aborted by disconnect()`));
       socket.once('error', onError);
-      socket.once('connect', () => {
+      socket.once(tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         this.abortConnect = undefined;
         socket.off('error', onError);
@@ -91,6 +98,17 @@ function connectError(host: string, port: number, localAddress: string | undefin
   const code = systemErrorCode(err);
   const message = (code !== undefined ? reasons[code] : undefined) ?? `cannot connect to ${where}: ${err.message}`;
   return new NetError('DCHAT_NET_CONNECT', message, { cause: err });
+}
+
+/** OpenSSL's errors carry its library name and an ERR_SSL_… code; a reset during the handshake is one too. */
+function isTlsFailure(err: Error): boolean {
+  const code = systemErrorCode(err);
+  return 'library' in err || code === undefined || code.startsWith('ERR_SSL') || code === 'ECONNRESET';
+}
+
+function handshakeError(host: string, port: number, err: Error): NetError {
+  const reason = systemErrorCode(err) ?? err.message.split('\n')[0];
+  return new NetError('DCHAT_NET_CONNECT', `${host}:${port} refused the TLS handshake (${reason}): it does not hold the same cluster secret as this process`, { cause: err });
 }
 
 function connectTimeoutError(host: string, port: number, timeoutMs: number): NetError {

@@ -9,6 +9,12 @@
 // until 'drain'.
 //
 // States: connected -> disconnecting (shutdown() or forceClose() called, peer FIN) -> disconnected ('close').
+// With a close grace set (setCloseGraceMs), disconnecting lasts at most that long: a peer that
+// never closes its side is reset then, so no socket stays half-closed for ever.
+//
+// The file is over 400 lines on purpose: input, output and the close states share the socket's
+// events and one state, as in muduo's single TcpConnection class; split, each part would need
+// the others' private fields.
 import type { Socket } from 'node:net';
 import { Buffer as NodeBuffer } from 'node:buffer';
 import { createLogger } from '../base/logger.js';
@@ -22,6 +28,7 @@ import type {
   WriteCompleteCallback,
 } from './callbacks.js';
 import { systemErrorCode } from './net-error.js';
+import { resetSocket } from './socket-reset.js';
 
 const log = createLogger('net.tcp-connection');
 
@@ -63,6 +70,12 @@ export class TcpConnection {
   private isAboveHighWaterMark = false;
   private maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
   private closeCallback: CloseCallback = () => {};
+  private closeGraceMs = 0;
+  private closeGraceTimer: NodeJS.Timeout | undefined;
+  /** Set by closeWithin(): input is read (to see the peer's FIN) but dropped, not buffered. */
+  private isDiscardingInput = false;
+  /** When the bytes now held in `input` (a frame not yet complete) started to be held. */
+  private heldSinceMs: number | undefined;
 
   /** Built by TcpServer and TcpClient around a connected socket; call connectEstablished() next. */
   constructor(
@@ -140,6 +153,25 @@ export class TcpConnection {
     this.maxQueuedBytes = maxQueuedBytes;
   }
 
+  /**
+   * From now on, a connection that starts to close (shutdown(), closeWithin(), or the peer's
+   * FIN) is reset if it has not closed within `graceMs`: a peer that never closes its side, or
+   * never reads the last bytes, would otherwise hold the socket for ever. 0: wait for the peer.
+   */
+  setCloseGraceMs(graceMs: number): void {
+    this.closeGraceMs = graceMs;
+  }
+
+  /** Bytes received and held for a frame the peer has not finished sending (0 when none). */
+  heldInputBytes(): number {
+    return this.heldSinceMs === undefined ? 0 : this.input.readableBytes();
+  }
+
+  /** Since when heldInputBytes() have been waiting for the rest of their frame; undefined when none. */
+  heldInputSinceMs(): number | undefined {
+    return this.heldSinceMs;
+  }
+
   /** Called once by the owner after the close was reported, so that it forgets the connection. */
   setCloseCallback(cb: CloseCallback): void {
     this.closeCallback = cb;
@@ -171,6 +203,20 @@ export class TcpConnection {
     log.debug('%s: shutdown with %d bytes queued', this.name, this.queuedBytes());
     if (this.pendingBytes > 0) this.writePending();
     this.socket.end();
+    this.armCloseGrace();
+  }
+
+  /**
+   * Ends the conversation: the queued output (a goodbye) is written, then FIN; whatever the peer
+   * sends from now on is dropped; after `graceMs` (default: the close grace set) a connection
+   * still open is reset.
+   */
+  closeWithin(graceMs: number = this.closeGraceMs): void {
+    this.isDiscardingInput = true;
+    this.dropInput();
+    if (graceMs > 0 && (this.closeGraceMs === 0 || graceMs < this.closeGraceMs)) this.closeGraceMs = graceMs;
+    if (this.state === 'connected') this.shutdown();
+    else this.armCloseGrace();
   }
 
   /** Closes now; queued output is dropped. */
@@ -179,6 +225,7 @@ export class TcpConnection {
     this.state = 'disconnecting';
     this.reading = false;
     this.dropPending();
+    this.dropInput();
     this.socket.destroy();
   }
 
@@ -195,19 +242,56 @@ export class TcpConnection {
   }
 
   private readonly onData = (chunk: NodeBuffer): void => {
+    if (this.isDiscardingInput) return;
     this.input.appendOwned(chunk);
     if (this.reading) this.deliverInput();
   };
 
   /** A message callback that throws costs its connection, not the process: the other connections go on. */
   private readonly deliverInput = (): void => {
-    if (!this.reading || this.input.readableBytes() === 0) return;
+    const before = this.input.readableBytes();
+    if (!this.reading || before === 0) return;
+    const nowMs = Date.now();
     try {
-      this.messageCallback(this, this.input, Date.now());
+      this.messageCallback(this, this.input, nowMs);
     } catch (err) {
       log.error('%s: the message callback threw, closing the connection: %s', this.name, err instanceof Error ? (err.stack ?? err.message) : String(err));
       this.forceClose();
+      return;
     }
+    this.noteHeldInput(before, nowMs);
+  };
+
+  /**
+   * Bytes the callback left behind while still reading are the start of a frame whose rest has
+   * not arrived. Its clock starts when it became the oldest unconsumed bytes, so a peer streaming
+   * frames that straddle chunks is not mistaken for one that stalls mid-frame.
+   */
+  private noteHeldInput(before: number, nowMs: number): void {
+    const after = this.input.readableBytes();
+    if (after === 0 || !this.reading) this.heldSinceMs = undefined;
+    else if (after < before || this.heldSinceMs === undefined) this.heldSinceMs = nowMs;
+  }
+
+  private dropInput(): void {
+    this.input.retrieveAll();
+    this.heldSinceMs = undefined;
+  }
+
+  private armCloseGrace(): void {
+    if (this.closeGraceMs <= 0 || this.closeGraceTimer !== undefined || this.state === 'disconnected') return;
+    this.closeGraceTimer = setTimeout(this.onCloseGraceOver, this.closeGraceMs);
+    this.closeGraceTimer.unref();
+  }
+
+  /** The peer neither closed nor read the rest in time: a reset frees both ends now, no FIN-WAIT-2 left behind. */
+  private readonly onCloseGraceOver = (): void => {
+    if (this.state === 'disconnected') return;
+    log.debug('%s: still open %d ms after the close began: resetting', this.name, this.closeGraceMs);
+    this.reading = false;
+    this.dropPending();
+    this.dropInput();
+    resetSocket(this.socket);
   };
 
   /** The peer sent FIN: like muduo, a read of 0 ends the connection, but our queued output still goes out first. */
@@ -219,13 +303,18 @@ export class TcpConnection {
   private readonly onError = (err: Error): void => {
     const code = systemErrorCode(err);
     if (code === 'ECONNRESET' || code === 'EPIPE') log.debug('%s: %s', this.name, err.message);
-    else log.warn('%s: socket error: %s', this.name, err.message);
+    else log.warn('%s: socket error: %s', this.name, err.message.split('\n')[0]);
+    // A TLS socket that failed (a record that does not decrypt) does not always close its TCP
+    // connection by itself; no socket is of use after an error.
+    this.forceClose();
   };
 
   private readonly onClose = (): void => {
     this.state = 'disconnected';
     this.reading = false;
+    clearTimeout(this.closeGraceTimer);
     this.dropPending();
+    this.dropInput();
     log.debug('%s: disconnected', this.name);
     try {
       this.connectionCallback(this);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { isDchatError } from '../base/dchat-error.js';
 import { assertSameBytes, deferred, nextLoopTurn, pattern, rawConnect, readToEnd, until, withTimeout } from './net-test-support.js';
 import { TcpClient } from './tcp-client.js';
@@ -277,14 +277,16 @@ test('tcp server stop closes every connection and stops accepting', async () => 
   }
 });
 
-test('tcp server refuses connections beyond maxConnections', async () => {
+test('tcp server resets connections beyond maxConnections', async () => {
   const server = new TcpServer({ name: 'max-test', host: '127.0.0.1', port: 0, maxConnections: 1 });
   const { port } = await server.start();
   const peers: Socket[] = [];
   try {
     peers.push(await rawConnect(port));
     await withTimeout(until(() => server.connectionCount() === 1, (n) => server.setConnectionCallback(n)), 2000, 'the first connection');
-    const extra = await rawConnect(port);
+    // The reset may come before this side has seen its connect completed: wait for the close either way.
+    const extra = connect({ host: '127.0.0.1', port });
+    extra.on('error', () => {});
     peers.push(extra);
     await withTimeout(new Promise((resolve) => extra.once('close', resolve)), 2000, 'the extra connection to be closed');
     assert.equal(server.connectionCount(), 1);
@@ -366,4 +368,19 @@ test('tcp connection closes only its own connection when the message callback th
       assert.equal(Buffer.from(await echoed).toString(), 'ok');
     },
   );
+});
+
+test('tcp server resets a closing connection whose peer never closes, once closeGraceMs has passed', async () => {
+  const server = new TcpServer({ name: 'grace-test', host: '127.0.0.1', port: 0, closeGraceMs: 200 });
+  const closed = deferred<void>();
+  server.setConnectionCallback((conn) => (conn.isConnected() ? conn.closeWithin() : closed.resolve()));
+  const { port } = await server.start();
+  const peer = await rawConnect(port, { allowHalfOpen: true });
+  try {
+    await withTimeout(closed.promise, 2000, 'the half-closed connection to be reset');
+    assert.equal(server.connectionCount(), 0);
+  } finally {
+    peer.destroy();
+    await server.stop(100);
+  }
 });

@@ -2,9 +2,12 @@
 // the server's callbacks. A Node process is one reactor (libuv's loop), so there are no
 // sub-reactor threads: more throughput means more chat nodes behind nginx.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import { createLogger } from '../base/logger.js';
 import { ConnectionCallbacks } from './connection-callbacks.js';
 import { NetError, systemErrorCode } from './net-error.js';
+import { RefusalLog } from './refusal-log.js';
+import { resetSocket } from './socket-reset.js';
 import { TcpConnection } from './tcp-connection.js';
 
 const log = createLogger('net.tcp-server');
@@ -17,9 +20,20 @@ export interface TcpServerOptions {
   host: string;
   /** 0 picks a free port; start() tells which. */
   port: number;
-  /** Connections beyond this are closed as soon as they are accepted. */
+  /** Connections beyond this are closed as soon as they are accepted (logged once per source and minute). */
   maxConnections?: number;
+  /** A connection that begins to close is reset if still open this long after (see TcpConnection.setCloseGraceMs); default 0: wait for the peer. */
+  closeGraceMs?: number;
+  /**
+   * Serve TLS: a connection reaches the callbacks only once its handshake has succeeded, so
+   * nothing of a peer that cannot authenticate is buffered or acted on.
+   */
+  tls?: TlsOptions;
+  /** With tls: a connection whose handshake has not finished by then is closed. */
+  handshakeTimeoutMs?: number;
 }
+
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
 
 export interface TcpServerStats {
   connections: number;
@@ -36,6 +50,7 @@ export class TcpServer extends ConnectionCallbacks {
   private readonly connections = new Set<TcpConnection>();
   private nextConnectionId = 1;
   private onAllClosed: (() => void) | undefined;
+  private readonly refusals = new RefusalLog(log);
 
   constructor(private readonly options: TcpServerOptions) {
     super();
@@ -44,7 +59,11 @@ export class TcpServer extends ConnectionCallbacks {
   /** Listens; resolves with the bound address, rejects with NetError 'DCHAT_NET_LISTEN'. */
   start(): Promise<{ host: string; port: number }> {
     const { host, port } = this.options;
-    const server = createServer({ allowHalfOpen: true, noDelay: true }, this.onAccept);
+    const tls = this.options.tls;
+    const server = tls
+      ? createTlsServer({ ...tls, allowHalfOpen: true, noDelay: true, handshakeTimeout: this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS }, this.onAccept)
+      : createServer({ allowHalfOpen: true, noDelay: true }, this.onAccept);
+    if (tls) server.on('tlsClientError', (err: Error, socket: Socket) => this.onHandshakeFailed(err, socket));
     this.server = server;
     return new Promise((resolve, reject) => {
       const onListenError = (err: Error): void => {
@@ -109,18 +128,26 @@ export class TcpServer extends ConnectionCallbacks {
     }
     const max = this.options.maxConnections;
     if (max !== undefined && this.connections.size >= max) {
-      log.warn('%s: refused %s:%d: maxConnections %d reached', this.options.name, socket.remoteAddress, socket.remotePort, max);
-      socket.destroy();
+      this.refusals.refused(socket.remoteAddress, `${this.options.name} has ${this.connections.size} connections, maxConnections ${max}`);
+      // A reset, not a FIN: the refused socket must not linger in the kernel either.
+      resetSocket(socket);
       return;
     }
     const name = `${this.options.name}#${this.nextConnectionId++} ${socket.remoteAddress}:${socket.remotePort}`;
     const conn = new TcpConnection(name, socket);
     this.applyCallbacks(conn);
+    if (this.options.closeGraceMs !== undefined) conn.setCloseGraceMs(this.options.closeGraceMs);
     conn.setCloseCallback(this.onConnectionClosed);
     this.connections.add(conn);
     log.debug('%s: new connection %s', this.options.name, name);
     conn.connectEstablished();
   };
+
+  /** A peer that did not authenticate: logged once per source and minute, not once per connection. */
+  private onHandshakeFailed(err: Error, socket: Socket): void {
+    socket.destroy();
+    this.refusals.refused(socket.remoteAddress ?? '(unknown)', `${this.options.name}: the TLS handshake failed (${handshakeReason(err)}); only holders of the cluster secret are served`);
+  }
 
   private readonly onConnectionClosed = (conn: TcpConnection): void => {
     this.connections.delete(conn);
@@ -141,6 +168,13 @@ export class TcpServer extends ConnectionCallbacks {
       };
     });
   }
+}
+
+function handshakeReason(err: Error): string {
+  if (/timed out/i.test(err.message)) return 'no handshake within the timeout';
+  if (/binder does not verify|psk|decrypt|tls_choose_sigalg|no suitable signature/i.test(err.message)) return 'wrong cluster secret';
+  if (/wrong version number|http request|unknown protocol|record layer/i.test(err.message)) return 'not TLS';
+  return err.message.replace(/^[0-9A-F]+:error:[0-9A-F]+:SSL routines:/, '').split(':')[0] ?? err.message;
 }
 
 function listenError(host: string, port: number, err: Error): NetError {

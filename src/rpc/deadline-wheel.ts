@@ -16,6 +16,8 @@ export interface DeadlineEntry {
 /** What add() returns for remove(): the entry's slot list, so that removing needs no look-up. */
 export type DeadlineHandle<T> = T[];
 
+const maxTimerDelayMs = 2 ** 31 - 1;
+
 export class DeadlineWheel<T extends DeadlineEntry> {
   private readonly slots = new Map<number, T[]>();
   private readonly slotOrder = new MinHeap();
@@ -24,6 +26,8 @@ export class DeadlineWheel<T extends DeadlineEntry> {
   private lastEntries: T[] | undefined;
   private timer: NodeJS.Timeout | undefined;
   private timerSlot = Infinity;
+  /** Entries waiting: when the last one leaves, the timer and the empty slots go with it. */
+  private count = 0;
 
   constructor(
     private readonly onExpired: (entry: T) => void,
@@ -47,6 +51,7 @@ export class DeadlineWheel<T extends DeadlineEntry> {
     }
     entry.deadlineIndex = entries.length;
     entries.push(entry);
+    this.count++;
     return entries;
   }
 
@@ -59,13 +64,17 @@ export class DeadlineWheel<T extends DeadlineEntry> {
       handle[index] = last;
       last.deadlineIndex = index;
     }
+    if (--this.count === 0) this.stop();
   }
 
   /** Number of entries waiting, for gauges and tests. */
   size(): number {
-    let total = 0;
-    for (const entries of this.slots.values()) total += entries.length;
-    return total;
+    return this.count;
+  }
+
+  /** Whether a timer is armed: none is while no entry waits. */
+  isArmed(): boolean {
+    return this.timer !== undefined;
   }
 
   stop(): void {
@@ -75,13 +84,16 @@ export class DeadlineWheel<T extends DeadlineEntry> {
     for (const entries of this.slots.values()) entries.length = 0;
     this.slots.clear();
     this.slotOrder.clear();
+    this.lastSlot = NaN;
     this.lastEntries = undefined;
+    this.count = 0;
   }
 
   private arm(slot: number): void {
     clearTimeout(this.timer);
     this.timerSlot = slot;
-    const delayMs = Math.max(0, slot * this.granularityMs - performance.now());
+    // setTimeout takes at most 2^31-1 ms; a later slot is reached by waking up on the way.
+    const delayMs = Math.min(maxTimerDelayMs, Math.max(0, slot * this.granularityMs - performance.now()));
     this.timer = setTimeout(() => this.expire(), delayMs);
     // Pending calls keep their sockets open, which keeps the process alive; the timer need not.
     this.timer.unref();
@@ -99,6 +111,7 @@ export class DeadlineWheel<T extends DeadlineEntry> {
       // Emptied first, so that removals while the expired entries are handled are no-ops.
       const expired = entries.slice();
       entries.length = 0;
+      this.count -= expired.length;
       for (const entry of expired) this.onExpired(entry);
     }
     const next = this.slotOrder.peek();

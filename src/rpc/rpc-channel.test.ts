@@ -10,6 +10,7 @@ import { RpcController } from './rpc-controller.js';
 import { RpcProvider } from './rpc-provider.js';
 import { StaticRegistry } from './static-registry.js';
 import { isDchatError } from '../base/dchat-error.js';
+import { ClusterSecret } from '../base/cluster-secret.js';
 import { createTestUserService, type TestUserService } from './testing/test-user-service.js';
 import { spawnTestProvider } from './testing/spawn-test-provider.js';
 
@@ -20,7 +21,9 @@ interface Setup {
   address: string;
 }
 
-async function startProvider(options: { port?: number; clusterSecret?: string } = {}): Promise<{ provider: RpcProvider; service: TestUserService; address: string }> {
+const secretOf = (text: string): ClusterSecret => ClusterSecret.of([text], 'test');
+
+async function startProvider(options: { port?: number; credentials?: ClusterSecret | undefined; handshakeTimeoutMs?: number } = {}): Promise<{ provider: RpcProvider; service: TestUserService; address: string }> {
   const service = createTestUserService('in-process');
   const provider = new RpcProvider({ ...options });
   provider.notifyService(dchat.UserServiceRpc, service);
@@ -29,7 +32,7 @@ async function startProvider(options: { port?: number; clusterSecret?: string } 
 }
 
 async function withSetup(body: (s: Setup) => Promise<void>, channelOptions: Partial<RpcChannelOptions> = {}, providerSecret?: string): Promise<void> {
-  const started = await startProvider({ clusterSecret: providerSecret });
+  const started = await startProvider({ credentials: providerSecret === undefined ? undefined : secretOf(providerSecret), handshakeTimeoutMs: 500 });
   const channel = new RpcChannel({ registry: new StaticRegistry([started.address]), ...channelOptions });
   try {
     await body({ ...started, channel });
@@ -220,10 +223,10 @@ test('a call fails with DCHAT_RPC_UNAVAILABLE naming the cause when no provider 
   }
 });
 
-test('a provider with a cluster secret serves callers that hold the same secret', async () => {
+test('a provider with a cluster secret serves callers that hold the same secret, over TLS', async () => {
   await withSetup(
     async ({ channel }) => assert.equal((await channel.stub(dchat.UserServiceRpc).getUser({ id: 11 })).user?.id, 11),
-    { clusterSecret: 'right horse battery staple' },
+    { credentials: secretOf('right horse battery staple') },
     'right horse battery staple',
   );
 });
@@ -232,9 +235,9 @@ test('a provider with a cluster secret refuses a caller with a different secret'
   await withSetup(
     async ({ channel }) => {
       const err = await rejection(channel.stub(dchat.UserServiceRpc).getUser({ id: 12 }));
-      assertCode(err, 'DCHAT_RPC_UNAVAILABLE', /wrong cluster secret/);
+      assertCode(err, 'DCHAT_RPC_UNAVAILABLE', /refused the TLS handshake/);
     },
-    { clusterSecret: 'wrong' },
+    { credentials: secretOf('wrong horse battery staple') },
     'right horse battery staple',
   );
 });
@@ -243,7 +246,7 @@ test('a provider with a cluster secret refuses a caller without one, saying how 
   await withSetup(
     async ({ channel }) => {
       const err = await rejection(channel.stub(dchat.UserServiceRpc).getUser({ id: 13 }));
-      assertCode(err, 'DCHAT_RPC_UNAVAILABLE', /requires the cluster secret: set --cluster-secret or DCHAT_CLUSTER_SECRET/);
+      assertCode(err, 'DCHAT_RPC_UNAVAILABLE', /closed the connection before it was ready: it may require the cluster secret/);
     },
     {},
     'right horse battery staple',

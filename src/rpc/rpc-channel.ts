@@ -8,6 +8,7 @@
 // connection per provider address carries the calls of all services that provider hosts.
 import type { RPCImpl, RPCImplCallback } from 'protobufjs/index.js';
 import { createLogger } from '../base/logger.js';
+import type { ClusterSecret } from '../base/cluster-secret.js';
 import { DeadlineWheel } from './deadline-wheel.js';
 import { parseHostPort } from './host-port.js';
 import { createLoadBalancer, type LoadBalancer, type LoadBalancerName } from './load-balancer.js';
@@ -30,7 +31,8 @@ const EMPTY: Uint8Array = new Uint8Array(0);
 export interface RpcChannelOptions {
   registry: RpcRegistry;
   loadBalancer?: LoadBalancerName | LoadBalancer;
-  clusterSecret?: string;
+  /** The cluster's credentials: every connection is TLS keyed from them, and a provider that cannot prove it holds them gets no call. */
+  credentials?: ClusterSecret | undefined;
   /** The deadline of a call whose controller sets none; 0: calls wait for ever. */
   defaultDeadlineMs?: number;
   connectTimeoutMs?: number;
@@ -286,7 +288,7 @@ export class RpcChannel {
     return new RpcConnection({
       host,
       port,
-      clusterSecret: this.options.clusterSecret,
+      credentials: this.options.credentials,
       connectTimeoutMs: this.options.connectTimeoutMs ?? 3000,
       backoffInitialMs: this.options.backoffInitialMs ?? 100,
       backoffMaxMs: this.options.backoffMaxMs ?? 5000,

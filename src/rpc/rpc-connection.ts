@@ -21,7 +21,8 @@ import { CallTable } from './call-table.js';
 import type { PendingCall } from './pending-call.js';
 import { RpcError } from './rpc-error.js';
 import { drainFrames, encodeCallFrameScratch, encodeFrameScratch, type RpcHeader } from './rpc-frame.js';
-import { callerAnswer, checkProviderProof, newNonce } from './rpc-auth.js';
+import type { ClusterSecret } from '../base/cluster-secret.js';
+import { callerTlsOptions } from './rpc-tls.js';
 
 const { FrameKind, RpcStatus } = dchat.rpc;
 const log = createLogger('rpc.connection');
@@ -32,7 +33,8 @@ export type ConnectionState = 'connecting' | 'authenticating' | 'ready' | 'backo
 export interface RpcConnectionOptions {
   host: string;
   port: number;
-  clusterSecret: string | undefined;
+  /** The cluster's credentials: the connection is TLS keyed from them (rpc-tls.ts). */
+  credentials: ClusterSecret | undefined;
   connectTimeoutMs: number;
   backoffInitialMs: number;
   backoffMaxMs: number;
@@ -54,8 +56,6 @@ export class RpcConnection implements BalancedProvider {
   private nextCallId = 1;
   private failures = 0;
   private lastError: RpcError | undefined;
-  private callerNonce: Uint8Array | undefined;
-  private providerNonce: Uint8Array | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private isDraining = false;
 
@@ -146,7 +146,14 @@ export class RpcConnection implements BalancedProvider {
 
   private connect(): void {
     this.setState('connecting');
-    const client = new TcpClient({ name: 'rpc-channel', host: this.options.host, port: this.options.port, connectTimeoutMs: this.options.connectTimeoutMs });
+    const credentials = this.options.credentials;
+    const client = new TcpClient({
+      name: 'rpc-channel',
+      host: this.options.host,
+      port: this.options.port,
+      connectTimeoutMs: this.options.connectTimeoutMs,
+      ...(credentials ? { tls: callerTlsOptions(credentials) } : {}),
+    });
     client.setConnectionCallback((conn) => this.onConnection(conn));
     client.setMessageCallback((conn, buffer) => this.onMessage(conn, buffer));
     this.client = client;
@@ -169,6 +176,10 @@ export class RpcConnection implements BalancedProvider {
     }
     if (this.conn !== conn || this.state === 'closed') return;
     this.conn = undefined;
+    if (this.state === 'authenticating' && !this.options.credentials) {
+      this.fail(new RpcError('DCHAT_RPC_UNAVAILABLE', `provider ${this.address} closed the connection before it was ready: it may require the cluster secret (TLS); give this process --cluster-secret-file`));
+      return;
+    }
     this.fail(new RpcError('DCHAT_RPC_UNAVAILABLE', `provider ${this.address} closed the connection`));
   }
 
@@ -195,22 +206,12 @@ export class RpcConnection implements BalancedProvider {
     }
   }
 
+  /** The provider's first frame: ready, or a refusal. */
   private onAuth(status: dchat.rpc.RpcStatus, errorText: string, args: Uint8Array): void {
     if (this.state !== 'authenticating') return;
-    const secret = this.options.clusterSecret;
     if (status !== RpcStatus.OK) return this.failAuth(RpcError.fromStatus(status, errorText));
-    if (this.providerNonce === undefined) {
-      if (args.length === 0) return this.becomeReady();
-      if (secret === undefined) {
-        return this.failAuth(new RpcError('DCHAT_RPC_UNAUTHENTICATED', `provider ${this.address} requires the cluster secret: set --cluster-secret or DCHAT_CLUSTER_SECRET to the cluster's value`));
-      }
-      this.providerNonce = args.slice();
-      this.callerNonce = newNonce();
-      this.conn?.send(encodeFrameScratch({ kind: FrameKind.AUTH }, callerAnswer(secret, this.providerNonce, this.callerNonce)));
-      return;
-    }
-    if (secret === undefined || this.callerNonce === undefined || !checkProviderProof(secret, this.callerNonce, this.providerNonce, args)) {
-      return this.failAuth(new RpcError('DCHAT_RPC_UNAUTHENTICATED', `provider ${this.address} could not prove it holds the cluster secret; it is not a member of this cluster`));
+    if (args.length !== 0) {
+      return this.failAuth(new RpcError('DCHAT_RPC_UNAUTHENTICATED', `provider ${this.address} asks for a challenge answer: it is an older dchat without TLS; upgrade it to the version of this cluster`));
     }
     this.becomeReady();
   }
@@ -223,8 +224,6 @@ export class RpcConnection implements BalancedProvider {
   private becomeReady(): void {
     this.failures = 0;
     this.lastError = undefined;
-    this.providerNonce = undefined;
-    this.callerNonce = undefined;
     this.setState('ready');
     const unsent = this.unsent;
     this.unsent = [];
@@ -237,9 +236,9 @@ export class RpcConnection implements BalancedProvider {
     this.failures++;
     this.lastError = error;
     this.conn = undefined;
-    this.providerNonce = undefined;
-    this.callerNonce = undefined;
-    log.debug('%s: %s', this.address, error.message);
+    // The first failure of a streak is news to an operator; the retries that follow are not.
+    if (this.failures === 1) log.warn('provider %s left out until it answers again: %s', this.address, error.message);
+    else log.debug('%s: %s', this.address, error.message);
     this.failAll(error);
     if (this.isDraining) {
       this.setState('closed');

@@ -2,8 +2,10 @@
 // for every service to host, then `provider.run()` listens, and registers each service in the
 // registry (if one was given) under the address it actually bound.
 //
-// Per connection: when a cluster secret is set, the caller must answer the challenge
-// (rpc-auth.ts) before any call is served. Calls run concurrently and are answered as they
+// Per connection: with the cluster's credentials the provider speaks TLS keyed from the cluster
+// secret (rpc-tls.ts), so a connection reaches it only once the caller has proved membership; the
+// first frame tells the caller the provider is ready. Without credentials it binds only loopback
+// addresses (benchmarks and tests of the framework). Calls run concurrently and are answered as they
 // finish, in any order, matched by call id. A malformed frame closes that connection only.
 import { TcpServer } from '../net/tcp-server.js';
 import type { TcpConnection } from '../net/tcp-connection.js';
@@ -19,7 +21,8 @@ import { formatHostPort, type HostPort } from './host-port.js';
 import type { Registration, RpcRegistry } from './registry.js';
 import { RpcError } from './rpc-error.js';
 import { DEFAULT_MAX_RPC_FRAME_BYTES, drainFrames, encodeCallFrameScratch, encodeFrameScratch, type RpcHeader } from './rpc-frame.js';
-import { checkCallerAnswer, newNonce, providerProof } from './rpc-auth.js';
+import type { ClusterSecret } from '../base/cluster-secret.js';
+import { isLoopbackHost, providerTlsOptions } from './rpc-tls.js';
 import { describeService, type MethodDescriptor, type ServiceClass, type ServiceDescriptor } from './service-descriptor.js';
 import type { ServiceImpl } from './service-impl.js';
 
@@ -34,8 +37,13 @@ export interface RpcProviderOptions {
   /** Host written into the registry when it differs from the bound one (0.0.0.0 binds). */
   advertisedHost?: string;
   registry?: RpcRegistry;
-  /** When set, only connections proving they hold it are served (rpc-auth.ts). */
-  clusterSecret?: string;
+  /**
+   * The cluster's credentials: connections are TLS keyed from them, and only callers holding
+   * them are served. Without them the provider binds only a loopback address.
+   */
+  credentials?: ClusterSecret | undefined;
+  /** With credentials: how long a connection may take to finish its handshake. */
+  handshakeTimeoutMs?: number;
   maxFrameBytes?: number;
   /** How long stop() waits for calls in flight before closing their connections. */
   stopGraceMs?: number;
@@ -74,17 +82,16 @@ class ServedCall extends CallContext {
 
 const EMPTY = new Uint8Array(0);
 
+/** A caller's deadline is cut to this: a provider keeps no call, and no timer, for longer. */
+export const MAX_CALL_DEADLINE_MS = 5 * 60_000;
+
 /** What the provider keeps per connection (TcpConnection.context). */
 class CallerState {
-  isAuthenticated: boolean;
-  readonly providerNonce: Uint8Array | undefined;
   readonly calls = new CallTable<ServedCall>();
   /** "host:port" of the caller, for every CallContext. */
   readonly peer: string;
-  constructor(readonly conn: TcpConnection, secret: string | undefined) {
+  constructor(readonly conn: TcpConnection) {
     this.peer = `${conn.peerAddress}:${conn.peerPort}`;
-    this.isAuthenticated = secret === undefined;
-    this.providerNonce = secret === undefined ? undefined : newNonce();
   }
 }
 
@@ -119,7 +126,17 @@ export class RpcProvider {
 
   /** Listens and registers every hosted service; resolves to the bound address. */
   async run(): Promise<HostPort> {
-    const server = new TcpServer({ name: 'rpc-provider', host: this.options.host ?? '127.0.0.1', port: this.options.port ?? 0 });
+    const host = this.options.host ?? '127.0.0.1';
+    const credentials = this.options.credentials;
+    if (!credentials && !isLoopbackHost(host)) {
+      throw new RpcError('DCHAT_RPC_UNAUTHENTICATED', `an RPC provider on ${host} needs the cluster secret: without it, anyone who reaches the port could call the services; give --cluster-secret-file, or bind 127.0.0.1`);
+    }
+    const server = new TcpServer({
+      name: 'rpc-provider',
+      host,
+      port: this.options.port ?? 0,
+      ...(credentials ? { tls: providerTlsOptions(credentials), handshakeTimeoutMs: this.options.handshakeTimeoutMs } : {}),
+    });
     server.setConnectionCallback((conn) => this.onConnection(conn));
     server.setMessageCallback((conn, buffer) => this.onMessage(conn, buffer));
     this.server = server;
@@ -191,11 +208,12 @@ export class RpcProvider {
   private onConnection(conn: TcpConnection): void {
     if (conn.isConnected()) {
       conn.setTcpNoDelay(true);
-      const state = new CallerState(conn, this.options.clusterSecret);
+      const state = new CallerState(conn);
       conn.context = state;
       this.callers.add(state);
-      // The first frame is always the provider's: the challenge, or an empty one saying none is needed.
-      conn.send(encodeFrameScratch({ kind: FrameKind.AUTH, status: RpcStatus.OK }, state.providerNonce ?? new Uint8Array(0)));
+      // The first frame is always the provider's: ready (with credentials, the TLS handshake has
+      // already proved both ends).
+      conn.send(encodeFrameScratch({ kind: FrameKind.AUTH, status: RpcStatus.OK }, EMPTY));
       return;
     }
     const state = conn.context;
@@ -220,17 +238,14 @@ export class RpcProvider {
     const kind = header.kind;
     switch (kind) {
       case FrameKind.REQUEST:
-        if (state.isAuthenticated) this.serve(state, header, bytes, argsStart);
-        else this.refuseUnauthenticated(state, header.callId);
+        this.serve(state, header, bytes, argsStart);
         return;
       case FrameKind.CANCEL:
         this.cancel(state, header.callId);
         return;
       case FrameKind.AUTH:
-        this.authenticate(state, bytes.subarray(argsStart, argsStart + header.argsSize));
-        return;
       case FrameKind.RESPONSE:
-        log.warn('closing %s: a caller sent a RESPONSE frame', state.conn.name);
+        log.warn('closing %s: a caller sent a frame of kind %d', state.conn.name, kind);
         state.conn.forceClose();
         return;
       default: {
@@ -239,27 +254,6 @@ export class RpcProvider {
         state.conn.forceClose();
       }
     }
-  }
-
-  private authenticate(state: CallerState, answer: Uint8Array): void {
-    const secret = this.options.clusterSecret;
-    if (secret === undefined || state.providerNonce === undefined || state.isAuthenticated) return;
-    const callerNonce = checkCallerAnswer(secret, state.providerNonce, answer);
-    if (!callerNonce) {
-      log.warn('refusing %s: its answer to the cluster-secret challenge is wrong', state.conn.name);
-      const text = 'the provider refused the connection: wrong cluster secret; give every process of the cluster the same --cluster-secret / DCHAT_CLUSTER_SECRET';
-      state.conn.send(encodeFrameScratch({ kind: FrameKind.AUTH, status: RpcStatus.UNAUTHENTICATED, errorText: text }, new Uint8Array(0)));
-      state.conn.shutdown();
-      return;
-    }
-    state.isAuthenticated = true;
-    state.conn.send(encodeFrameScratch({ kind: FrameKind.AUTH, status: RpcStatus.OK }, providerProof(secret, callerNonce, state.providerNonce)));
-  }
-
-  private refuseUnauthenticated(state: CallerState, callId: number): void {
-    const text = 'this provider requires the cluster secret: set --cluster-secret or DCHAT_CLUSTER_SECRET on the caller';
-    state.conn.send(encodeFrameScratch({ kind: FrameKind.RESPONSE, callId, status: RpcStatus.UNAUTHENTICATED, errorText: text }, new Uint8Array(0)));
-    state.conn.shutdown();
   }
 
   private respondError(state: CallerState, callId: number, error: RpcError): void {
@@ -300,7 +294,9 @@ export class RpcProvider {
       this.respondError(state, callId, new RpcError('DCHAT_RPC_BAD_REQUEST', `${serviceName}.${methodName}: the request does not decode (${errorMessage(err)})`));
       return;
     }
-    const deadlineAtMs = deadlineMs > 0 ? performance.now() + deadlineMs : Infinity;
+    // No deadline, or one past the maximum, is the maximum: no call holds the provider for ever.
+    const budgetMs = deadlineMs > 0 ? Math.min(deadlineMs, MAX_CALL_DEADLINE_MS) : MAX_CALL_DEADLINE_MS;
+    const deadlineAtMs = performance.now() + budgetMs;
     const call = new ServedCall(callId, state, method, serviceName, methodName, deadlineAtMs);
     if (state.calls.has(callId)) {
       log.warn('closing %s: call id %d is already in flight', state.conn.name, callId);
@@ -309,7 +305,7 @@ export class RpcProvider {
     }
     state.calls.add(call);
     this.inFlight++;
-    if (deadlineMs > 0) call.deadlineSlot = this.deadlines.add(call, deadlineAtMs);
+    call.deadlineSlot = this.deadlines.add(call, deadlineAtMs);
     this.invoke(state, call, method, request);
   }
 

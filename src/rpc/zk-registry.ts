@@ -2,8 +2,11 @@
 // ephemeral znode /UserServiceRpc/<host:port> under the persistent /UserServiceRpc, with its
 // ProviderData as JSON. ZkSession puts the znode back after a session expiry. Callers watch the
 // children: the child names are the addresses, so a change costs one getChildren, no reads.
+// A provider also watches its own znode: deleted or changed while its session lives (by an
+// operator's mistake), it is put back at once, so callers never lose a provider that is up.
 import type { ZkSession } from '../zk/zk-session.js';
 import { createLogger } from '../base/logger.js';
+import { errorMessage } from '../base/dchat-error.js';
 import { parseHostPort } from './host-port.js';
 import type { ProviderData, ProviderEntry, Registration, RpcRegistry } from './registry.js';
 
@@ -23,9 +26,20 @@ export class ZkRegistry implements RpcRegistry {
   async register(serviceName: string, address: string, data: ProviderData): Promise<Registration> {
     const path = `${servicePath(serviceName)}/${address}`;
     await this.session.ensurePath(servicePath(serviceName));
-    await this.session.registerEphemeral(path, Buffer.from(JSON.stringify(data)));
+    const bytes = Buffer.from(JSON.stringify(data));
+    await this.session.registerEphemeral(path, bytes);
     log.info('registered %s', path);
-    return { unregister: () => this.session.unregisterEphemeral(path) };
+    const unwatch = this.session.watchData(path, (found) => {
+      if (found !== undefined && found.equals(bytes)) return;
+      log.warn('%s was %s while this provider is up: putting it back', path, found === undefined ? 'deleted' : 'changed');
+      this.session.updateEphemeral(path, bytes).catch((err: unknown) => log.error('could not put back %s: %s', path, errorMessage(err)));
+    });
+    return {
+      unregister: async () => {
+        unwatch();
+        await this.session.unregisterEphemeral(path);
+      },
+    };
   }
 
   watch(serviceName: string, onChange: (providers: readonly ProviderEntry[]) => void): () => void {

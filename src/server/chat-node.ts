@@ -7,6 +7,7 @@ import { ChatService, endMovedSession } from './chat-service.js';
 import { ClusterPresence } from './cluster-presence.js';
 import { ClusterRouter } from './cluster-router.js';
 import { defaultGatewayOptions, Gateway, type GatewayOptions } from './gateway.js';
+import { LoginAdmission, type LoginAdmissionOptions } from './login-admission.js';
 import { LocalRouter } from './message-router.js';
 import { NodeBackend, type NodeBackendOptions } from './node-backend.js';
 import { NodeMembership } from './node-membership.js';
@@ -27,6 +28,8 @@ export interface ChatNodeOptions extends Partial<Omit<GatewayOptions, 'host' | '
   /** The node's name in /dchat/nodes and /dchat/presence; default host:port of the gateway. */
   nodeId?: string | undefined;
   weight?: number;
+  /** Token buckets on register, login and resume (login-admission.ts); absent: the defaults. */
+  admission?: LoginAdmissionOptions;
   /** How fast one user may send; default defaultSendRates. */
   sendRates?: SendRates | undefined;
 }
@@ -34,6 +37,7 @@ export interface ChatNodeOptions extends Partial<Omit<GatewayOptions, 'host' | '
 interface Cluster {
   membership: NodeMembership;
   peers: NodePeers;
+  router: ClusterRouter;
   unwatchRedelivery: () => void;
 }
 
@@ -46,7 +50,7 @@ export class ChatNode {
 
   constructor(private readonly options: ChatNodeOptions) {}
 
-  async start(): Promise<{ host: string; port: number; nodeId: string; rpcAddress: string }> {
+  async start(): Promise<{ host: string; port: number; nodeId: string; rpcAddress: string | undefined }> {
     const chatService = this.options.zk ? new ChatService(this.sessions, () => this.presence) : undefined;
     this.backend = await NodeBackend.start({ ...this.options, rpcHost: this.options.rpcHost ?? this.options.host, rpcPort: this.options.rpcPort ?? 0 }, chatService);
     try {
@@ -57,7 +61,7 @@ export class ChatNode {
     }
   }
 
-  private async startGateway(backend: NodeBackend): Promise<{ host: string; port: number; nodeId: string; rpcAddress: string }> {
+  private async startGateway(backend: NodeBackend): Promise<{ host: string; port: number; nodeId: string; rpcAddress: string | undefined }> {
     const { host, port } = this.options;
     let nodeId = this.options.nodeId ?? `${host}:${port}`;
     const ctx: HandlerContext = {
@@ -66,31 +70,34 @@ export class ChatNode {
       router: new LocalRouter(this.sessions),
       replay: new PendingReplay(backend.services.offline),
       presence: { loggedIn: () => Promise.resolve(), loggedOut: () => Promise.resolve() },
+      admission: new LoginAdmission(this.options.admission),
       sendRate: new SendRateLimiter(this.options.sendRates),
     };
     this.gateway = new Gateway({ ...defaultGatewayOptions, ...definedOnly(this.options), host, port }, ctx);
     const address = await this.gateway.start();
-    if (backend.zk) {
+    const rpcAddress = backend.rpcAddress();
+    if (backend.zk && rpcAddress !== undefined) {
       // With --port 0 the node's name is known only now that the gateway listens.
       nodeId = this.options.nodeId ?? `${address.host}:${address.port}`;
-      const peers = new NodePeers(this.options.clusterSecret);
-      const presence = new ClusterPresence(backend.zk, { nodeId, rpcAddress: backend.rpcAddress() }, peers, (userId) =>
+      const peers = new NodePeers(this.options.credentials);
+      const presence = new ClusterPresence(backend.zk, { nodeId, rpcAddress }, peers, (userId) =>
         endMovedSession(this.sessions, userId, `user ${userId} logged in on another node while this node was cut off from ZooKeeper`),
       );
       this.presence = presence;
-      ctx.router = new ClusterRouter(nodeId, this.sessions, presence, peers);
+      const router = new ClusterRouter(nodeId, this.sessions, presence, peers);
+      ctx.router = router;
       ctx.presence = { loggedIn: (session) => presence.claim(session.userId), loggedOut: (userId) => presence.release(userId) };
       const membership = new NodeMembership(
         backend.zk,
-        { nodeId, clientAddress: `${address.host}:${address.port}`, rpcAddress: backend.rpcAddress(), startedAtMs: Date.now(), weight: this.options.weight ?? 1 },
+        { nodeId, clientAddress: `${address.host}:${address.port}`, rpcAddress, startedAtMs: Date.now(), weight: this.options.weight ?? 1 },
         () => ({ connections: this.gateway?.connectionCount() ?? 0, users: this.sessions.count() }),
       );
       await membership.join();
       const unwatchRedelivery = new Redelivery(this.sessions, ctx.replay).watch(backend.zk, nodeId);
-      this.cluster = { membership, peers, unwatchRedelivery };
+      this.cluster = { membership, peers, router, unwatchRedelivery };
     }
-    log.info('chat node %s listening on %s:%d (rpc %s)', nodeId, address.host, address.port, backend.rpcAddress());
-    return { ...address, nodeId, rpcAddress: backend.rpcAddress() };
+    log.info('chat node %s listening on %s:%d (rpc %s)', nodeId, address.host, address.port, rpcAddress ?? 'none: services in-process');
+    return { ...address, nodeId, rpcAddress };
   }
 
   connectionCount(): number {
@@ -100,6 +107,7 @@ export class ChatNode {
   /** Graceful: leave the cluster, stop accepting, say goodbye to every client, flush, close. */
   async stop(): Promise<void> {
     this.cluster?.unwatchRedelivery();
+    this.cluster?.router.close();
     await this.cluster?.membership.leave();
     await this.gateway?.stop();
     await this.cluster?.peers.close();

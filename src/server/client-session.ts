@@ -68,13 +68,23 @@ export class ClientSession {
     this.send({ event });
   }
 
-  /** Tells the client why, then closes the connection once the notice is flushed. */
+  /**
+   * Tells the client why, then closes the connection once the notice is flushed; what the client
+   * sends from then on is dropped, and a client that does not close its side is reset after the
+   * connection's close grace (TcpServerOptions.closeGraceMs).
+   */
   kick(code: dchat.client.KickCode, reason: string): void {
     if (!this.isOpen()) return;
     log.info('%s: kicking user %d: %s', this.conn.name, this.userId, reason);
+    this.refuse(code, reason);
+  }
+
+  /** kick() without its log line: for refusals a flood would repeat, which the caller logs once per source. */
+  refuse(code: dchat.client.KickCode, reason: string): void {
+    if (!this.isOpen()) return;
     this.push({ kicked: { reason, code } });
     this.closing = true;
-    this.conn.shutdown();
+    this.conn.closeWithin();
   }
 
   private send(frame: dchat.client.IServerFrame): void {

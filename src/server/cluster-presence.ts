@@ -37,6 +37,11 @@ export class ClusterPresence {
     return parseEntry(found.data);
   }
 
+  /** Tells `onChange` where the user is now, and again after every change; returns the unwatch. */
+  watch(userId: number, onChange: (entry: PresenceEntry | undefined) => void): () => void {
+    return this.zk.watchData(presencePath(userId), (data) => onChange(data ? parseEntry(data) : undefined));
+  }
+
   /**
    * Claims the user for this node. A login on another node is ended there first (one login per
    * user, cluster-wide); if that node does not answer, its claim is replaced all the same.

@@ -2,17 +2,30 @@
 // connection. It turns frames into Requests, runs them through the handlers, and writes one
 // Response per Request. A frame that does not decode, or that is too large, gets a BAD_FRAME
 // response and the connection is closed; the node itself never goes down for a client's bytes.
+//
+// Nor does it run out of descriptors or memory for them: connections are capped per node and,
+// before login, per source address; a connection must log in within a deadline; a part-sent
+// frame is held for a limited time (and before login only a few KiB of it). Every kick ends the
+// login at once and the connection within closeGraceMs, whether or not the client closes.
 import { DchatError, errorMessage } from '../base/dchat-error.js';
 import { createLogger } from '../base/logger.js';
 import { dchat } from '../gen/proto.js';
+import { defaultMaxConnections } from '../net/descriptor-limit.js';
 import { LengthCodec } from '../net/length-codec.js';
+import { RefusalLog } from '../net/refusal-log.js';
 import type { TcpConnection } from '../net/tcp-connection.js';
 import { TcpServer } from '../net/tcp-server.js';
+import { AnonymousConnections } from './anonymous-connections.js';
 import { ClientSession, type Reply } from './client-session.js';
 import { endLogin, handleRequest, type HandlerContext } from './request-handlers.js';
 
 const log = createLogger('server.gateway');
+/** DCHAT_TRACE=server.gateway-load: a line whenever the gauges of stats() change, at most once per sweep. */
+const loadTrace = createLogger('server.gateway-load');
 const { Status } = dchat;
+const { KickCode } = dchat.client;
+/** The housekeeping sweep (idle, login deadline, part-sent frames) runs at least this far apart. */
+const MIN_SWEEP_INTERVAL_MS = 100;
 
 export interface GatewayOptions {
   host: string;
@@ -23,6 +36,18 @@ export interface GatewayOptions {
   /** Output queued for one client beyond this means it does not read: it is disconnected. */
   highWaterMarkBytes: number;
   maxQueuedRequests: number;
+  /** Connections the node holds at most; more are reset as they are accepted. */
+  maxConnections: number;
+  /** Connections not logged in, per source address; one more is told TOO_MANY_CONNECTIONS and closed. */
+  maxAnonymousPerAddress: number;
+  /** A connection not logged in this long after it opened (or logged out, or registered a user) is kicked with LOGIN_TIMEOUT. */
+  loginDeadlineMs: number;
+  /** Largest frame accepted from a connection that is not logged in (register, login and ping are small). */
+  maxLoginFrameBytes: number;
+  /** A frame begun but still incomplete after this long is dropped, and its connection kicked. */
+  partialFrameTimeoutMs: number;
+  /** After a kick, how long a client has to close its side before the node resets the connection. */
+  closeGraceMs: number;
 }
 
 export const defaultGatewayOptions: Omit<GatewayOptions, 'host' | 'port'> = {
@@ -30,21 +55,36 @@ export const defaultGatewayOptions: Omit<GatewayOptions, 'host' | 'port'> = {
   idleTimeoutMs: 90_000,
   highWaterMarkBytes: 8 * 1024 * 1024,
   maxQueuedRequests: 64,
+  maxConnections: defaultMaxConnections(),
+  // Behind nginx every client shares nginx's address: this must cover the clients of a dead node
+  // reconnecting through it at once.
+  maxAnonymousPerAddress: 1000,
+  loginDeadlineMs: 10_000,
+  maxLoginFrameBytes: 4096,
+  partialFrameTimeoutMs: 15_000,
+  closeGraceMs: 2000,
 };
 
 export class Gateway {
   private readonly server: TcpServer;
   private readonly codec: LengthCodec;
   private readonly sessions = new Set<ClientSession>();
-  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly anonymous: AnonymousConnections;
+  private readonly crowdedRefusals = new RefusalLog(log);
+  private readonly loginTimeouts = new RefusalLog(log, undefined, 'dropped a connection');
+  private readonly anonymousDrops = new RefusalLog(log, undefined, 'dropped a connection');
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private lastLoadLine = '';
 
   constructor(
     private readonly options: GatewayOptions,
     private readonly ctx: HandlerContext,
   ) {
-    this.server = new TcpServer({ name: 'chat-gateway', host: options.host, port: options.port });
+    this.server = new TcpServer({ name: 'chat-gateway', host: options.host, port: options.port, maxConnections: options.maxConnections, closeGraceMs: options.closeGraceMs });
+    this.anonymous = new AnonymousConnections(options.maxAnonymousPerAddress);
     this.codec = new LengthCodec({
       maxFrameBytes: options.maxFrameBytes,
+      frameLimitOf: (conn) => (sessionOf(conn)?.isLoggedIn() === false ? { maxBytes: options.maxLoginFrameBytes, name: 'maxLoginFrameBytes (before login)' } : undefined),
       onFrame: (conn, frame) => this.onFrame(conn, frame),
       onError: (conn, error) => this.refuseFrame(conn, error.message),
     });
@@ -56,8 +96,10 @@ export class Gateway {
 
   async start(): Promise<{ host: string; port: number }> {
     const address = await this.server.start();
-    this.idleTimer = setInterval(() => this.closeIdle(), Math.max(250, Math.floor(this.options.idleTimeoutMs / 4)));
-    this.idleTimer.unref();
+    const { idleTimeoutMs, loginDeadlineMs, partialFrameTimeoutMs } = this.options;
+    const sweepMs = Math.max(MIN_SWEEP_INTERVAL_MS, Math.floor(Math.min(idleTimeoutMs, loginDeadlineMs, partialFrameTimeoutMs) / 4));
+    this.sweepTimer = setInterval(() => this.sweep(), sweepMs);
+    this.sweepTimer.unref();
     return address;
   }
 
@@ -65,12 +107,19 @@ export class Gateway {
     return this.sessions.size;
   }
 
+  /** Gauges: open connections, those not logged in, and the bytes held for part-sent frames. */
+  stats(): { connections: number; anonymous: number; heldInputBytes: number } {
+    let heldInputBytes = 0;
+    for (const session of this.sessions) heldInputBytes += session.conn.heldInputBytes();
+    return { connections: this.sessions.size, anonymous: this.anonymous.count(), heldInputBytes };
+  }
+
   /** Stops accepting, tells every client the node is going away, and waits for the connections to close. */
   async stop(): Promise<void> {
-    clearInterval(this.idleTimer);
+    clearInterval(this.sweepTimer);
     await this.server.stopAccepting();
-    for (const session of this.sessions) session.kick(dchat.client.KickCode.SHUTTING_DOWN, 'the server is shutting down; reconnect to continue');
-    await this.server.stop();
+    for (const session of this.sessions) this.kick(session, KickCode.SHUTTING_DOWN, 'the server is shutting down; reconnect to continue');
+    await this.server.stop(this.options.closeGraceMs);
   }
 
   private onConnection(conn: TcpConnection): void {
@@ -79,14 +128,51 @@ export class Gateway {
       conn.context = session;
       this.sessions.add(session);
       log.debug('%s connected', conn.name);
+      if (!this.anonymous.admit(session)) this.refuseCrowded(session);
       return;
     }
     const session = sessionOf(conn);
     if (!session) return;
     this.sessions.delete(session);
+    this.anonymous.track(session);
     session.notifyDrained();
     log.debug('%s closed (user %d)', conn.name, session.userId);
-    session.enqueue(() => endLogin(this.ctx, session).catch((err: unknown) => log.warn('%s: logout after close failed: %s', conn.name, errorMessage(err))));
+    session.enqueue(() => this.endLoginOf(session));
+  }
+
+  private refuseCrowded(session: ClientSession): void {
+    const address = session.conn.peerAddress;
+    const max = this.options.maxAnonymousPerAddress;
+    this.crowdedRefusals.refused(address, `${this.anonymous.countOf(address)} connections from there are not logged in, maxAnonymousPerAddress ${max}`);
+    session.refuse(KickCode.TOO_MANY_CONNECTIONS, `${address} has ${max} connections to this node that are not logged in (maxAnonymousPerAddress); log in on one of them or close some, then connect again`);
+  }
+
+  /**
+   * Kicks a session and ends its login at once: the user's friends see them offline now, not
+   * whenever the client gets round to closing (the connection itself goes within closeGraceMs).
+   */
+  private kick(session: ClientSession, code: dchat.client.KickCode, reason: string): void {
+    if (session.isLoggedIn()) session.kick(code, reason);
+    else session.refuse(code, reason); // logged by the caller, once per source
+    this.anonymous.track(session);
+    session.enqueue(() => this.endLoginOf(session));
+  }
+
+  /**
+   * Says why a connection is dropped: a line per connection when a user is logged in on it (an
+   * account stands behind it), once per source and minute when not, as a flood would repeat it.
+   */
+  private logDrop(session: ClientSession, why: string, severity: 'info' | 'warn' = 'warn'): void {
+    if (session.isLoggedIn()) log[severity]('%s: %s', session.conn.name, why);
+    else this.anonymousDrops.refused(session.conn.peerAddress, why);
+  }
+
+  private async endLoginOf(session: ClientSession): Promise<void> {
+    try {
+      await endLogin(this.ctx, session);
+    } catch (err) {
+      log.warn('%s: logout after close failed: %s', session.conn.name, errorMessage(err));
+    }
   }
 
   private onFrame(conn: TcpConnection, frame: Uint8Array): void {
@@ -100,7 +186,13 @@ export class Gateway {
       this.refuseFrame(conn, `the frame of ${frame.length} bytes is not a dchat.client.Request (${errorMessage(err)})`);
       return;
     }
-    session.enqueue(async () => session.respond(request.requestId, await this.run(session, request)));
+    session.enqueue(async () => {
+      const reply = await this.run(session, request);
+      session.respond(request.requestId, reply);
+      this.anonymous.track(session);
+      // A connection that registers users (a sign-up form, a load generator) is doing what comes before a login.
+      if (request.body === 'register' && reply.status === Status.OK) this.anonymous.restartClock(session);
+    });
   }
 
   private async run(session: ClientSession, request: dchat.client.Request): Promise<Reply> {
@@ -113,10 +205,13 @@ export class Gateway {
 
   private refuseFrame(conn: TcpConnection, why: string): void {
     const session = sessionOf(conn);
-    log.warn('%s: closing after a bad frame: %s', conn.name, why);
-    if (!session) return conn.forceClose();
+    if (!session) {
+      log.warn('%s: closing after a bad frame: %s', conn.name, why);
+      return conn.forceClose();
+    }
+    this.logDrop(session, `closing after a bad frame: ${why}`);
     session.respond(0, { status: Status.BAD_FRAME, errorText: `${why}; the connection is closed` });
-    session.kick(dchat.client.KickCode.BAD_FRAME_SENT, 'bad frame');
+    this.kick(session, KickCode.BAD_FRAME_SENT, 'bad frame');
   }
 
   private onHighWaterMark(conn: TcpConnection, queuedBytes: number): void {
@@ -126,13 +221,42 @@ export class Gateway {
     conn.forceClose();
   }
 
-  private closeIdle(): void {
-    const deadline = Date.now() - this.options.idleTimeoutMs;
+  /** Kicks the connections that broke a time limit; each is kicked once, then left to close. */
+  private sweep(): void {
+    const nowMs = Date.now();
+    this.kickLateLogins(nowMs);
+    const { idleTimeoutMs, partialFrameTimeoutMs } = this.options;
     for (const session of this.sessions) {
-      if (session.lastReceiveMs < deadline) {
-        log.info('%s: nothing received for %d ms (idleTimeoutMs); closing', session.conn.name, this.options.idleTimeoutMs);
-        session.kick(dchat.client.KickCode.IDLE, `no request or ping for ${this.options.idleTimeoutMs} ms`);
+      if (!session.isOpen()) continue;
+      const conn = session.conn;
+      const heldSinceMs = conn.heldInputSinceMs();
+      if (heldSinceMs !== undefined && nowMs - heldSinceMs > partialFrameTimeoutMs) {
+        this.logDrop(session, `dropped a part-sent frame: ${conn.heldInputBytes()} bytes held for ${nowMs - heldSinceMs} ms > partialFrameTimeoutMs ${partialFrameTimeoutMs}`);
+        this.kick(session, KickCode.BAD_FRAME_SENT, `a frame begun ${nowMs - heldSinceMs} ms ago is still incomplete (partialFrameTimeoutMs ${partialFrameTimeoutMs})`);
+      } else if (nowMs - session.lastReceiveMs > idleTimeoutMs) {
+        this.logDrop(session, `nothing received for ${idleTimeoutMs} ms (idleTimeoutMs); closing`, 'info');
+        this.kick(session, KickCode.IDLE, `no request or ping for ${idleTimeoutMs} ms`);
       }
+    }
+    if (loadTrace.isTracing) this.traceLoad();
+  }
+
+  private traceLoad(): void {
+    const { connections, anonymous, heldInputBytes } = this.stats();
+    const line = `${connections} connections, ${anonymous} not logged in, ${heldInputBytes} bytes held for part-sent frames`;
+    if (line === this.lastLoadLine) return;
+    this.lastLoadLine = line;
+    loadTrace.debug('%s', line);
+  }
+
+  private kickLateLogins(nowMs: number): void {
+    const deadlineMs = this.options.loginDeadlineMs;
+    const late: ClientSession[] = [];
+    for (const [session, sinceMs] of this.anonymous.entries()) if (nowMs - sinceMs > deadlineMs) late.push(session);
+    for (const session of late) {
+      this.loginTimeouts.refused(session.conn.peerAddress, `not logged in within loginDeadlineMs ${deadlineMs}`);
+      session.refuse(KickCode.LOGIN_TIMEOUT, `not logged in within ${deadlineMs} ms of connecting (loginDeadlineMs); connect again and log in`);
+      this.anonymous.track(session);
     }
   }
 }

@@ -1,17 +1,22 @@
-// The RPC side of a chat node: the provider hosting its business services (and, in a cluster,
-// ChatServiceRpc), and the channel whose stubs the gateway calls. A standalone node uses the
-// in-process registry and a cluster node ZooKeeper, through the same code path: the gateway
-// always calls stubs, and the calls always cross dchat RPC, even to the same process.
+// The business side of a chat node. In a cluster: the provider hosting its business services
+// and ChatServiceRpc over TLS keyed from the cluster secret, registered in ZooKeeper, and the
+// channel whose stubs the gateway calls. Standalone: the services themselves, called in this
+// process, and no RPC port at all (docs/security.md: a standalone node opens only its chat
+// port). Either way the gateway sees the same `Services` interface.
 import type { UsageLimits } from '../services/limits.js';
 import { dchat } from '../gen/proto.js';
-import { InProcessRegistry } from '../rpc/in-process-registry.js';
+import type { ClusterSecret } from '../base/cluster-secret.js';
+import { DchatError } from '../base/dchat-error.js';
 import type { RpcRegistry } from '../rpc/registry.js';
 import { RpcChannel } from '../rpc/rpc-channel.js';
 import { RpcProvider } from '../rpc/rpc-provider.js';
 import type { ServiceImpl } from '../rpc/service-impl.js';
 import { ZkRegistry } from '../rpc/zk-registry.js';
+import type { KdfQueueOptions } from '../services/kdf-queue.js';
 import { createLocalServices } from '../services/local-services.js';
+import type { ResumeTokenOptions } from '../services/resume-token.js';
 import type { Services } from '../services/service-api.js';
+import { lockDchatZnodes } from '../zk/dchat-layout.js';
 import type { ScryptCost } from '../store/password-hash.js';
 import { openStore } from '../store/open-store.js';
 import type { ChatRepository } from '../store/repository.js';
@@ -28,72 +33,92 @@ export interface NodeBackendOptions {
   /** Host written to the registry when it differs from rpcHost. */
   advertiseHost?: string | undefined;
   hostedServices: readonly ServiceKey[];
-  clusterSecret?: string | undefined;
+  /** The cluster's credentials; a cluster node (zk set) does not start without them. */
+  credentials?: ClusterSecret | undefined;
   /** The scrypt cost of new password hashes; default the production cost. */
   passwordCost?: ScryptCost | undefined;
+  /** The queue in front of the password KDF of the user service hosted here. */
+  kdfQueue?: KdfQueueOptions | undefined;
+  resumeTokens?: ResumeTokenOptions | undefined;
   /** The per-user limits of the hosted services; default defaultUsageLimits. */
   usage?: UsageLimits | undefined;
 }
 
+/** What a cluster node has beyond a standalone one. */
+interface ClusterRpc {
+  provider: RpcProvider;
+  channel: RpcChannel;
+  registry: RpcRegistry;
+}
+
+
 export class NodeBackend {
   private constructor(
     readonly services: Services,
-    readonly provider: RpcProvider,
-    readonly channel: RpcChannel,
     readonly zk: ZkSession | undefined,
-    private readonly registry: RpcRegistry,
+    private readonly rpc: ClusterRpc | undefined,
     private readonly repo: ChatRepository | undefined,
   ) {}
 
   /**
-   * Opens storage (if this node hosts services), connects to ZooKeeper (with --zk), hosts the
-   * services and `chatService` (in a cluster), and makes the stubs. Undoes what it did on failure.
+   * Opens storage (if this node hosts services). Standalone: the services are called in this
+   * process. In a cluster: connects to ZooKeeper, hosts the services and `chatService`, and makes
+   * the stubs. Undoes what it did on failure.
    */
   static async start(options: NodeBackendOptions, chatService?: ServiceImpl<dchat.ChatServiceRpc>): Promise<NodeBackend> {
     const undo: (() => Promise<void>)[] = [];
     try {
       const repo = options.hostedServices.length > 0 ? await openStore({ db: options.db, dataDir: options.dataDir }) : undefined;
       if (repo) undo.push(() => repo.close());
-      const zk = options.zk ? await ZkSession.connect({ connectString: options.zk, ...(options.zkSessionTimeoutMs ? { sessionTimeoutMs: options.zkSessionTimeoutMs } : {}) }) : undefined;
-      if (zk) undo.push(() => zk.close());
-      const registry: RpcRegistry = zk ? new ZkRegistry(zk) : new InProcessRegistry();
+      const local = repo ? createLocalServices(repo, { passwordCost: options.passwordCost, kdfQueue: options.kdfQueue, resumeTokens: options.resumeTokens, usage: options.usage }) : undefined;
+      if (!options.zk) {
+        if (!local) throw new DchatError('DCHAT_SERVER_NO_SERVICES', 'a standalone node must host its services: drop --services none, or join a cluster with --zk');
+        return new NodeBackend(local, undefined, undefined, repo);
+      }
+      const credentials = options.credentials;
+      if (!credentials) throw new DchatError('DCHAT_SECRET_MISSING', 'a cluster node needs the cluster secret');
+      const zk = await ZkSession.connect({
+        connectString: options.zk,
+        digests: credentials.zkDigests(),
+        ...(options.zkSessionTimeoutMs ? { sessionTimeoutMs: options.zkSessionTimeoutMs } : {}),
+      });
+      undo.push(() => zk.close());
+      await lockDchatZnodes(zk);
+      const registry: RpcRegistry = new ZkRegistry(zk);
       const provider = new RpcProvider({
         host: options.rpcHost,
         port: options.rpcPort,
         advertisedHost: options.advertiseHost,
         registry,
-        clusterSecret: options.clusterSecret,
+        credentials,
       });
-      if (repo) {
-        const local = createLocalServices(repo, { passwordCost: options.passwordCost, usage: options.usage });
-        for (const key of options.hostedServices) hostService(provider, local, key);
-      }
+      if (local) for (const key of options.hostedServices) hostService(provider, local, key);
       if (chatService) provider.notifyService(dchat.ChatServiceRpc, chatService);
       await provider.run();
       undo.push(() => provider.stop());
-      const channel = new RpcChannel({ registry, clusterSecret: options.clusterSecret, loadBalancer: 'least-outstanding' });
+      const channel = new RpcChannel({ registry, credentials, loadBalancer: 'least-outstanding' });
       const services: Services = {
         user: channel.stub(dchat.UserServiceRpc),
         friend: channel.stub(dchat.FriendServiceRpc),
         group: channel.stub(dchat.GroupServiceRpc),
         offline: channel.stub(dchat.OfflineServiceRpc),
       };
-      return new NodeBackend(services, provider, channel, zk, registry, repo);
+      return new NodeBackend(services, zk, { provider, channel, registry }, repo);
     } catch (err) {
       for (const step of undo.reverse()) await step().catch(() => undefined);
       throw err;
     }
   }
 
-  /** "host:port" of this node's RPC port, as registered. */
-  rpcAddress(): string {
-    return this.provider.address();
+  /** "host:port" of this node's RPC port, as registered; undefined standalone (no port). */
+  rpcAddress(): string | undefined {
+    return this.rpc?.provider.address();
   }
 
   async stop(): Promise<void> {
-    await this.provider.stop();
-    await this.channel.close();
-    await this.registry.close();
+    await this.rpc?.provider.stop();
+    await this.rpc?.channel.close();
+    await this.rpc?.registry.close();
     await this.zk?.close();
     await this.repo?.close();
   }

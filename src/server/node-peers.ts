@@ -1,6 +1,7 @@
 // ChatServiceRpc stubs for the other nodes of a cluster, one channel per node's RPC address.
 // These calls go to one particular node (where a user is logged in), so each channel has a
 // fixed one-address registry instead of a load-balanced list.
+import type { ClusterSecret } from '../base/cluster-secret.js';
 import { dchat } from '../gen/proto.js';
 import { RpcChannel } from '../rpc/rpc-channel.js';
 import { StaticRegistry } from '../rpc/static-registry.js';
@@ -11,14 +12,14 @@ const peerCallDeadlineMs = 3000;
 export class NodePeers {
   private readonly peers = new Map<string, { channel: RpcChannel; stub: dchat.ChatServiceRpc }>();
 
-  constructor(private readonly clusterSecret: string | undefined) {}
+  constructor(private readonly credentials: ClusterSecret | undefined) {}
 
   stubFor(rpcAddress: string): dchat.ChatServiceRpc {
     let peer = this.peers.get(rpcAddress);
     if (!peer) {
       const channel = new RpcChannel({
         registry: new StaticRegistry([rpcAddress]),
-        clusterSecret: this.clusterSecret,
+        credentials: this.credentials,
         defaultDeadlineMs: peerCallDeadlineMs,
         connectTimeoutMs: 1000,
       });

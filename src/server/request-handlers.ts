@@ -6,6 +6,7 @@ import { dchat } from '../gen/proto.js';
 import { limits } from '../services/limits.js';
 import type { Services } from '../services/service-api.js';
 import type { ClientSession, Reply } from './client-session.js';
+import type { AdmissionKind, LoginAdmission } from './login-admission.js';
 import type { MessageRouter } from './message-router.js';
 import type { PendingReplay } from './pending-replay.js';
 import type { SendRateLimiter } from './send-rate.js';
@@ -22,6 +23,8 @@ export interface HandlerContext {
   replay: PendingReplay;
   /** Called when a session becomes, or stops being, the place where its user is logged in. */
   presence: { loggedIn(session: ClientSession): Promise<void>; loggedOut(userId: number): Promise<void> };
+  /** Token buckets on register, login and resume; absent: no limits. */
+  admission?: LoginAdmission;
   /** How fast each user may send; none: no limit. */
   sendRate?: SendRateLimiter;
 }
@@ -31,10 +34,27 @@ const ok = (result?: Reply['result']): Reply => (result ? { status: Status.OK, r
 /** A service's non-OK result as the client's Reply; undefined when the result is OK. */
 function refusalOf(response: { result?: dchat.IResult | null }): Reply | undefined {
   const code = response.result?.code ?? Status.OK;
-  return code === Status.OK ? undefined : { status: code, errorText: response.result?.message ?? '' };
+  if (code === Status.OK) return undefined;
+  const retryAfterMs = response.result?.retryAfterMs ?? 0;
+  return { status: code, errorText: response.result?.message ?? '', ...(retryAfterMs > 0 ? { result: { retryAfterMs } } : {}) };
 }
 
-const openBeforeLogin: ReadonlySet<Body> = new Set<Body>(['register', 'login', 'ping']);
+const openBeforeLogin: ReadonlySet<Body> = new Set<Body>(['register', 'login', 'resume', 'ping']);
+
+/** Runs work when the admission buckets let the attempt in; its token comes back unless it failed. */
+async function admitted(ctx: HandlerContext, session: ClientSession, kind: AdmissionKind, accountId: number, work: () => Promise<Reply>): Promise<Reply> {
+  if (!ctx.admission) return work();
+  await ctx.admission.waitTurn(session);
+  const admission = ctx.admission.admit(kind, session.conn.peerAddress, accountId);
+  if (!admission.ok) {
+    ctx.admission.toldToWait(session, admission.retryAfterMs);
+    return { status: Status.RESOURCE_EXHAUSTED, errorText: admission.why, result: { retryAfterMs: admission.retryAfterMs } };
+  }
+  const reply = await work();
+  if (reply.status === Status.OK || reply.status === Status.RESOURCE_EXHAUSTED) admission.succeeded();
+  if (reply.result?.retryAfterMs) ctx.admission.toldToWait(session, reply.result.retryAfterMs);
+  return reply;
+}
 
 export async function handleRequest(ctx: HandlerContext, session: ClientSession, request: dchat.client.Request): Promise<Reply> {
   const body = request.body;
@@ -47,8 +67,15 @@ export async function handleRequest(ctx: HandlerContext, session: ClientSession,
   }
   const userId = session.userId;
   switch (body) {
-    case 'register': return register(ctx, request.register);
-    case 'login': return login(ctx, session, request.login);
+    case 'register': return admitted(ctx, session, 'register', 0, () => register(ctx, session, request.register));
+    case 'login': {
+      const { userId = 0, password = '' } = request.login ?? {};
+      return admitted(ctx, session, 'login', userId ?? 0, () => login(ctx, session, { id: userId, password }));
+    }
+    case 'resume': {
+      const { userId = 0, token = '' } = request.resume ?? {};
+      return admitted(ctx, session, 'resume', userId ?? 0, () => login(ctx, session, { id: userId, resumeToken: token }));
+    }
     case 'logout': return logout(ctx, session);
     case 'chat': return send(ctx, { fromId: userId, toId: request.chat?.toId ?? 0, text: request.chat?.text ?? '', clientMsgId: request.chat?.clientMsgId ?? '' });
     case 'groupChat': return send(ctx, { fromId: userId, groupId: request.groupChat?.groupId ?? 0, text: request.groupChat?.text ?? '', clientMsgId: request.groupChat?.clientMsgId ?? '' });
@@ -70,16 +97,17 @@ export async function handleRequest(ctx: HandlerContext, session: ClientSession,
   }
 }
 
-async function register(ctx: HandlerContext, req: dchat.client.IRegister | null | undefined): Promise<Reply> {
-  const res = await ctx.services.user.register({ name: req?.name ?? '', password: req?.password ?? '' });
+async function register(ctx: HandlerContext, session: ClientSession, req: dchat.client.IRegister | null | undefined): Promise<Reply> {
+  const res = await ctx.services.user.register({ name: req?.name ?? '', password: req?.password ?? '', source: session.conn.peerAddress });
   return refusalOf(res) ?? ok({ register: { user: res.user ?? null } });
 }
 
-async function login(ctx: HandlerContext, session: ClientSession, req: dchat.client.ILogin | null | undefined): Promise<Reply> {
+/** login and resume: they differ only in what the user service checks (password or token). */
+async function login(ctx: HandlerContext, session: ClientSession, req: dchat.ILoginRequest): Promise<Reply> {
   if (session.isLoggedIn()) {
     return { status: Status.FAILED_PRECONDITION, errorText: `this connection is logged in as user ${session.userId} already; send loginout first` };
   }
-  const res = await ctx.services.user.login({ id: req?.userId ?? 0, password: req?.password ?? '' });
+  const res = await ctx.services.user.login({ ...req, source: session.conn.peerAddress });
   const refusal = refusalOf(res);
   if (refusal || !res.user) return refusal ?? { status: Status.INTERNAL, errorText: 'login returned no user' };
   session.userId = res.user.id ?? 0;
@@ -97,7 +125,7 @@ async function login(ctx: HandlerContext, session: ClientSession, req: dchat.cli
   }
   displaced?.kick(dchat.client.KickCode.LOGGED_IN_ELSEWHERE, `user ${session.userId} logged in from another connection (${session.conn.peerAddress}:${session.conn.peerPort})`);
   try {
-    const result = await loginResult(ctx, session, res.user);
+    const result = { ...(await loginResult(ctx, session, res.user)), resumeToken: res.resumeToken ?? '', resumeTokenExpiresAtMs: res.resumeTokenExpiresAtMs ?? 0 };
     // The reply goes out before the replay starts: the gateway sends it as soon as this returns,
     // and the replay waits for the next turn of the event loop.
     setImmediate(() => void ctx.replay.replay(session));
@@ -141,12 +169,15 @@ async function friendIdsOf(ctx: HandlerContext, userId: number): Promise<number[
 }
 
 async function logout(ctx: HandlerContext, session: ClientSession): Promise<Reply> {
-  await endLogin(ctx, session);
+  await endLogin(ctx, session, { revokeTokens: true });
   return ok();
 }
 
-/** Forgets who is logged in on the session; used by loginout and when a connection closes. */
-export async function endLogin(ctx: HandlerContext, session: ClientSession): Promise<void> {
+/**
+ * Forgets who is logged in on the session; used by loginout (which revokes the user's resume
+ * tokens) and when a connection closes (which keeps them: the client resumes with one).
+ */
+export async function endLogin(ctx: HandlerContext, session: ClientSession, options: { revokeTokens?: boolean } = {}): Promise<void> {
   const userId = session.userId;
   if (userId === 0) return;
   const wasCurrent = ctx.sessions.unbind(session);
@@ -154,7 +185,7 @@ export async function endLogin(ctx: HandlerContext, session: ClientSession): Pro
   session.userName = '';
   if (!wasCurrent) return; // a newer login of the same user took over: it is still online
   await ctx.presence.loggedOut(userId);
-  await ctx.services.user.logout({ id: userId });
+  await ctx.services.user.logout({ id: userId, revokeTokens: options.revokeTokens ?? false });
   await ctx.router.push(await friendIdsOf(ctx, userId), { presence: { userId, online: false } });
 }
 

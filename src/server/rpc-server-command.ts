@@ -3,13 +3,15 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { errorMessage } from '../base/dchat-error.js';
 import { checkPortOption, checkWholeOption } from '../base/option-checks.js';
-import { clusterSecretFrom } from '../rpc/rpc-auth.js';
+import { requiredSecret, secretOptions } from '../base/cluster-secret.js';
+import { lockDchatZnodes } from '../zk/dchat-layout.js';
 import { RpcProvider } from '../rpc/rpc-provider.js';
 import { ZkRegistry } from '../rpc/zk-registry.js';
 import { createLocalServices } from '../services/local-services.js';
 import { openStore } from '../store/open-store.js';
 import type { ChatRepository } from '../store/repository.js';
 import { ZkSession } from '../zk/zk-session.js';
+import { checkKdfOptions, kdfQueueFrom, resumeTokensFrom, withKdfOptions } from './login-limit-options.js';
 import { limitOption, parseLimitOptions } from './limit-options.js';
 import { chosenPasswordCost, passwordCostNamed, passwordCostOption } from './password-cost-option.js';
 import { defaultDataDir } from './server-command.js';
@@ -24,6 +26,7 @@ interface RpcServerArgs {
   port: number;
   advertiseHost: string | undefined;
   clusterSecret: string | undefined;
+  clusterSecretFile: string | undefined;
   sessionTimeoutMs: number;
   passwordCost: string;
   limit: string[];
@@ -35,7 +38,7 @@ export const rpcServerCommand: CommandModule<object, RpcServerArgs> = {
   command: 'rpc-server',
   describe: 'Host business services (user, friend, group, offline) over dchat RPC, registered in ZooKeeper',
   builder: (y: Argv) =>
-    y
+    withKdfOptions(y)
       .option('services', { type: 'string', default: serviceKeys.join(','), describe: `Services to host, comma-separated: ${serviceKeys.join(', ')}` })
       .option('zk', { type: 'string', default: process.env['DCHAT_ZK'] || undefined, describe: 'ZooKeeper host:port[,host:port...][/chroot] to register in (env DCHAT_ZK); absent: not registered, callers need the address' })
       .option('db', { type: 'string', default: process.env['DCHAT_DB'] || undefined, describe: 'mysql://user:pass@host:port/db or sqlite:/path/file (env DCHAT_DB); absent: SQLite in --data-dir' })
@@ -43,7 +46,7 @@ export const rpcServerCommand: CommandModule<object, RpcServerArgs> = {
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address the RPC port binds (0.0.0.0 for every interface)' })
       .option('port', { type: 'number', default: 0, describe: 'RPC port; 0 picks a free one' })
       .option('advertise-host', { type: 'string', describe: 'Host written to ZooKeeper when it differs from --host (e.g. with --host 0.0.0.0)' })
-      .option('cluster-secret', { type: 'string', describe: 'Serve only callers proving they hold this secret (env DCHAT_CLUSTER_SECRET)' })
+      .options(secretOptions)
       .option('session-timeout-ms', { type: 'number', default: 10_000, describe: 'ZooKeeper session timeout: how soon a crashed server leaves the registry' })
       .option('password-cost', passwordCostOption)
       .option('limit', limitOption)
@@ -52,29 +55,37 @@ export const rpcServerCommand: CommandModule<object, RpcServerArgs> = {
         checkPortOption('--port', argv.port, true);
         checkWholeOption('--session-timeout-ms', argv['session-timeout-ms'], 1, 'milliseconds');
         passwordCostNamed(argv['password-cost'] as string);
+        checkKdfOptions(argv);
         parseLimitOptions(argv.limit as string[]);
         if (argv.host === '0.0.0.0' && argv.zk && !argv['advertise-host']) throw new Error('--host 0.0.0.0 with --zk needs --advertise-host: callers cannot connect to 0.0.0.0');
         return true;
       })
-      .example('$0 rpc-server --zk 127.0.0.1:2181 --db mysql://root@127.0.0.1:3306/chat', 'host all four services, registered in ZooKeeper')
+      .example('$0 rpc-server --zk 127.0.0.1:2181 --db mysql://dchat:PW@127.0.0.1:3306/chat --cluster-secret-file FILE', 'host all four services, registered in ZooKeeper')
       .example('$0 rpc-server --services user,friend --port 7001 --zk 127.0.0.1:2181,127.0.0.1:2182/dchat', 'two services on port 7001, ensemble with chroot')
-      .example('DCHAT_CLUSTER_SECRET=s3cret $0 rpc-server --zk 127.0.0.1:2181', 'only callers holding the cluster secret are served') as unknown as Argv<RpcServerArgs>,
+      .example('$0 rpc-server --zk 127.0.0.1:2181 --cluster-secret-file /etc/dchat/cluster-secret', 'only callers holding the cluster secret are served') as unknown as Argv<RpcServerArgs>,
   handler: async (args: ArgumentsCamelCase<RpcServerArgs>) => {
     let repo: ChatRepository | undefined;
     let session: ZkSession | undefined;
     let provider: RpcProvider;
     try {
       const keys = parseServices(args.services);
+      const credentials = requiredSecret('dchat rpc-server', args);
       repo = await openStore({ db: args.db, dataDir: args.dataDir });
-      session = args.zk ? await ZkSession.connect({ connectString: args.zk, sessionTimeoutMs: args.sessionTimeoutMs }) : undefined;
+      session = args.zk ? await ZkSession.connect({ connectString: args.zk, sessionTimeoutMs: args.sessionTimeoutMs, digests: credentials.zkDigests() }) : undefined;
+      if (session) await lockDchatZnodes(session);
       provider = new RpcProvider({
         host: args.host,
         port: args.port,
         advertisedHost: args.advertiseHost,
         registry: session ? new ZkRegistry(session) : undefined,
-        clusterSecret: clusterSecretFrom(args.clusterSecret),
+        credentials,
       });
-      const services = createLocalServices(repo, { passwordCost: chosenPasswordCost(args.passwordCost, 'rpc-server'), usage: parseLimitOptions(args.limit).usage });
+      const services = createLocalServices(repo, {
+        passwordCost: chosenPasswordCost(args.passwordCost, 'rpc-server'),
+        kdfQueue: kdfQueueFrom(args),
+        resumeTokens: resumeTokensFrom(args),
+        usage: parseLimitOptions(args.limit).usage,
+      });
       for (const key of keys) hostService(provider, services, key);
       await provider.run();
     } catch (err) {

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { errorMessage } from '../base/dchat-error.js';
 import { checkPortOption, checkWholeOption } from '../base/option-checks.js';
-import { clusterSecretFrom } from '../rpc/rpc-auth.js';
+import { requiredSecret, secretOptions } from '../base/cluster-secret.js';
 import { ChatNode } from './chat-node.js';
+import { admissionFrom, checkKdfOptions, kdfQueueFrom, resumeTokensFrom, withAdmissionOptions, withKdfOptions } from './login-limit-options.js';
+import { defaultGatewayOptions } from './gateway.js';
 import { limitOption, parseLimitOptions } from './limit-options.js';
 import { chosenPasswordCost, passwordCostNamed, passwordCostOption } from './password-cost-option.js';
 import { parseServiceKeys, serviceKeys } from './service-hosting.js';
@@ -19,12 +21,19 @@ interface ServerArgs {
   db: string | undefined;
   idleTimeoutMs: number;
   maxFrameBytes: number;
+  maxConnections: number;
+  maxAnonymousPerAddress: number;
+  loginDeadlineMs: number;
+  maxLoginFrameBytes: number;
+  partialFrameTimeoutMs: number;
+  closeGraceMs: number;
   zk: string | undefined;
   rpcHost: string | undefined;
   rpcPort: number;
   advertiseHost: string | undefined;
   services: string;
   clusterSecret: string | undefined;
+  clusterSecretFile: string | undefined;
   nodeId: string | undefined;
   weight: number;
   zkSessionTimeoutMs: number;
@@ -36,19 +45,25 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
   command: 'server',
   describe: 'Run a chat node (standalone by default: SQLite, services in-process)',
   builder: (y: Argv) =>
-    y
+    withKdfOptions(withAdmissionOptions(y))
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address the client gateway listens on' })
       .option('port', { type: 'number', default: 6000, describe: 'Port the client gateway listens on' })
       .option('data-dir', { type: 'string', default: defaultDataDir(), describe: 'Where the standalone node keeps its SQLite database (env DCHAT_DATA_DIR)' })
       .option('db', { type: 'string', default: process.env['DCHAT_DB'], describe: 'mysql://user:pass@host:port/db, or sqlite:/path/file (env DCHAT_DB); absent: SQLite in --data-dir' })
       .option('idle-timeout-ms', { type: 'number', default: 90_000, describe: 'Close client connections silent for this long (clients ping every 30 s)' })
       .option('max-frame-bytes', { type: 'number', default: 1024 * 1024, describe: 'Largest client frame accepted' })
+      .option('max-connections', { type: 'number', default: defaultGatewayOptions.maxConnections, describe: 'Client connections held at most; more are reset (default: the descriptor limit less a tenth)' })
+      .option('max-anonymous-per-address', { type: 'number', default: defaultGatewayOptions.maxAnonymousPerAddress, describe: 'Connections not logged in per source address (behind nginx: all clients share its address)' })
+      .option('login-deadline-ms', { type: 'number', default: defaultGatewayOptions.loginDeadlineMs, describe: 'Close a connection not logged in this long after it opened (or registered a user)' })
+      .option('max-login-frame-bytes', { type: 'number', default: defaultGatewayOptions.maxLoginFrameBytes, describe: 'Largest frame accepted before login' })
+      .option('partial-frame-timeout-ms', { type: 'number', default: defaultGatewayOptions.partialFrameTimeoutMs, describe: 'Drop a frame still incomplete this long after it began, and its connection' })
+      .option('close-grace-ms', { type: 'number', default: defaultGatewayOptions.closeGraceMs, describe: 'After a kick, reset a connection whose client has not closed within this' })
       .option('zk', { type: 'string', default: process.env['DCHAT_ZK'] || undefined, describe: 'ZooKeeper host:port[,host:port...][/chroot] (env DCHAT_ZK): join a cluster; absent: standalone' })
       .option('rpc-host', { type: 'string', describe: 'Address the RPC port binds (default: --host)' })
       .option('rpc-port', { type: 'number', default: 0, describe: 'RPC port for other nodes and services; 0 picks a free one' })
       .option('advertise-host', { type: 'string', describe: 'Host written to ZooKeeper when the RPC port binds 0.0.0.0' })
       .option('services', { type: 'string', default: serviceKeys.join(','), describe: `Business services this node hosts (${serviceKeys.join(', ')}, or none: use those of \`dchat rpc-server\` processes)` })
-      .option('cluster-secret', { type: 'string', describe: 'Serve and call RPC only with peers holding this secret (env DCHAT_CLUSTER_SECRET)' })
+      .options(secretOptions)
       .option('node-id', { type: 'string', describe: 'Name of the node in /dchat/nodes (default: host:port of the gateway)' })
       .option('weight', { type: 'number', default: 1, describe: 'Weight of the node in the nginx upstream that `dchat lb` writes' })
       .option('zk-session-timeout-ms', { type: 'number', default: 10_000, describe: 'ZooKeeper session timeout: how soon a crashed node leaves the cluster' })
@@ -62,17 +77,32 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
         checkPortOption('--rpc-port', argv['rpc-port'], true);
         checkWholeOption('--idle-timeout-ms', argv['idle-timeout-ms'], 1, 'milliseconds');
         checkWholeOption('--max-frame-bytes', argv['max-frame-bytes'], 64, 'bytes');
+        checkWholeOption('--max-connections', argv['max-connections'], 1, 'connections');
+        checkWholeOption('--max-anonymous-per-address', argv['max-anonymous-per-address'], 1, 'connections');
+        checkWholeOption('--login-deadline-ms', argv['login-deadline-ms'], 1, 'milliseconds');
+        checkWholeOption('--max-login-frame-bytes', argv['max-login-frame-bytes'], 64, 'bytes');
+        checkWholeOption('--partial-frame-timeout-ms', argv['partial-frame-timeout-ms'], 1, 'milliseconds');
+        checkWholeOption('--close-grace-ms', argv['close-grace-ms'], 1, 'milliseconds');
         checkWholeOption('--weight', argv.weight, 1, "the node's share in nginx's upstream");
         checkWholeOption('--zk-session-timeout-ms', argv['zk-session-timeout-ms'], 1, 'milliseconds');
         passwordCostNamed(argv['password-cost'] as string);
+        checkKdfOptions(argv);
+        admissionFrom(argv);
         return true;
       })
       .example('$0 server', 'standalone node on 127.0.0.1:6000, data in ~/.dchat/data')
       .example('$0 server --port 6002 --db mysql://root@127.0.0.1:3306/chat', 'a node on port 6002 over MySQL')
-      .example('$0 server --port 6002 --zk 127.0.0.1:2181 --db mysql://root@127.0.0.1:3306/chat', 'a cluster node: registered in ZooKeeper, reaching users on other nodes')
+      .example('$0 server --port 6002 --zk 127.0.0.1:2181 --db mysql://dchat:PW@127.0.0.1:3306/chat --cluster-secret-file /etc/dchat/cluster-secret', 'a cluster node: registered in ZooKeeper, reaching users on other nodes')
       .example('$0 server --port 0 --password-cost test', 'a node for a benchmark or test: cheap, weak password hashes (never in production)')
-      .example('$0 server --zk 127.0.0.1:2181 --services none', 'a cluster node using the services of `dchat rpc-server` processes') as unknown as Argv<ServerArgs>,
+      .example('$0 server --zk 127.0.0.1:2181 --services none --cluster-secret-file FILE', 'a cluster node using the services of `dchat rpc-server` processes') as unknown as Argv<ServerArgs>,
   handler: async (args: ArgumentsCamelCase<ServerArgs>) => {
+    let credentials;
+    try {
+      credentials = args.zk ? requiredSecret('dchat server --zk', args) : undefined;
+    } catch (err) {
+      process.stderr.write(`dchat server: ${errorMessage(err)}\n`);
+      process.exit(1);
+    }
     const { usage, rates } = parseLimitOptions(args.limit);
     const node = new ChatNode({
       host: args.host,
@@ -81,20 +111,29 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       db: args.db,
       idleTimeoutMs: args.idleTimeoutMs,
       maxFrameBytes: args.maxFrameBytes,
+      maxConnections: args.maxConnections,
+      maxAnonymousPerAddress: args.maxAnonymousPerAddress,
+      loginDeadlineMs: args.loginDeadlineMs,
+      maxLoginFrameBytes: args.maxLoginFrameBytes,
+      partialFrameTimeoutMs: args.partialFrameTimeoutMs,
+      closeGraceMs: args.closeGraceMs,
       zk: args.zk,
       zkSessionTimeoutMs: args.zkSessionTimeoutMs,
       rpcHost: args.rpcHost,
       rpcPort: args.rpcPort,
       advertiseHost: args.advertiseHost,
       hostedServices: parseServiceKeys(args.services, { allowNone: true }),
-      clusterSecret: clusterSecretFrom(args.clusterSecret),
+      credentials,
       nodeId: args.nodeId,
       weight: args.weight,
       passwordCost: chosenPasswordCost(args.passwordCost, 'server'),
+      admission: admissionFrom(args),
+      kdfQueue: kdfQueueFrom(args),
+      resumeTokens: resumeTokensFrom(args),
       usage,
       sendRates: rates,
     });
-    let address: { host: string; port: number; nodeId: string; rpcAddress: string };
+    let address: { host: string; port: number; nodeId: string; rpcAddress: string | undefined };
     try {
       address = await node.start();
     } catch (err) {
@@ -103,7 +142,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
     }
     const storage = args.db ? args.db.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@') : `SQLite in ${args.dataDir}`;
     const mode = args.zk ? `cluster node ${address.nodeId} via ZooKeeper ${args.zk}` : 'standalone';
-    process.stdout.write(`dchat server listening on ${address.host}:${address.port} (${mode}; rpc ${address.rpcAddress}; storage: ${storage})\n`);
+    process.stdout.write(`dchat server listening on ${address.host}:${address.port} (${mode}; rpc ${address.rpcAddress ?? 'none'}; storage: ${storage})\n`);
     await waitForSignal();
     process.stdout.write('dchat server: shutting down\n');
     const forceExit = setTimeout(() => process.exit(1), 10_000);

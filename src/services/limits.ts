@@ -6,7 +6,8 @@ import { unsafeNameChar, unsafeTextChar } from './safe-text.js';
 
 export const limits = {
   userNameChars: 32,
-  passwordMinChars: 4,
+  /** NIST SP 800-63B's minimum for a password the user chose. */
+  passwordMinChars: 8,
   passwordMaxChars: 128,
   groupNameChars: 64,
   groupDescChars: 256,

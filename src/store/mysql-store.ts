@@ -17,13 +17,14 @@ import type {
   NewMessage,
   Page,
   SavedMessage,
+  SessionTokenRow,
   UserRow,
 } from './repository.js';
 import { describeOldLayout, pageLimit, sql, upperId } from './repository-sql.js';
 import { isDuplicateKey, mysqlStoreError } from './mysql-error.js';
 import { readMySqlSchema } from './mysql-schema.js';
 import { upgradesDue, wideningsDue } from './schema-upgrades.js';
-import { userRow, groupRow, memberRow, messageRow } from './mysql-rows.js';
+import { userRow, groupRow, memberRow, messageRow, sessionTokenRow } from './mysql-rows.js';
 import { SenderNames } from './sender-names.js';
 import { StoreError } from './store-error.js';
 import { describeMySql, type MySqlLocation } from './store-url.js';
@@ -480,6 +481,24 @@ export class MySqlStore implements ChatRepository {
       }
       return removed;
     });
+  }
+
+  saveSessionToken(token: SessionTokenRow, keepPerUser: number): Promise<void> {
+    return this.guard('saveSessionToken', () =>
+      this.transaction(async (conn) => {
+        await this.write(conn, sql.insertSessionToken, [token.userId, token.tokenHash, token.createdAtMs, token.expiresAtMs]);
+        await this.write(conn, sql.deleteExpiredSessionTokens, [token.userId, token.createdAtMs]);
+        await this.write(conn, sql.deleteSurplusSessionTokens, [token.userId, token.userId, Math.max(0, keepPerUser - 1)]);
+      }),
+    );
+  }
+
+  listSessionTokens(userId: number, nowMs: number): Promise<SessionTokenRow[]> {
+    return this.guard('listSessionTokens', async () => (await this.rows(this.pool, sql.sessionTokensOf, [userId, nowMs])).map(sessionTokenRow));
+  }
+
+  deleteSessionTokens(userId: number): Promise<number> {
+    return this.guard('deleteSessionTokens', async () => (await this.write(this.pool, sql.deleteSessionTokens, [userId])).affectedRows);
   }
 
   history(conversation: Conversation, beforeId: number, limit: number): Promise<MessageRow[]> {

@@ -91,6 +91,21 @@ export const sql = {
     'ORDER BY m.id DESC LIMIT ?) AS sent UNION ALL ' +
     `SELECT * FROM (${selectMessage} WHERE m.sender_id = ? AND m.recipient_id = ? AND m.id < ? ` +
     'AND m.sender_id <> m.recipient_id ORDER BY m.id DESC LIMIT ?) AS received ORDER BY id DESC LIMIT ?',
+  insertSessionToken: 'INSERT INTO session_token (user_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?)',
+  /** Parameters: userId, nowMs. */
+  deleteExpiredSessionTokens: 'DELETE FROM session_token WHERE user_id = ? AND expires_at <= ?',
+  /**
+   * Parameters: userId, userId, keep. Deletes the user's tokens older than the keep-th newest; the
+   * derived table lets MySQL read the table it deletes from, and a NULL bound (fewer tokens) deletes none.
+   */
+  deleteSurplusSessionTokens:
+    'DELETE FROM session_token WHERE user_id = ? AND id < (SELECT id FROM (SELECT id FROM session_token ' +
+    'WHERE user_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?) AS newest)',
+  /** Parameters: userId, nowMs. */
+  sessionTokensOf:
+    'SELECT user_id AS userId, token_hash AS tokenHash, created_at AS createdAtMs, expires_at AS expiresAtMs ' +
+    'FROM session_token WHERE user_id = ? AND expires_at > ? ORDER BY id DESC',
+  deleteSessionTokens: 'DELETE FROM session_token WHERE user_id = ?',
   /** Parameters: groupId, beforeId, afterId, limit. */
   groupHistory: `${selectMessage} WHERE m.group_id = ? AND m.id < ? AND m.id > ? ORDER BY m.id DESC LIMIT ?`,
   /** Parameters: groupId, userId, notBeforeMs. */

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { ChatRepository, MessageRow, NewMessage, UserRow } from './repository.js';
 import { describeMessageKeyContract } from './message-key.contract.js';
+import { describeSessionTokenContract } from './session-token.contract.js';
 import { StoreError } from './store-error.js';
 
 const t0 = 1_700_000_000_000;
@@ -509,4 +510,5 @@ export function describeRepositoryContract(
     });
   });
   describeMessageKeyContract(name, open, cleanup);
+  describeSessionTokenContract(name, open, cleanup);
 }

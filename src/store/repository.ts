@@ -79,6 +79,15 @@ export interface SavedMessage {
   isRepeat: boolean;
 }
 
+/** A resume token as stored: its hash only (see schema.sql, session_token). */
+export interface SessionTokenRow {
+  userId: number;
+  /** SHA-256 of the token, 64 hex digits. */
+  tokenHash: string;
+  createdAtMs: number;
+  expiresAtMs: number;
+}
+
 /** A page of a list in id order: the items with id > afterId, at most limit. */
 export interface Page {
   afterId: number;
@@ -161,6 +170,15 @@ export interface ChatRepository {
   listPendingRecipients(messageId: number): Promise<number[]>;
   /** Removes the given messages from the user's pending set; returns how many were pending. */
   ackPending(userId: number, messageIds: readonly number[]): Promise<number>;
+  /**
+   * Stores a resume token and, for its user, drops the tokens expired at createdAtMs and all but
+   * the newest keepPerUser (this one included): a user's logins cannot grow the table without end.
+   */
+  saveSessionToken(token: SessionTokenRow, keepPerUser: number): Promise<void>;
+  /** The user's tokens that have not expired at nowMs, newest first. */
+  listSessionTokens(userId: number, nowMs: number): Promise<SessionTokenRow[]>;
+  /** Revokes every token of the user; returns how many there were. */
+  deleteSessionTokens(userId: number): Promise<number>;
   /** The newest messages of the conversation with id < beforeId (0: no bound), newest first, at most limit. */
   history(conversation: Conversation, beforeId: number, limit: number): Promise<MessageRow[]>;
 }

@@ -90,4 +90,13 @@ export const sqliteSchema: readonly string[] = [
     PRIMARY KEY (userid, message_id)
   ) STRICT, WITHOUT ROWID`,
   'CREATE INDEX IF NOT EXISTS offlinemessage_message ON offlinemessage (message_id)',
+
+  `CREATE TABLE IF NOT EXISTS session_token (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id INTEGER NOT NULL REFERENCES \`user\` (id) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) STRICT`,
+  'CREATE INDEX IF NOT EXISTS session_token_user ON session_token (user_id, id)',
 ];

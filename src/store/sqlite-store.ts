@@ -3,7 +3,7 @@
 // lookup or a small transaction), so running it on the event loop costs less than a hop to a
 // worker thread would. Every statement is prepared once and cached.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type {
   ChatRepository,
@@ -17,6 +17,7 @@ import type {
   NewMessage,
   Page,
   SavedMessage,
+  SessionTokenRow,
   UserRow,
 } from './repository.js';
 import { describeOldLayout, pageLimit, sql, upperId } from './repository-sql.js';
@@ -45,6 +46,7 @@ export class SqliteStore implements ChatRepository {
   private readonly createGroupTx: (name: string, desc: string, creatorId: number, createdAtMs: number, isInviteOnly: boolean) => GroupRow | undefined;
   private readonly deleteGroupTx: (id: number) => boolean;
   private readonly addFriendshipTx: (a: number, b: number) => boolean;
+  private readonly saveSessionTokenTx: (token: SessionTokenRow, keepPerUser: number) => void;
   private readonly writes: SqliteWriteBatch;
   private readonly senderNames = new SenderNames();
 
@@ -61,6 +63,11 @@ export class SqliteStore implements ChatRepository {
       for (const text of sql.deleteGroup) groupRows = this.stmt(text).run(id).changes;
       return groupRows > 0;
     });
+    this.saveSessionTokenTx = db.transaction((token: SessionTokenRow, keepPerUser: number) => {
+      this.stmt(sql.insertSessionToken).run(token.userId, token.tokenHash, token.createdAtMs, token.expiresAtMs);
+      this.stmt(sql.deleteExpiredSessionTokens).run(token.userId, token.createdAtMs);
+      this.stmt(sql.deleteSurplusSessionTokens).run(token.userId, token.userId, Math.max(0, keepPerUser - 1));
+    });
     this.addFriendshipTx = db.transaction((a: number, b: number) => {
       const insert = this.stmt('INSERT INTO friend (userid, friendid) VALUES (?, ?) ON CONFLICT DO NOTHING');
       const added = insert.run(a, b).changes;
@@ -70,6 +77,13 @@ export class SqliteStore implements ChatRepository {
 
   /** Opens (creating if needed) `dchat.sqlite` in dataDir; throws StoreError when it cannot. */
   static openInDirectory(dataDir: string, options: SqliteStoreOptions = {}): SqliteStore {
+    try {
+      // dchat's own directory: nobody else may list or read it (the users' password hashes and messages).
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      chmodSync(dataDir, 0o700);
+    } catch (err) {
+      throw sqliteStoreError(err, 'making the data directory', join(dataDir, sqliteFileName));
+    }
     return SqliteStore.openFile(join(dataDir, sqliteFileName), options);
   }
 
@@ -77,7 +91,10 @@ export class SqliteStore implements ChatRepository {
   static openFile(file: string, options: SqliteStoreOptions = {}): SqliteStore {
     let db: Database.Database | undefined;
     try {
-      mkdirSync(dirname(file), { recursive: true });
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      // Made (or narrowed) to 0600 before SQLite opens it: its -wal and -shm files take the same mode.
+      closeSync(openSync(file, 'a', 0o600));
+      chmodSync(file, 0o600);
       db = new Database(file);
       SqliteStore.configure(db, options);
       return new SqliteStore(db, file);
@@ -383,6 +400,18 @@ export class SqliteStore implements ChatRepository {
       const remove = this.stmt(`DELETE FROM offlinemessage WHERE userid = ? AND message_id IN (${idListSql})`);
       return remove.run(userId, JSON.stringify(messageIds)).changes;
     });
+  }
+
+  saveSessionToken(token: SessionTokenRow, keepPerUser: number): Promise<void> {
+    return this.guard('saveSessionToken', () => this.saveSessionTokenTx(token, keepPerUser));
+  }
+
+  listSessionTokens(userId: number, nowMs: number): Promise<SessionTokenRow[]> {
+    return this.guard('listSessionTokens', () => this.rows<SessionTokenRow>(sql.sessionTokensOf, userId, nowMs));
+  }
+
+  deleteSessionTokens(userId: number): Promise<number> {
+    return this.guard('deleteSessionTokens', () => this.stmt(sql.deleteSessionTokens).run(userId).changes);
   }
 
   history(conversation: Conversation, beforeId: number, limit: number): Promise<MessageRow[]> {

@@ -1,8 +1,9 @@
 // `dchat client --plain`: the seed's line client. Commands come from a terminal or a pipe, one
 // per line, and run one after the other; pushed messages are printed as they arrive. When the
 // connection dies it reconnects and logs in again by itself (ChatSession). It stops at
-// loginout, at the end of its input (after lingering a moment for late messages), on Ctrl-C,
-// or when the same user logs in elsewhere.
+// loginout, at the end of its input (after lingering a moment for late messages), or on Ctrl-C.
+// After a kick that stops automatic reconnection (the same user logged in elsewhere, no login
+// in time) it says so and goes on reading: the next login connects again.
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { errorMessage, isDchatError } from '../base/dchat-error.js';
@@ -48,7 +49,7 @@ export async function runPlainClient(options: PlainClientOptions): Promise<numbe
         if (text) printPushed(text);
       },
       status: (status, detail) => {
-        if (status === 'reconnecting' || (status === 'connected' && detail.startsWith('reconnected'))) printPushed(detail);
+        if (status === 'reconnecting' || status === 'disconnected' || (status === 'connected' && detail.startsWith('reconnected'))) printPushed(detail);
         if (status === 'closed' && detail !== 'closed') {
           printPushed(`${detail}; exiting`);
           wasEnded = true;

@@ -23,7 +23,7 @@ export interface ChatSessionHandle {
 
 function describeConnection(status: SessionStatus, detail: string): ChatAction[] {
   const actions: ChatAction[] = [{ kind: 'connection', status, detail }];
-  if (status === 'closed' && detail !== 'closed') actions.push({ kind: 'output', lines: [detail], isError: true });
+  if (status === 'disconnected' || (status === 'closed' && detail !== 'closed')) actions.push({ kind: 'output', lines: [detail], isError: true });
   return actions;
 }
 

@@ -2,18 +2,20 @@
 // completes: the Debian packages, a ZooKeeper ensemble of three, MariaDB, N chat nodes, `dchat
 // lb`, nginx in front, then the address to connect to. Every process is recorded in
 // DIR/cluster.json the moment it starts, so Ctrl-C here or `dchat down` elsewhere stops all of it.
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ClusterSecret } from '../base/cluster-secret.js';
 import { DchatError, errorMessage } from '../base/dchat-error.js';
-import { startChild } from './child-process.js';
+import { startChild, type StartedChild } from './child-process.js';
 import { removeState, readState, writeState, type ClusterState, type RecordedProcess } from './cluster-state.js';
 import { isSupervisorRunning, stopProcesses } from './cluster-stop.js';
 import { dchatExecutable } from './dchat-executable.js';
 import { freeLoopbackPort, freeLoopbackPorts, isPortFree } from './free-ports.js';
-import { initialiseMariaDb, startMariaDb } from './mariadb-server.js';
+import { initialiseMariaDb, secureMariaDb, startMariaDb } from './mariadb-server.js';
 import { nginxLayout, startNginxFront, writeNginxConfig } from './nginx-front.js';
 import { installPackages, missingPackages, missingPackagesError } from './system-packages.js';
+import { Supervisor, type RestartTimings } from './supervisor.js';
 import { startZooKeeperEnsemble } from './zookeeper-ensemble.js';
 
 export interface ClusterOptions {
@@ -23,6 +25,8 @@ export interface ClusterOptions {
   port: number;
   mode: 'round-robin' | 'hash';
   install: boolean;
+  /** How soon a chat node that died is started again (supervisor.ts). */
+  restart?: RestartTimings;
 }
 
 const totalSteps = 7;
@@ -31,6 +35,7 @@ const lbReadyTimeoutMs = 60_000;
 
 class ClusterRun {
   readonly state: ClusterState;
+  readonly supervisor: Supervisor;
   private stopping: Promise<void> | undefined;
 
   /** Set by Ctrl-C: a step that fails because its process was just stopped is no error to report. */
@@ -40,6 +45,7 @@ class ClusterRun {
 
   constructor(readonly options: ClusterOptions) {
     this.state = { dir: options.dir, supervisorPid: process.pid, startedAtMs: Date.now(), entry: undefined, zk: undefined, db: undefined, processes: [] };
+    this.supervisor = new Supervisor(options.dir, (text) => process.stdout.write(`[up] ${text}\n`), options.restart);
   }
 
   say(step: number, text: string): void {
@@ -51,7 +57,20 @@ class ClusterRun {
     writeState(this.state);
   }
 
+  /** A restarted process keeps its entry in cluster.json, with the new pid. */
+  recordRestart(proc: RecordedProcess, pid: number): void {
+    proc.pid = pid;
+    writeState(this.state);
+  }
+
+  /** Reports the recorded process when it exits, and restarts it with `restart` if given. */
+  supervise(child: ChildProcess, restart?: (record: RecordedProcess) => Promise<StartedChild>): void {
+    const record = this.state.processes.find((p) => p.pid === child.pid);
+    if (record) this.supervisor.watch({ record, child, ...(restart ? { restart: () => restart(record) } : {}) });
+  }
+
   stopAll(): Promise<void> {
+    this.supervisor.stop();
     this.stopping ??= stopProcesses(this.state.processes, (line) => process.stdout.write(`  ${line}\n`)).then(() => removeState(this.state.dir));
     return this.stopping;
   }
@@ -119,6 +138,7 @@ async function startAll(run: ClusterRun): Promise<void> {
   process.stdout.write(
     `\nConnect with:\n    npx dchat client --server ${entry}\n` +
       'Start with register:<name>:<password>, then login:<userid>:<password>; help lists every command.\n' +
+      `Operator tools need the cluster's credentials: npx dchat console --zk ${run.state.zk ?? ''} --cluster-secret-file ${clusterSecretFile(options.dir)}\n` +
       `Everything lives in ${options.dir} (logs, data, cluster.json with the pids).\n` +
       `Stop it with Ctrl-C here, or \`npx dchat down --dir ${options.dir}\` from anywhere.\n\n`,
   );
@@ -139,6 +159,7 @@ async function startZooKeeper(run: ClusterRun, ports: number[]): Promise<void> {
   const ensemble = await startZooKeeperEnsemble(run.options.dir, ports, (member) =>
     run.record({ name: `ZooKeeper ${member.dir.slice(-1)}`, role: 'zookeeper', pid: member.process.pid, port: member.clientPort, logFile: member.logFile, marker: member.configPath }),
   );
+  for (const member of ensemble.members) run.supervise(member.process.child);
   run.state.zk = ensemble.connectString;
   writeState(run.state);
   run.say(2, `ZooKeeper ensemble of 3 ready on ${ensemble.connectString} (pids ${ensemble.members.map((m) => m.process.pid).join(', ')})`);
@@ -150,29 +171,33 @@ async function startDatabase(run: ClusterRun, port: number): Promise<void> {
   const server = await startMariaDb(dir, port, (s) =>
     run.record({ name: 'MariaDB', role: 'mariadb', pid: s.process.pid, port: s.port, logFile: s.logFile, marker: `--datadir=${s.dataDir}` }),
   );
-  run.state.db = server.url;
+  run.supervise(server.process.child);
+  run.state.db = await secureMariaDb(dir, port);
   writeState(run.state);
-  run.say(3, `MariaDB ready on 127.0.0.1:${port} (pid ${server.process.pid}; data kept in ${server.dataDir})`);
+  run.say(3, `MariaDB ready on 127.0.0.1:${port} (pid ${server.process.pid}; data kept in ${server.dataDir}; credentials in ${join(dir, 'credentials.json')})`);
 }
 
 /** One at a time: the first creates the schema, and the progress reads in order. */
 async function startChatNodes(run: ClusterRun, ports: number[]): Promise<void> {
-  const env = { DCHAT_CLUSTER_SECRET: clusterSecret(run.options.dir) };
+  const env = secretEnv(run.options.dir);
   for (const [i, port] of ports.entries()) {
     const dataDir = join(run.options.dir, `node-${i + 1}`);
     mkdirSync(dataDir, { recursive: true });
     const name = `chat node ${i + 1}`;
     const args = ['server', '--host', '127.0.0.1', '--port', String(port), '--zk', run.state.zk ?? '', '--db', run.state.db ?? '', '--data-dir', dataDir];
-    const node = await startChild({
-      name,
-      ...dchatExecutable(args),
-      logFile: join(dataDir, 'server.log'),
-      ready: /dchat server listening on (\S+):(\d+)/,
-      readyTimeoutMs: nodeReadyTimeoutMs,
-      env,
-      detached: true,
-      onSpawn: (pid) => run.record({ name, role: 'chat-node', pid, port, logFile: join(dataDir, 'server.log'), marker: dataDir }),
-    });
+    const start = (onSpawn: (pid: number) => void): Promise<StartedChild> =>
+      startChild({
+        name,
+        ...dchatExecutable(args),
+        logFile: join(dataDir, 'server.log'),
+        ready: /dchat server listening on (\S+):(\d+)/,
+        readyTimeoutMs: nodeReadyTimeoutMs,
+        env,
+        detached: true,
+        onSpawn,
+      });
+    const node = await start((pid) => run.record({ name, role: 'chat-node', pid, port, logFile: join(dataDir, 'server.log'), marker: dataDir }));
+    run.supervise(node.child, (record) => start((pid) => run.recordRestart(record, pid)));
     run.say(4, `chat node ${i + 1} of ${ports.length} ready on 127.0.0.1:${port} (pid ${node.pid})`);
   }
 }
@@ -190,10 +215,12 @@ async function startLb(run: ClusterRun, entryPort: number): Promise<void> {
     logFile,
     ready: new RegExp(`upstream dchat has ${count} node\\(s\\)`),
     readyTimeoutMs: lbReadyTimeoutMs,
+    env: secretEnv(run.options.dir),
     detached: true,
     hint: `the ${count} chat node(s) did not all register in /dchat/nodes: see their logs in ${run.options.dir}/node-*/server.log`,
     onSpawn: (pid) => run.record({ name: 'dchat lb', role: 'lb', pid, port: undefined, logFile, marker: layout.upstreamFile }),
   });
+  run.supervise(lb.child);
   run.say(5, `dchat lb wrote the upstream of all ${count} node(s) to ${layout.upstreamFile} (pid ${lb.pid}, mode ${run.options.mode})`);
 }
 
@@ -202,12 +229,22 @@ async function startNginx(run: ClusterRun, port: number): Promise<void> {
   const front = await startNginxFront(layout, port, (f) =>
     run.record({ name: 'nginx', role: 'nginx', pid: f.process.pid, port, logFile: layout.errorLog, marker: layout.configPath }),
   );
+  run.supervise(front.process.child);
   run.say(6, `nginx ready on 127.0.0.1:${port} (pid ${front.process.pid}), proxying to the upstream dchat lb keeps`);
 }
 
-/** One secret per cluster directory, so that only its own nodes call each other's RPC. */
-function clusterSecret(dir: string): string {
+/**
+ * One secret per cluster directory (DIR/cluster-secret, mode 0600), made on first use: only its
+ * own processes call each other's RPC and read or write its znodes.
+ */
+export function clusterSecretFile(dir: string): string {
   const file = join(dir, 'cluster-secret');
-  if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString('hex'), { mode: 0o600 });
-  return readFileSync(file, 'utf8').trim();
+  if (!existsSync(file)) writeFileSync(file, `${ClusterSecret.generate()}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return file;
+}
+
+/** The environment that gives a child the cluster's credentials, by file: not in any command line. */
+function secretEnv(dir: string): NodeJS.ProcessEnv {
+  return { DCHAT_CLUSTER_SECRET_FILE: clusterSecretFile(dir), DCHAT_CLUSTER_SECRET: '' };
 }

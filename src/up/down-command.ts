@@ -42,12 +42,18 @@ async function down(dir: string): Promise<number> {
     return 0;
   }
   const write = (line: string): void => void process.stdout.write(`dchat down: ${line}\n`);
+  // Told apart before anything is stopped: a process that died earlier (a chat node killed while
+  // dchat up was not there to restart it) is listed as such, not counted as stopped.
+  const wasRunning = stillRunning(state.processes);
+  const hadExited = state.processes.filter((p) => !wasRunning.includes(p));
+  for (const proc of hadExited) write(`${proc.name} (pid ${proc.pid}) had exited already`);
   if (isSupervisorRunning(state)) {
     write(`asking dchat up (pid ${state.supervisorPid}) to stop the cluster`);
     process.kill(state.supervisorPid, 'SIGTERM');
     await waitUntil(() => !isRunning(state.supervisorPid, 'dchat'), supervisorGraceMs, `dchat up (pid ${state.supervisorPid}) to exit`).catch(() => {
       write(`dchat up (pid ${state.supervisorPid}) did not exit within ${supervisorGraceMs / 1000} s: stopping its processes here`);
     });
+    for (const proc of wasRunning) if (!isRunning(proc.pid, proc.marker)) write(`stopped ${proc.name} (pid ${proc.pid}) by dchat up`);
   }
   const left = stillRunning(state.processes);
   if (left.length > 0) await stopProcesses(left, write);
@@ -57,6 +63,7 @@ async function down(dir: string): Promise<number> {
     return 1;
   }
   removeState(dir);
-  write(`the cluster of ${dir} is stopped (${state.processes.length} processes); its data stays there`);
+  const exitedNote = hadExited.length > 0 ? `; ${hadExited.length} had exited already` : '';
+  write(`the cluster of ${dir} is stopped (${wasRunning.length} processes stopped${exitedNote}); its data stays there`);
   return 0;
 }

@@ -4,7 +4,8 @@
 // That includes the tmpdir: a starting mariadbd deletes every `#sql…` temporary table file in its
 // tmpdir, so servers sharing /tmp would delete the tables of each other's running statements.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { DchatError } from '../base/dchat-error.js';
@@ -88,15 +89,51 @@ export async function startMariaDb(dir: string, port: number, onLaunched: (serve
   return server;
 }
 
+/** Whether MariaDB serves on the port: it answers a query, or refuses the login (root has a password once secured). */
 async function answersSelectOne(port: number): Promise<boolean> {
   let conn: mysql.Connection | undefined;
   try {
     conn = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root', connectTimeout: 1_000 });
     await conn.query('SELECT 1');
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    return (err as { code?: unknown }).code === 'ER_ACCESS_DENIED_ERROR';
   } finally {
     await conn?.end().catch(() => conn?.destroy());
   }
+}
+
+interface MariaDbCredentials {
+  rootPassword: string;
+  dchatPassword: string;
+}
+
+/**
+ * Gives a local cluster's MariaDB credentials instead of the password-less root that
+ * mariadb-install-db leaves: a `dchat` account with rights on the dchat database only, and a
+ * root password, both random and kept in DIR/credentials.json (mode 0600). Done once; a later
+ * start reads the file. Returns the URL the chat nodes use.
+ */
+export async function secureMariaDb(dir: string, port: number): Promise<string> {
+  const file = join(dir, 'credentials.json');
+  const urlOf = (c: MariaDbCredentials): string => `mysql://dchat:${encodeURIComponent(c.dchatPassword)}@127.0.0.1:${port}/dchat`;
+  if (existsSync(file)) return urlOf(JSON.parse(readFileSync(file, 'utf8')) as MariaDbCredentials);
+  const credentials: MariaDbCredentials = { rootPassword: randomBytes(18).toString('base64url'), dchatPassword: randomBytes(18).toString('base64url') };
+  let conn: mysql.Connection | undefined;
+  try {
+    conn = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root', connectTimeout: 5_000 });
+    await conn.query('CREATE DATABASE IF NOT EXISTS dchat CHARACTER SET utf8mb4');
+    for (const host of ['127.0.0.1', 'localhost']) {
+      await conn.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', ['dchat', host, credentials.dchatPassword]);
+      await conn.query('GRANT ALL PRIVILEGES ON dchat.* TO ?@?', ['dchat', host]);
+    }
+    // Written before root's password changes: a failure after this leaves a file that still opens the database.
+    writeFileSync(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+    await conn.query("ALTER USER 'root'@'localhost' IDENTIFIED BY ?", [credentials.rootPassword]);
+  } catch (err) {
+    throw new DchatError('DCHAT_UP_START_FAILED', `could not give MariaDB on 127.0.0.1:${port} its credentials: ${(err as Error).message}; remove ${dir} to start from an empty database`);
+  } finally {
+    await conn?.end().catch(() => conn?.destroy());
+  }
+  return urlOf(credentials);
 }

@@ -5,13 +5,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { errorMessage } from '../base/dchat-error.js';
-import { checkPortOption, typedValue } from '../base/option-checks.js';
+import { checkPortOption, checkWholeOption, typedValue } from '../base/option-checks.js';
 import { defaultDataDir } from '../server/server-command.js';
 import { loadFullScreenClient } from '../tui/load-full-screen-client.js';
 import { runPlainClient } from '../tui/plain-client.js';
 import { startChild } from './child-process.js';
 import { upCluster } from './cluster-up.js';
 import { defaultClusterDir } from './cluster-state.js';
+import { defaultRestartTimings } from './supervisor.js';
 import { dchatExecutable } from './dchat-executable.js';
 
 interface UpArgs {
@@ -23,6 +24,8 @@ interface UpArgs {
   dir: string;
   mode: 'round-robin' | 'hash';
   install: boolean;
+  restartBackoffMs: number;
+  restartBackoffMaxMs: number;
 }
 
 const standalonePort = 6000;
@@ -41,11 +44,15 @@ export const upCommand: CommandModule<object, UpArgs> = {
       .option('dir', { type: 'string', default: defaultClusterDir(), describe: 'With --cluster: the one directory for all data, logs and the state file (env DCHAT_CLUSTER_DIR)' })
       .option('mode', { choices: ['round-robin', 'hash'] as const, default: 'round-robin' as const, describe: 'With --cluster: how nginx picks a node' })
       .option('install', { type: 'boolean', default: false, describe: 'With --cluster: install missing Debian packages (apt-get) instead of naming them' })
+      .option('restart-backoff-ms', { type: 'number', default: defaultRestartTimings.restartBackoffMs, describe: 'With --cluster: delay before a chat node that died is started again; doubled for each restart in a row' })
+      .option('restart-backoff-max-ms', { type: 'number', default: defaultRestartTimings.restartBackoffMaxMs, describe: 'With --cluster: the longest such delay; a node that ran this long starts again after the first delay' })
       .check((argv) => {
         const cluster = argv.cluster as number | undefined;
         const port = argv.port as number | undefined;
         if (cluster !== undefined && !(Number.isInteger(cluster) && cluster >= 1 && cluster <= 16)) throw new Error(`--cluster ${typedValue('--cluster', cluster)}: give a number of chat nodes from 1 to 16`);
         if (port !== undefined) checkPortOption('--port', port, true);
+        checkWholeOption('--restart-backoff-ms', argv['restart-backoff-ms'], 1, 'milliseconds');
+        checkWholeOption('--restart-backoff-max-ms', argv['restart-backoff-max-ms'], 1, 'milliseconds');
         return true;
       })
       .example('$0 up', 'a chat node on 127.0.0.1:6000 and a client in this terminal')
@@ -54,7 +61,7 @@ export const upCommand: CommandModule<object, UpArgs> = {
       .example('$0 up --cluster 2 --dir /tmp/c1 --port 0 --mode hash', 'a second cluster beside the first, nginx on a free port, consistent hashing') as unknown as Argv<UpArgs>,
   handler: async (args: ArgumentsCamelCase<UpArgs>) => {
     if (args.cluster !== undefined) {
-      process.exit(await upCluster({ nodes: args.cluster, dir: args.dir, port: args.port ?? clusterPort, mode: args.mode, install: args.install }));
+      process.exit(await upCluster({ nodes: args.cluster, dir: args.dir, port: args.port ?? clusterPort, mode: args.mode, install: args.install, restart: { restartBackoffMs: args.restartBackoffMs, restartBackoffMaxMs: Math.max(args.restartBackoffMs, args.restartBackoffMaxMs) } }));
     }
     process.exit(await upStandalone({ ...args, port: args.port ?? standalonePort }));
   },

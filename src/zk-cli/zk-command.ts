@@ -4,6 +4,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { clusterSecretFrom, secretOptions, zkDigestFromAuth, type SecretArgs, type ZkDigest } from '../base/cluster-secret.js';
 import { isDchatError } from '../base/dchat-error.js';
 import { checkWholeOption } from '../base/option-checks.js';
 import { ZkSession } from '../zk/zk-session.js';
@@ -12,8 +13,9 @@ import { parseZkWords } from './zk-operation.js';
 import { createZkOutput, type ZkOutput } from './zk-output.js';
 import { runZkShell } from './zk-shell.js';
 
-interface ZkArgs {
+interface ZkArgs extends SecretArgs {
   zk: string;
+  auth: string | undefined;
   json: boolean;
   'connect-timeout-ms': number;
 }
@@ -22,13 +24,22 @@ type Argument = string | number | boolean | undefined;
 
 async function openSession(args: ZkArgs, output: ZkOutput): Promise<ZkSession | undefined> {
   try {
-    return await ZkSession.connect({ connectString: args.zk, connectTimeoutMs: args['connect-timeout-ms'] });
+    return await ZkSession.connect({ connectString: args.zk, connectTimeoutMs: args['connect-timeout-ms'], digests: digestsOf(args) });
   } catch (err) {
     if (!isDchatError(err)) throw err;
     output.failure(err);
     process.exitCode = 1;
     return undefined;
   }
+}
+
+/**
+ * Credentials, when given: --auth user:password (zkCli's `addauth digest`), or the cluster
+ * secret, which reaches dchat's locked znodes. Without either, a general browser of open znodes.
+ */
+function digestsOf(args: ZkArgs): ZkDigest[] {
+  if (args.auth) return [zkDigestFromAuth(args.auth)];
+  return clusterSecretFrom({ secret: args.clusterSecret, file: args.clusterSecretFile })?.zkDigests() ?? [];
 }
 
 async function runOneShot(words: string[], args: ZkArgs): Promise<void> {
@@ -105,6 +116,8 @@ export const zkCommand: CommandModule<object, ZkArgs> = {
         defaultDescription: '$DCHAT_ZK or 127.0.0.1:2181',
         describe: 'ZooKeeper servers host:port,…[/chroot]',
       })
+      .option('auth', { type: 'string', describe: 'digest credentials user:password for locked znodes (zkCli\'s addauth digest)' })
+      .options(secretOptions)
       .option('json', { type: 'boolean', default: false, describe: 'print each answer (and error) as one JSON line on stdout' })
       .option('connect-timeout-ms', { type: 'number', default: 3_000, describe: 'give up when no session comes within this time' })
       .check((argv) => {
@@ -129,7 +142,7 @@ export const zkCommand: CommandModule<object, ZkArgs> = {
           .option('recursive', { alias: 'r', type: 'boolean', describe: 'remove its children too' }),
         (a) => ['delete', ...flag(a['recursive'], 'r'), '--', ...word(a['path']), ...word(a['expected-version'])]))
       .command(shellCommand)
-      .example('$0 zk ls /UserServiceRpc', 'the live providers of UserServiceRpc')
+      .example('$0 zk --cluster-secret-file ~/.dchat/cluster/cluster-secret ls /UserServiceRpc', 'the live providers of UserServiceRpc (dchat\'s znodes need the cluster\'s credentials)')
       .example('$0 zk get /dchat/nodes/node-1', 'a chat node\'s data, version, owner session and mtime')
       .example('$0 zk create -p /dchat/ring/10.0.0.1:6000 160', 'a persistent znode, parents included')
       .example('$0 zk delete -r /scratch', 'a znode and everything under it')

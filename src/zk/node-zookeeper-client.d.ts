@@ -43,6 +43,18 @@ declare module 'node-zookeeper-client' {
       sessionPassword?: Buffer;
     }
 
+    class Id {
+      constructor(scheme: string, id: string);
+      scheme: string;
+      id: string;
+    }
+
+    class ACL {
+      constructor(permission: number, id: Id);
+      permission: number;
+      id: Id;
+    }
+
     type Watcher = (event: Event) => void;
     type Callback<T> = (error: unknown, result: T) => void;
 
@@ -55,7 +67,10 @@ declare module 'node-zookeeper-client' {
       getSessionId(): Buffer;
       getSessionPassword(): Buffer;
       getSessionTimeout(): number;
-      create(path: string, data: Buffer | null, mode: number, callback: Callback<string>): void;
+      addAuthInfo(scheme: string, auth: Buffer): void;
+      create(path: string, data: Buffer | null, acls: ACL[], mode: number, callback: Callback<string>): void;
+      getACL(path: string, callback: (error: unknown, acls: ACL[], stat: Stat) => void): void;
+      setACL(path: string, acls: ACL[], version: number, callback: Callback<Stat>): void;
       remove(path: string, version: number, callback: (error: unknown) => void): void;
       setData(path: string, data: Buffer | null, version: number, callback: Callback<Stat>): void;
       getData(path: string, watcher: Watcher | undefined, callback: (error: unknown, data: Buffer | undefined, stat: Stat) => void): void;
@@ -63,6 +78,7 @@ declare module 'node-zookeeper-client' {
       getChildren(path: string, watcher: Watcher | undefined, callback: (error: unknown, children: string[], stat: Stat) => void): void;
     }
 
+    const Permission: { READ: number; WRITE: number; CREATE: number; DELETE: number; ADMIN: number; ALL: number };
     const CreateMode: { PERSISTENT: number; PERSISTENT_SEQUENTIAL: number; EPHEMERAL: number; EPHEMERAL_SEQUENTIAL: number };
     const State: { DISCONNECTED: State; SYNC_CONNECTED: State; AUTH_FAILED: State; CONNECTED_READ_ONLY: State; EXPIRED: State };
     const Event: { NODE_CREATED: number; NODE_DELETED: number; NODE_DATA_CHANGED: number; NODE_CHILDREN_CHANGED: number };

@@ -11,6 +11,7 @@ export type ZkErrorCode =
   | 'DCHAT_ZK_BAD_VERSION'
   | 'DCHAT_ZK_BAD_PATH'
   | 'DCHAT_ZK_SESSION_EXPIRED'
+  | 'DCHAT_ZK_NO_AUTH'
   | 'DCHAT_ZK_FAILED';
 
 export class ZkError extends DchatError {
@@ -71,7 +72,7 @@ export function zkErrorFrom(err: unknown, op: string, path: string): ZkError {
     case zkResultCode.operationTimeout:
       return new ZkError('DCHAT_ZK_UNREACHABLE', `${what}: lost the connection to ZooKeeper; check that the ensemble is up and has a quorum`, options);
     case zkResultCode.noAuth:
-      return new ZkError('DCHAT_ZK_FAILED', `${what}: not authorised by the znode's ACL; dchat uses open ACLs, so this znode belongs to someone else`, options);
+      return new ZkError('DCHAT_ZK_NO_AUTH', `${what}: not authorised by the znode's ACL; dchat's znodes need the cluster's credentials (--cluster-secret-file, or \`dchat zk --auth dchat:PASSWORD\`; \`dchat secret zk-auth\` prints them)`, options);
     default:
       return new ZkError('DCHAT_ZK_FAILED', `${what}: ${errorMessage(err)}`, options);
   }

@@ -5,6 +5,7 @@
 // for a connection and are sent again after a lost one, up to operationTimeoutMs.
 import { EventEmitter } from 'node:events';
 import zookeeper from 'node-zookeeper-client';
+import type { ZkDigest } from '../base/cluster-secret.js';
 import { isDchatError } from '../base/dchat-error.js';
 import { createLogger } from '../base/logger.js';
 import { isRetryable, ZkError, zkCodeOf, zkErrorFrom, zkResultCode } from './zk-error.js';
@@ -27,6 +28,20 @@ export interface ZkConnectOptions {
   sessionTimeoutMs?: number;
   /** How long connect() waits for the first session before DCHAT_ZK_UNREACHABLE. */
   connectTimeoutMs?: number;
+  /**
+   * Digest credentials (the cluster's, current first): the session authenticates with them, and
+   * every znode it creates is readable and writable by their holders only. Without them it
+   * creates open znodes (`dchat zk` as a general browser).
+   */
+  digests?: readonly ZkDigest[];
+}
+
+/** One entry of a znode's ACL, as `dchat zk getAcl` prints it. */
+export interface ZkAclEntry {
+  scheme: string;
+  id: string;
+  /** zkCli's letters: r w c d a. */
+  perms: string;
 }
 
 const defaultSessionTimeoutMs = 10_000;
@@ -62,13 +77,20 @@ export class ZkSession {
   private readonly hosts: string;
   private readonly log = createLogger('zk.session');
 
+  private readonly acl: zookeeper.ACL[];
+
   private constructor(
     readonly connectString: string,
     private readonly sessionTimeoutMs: number,
     private readonly operationTimeoutMs: number,
+    private readonly digests: readonly ZkDigest[],
   ) {
     const { hosts, servers } = splitConnectString(connectString);
     this.hosts = hosts;
+    this.acl =
+      digests.length > 0
+        ? digests.map((d) => new zookeeper.ACL(zookeeper.Permission.ALL, new zookeeper.Id('digest', d.id)))
+        : [new zookeeper.ACL(zookeeper.Permission.ALL, new zookeeper.Id('world', 'anyone'))];
     this.client = this.openClient();
     this.liveness = new ZkLiveness({
       sessionTimeoutMs: () => this.client.getSessionTimeout(),
@@ -93,9 +115,10 @@ export class ZkSession {
     if (badChroot) throw badChroot;
     const connectTimeoutMs = checkedMs('connectTimeoutMs', options.connectTimeoutMs ?? defaultConnectTimeoutMs);
     const sessionTimeoutMs = checkedMs('sessionTimeoutMs', options.sessionTimeoutMs ?? defaultSessionTimeoutMs);
-    if (chroot) await ZkSession.ensureChroot(hosts, chroot, sessionTimeoutMs, connectTimeoutMs);
+    const digests = options.digests ?? [];
+    if (chroot) await ZkSession.ensureChroot(hosts, chroot, sessionTimeoutMs, connectTimeoutMs, digests);
     const probing = probeServers(servers, connectTimeoutMs);
-    const session = new ZkSession(options.connectString, sessionTimeoutMs, Math.max(sessionTimeoutMs, connectTimeoutMs));
+    const session = new ZkSession(options.connectString, sessionTimeoutMs, Math.max(sessionTimeoutMs, connectTimeoutMs), digests);
     const client = await session.connectedClientWithin(connectTimeoutMs);
     if (client === undefined) {
       await session.close();
@@ -106,13 +129,18 @@ export class ZkSession {
   }
 
   /** Without its chroot znode a chrooted session could create nothing, so it is made first. */
-  private static async ensureChroot(hosts: string, chroot: string, sessionTimeoutMs: number, connectTimeoutMs: number): Promise<void> {
-    const root = await ZkSession.connect({ connectString: hosts, sessionTimeoutMs, connectTimeoutMs });
+  private static async ensureChroot(hosts: string, chroot: string, sessionTimeoutMs: number, connectTimeoutMs: number, digests: readonly ZkDigest[]): Promise<void> {
+    const root = await ZkSession.connect({ connectString: hosts, sessionTimeoutMs, connectTimeoutMs, digests });
     try {
       await root.ensurePath(chroot);
     } finally {
       await root.close();
     }
+  }
+
+  /** Whether this session holds credentials, and so creates locked znodes. */
+  isAuthenticated(): boolean {
+    return this.digests.length > 0;
   }
 
   /** The id of the current session in hex (as ZooKeeper's own tools print it, without 0x). */
@@ -145,7 +173,7 @@ export class ZkSession {
     const bytes = toBuffer(data);
     return this.run('create', path, async (c, attempt) => {
       try {
-        return await request<string>((done) => c.create(path, bytes, mode, done));
+        return await request<string>((done) => c.create(path, bytes, this.acl, mode, done));
       } catch (err) {
         if (attempt === 0 || zkCodeOf(err) !== zkResultCode.nodeExists || !(await this.isOwnCreate(path, bytes, modeName))) throw err;
         return path;
@@ -193,6 +221,44 @@ export class ZkSession {
 
   async unregisterEphemeral(path: string): Promise<void> {
     await this.ephemerals.unregister(path);
+  }
+
+  /** The ACL of a znode. */
+  async getAcl(path: string): Promise<ZkAclEntry[]> {
+    const acls = await this.run('getAcl', path, (c) =>
+      new Promise<zookeeper.ACL[]>((resolve, reject) => c.getACL(path, (error, found) => (error ? reject(error) : resolve(found)))),
+    );
+    return acls.map((a) => ({ scheme: a.id.scheme, id: a.id.id, perms: permLetters(a.permission) }));
+  }
+
+  /**
+   * Gives each existing path of `paths` this session's ACL when it has another: open to anyone
+   * (made by an older dchat, or by hand), or the digests of a secret being rotated out. Returns
+   * the paths it changed. One this session may not administer is left alone (it is locked to
+   * other credentials) and reported in the result's `refused`.
+   */
+  async lockZnodes(paths: readonly string[]): Promise<{ locked: string[]; refused: string[] }> {
+    const result = { locked: [] as string[], refused: [] as string[] };
+    if (this.digests.length === 0) return result;
+    const wanted = this.acl.map((a) => `${a.id.scheme}:${a.id.id}:${permLetters(a.permission)}`).sort().join(',');
+    for (const path of paths) {
+      let acl: ZkAclEntry[];
+      try {
+        acl = await this.getAcl(path);
+      } catch (err) {
+        if (isDchatError(err, 'DCHAT_ZK_NO_NODE')) continue;
+        throw err;
+      }
+      if (acl.map((a) => `${a.scheme}:${a.id}:${a.perms}`).sort().join(',') === wanted) continue;
+      try {
+        await this.run('setAcl', path, (c) => request<zookeeper.Stat>((done) => c.setACL(path, this.acl, -1, done)));
+        result.locked.push(path);
+      } catch (err) {
+        if (!isDchatError(err, 'DCHAT_ZK_NO_AUTH')) throw err;
+        result.refused.push(path);
+      }
+    }
+    return result;
   }
 
   async getData(path: string): Promise<{ data: Buffer; stat: ZkStat } | undefined> {
@@ -281,6 +347,8 @@ export class ZkSession {
       spinDelay: reconnectSpinMs,
       retries: 0,
     });
+    // Kept by the library and sent again on every connection of this client.
+    for (const digest of this.digests) client.addAuthInfo('digest', Buffer.from(digest.auth));
     client.on('state', (state: zookeeper.State) => {
       if (client === this.client && !this.isClosed) this.onState(state);
     });
@@ -423,4 +491,18 @@ export class ZkSession {
   private emit(event: ZkSessionEvent): void {
     this.events.emit('state', event);
   }
+}
+
+function permLetters(permission: number): string {
+  const P = zookeeper.Permission;
+  return [
+    [P.READ, 'r'],
+    [P.WRITE, 'w'],
+    [P.CREATE, 'c'],
+    [P.DELETE, 'd'],
+    [P.ADMIN, 'a'],
+  ]
+    .filter(([bit]) => (permission & (bit as number)) !== 0)
+    .map(([, letter]) => letter)
+    .join('');
 }

@@ -5,7 +5,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ClusterSecret } from '../../src/base/cluster-secret.js';
 import { killChildOnExit } from './test-services.js';
+
+/**
+ * The cluster secret of the dchat processes a test file starts (each test file runs in its own
+ * process, so each has its own): every process gets it as DCHAT_CLUSTER_SECRET, and the test's
+ * own ZooKeeper sessions read dchat's locked znodes with testZkDigests.
+ */
+export const testClusterSecret = ClusterSecret.generate();
+export const testZkDigests = ClusterSecret.of([testClusterSecret], 'the tests\' secret').zkDigests();
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const dchatBin = join(repoRoot, 'bin', 'dchat');
@@ -24,7 +33,7 @@ export interface DchatProcess {
 }
 
 export function spawnDchat(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return killChildOnExit(spawn(process.execPath, [dchatBin, ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] }));
+  return killChildOnExit(spawn(process.execPath, [dchatBin, ...args], { cwd: repoRoot, env: { ...process.env, DCHAT_CLUSTER_SECRET: testClusterSecret, ...env }, stdio: ['pipe', 'pipe', 'pipe'] }));
 }
 
 /** Starts `dchat server` on a free port in a fresh data directory (unless args name their own). */

@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { testClusterSecret } from './dchat-process.js';
 
 /** The repository root, from dist/test/support/ where this file runs. */
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -17,7 +18,7 @@ export interface DchatRun {
 export function runDchat(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<DchatRun> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [dchatBin, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env });
+    const child = spawn(process.execPath, [dchatBin, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { DCHAT_CLUSTER_SECRET: testClusterSecret, ...(options.env ?? process.env) } });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => {

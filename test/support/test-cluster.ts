@@ -2,7 +2,7 @@
 // started as `dchat server --zk … --db …` processes, plus a ZooKeeper session of the test's own
 // to read what the nodes write. stop() stops everything it started, nodes added later included.
 import { ZkSession } from '../../src/zk/zk-session.js';
-import { startDchatServer, type DchatProcess } from './dchat-process.js';
+import { startDchatServer, testZkDigests, type DchatProcess } from './dchat-process.js';
 import { startMariaDb, type MariaDbHandle } from './mariadb.js';
 import { startZooKeeper, startZooKeeperEnsemble, type ZkServerHandle } from './zookeeper.js';
 
@@ -41,7 +41,7 @@ export async function startTestCluster(options: TestClusterOptions): Promise<Tes
     return node;
   };
   try {
-    zk = await ZkSession.connect({ connectString: zkServer.connectString });
+    zk = await ZkSession.connect({ connectString: zkServer.connectString, digests: testZkDigests });
     for (let i = 0; i < options.nodes; i++) await startNode();
     return { zkServer, db, zk, nodes, startNode, stop };
   } catch (err) {

@@ -5,7 +5,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { dchatBin } from './dchat-process.js';
+import { dchatBin, testClusterSecret } from './dchat-process.js';
 import { waitFor } from './wait.js';
 
 const run = promisify(execFile);
@@ -40,7 +40,7 @@ export async function startDchatInTmux(args: string[], options: { env?: Record<s
   assertTmuxInstalled();
   const socket = `dchat-test-${process.pid}-${nextSocket++}`;
   const tmux = (...tmuxArgs: string[]): Promise<{ stdout: string }> => run(tmuxBinary, ['-L', socket, ...tmuxArgs]);
-  const envWords = Object.entries({ TERM: 'xterm-256color', ...options.env }).map(([k, v]) => `${k}=${shellQuote(v)}`);
+  const envWords = Object.entries({ TERM: 'xterm-256color', DCHAT_CLUSTER_SECRET: testClusterSecret, ...options.env }).map(([k, v]) => `${k}=${shellQuote(v)}`);
   const dchat = ['env', ...envWords, shellQuote(process.execPath), shellQuote(dchatBin), ...args.map(shellQuote)].join(' ');
   const command = options.after === undefined ? `exec ${dchat}` : `${dchat}; ${options.after}`;
   // -f /dev/null: no user configuration may change keys or sizes.

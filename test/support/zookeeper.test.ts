@@ -40,7 +40,7 @@ test('expireSession really expires a session: its ephemeral node goes and the ow
     const owner = await connected(zk.connectString);
     const observer = await connected(zk.connectString);
     clients.push(owner, observer);
-    await call<string>((cb) => owner.create('/owned', null, zookeeper.CreateMode.EPHEMERAL, cb));
+    await call<string>((cb) => owner.create('/owned', null, [new zookeeper.ACL(zookeeper.Permission.ALL, new zookeeper.Id('world', 'anyone'))], zookeeper.CreateMode.EPHEMERAL, cb));
     let ownerExpired = false;
     owner.once('expired', () => (ownerExpired = true));
     await expireSession(zk.connectString, owner.getSessionId().toString('hex'), owner.getSessionPassword());

@@ -3,6 +3,7 @@
 // ZooKeeper. It prints one JSON line {"address": "host:port", "sessionId": "..."} once it serves.
 //   node dist/src/rpc/testing/rpc-test-provider.js [--port P] [--zk host:port,...] [--secret S]
 import { parseArgs } from 'node:util';
+import { ClusterSecret } from '../../base/cluster-secret.js';
 import { dchat } from '../../gen/proto.js';
 import { ZkSession } from '../../zk/zk-session.js';
 import { RpcProvider } from '../rpc-provider.js';
@@ -20,7 +21,8 @@ const { values } = parseArgs({
 
 const session = values.zk ? await ZkSession.connect({ connectString: values.zk, sessionTimeoutMs: Number(values['session-timeout-ms']) }) : undefined;
 const registry = session ? new ZkRegistry(session) : undefined;
-const provider = new RpcProvider({ port: Number(values.port), registry, clusterSecret: values.secret });
+const credentials = values.secret ? ClusterSecret.of([values.secret], '--secret') : undefined;
+const provider = new RpcProvider({ port: Number(values.port), registry, credentials });
 const service = createTestUserService('pending');
 provider.notifyService(dchat.UserServiceRpc, {
   ...service,
