@@ -65,7 +65,11 @@ describe('dchat client --plain', () => {
     await ben.waitForOutput(/logged in as ben/, 'the login confirmation');
 
     ann.send(`addfriend:${benId}`);
-    await ann.waitForOutput(/added friend \d+ ben \(online\)/, 'the new friend');
+    await ann.waitForOutput(/asked ben \(\d+\) to be your friend; you become friends when they accept/, 'the request');
+    await ben.waitForOutput(new RegExp(`ann \\(${annId}\\) asks to be your friend: addfriend:${annId} accepts, delfriend:${annId} declines`), 'the request');
+    ben.send(`addfriend:${annId}`);
+    await ben.waitForOutput(/added friend \d+ ann \(online\)/, 'the new friend');
+    await ann.waitForOutput(/ben \(\d+\) accepted: you are friends now/, 'the acceptance');
     ann.send(`chat:${benId}:lunch at 12:30?`);
     await ben.waitForOutput(/ann\(\d+\): lunch at 12:30\?/, "ann's message with its colon intact");
     ben.send('showfriendlist');

@@ -55,6 +55,7 @@ export class ChatSession {
   /** Why automatic reconnection stopped (the kick's reason), for the person. */
   private stopReason = '';
   private opening: Promise<void> | undefined;
+  private wasRefusedAsCrowded = false;
   private pingTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private attempt = 0;
@@ -240,6 +241,8 @@ export class ChatSession {
       // Nobody is logged in to restore: a new connection would only time out again. (With a
       // resume token, the node was too busy to let the resume in: a new connection tries again.)
       this.stopReconnecting('not logged in in time');
+    } else if (kickCode === dchat.client.KickCode.TOO_MANY_CONNECTIONS) {
+      this.wasRefusedAsCrowded = true;
     }
     this.listener.event?.(event);
   }
@@ -269,11 +272,16 @@ export class ChatSession {
     clearInterval(this.pingTimer);
     this.notifyChange();
     if (!this.mayReconnect) {
-      this.listener.status?.('disconnected', `the connection to ${this.address()} closed (${this.stopReason}); not reconnecting by itself: login:<userid>:<password> connects again`);
+      // The reason comes first: the full-screen client's header has room for the start only.
+      this.listener.status?.('disconnected', `${this.stopReason}: not reconnecting by itself; login:<userid>:<password> connects to ${this.address()} again`);
       return;
     }
-    this.attempt = 0;
-    this.scheduleReconnect('the connection was lost');
+    // A node that refused us as crowded, or a connection lost before its login was restored, is
+    // no sign of recovery: the backoff goes on growing, or a crowd of clients would hammer the node.
+    const isRecovered = !this.wasRefusedAsCrowded && (this.credentials === undefined || this.loggedInClient === client);
+    this.wasRefusedAsCrowded = false;
+    if (isRecovered) this.attempt = 0;
+    this.scheduleReconnect(isRecovered ? 'the connection was lost' : 'the node refused the connection or it was lost before the login');
   }
 
   private scheduleReconnect(why: string): void {

@@ -15,6 +15,7 @@ import { NodePeers } from './node-peers.js';
 import { PendingReplay } from './pending-replay.js';
 import { Redelivery } from './redelivery.js';
 import type { HandlerContext } from './request-handlers.js';
+import { SendRateLimiter, type SendRates } from './send-rate.js';
 import { SessionRegistry } from './session-registry.js';
 
 const log = createLogger('server.chat-node');
@@ -29,6 +30,8 @@ export interface ChatNodeOptions extends Partial<Omit<GatewayOptions, 'host' | '
   weight?: number;
   /** Token buckets on register, login and resume (login-admission.ts); absent: the defaults. */
   admission?: LoginAdmissionOptions;
+  /** How fast one user may send; default defaultSendRates. */
+  sendRates?: SendRates | undefined;
 }
 
 interface Cluster {
@@ -68,6 +71,7 @@ export class ChatNode {
       replay: new PendingReplay(backend.services.offline),
       presence: { loggedIn: () => Promise.resolve(), loggedOut: () => Promise.resolve() },
       admission: new LoginAdmission(this.options.admission),
+      sendRate: new SendRateLimiter(this.options.sendRates),
     };
     this.gateway = new Gateway({ ...defaultGatewayOptions, ...definedOnly(this.options), host, port }, ctx);
     const address = await this.gateway.start();

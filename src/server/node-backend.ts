@@ -3,6 +3,7 @@
 // channel whose stubs the gateway calls. Standalone: the services themselves, called in this
 // process, and no RPC port at all (docs/security.md: a standalone node opens only its chat
 // port). Either way the gateway sees the same `Services` interface.
+import type { UsageLimits } from '../services/limits.js';
 import { dchat } from '../gen/proto.js';
 import type { ClusterSecret } from '../base/cluster-secret.js';
 import { DchatError } from '../base/dchat-error.js';
@@ -39,6 +40,8 @@ export interface NodeBackendOptions {
   /** The queue in front of the password KDF of the user service hosted here. */
   kdfQueue?: KdfQueueOptions | undefined;
   resumeTokens?: ResumeTokenOptions | undefined;
+  /** The per-user limits of the hosted services; default defaultUsageLimits. */
+  usage?: UsageLimits | undefined;
 }
 
 /** What a cluster node has beyond a standalone one. */
@@ -67,7 +70,7 @@ export class NodeBackend {
     try {
       const repo = options.hostedServices.length > 0 ? await openStore({ db: options.db, dataDir: options.dataDir }) : undefined;
       if (repo) undo.push(() => repo.close());
-      const local = repo ? createLocalServices(repo, { passwordCost: options.passwordCost, kdfQueue: options.kdfQueue, resumeTokens: options.resumeTokens }) : undefined;
+      const local = repo ? createLocalServices(repo, { passwordCost: options.passwordCost, kdfQueue: options.kdfQueue, resumeTokens: options.resumeTokens, usage: options.usage }) : undefined;
       if (!options.zk) {
         if (!local) throw new DchatError('DCHAT_SERVER_NO_SERVICES', 'a standalone node must host its services: drop --services none, or join a cluster with --zk');
         return new NodeBackend(local, undefined, undefined, repo);

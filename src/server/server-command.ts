@@ -8,6 +8,7 @@ import { requiredSecret, secretOptions } from '../base/cluster-secret.js';
 import { ChatNode } from './chat-node.js';
 import { admissionFrom, checkKdfOptions, kdfQueueFrom, resumeTokensFrom, withAdmissionOptions, withKdfOptions } from './login-limit-options.js';
 import { defaultGatewayOptions } from './gateway.js';
+import { limitOption, parseLimitOptions } from './limit-options.js';
 import { chosenPasswordCost, passwordCostNamed, passwordCostOption } from './password-cost-option.js';
 import { parseServiceKeys, serviceKeys } from './service-hosting.js';
 
@@ -37,6 +38,7 @@ interface ServerArgs {
   weight: number;
   zkSessionTimeoutMs: number;
   passwordCost: string;
+  limit: string[];
 }
 
 export const serverCommand: CommandModule<object, ServerArgs> = {
@@ -52,7 +54,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       .option('max-frame-bytes', { type: 'number', default: 1024 * 1024, describe: 'Largest client frame accepted' })
       .option('max-connections', { type: 'number', default: defaultGatewayOptions.maxConnections, describe: 'Client connections held at most; more are reset (default: the descriptor limit less a tenth)' })
       .option('max-anonymous-per-address', { type: 'number', default: defaultGatewayOptions.maxAnonymousPerAddress, describe: 'Connections not logged in per source address (behind nginx: all clients share its address)' })
-      .option('login-deadline-ms', { type: 'number', default: defaultGatewayOptions.loginDeadlineMs, describe: 'Close a connection not logged in this long after it opened' })
+      .option('login-deadline-ms', { type: 'number', default: defaultGatewayOptions.loginDeadlineMs, describe: 'Close a connection not logged in this long after it opened (or registered a user)' })
       .option('max-login-frame-bytes', { type: 'number', default: defaultGatewayOptions.maxLoginFrameBytes, describe: 'Largest frame accepted before login' })
       .option('partial-frame-timeout-ms', { type: 'number', default: defaultGatewayOptions.partialFrameTimeoutMs, describe: 'Drop a frame still incomplete this long after it began, and its connection' })
       .option('close-grace-ms', { type: 'number', default: defaultGatewayOptions.closeGraceMs, describe: 'After a kick, reset a connection whose client has not closed within this' })
@@ -66,7 +68,9 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       .option('weight', { type: 'number', default: 1, describe: 'Weight of the node in the nginx upstream that `dchat lb` writes' })
       .option('zk-session-timeout-ms', { type: 'number', default: 10_000, describe: 'ZooKeeper session timeout: how soon a crashed node leaves the cluster' })
       .option('password-cost', passwordCostOption)
+      .option('limit', limitOption)
       .check((argv) => {
+        parseLimitOptions(argv.limit as string[]);
         parseServiceKeys(argv.services as string, { allowNone: true });
         if (parseServiceKeys(argv.services as string, { allowNone: true }).length === 0 && !argv.zk) throw new Error('--services none needs --zk: a standalone node must host its services');
         checkPortOption('--port', argv.port, true);
@@ -99,6 +103,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       process.stderr.write(`dchat server: ${errorMessage(err)}\n`);
       process.exit(1);
     }
+    const { usage, rates } = parseLimitOptions(args.limit);
     const node = new ChatNode({
       host: args.host,
       port: args.port,
@@ -125,6 +130,8 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       admission: admissionFrom(args),
       kdfQueue: kdfQueueFrom(args),
       resumeTokens: resumeTokensFrom(args),
+      usage,
+      sendRates: rates,
     });
     let address: { host: string; port: number; nodeId: string; rpcAddress: string | undefined };
     try {

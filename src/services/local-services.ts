@@ -5,6 +5,7 @@ import type { ResumeTokenOptions } from './resume-token.js';
 import type { ChatRepository } from '../store/repository.js';
 import { FriendService } from './friend-service.js';
 import { GroupService } from './group-service.js';
+import { defaultUsageLimits, type UsageLimits } from './limits.js';
 import { OfflineService } from './offline-service.js';
 import type { Services } from './service-api.js';
 import { UserService } from './user-service.js';
@@ -16,10 +17,13 @@ export interface LocalServicesOptions {
   /** The queue in front of the password KDF (kdf-queue.ts). */
   kdfQueue?: Partial<KdfQueueOptions> | undefined;
   resumeTokens?: ResumeTokenOptions | undefined;
+  /** What one user may hold (friends, groups, pending messages) and how large a group may grow. */
+  usage?: UsageLimits | undefined;
 }
 
 export function createLocalServices(repo: ChatRepository, options: LocalServicesOptions = {}): Services {
   const now = options.now ?? Date.now;
+  const usage = options.usage ?? defaultUsageLimits;
   return {
     user: new UserService(repo, {
       now,
@@ -27,8 +31,8 @@ export function createLocalServices(repo: ChatRepository, options: LocalServices
       kdfQueue: new KdfQueue({ ...defaultKdfQueueOptions, ...options.kdfQueue }),
       ...(options.resumeTokens ? { resumeTokens: options.resumeTokens } : {}),
     }),
-    friend: new FriendService(repo),
-    group: new GroupService(repo, now),
-    offline: new OfflineService(repo, now),
+    friend: new FriendService(repo, usage, now),
+    group: new GroupService(repo, now, usage),
+    offline: new OfflineService(repo, now, usage),
   };
 }

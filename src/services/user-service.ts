@@ -9,6 +9,7 @@ import { checkId, checkName, checkPassword, limits } from './limits.js';
 import { exhausted, OK, refuse } from './result.js';
 import { defaultResumeTokenOptions, matchesAnyHash, maxTokenChars, newResumeToken, type ResumeTokenOptions } from './resume-token.js';
 import { userOf } from './row-mapping.js';
+import { normaliseName } from './safe-text.js';
 import type { UserServiceApi } from './service-api.js';
 
 const { Status } = dchat;
@@ -41,7 +42,7 @@ export class UserService implements UserServiceApi {
   }
 
   async register(request: dchat.IRegisterRequest): Promise<dchat.IRegisterResponse> {
-    const name = (request.name ?? '').trim();
+    const name = normaliseName(request.name);
     const problem = checkName('user name', name, limits.userNameChars) ?? checkPassword(request.password);
     if (problem) return refuse(Status.INVALID_ARGUMENT, problem);
     const hashed = await this.kdf.run(request.source ?? '', () => hashPassword(request.password ?? '', this.passwordCost));

@@ -42,6 +42,7 @@ export function groupRow(row: RowDataPacket): GroupRow {
     desc: str(row, 'desc'),
     creatorId: num(row, 'creatorId'),
     createdAtMs: num(row, 'createdAtMs'),
+    isInviteOnly: num(row, 'isInviteOnly') === 1,
   };
 }
 

@@ -17,7 +17,7 @@ export const needsClusterText = [
   'dchat console shows a running dchat cluster, which it reads from ZooKeeper: give it --zk (or DCHAT_ZK).',
   'Start a local cluster with `dchat up --cluster 3`; it prints the ZooKeeper addresses in its step [2/7]',
   '(they are also under "zk" in ~/.dchat/cluster/cluster.json), then run, in another terminal:',
-  '    dchat console --zk 127.0.0.1:PORT1,127.0.0.1:PORT2,127.0.0.1:PORT3',
+  '    dchat console --zk 127.0.0.1:PORT1,127.0.0.1:PORT2,127.0.0.1:PORT3 --cluster-secret-file ~/.dchat/cluster/cluster-secret',
   'A standalone `dchat server` has no ZooKeeper, and so nothing for the console to show.',
 ].join('\n');
 
