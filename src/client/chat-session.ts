@@ -38,6 +38,8 @@ export interface SessionListener {
   status?(status: SessionStatus, detail: string): void;
   /** The automatic login after a reconnect: its response. */
   relogin?(response: dchat.client.Response): void;
+  /** A chat or group chat goes out again (try tryNumber) after a lost answer or UNAVAILABLE. */
+  resend?(body: RequestBody, tryNumber: number, why: string): void;
 }
 
 export class ChatSession {
@@ -59,6 +61,7 @@ export class ChatSession {
     requestOnce: (body) => this.requestOnce(body),
     waitUntilReady: (deadlineMs) => this.waitUntilReady(deadlineMs),
     pause: (ms) => this.nextChange(ms),
+    resending: (body, tryNumber, why) => this.listener.resend?.(body, tryNumber, why),
   };
 
   constructor(
