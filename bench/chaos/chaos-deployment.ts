@@ -4,7 +4,7 @@
 // does lives here too: the faults. Each node reaches ZooKeeper through user-space relays of its
 // own (test/support/faulty-relay.ts), so that one node can be cut off while the others stay.
 // Every process is recorded as it starts and stopped by its pid, also when the run fails.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClusterSecret } from '../../src/base/cluster-secret.js';
 import { defaultUpstreamOptions, upstreamText } from '../../src/lb/upstream-text.js';
@@ -227,8 +227,11 @@ export class ChaosDeployment {
   async expireNodeSession(index: number): Promise<FaultOutcome> {
     const node = this.node(index);
     const owner = await this.waitForEntry(node, `${node.record.name} to be registered before its session is expired`, () => true);
+    const logOffset = fileSize(node.record.logFile);
     await expireSession(this.zkConnectString, owner, zkSessionPassword(owner));
-    await this.waitForEntry(node, `${node.record.name} to register in a new session after 0x${owner} expired`, (o) => o !== owner);
+    // Healed when the node says it put back every ephemeral (its entry, its users' presence), not
+    // at the first of them: messages to its users wait for their presence.
+    await waitUntil(() => restoredLine.test(readFrom(node.record.logFile, logOffset)), healTimeoutMs, `${node.record.name} to log "new session …, N ephemeral(s) … restored" after 0x${owner} expired`, 50);
     return { target: `${node.record.name} (session 0x${owner})`, healedAtMs: performance.now() };
   }
 
@@ -273,6 +276,25 @@ export class ChaosDeployment {
     const order = [...this.processes].reverse().sort((a, b) => Number(b.role === 'chat-node') - Number(a.role === 'chat-node'));
     for (const proc of order) await stopRecorded(proc).catch(() => undefined);
     for (const relay of this.relays) await relay.close();
+  }
+}
+
+/** What src/zk/zk-session.ts logs once a new session has everything of the expired one back. */
+const restoredLine = /new session 0x[0-9a-f]+, \d+ ephemeral\(s\) and \d+ watch\(es\) restored/;
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+function readFrom(path: string, offset: number): string {
+  try {
+    return readFileSync(path).subarray(offset).toString('utf8');
+  } catch {
+    return '';
   }
 }
 
