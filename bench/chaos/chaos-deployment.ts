@@ -208,10 +208,14 @@ export class ChaosDeployment {
 
   /** SIGKILL of the ZooKeeper leader (`srvr` says `Mode: leader`); healed once a new leader serves and the killed server serves again. */
   async killZooKeeperLeader(): Promise<FaultOutcome> {
-    const modes = await Promise.all(this.zkMembers.map((m) => zooKeeperMode(m.clientPort)));
-    const index = modes.indexOf('leader');
+    // A busy machine may leave a srvr unanswered for a second: ask again rather than give up.
+    const index = await waitUntil(async () => {
+      const modes = await Promise.all(this.zkMembers.map((m) => zooKeeperMode(m.clientPort)));
+      const found = modes.indexOf('leader');
+      return found >= 0 ? found + 1 : undefined;
+    }, zkHealTimeoutMs, 'a ZooKeeper server to answer srvr with Mode: leader', 100) - 1;
     const leader = this.zkMembers[index];
-    if (!leader) throw new Error(`no ZooKeeper server says Mode: leader (modes ${modes.join(', ')})`);
+    if (!leader) throw new Error(`no ZooKeeper server ${index}: the ensemble has ${this.zkMembers.length}`);
     await killAndWait(leader.process, `${leader.name} (pid ${leader.process.pid})`);
     const others = this.zkMembers.filter((m) => m !== leader);
     await waitUntil(async () => (await Promise.all(others.map((m) => zooKeeperMode(m.clientPort)))).includes('leader'), zkHealTimeoutMs, 'a new ZooKeeper leader', 50);
