@@ -5,7 +5,7 @@ export type ChaosArgs = Omit<ChaosOptions, 'dir' | 'log'> & { json: string | und
 
 export const chaosUsage = `usage: node dist/bench/chaos/chaos-bench.js [--quick] [--clients N] [--seconds S] [--fault-every S] [--rate R]
        [--group-size N] [--group-share F] [--cut-ms MS] [--settle-ms MS] [--seed N] [--keep] [--json FILE]
-  --quick        100 clients, 30 s, a fault every 5 s (the test suite's short run)
+  --quick        100 clients, 20 msg/s, 30 s, a fault every 5 s (the test suite's short run)
   --clients      people logged in through nginx (default 1000)
   --seconds      length of the traffic and faults (default 180)
   --fault-every  seconds between faults; the next waits until the last healed (default 20)
@@ -46,7 +46,7 @@ export function parseChaosArgs(argv: string[]): ChaosArgs {
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] ?? '';
     const value = (): string => argv[++i] ?? usage(`${flag} needs a value`);
-    if (flag === '--quick') Object.assign(args, { clients: 100, durationS: 30, faultEveryS: 5, cutMs: 3_000, settleMs: 2_000 });
+    if (flag === '--quick') Object.assign(args, { clients: 100, durationS: 30, faultEveryS: 5, ratePerS: 20, cutMs: 3_000, settleMs: 2_000 });
     else if (flag === '--clients') args.clients = Math.max(2, Math.floor(positive(flag, value())));
     else if (flag === '--seconds') args.durationS = positive(flag, value());
     else if (flag === '--fault-every') args.faultEveryS = positive(flag, value());

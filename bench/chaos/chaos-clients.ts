@@ -15,7 +15,6 @@ export interface ChaosClientsOptions {
   groupSize: number;
   /** Logins (and registrations) in flight at once while the people arrive. */
   loginsInFlight: number;
-  log: (line: string) => void;
 }
 
 /** How a send ended is the ledger's; a send still going this long after the traffic stopped is a bug. */

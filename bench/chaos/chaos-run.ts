@@ -64,7 +64,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const ledger = new ChaosLedger();
   log(`starting ZooKeeper ×3, MariaDB, ${options.nodes} chat nodes and nginx in ${options.dir}`);
   const deployment = await ChaosDeployment.start({ dir: options.dir, nodeCount: options.nodes, maxConnections: options.clients * 2, restartBackoffMs: options.restartBackoffMs, log });
-  const clients = new ChaosClients({ entry: deployment.entry, count: options.clients, groupSize: options.groupSize, loginsInFlight: 32, log }, ledger);
+  const clients = new ChaosClients({ entry: deployment.entry, count: options.clients, groupSize: options.groupSize, loginsInFlight: 32 }, ledger);
   try {
     log(`deployment up; registering and logging in ${options.clients} clients through nginx on ${deployment.entry.host}:${deployment.entry.port}`);
     await clients.start('chaos');
