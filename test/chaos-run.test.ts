@@ -34,6 +34,7 @@ test('a short chaos run: every kind of fault once, and every message answered "s
       settleMs: 2_000,
       drainTimeoutMs: 30_000,
       restartBackoffMs: 1_000,
+      kinds: faultKinds,
       seed,
       log: (line) => progress.push(line),
     });

@@ -1,10 +1,11 @@
 // Command line of the chaos run.
+import { faultKinds, type FaultKind } from './chaos-faults.js';
 import type { ChaosOptions } from './chaos-run.js';
 
 export type ChaosArgs = Omit<ChaosOptions, 'dir' | 'log'> & { json: string | undefined; keep: boolean };
 
 export const chaosUsage = `usage: node dist/bench/chaos/chaos-bench.js [--quick] [--clients N] [--seconds S] [--fault-every S] [--rate R]
-       [--group-size N] [--group-share F] [--cut-ms MS] [--settle-ms MS] [--seed N] [--keep] [--json FILE]
+       [--group-size N] [--group-share F] [--cut-ms MS] [--settle-ms MS] [--faults K,K] [--seed N] [--keep] [--json FILE]
   --quick        100 clients, 20 msg/s, 30 s, a fault every 5 s (the test suite's short run)
   --clients      people logged in through nginx (default 1000)
   --seconds      length of the traffic and faults (default 180)
@@ -13,6 +14,7 @@ export const chaosUsage = `usage: node dist/bench/chaos/chaos-bench.js [--quick]
   --group-size   people per group (default 5); --group-share: share of messages to groups (default 0.3)
   --cut-ms       how long a node is cut off from ZooKeeper (default 6000: under its 10 s session timeout)
   --settle-ms    after a fault healed, how long messages still count in its phase (default 5000)
+  --faults       the kinds injected, in turn (default all: ${faultKinds.join(',')})
   --seed         seed of every random choice (default: the time)
   --keep         keep the deployment's directory (logs) after the run`;
 
@@ -34,6 +36,7 @@ export function parseChaosArgs(argv: string[]): ChaosArgs {
     settleMs: 5_000,
     drainTimeoutMs: 30_000,
     restartBackoffMs: 1_000,
+    kinds: faultKinds,
     seed: Date.now() % 1_000_000,
     json: undefined,
     keep: false,
@@ -55,6 +58,7 @@ export function parseChaosArgs(argv: string[]): ChaosArgs {
     else if (flag === '--group-share') args.groupShare = Math.min(1, Number(value()) || 0);
     else if (flag === '--cut-ms') args.cutMs = Math.floor(positive(flag, value()));
     else if (flag === '--settle-ms') args.settleMs = Math.floor(Number(value()) || 0);
+    else if (flag === '--faults') args.kinds = value().split(',').map((k) => (faultKinds.includes(k as FaultKind) ? (k as FaultKind) : usage(`--faults ${k}: expected some of ${faultKinds.join(',')}`)));
     else if (flag === '--seed') args.seed = Math.floor(Number(value()) || 0);
     else if (flag === '--json') args.json = value();
     else if (flag === '--keep') args.keep = true;

@@ -30,6 +30,8 @@ export class ChaosClients {
   private readonly busy = new Set<number>();
   private readonly inFlight = new Set<Promise<void>>();
   reconnects = 0;
+  /** Why a session was about to try again (lost connection, failed connect, failed login), by cause. */
+  readonly retryCauses: Record<string, number> = {};
   failedRelogins = 0;
   private readonly reloginFailures: string[] = [];
 
@@ -71,9 +73,14 @@ export class ChaosClients {
         resend: (body) => this.ledger.resent(body.chat?.text ?? body.groupChat?.text ?? ''),
         status: (status, detail) => {
           if (status === 'connected' && detail.startsWith('reconnected')) this.reconnects++;
+          if (status === 'reconnecting') {
+            // "<why>; reconnecting to … in N ms (attempt K)", or "logging in again failed: <why>"
+            const cause = detail.replace(/; reconnecting to .*$/, '').replace(/\d+/g, 'N').slice(0, 100);
+            this.retryCauses[cause] = (this.retryCauses[cause] ?? 0) + 1;
+          }
         },
         relogin: (response) => {
-          if (response.status === dchat.Status.OK) return;
+          if (response.status === dchat.Status.OK) return this.ledger.loggedInAgain(index);
           this.failedRelogins++;
           if (this.reloginFailures.length < 5) this.reloginFailures.push(`client ${index}: ${dchat.Status[response.status]}: ${response.errorText}`);
         },

@@ -90,6 +90,11 @@ export class ChaosDeployment {
     }
   }
 
+  /** Every process of the deployment as it runs now (nginx's workers included). */
+  pids(): number[] {
+    return this.processes.flatMap((p) => (p.role === 'nginx' ? [p.pid, ...childPids(p.pid)] : [p.pid]));
+  }
+
   get nodeCount(): number {
     return this.nodes.length;
   }

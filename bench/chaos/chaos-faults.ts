@@ -15,9 +15,9 @@ export const faultLabels: Record<FaultKind, string> = {
   'zk-cut': 'a node cut off from ZooKeeper',
 };
 
-export function faultPlan(count: number, random: SeededRandom): FaultKind[] {
+export function faultPlan(count: number, kinds: readonly FaultKind[], random: SeededRandom): FaultKind[] {
   const plan: FaultKind[] = [];
-  while (plan.length < count) plan.push(...random.shuffled(faultKinds));
+  while (plan.length < count) plan.push(...random.shuffled(kinds));
   return plan.slice(0, count);
 }
 

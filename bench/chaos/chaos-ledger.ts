@@ -64,6 +64,8 @@ export interface Tally {
   /** Displays that match no send to that person. */
   strangers: number;
   examples: string[];
+  /** The slowest deliveries, slowest first, each with what its recipient's client did meanwhile. */
+  slowest: string[];
   /** Refusals and unconfirmed sends by their first words. */
   failures: Record<string, number>;
 }
@@ -75,6 +77,10 @@ export class ChaosLedger {
   /** seq → recipient → what they were shown. */
   private readonly shown = new Map<number, Map<number, Display[]>>();
   private strangers: string[] = [];
+  /** Per client, when its session logged in again after a lost connection. */
+  private readonly relogins = new Map<number, number[]>();
+  /** Times in reports are relative to this (the start of the traffic). */
+  originMs = performance.now();
 
   /** A new send; returns its text. */
   begin(from: number, recipients: readonly number[]): { seq: number; text: string } {
@@ -121,6 +127,12 @@ export class ChaosLedger {
     byRecipient.set(recipient, list);
   }
 
+  loggedInAgain(client: number): void {
+    const list = this.relogins.get(client) ?? [];
+    list.push(performance.now());
+    this.relogins.set(client, list);
+  }
+
   get pendingCount(): number {
     return this.sends.filter((s) => s.outcome === 'pending').length;
   }
@@ -148,6 +160,7 @@ export class ChaosLedger {
     const failures: Record<string, number> = {};
     let lost = 0;
     let shownTwice = 0;
+    const deliveries: { send: Send; to: number; latencyMs: number; atMs: number }[] = [];
     for (const send of this.sends) {
       const { phase } = phaseOf(send);
       const group = groups.get(phase) ?? { sends: [], latencies: [] };
@@ -173,6 +186,7 @@ export class ChaosLedger {
           continue;
         }
         group.latencies.push(display.atMs - send.startMs);
+        deliveries.push({ send, to: r, latencyMs: display.atMs - send.startMs, atMs: display.atMs });
         totals.latencies.push(display.atMs - send.startMs);
       }
     }
@@ -183,7 +197,18 @@ export class ChaosLedger {
       if (!group && faults === 0) return [];
       return [figures(phase, faults, group?.sends ?? [], group?.latencies ?? [])];
     });
-    return { phases, total: figures('steady', windows.length, totals.sends, totals.latencies), lost, shownTwice, strangers: this.strangers.length, examples, failures };
+    const slowest = deliveries.sort((a, b) => b.latencyMs - a.latencyMs).slice(0, 8).map((d) => this.describe(d));
+    return { phases, total: figures('steady', windows.length, totals.sends, totals.latencies), lost, shownTwice, strangers: this.strangers.length, examples, slowest, failures };
+  }
+
+  private describe(d: { send: Send; to: number; latencyMs: number; atMs: number }): string {
+    const t = (ms: number): string => `${((ms - this.originMs) / 1000).toFixed(1)} s`;
+    const relogins = (client: number): string => {
+      const times = (this.relogins.get(client) ?? []).filter((at) => at >= d.send.startMs - 15_000 && at <= d.atMs + 1_000);
+      return times.length ? `logged in again at ${times.map(t).join(', ')}` : 'no new login';
+    };
+    return `${Math.round(d.latencyMs)} ms: send ${d.send.seq} at ${t(d.send.startMs)} (sender ${d.send.from}: ${relogins(d.send.from)}; ${d.send.resends} resend(s)), ` +
+      `shown to ${d.to} at ${t(d.atMs)} (${relogins(d.to)})`;
   }
 
   private at(seq: number): Send {

@@ -1,5 +1,6 @@
 // The chaos run's human report: the faults as they happened, a table per phase (steady, then
 // the messages sent during each kind of fault and its settling time) and the verdicts.
+import { availableParallelism } from 'node:os';
 import { faultLabels } from './chaos-faults.js';
 import type { PhaseFigures } from './chaos-ledger.js';
 import type { ChaosResult } from './chaos-run.js';
@@ -52,7 +53,11 @@ export function reportLines(result: ChaosResult): string[] {
     'injection until its settling time after the heal.',
     `refused or unconfirmed, by cause: ${failures}`,
     `reconnects ${result.reconnects}, automatic logins refused ${result.failedRelogins}${result.reloginFailures.length ? ` (${result.reloginFailures.join('; ')})` : ''}`,
+    `client retries by cause: ${Object.entries(result.retryCauses).map(([why, n]) => `${n} × ${why}`).join('; ') || 'none'}`,
     ...(tally.examples.length ? ['examples:', ...tally.examples.map((e) => `  ${e}`)] : []),
+    'slowest deliveries (times from the start of the traffic):',
+    ...tally.slowest.map((e) => `  ${e}`),
+    `CPU during the traffic (cores of ${availableParallelism()}): machine ${result.cpu.machineCores.toFixed(2)} busy, this run's processes ${result.cpu.runCores.toFixed(2)}, other work ${result.cpu.otherCores.toFixed(2)}`,
     '',
     'targets:',
     ...verdictLines(result).map((l) => `  ${l}`),
