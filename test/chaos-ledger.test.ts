@@ -50,24 +50,28 @@ describe('ChaosLedger', () => {
     assert.equal(tally.total.resent, 1);
   });
 
-  it('puts a send in the phase of the fault window it started in, and counts refusals and unconfirmed sends apart', () => {
+  it('puts a send in the phase of the fault window its life overlaps, and counts refusals and unconfirmed sends apart', () => {
     const ledger = new ChaosLedger();
     const before = ledger.begin(0, [1]);
+    ledger.answered(before.seq, sent(40), 'OK');
+    ledger.displayed(1, shown(40, before.text));
+    const caught = ledger.begin(0, [1]);
     const now = performance.now();
-    const window: FaultWindow = { kind: 'node-kill', target: 'chat node 1', startMs: now, healedMs: now + 1_000, endMs: now + 60_000, error: undefined };
+    const window: FaultWindow = { kind: 'node-kill', target: 'chat node 1', startMs: now + 1, healedMs: now + 1_000, endMs: now + 60_000, error: undefined };
+    while (performance.now() <= window.startMs);
     const during = ledger.begin(0, [1]);
     const refused = ledger.begin(0, [1]);
-    ledger.answered(before.seq, sent(40), 'OK');
+    ledger.answered(caught.seq, sent(42), 'OK');
     ledger.answered(during.seq, sent(41), 'OK');
     ledger.answered(refused.seq, dchat.client.Response.create({ status: dchat.Status.UNAVAILABLE, errorText: 'storage down' }), 'UNAVAILABLE');
     const unconfirmed = ledger.begin(0, [1]);
     ledger.unconfirmed(unconfirmed.seq, 'the message was not confirmed after 5 tries');
-    ledger.displayed(1, shown(40, before.text));
     ledger.displayed(1, shown(41, during.text));
+    ledger.displayed(1, shown(42, caught.text));
     const tally = ledger.tally([window]);
     const byPhase = Object.fromEntries(tally.phases.map((p) => [p.phase, p]));
-    assert.deepEqual([byPhase['steady']?.sends, byPhase['node-kill']?.sends], [1, 3]);
-    assert.deepEqual([byPhase['node-kill']?.refused, byPhase['node-kill']?.unconfirmed, byPhase['node-kill']?.deliveries], [1, 1, 1]);
+    assert.deepEqual([byPhase['steady']?.sends, byPhase['node-kill']?.sends], [1, 4], 'a send begun before the fault and shown after it started is the fault\'s');
+    assert.deepEqual([byPhase['node-kill']?.refused, byPhase['node-kill']?.unconfirmed, byPhase['node-kill']?.deliveries], [1, 1, 2]);
     assert.equal(tally.lost, 0, 'a send never answered "sent" is not lost when it is not shown');
     assert.deepEqual(tally.failures, { UNAVAILABLE: 1, 'the message was not confirmed after 5 tries': 1 });
   });

@@ -15,6 +15,8 @@ interface Send {
   readonly from: number;
   readonly recipients: readonly number[];
   readonly startMs: number;
+  /** The last thing seen of it: its answer, or its latest display. */
+  endMs: number;
   outcome: Outcome;
   messageId: number;
   resends: number;
@@ -85,12 +87,14 @@ export class ChaosLedger {
   /** A new send; returns its text. */
   begin(from: number, recipients: readonly number[]): { seq: number; text: string } {
     const seq = this.sends.length;
-    this.sends.push({ seq, from, recipients, startMs: performance.now(), outcome: 'pending', messageId: 0, resends: 0, why: '' });
+    const startMs = performance.now();
+    this.sends.push({ seq, from, recipients, startMs, endMs: startMs, outcome: 'pending', messageId: 0, resends: 0, why: '' });
     return { seq, text: `chaos ${seq}` };
   }
 
   answered(seq: number, response: dchat.client.Response, statusName: string): void {
     const send = this.at(seq);
+    send.endMs = Math.max(send.endMs, performance.now());
     const messageId = response.sent?.messageId ?? 0;
     if (statusName === 'OK' && messageId > 0) {
       send.outcome = 'acked';
@@ -103,6 +107,7 @@ export class ChaosLedger {
 
   unconfirmed(seq: number, why: string): void {
     const send = this.at(seq);
+    send.endMs = Math.max(send.endMs, performance.now());
     send.outcome = 'unconfirmed';
     send.why = why;
   }
@@ -120,6 +125,7 @@ export class ChaosLedger {
       this.strangers.push(`client ${recipient} was shown "${message.text ?? ''}" (id ${String(message.id)}), not sent to them`);
       return;
     }
+    send.endMs = Math.max(send.endMs, atMs);
     let byRecipient = this.shown.get(send.seq);
     if (!byRecipient) this.shown.set(send.seq, (byRecipient = new Map()));
     const list = byRecipient.get(recipient) ?? [];
@@ -149,9 +155,11 @@ export class ChaosLedger {
   }
 
   tally(windows: readonly FaultWindow[]): Tally {
+    // A send belongs to the last fault whose window its life (from the first try to its answer
+    // or last display) overlaps: one sent just before a kill and caught by it is the kill's.
     const phaseOf = (send: Send): { phase: PhaseName } => {
       let found: FaultWindow | undefined;
-      for (const w of windows) if (send.startMs >= w.startMs && send.startMs <= w.endMs) found = w;
+      for (const w of windows) if (send.startMs <= w.endMs && send.endMs >= w.startMs) found = w;
       return { phase: found?.kind ?? 'steady' };
     };
     const groups = new Map<PhaseName, { sends: Send[]; latencies: number[] }>();
