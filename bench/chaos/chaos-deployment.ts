@@ -217,8 +217,8 @@ export class ChaosDeployment {
     const index = await waitUntil(async () => {
       const modes = await Promise.all(this.zkMembers.map((m) => zooKeeperMode(m.clientPort)));
       const found = modes.indexOf('leader');
-      return found >= 0 ? found + 1 : undefined;
-    }, zkHealTimeoutMs, 'a ZooKeeper server to answer srvr with Mode: leader', 100) - 1;
+      return found >= 0 ? found : undefined;
+    }, zkHealTimeoutMs, 'a ZooKeeper server to answer srvr with Mode: leader', 100);
     const leader = this.zkMembers[index];
     if (!leader) throw new Error(`no ZooKeeper server ${index}: the ensemble has ${this.zkMembers.length}`);
     await killAndWait(leader.process, `${leader.name} (pid ${leader.process.pid})`);
