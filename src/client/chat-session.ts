@@ -44,6 +44,8 @@ export interface SessionListener {
   status?(status: SessionStatus, detail: string): void;
   /** The automatic login (resume) after a reconnect: its response. Not OK: the user must log in again. */
   relogin?(response: dchat.client.Response): void;
+  /** A chat or group chat goes out again (try tryNumber) after a lost answer or UNAVAILABLE. */
+  resend?(body: RequestBody, tryNumber: number, why: string): void;
 }
 
 export class ChatSession {
@@ -66,6 +68,7 @@ export class ChatSession {
     requestOnce: (body) => this.requestOnce(body),
     waitUntilReady: (deadlineMs) => this.waitUntilReady(deadlineMs),
     pause: (ms) => this.nextChange(ms),
+    resending: (body, tryNumber, why) => this.listener.resend?.(body, tryNumber, why),
   };
 
   constructor(
