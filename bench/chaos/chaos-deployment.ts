@@ -34,6 +34,8 @@ export interface ChaosDeploymentOptions {
   restartBackoffMs: number;
   /** Lines for the operator: supervision reports, fault progress. */
   log: (line: string) => void;
+  /** Added to every chat node's command line (bench/storm turns the per-source login buckets off, as behind nginx). */
+  nodeArgs?: readonly string[];
 }
 
 /** A fault's own account of itself: what it hit, and when everything it broke was whole again. */
@@ -95,6 +97,12 @@ export class ChaosDeployment {
     return this.processes.flatMap((p) => (p.role === 'nginx' ? [p.pid, ...childPids(p.pid)] : [p.pid]));
   }
 
+  /** mysql://… of the deployment's MariaDB, for a benchmark that seeds it. */
+  databaseUrl(): string {
+    if (!this.db) throw new Error('the deployment has no database: it did not start');
+    return this.db.url;
+  }
+
   get nodeCount(): number {
     return this.nodes.length;
   }
@@ -144,7 +152,7 @@ export class ChaosDeployment {
     const dataDir = join(this.options.dir, `node-${index + 1}`);
     mkdirSync(dataDir, { recursive: true });
     const zkThroughRelays = relays.map((r) => `127.0.0.1:${r.port}`).join(',');
-    const args = ['server', '--host', '127.0.0.1', '--port', String(port), '--rpc-port', String(rpcPort), '--zk', zkThroughRelays, '--db', this.db?.url ?? '', '--data-dir', dataDir, '--password-cost', 'test'];
+    const args = ['server', '--host', '127.0.0.1', '--port', String(port), '--rpc-port', String(rpcPort), '--zk', zkThroughRelays, '--db', this.db?.url ?? '', '--data-dir', dataDir, '--password-cost', 'test', ...(this.options.nodeArgs ?? [])];
     const name = `chat node ${index + 1}`;
     const logFile = join(dataDir, 'server.log');
     const start = (onSpawn: (pid: number) => void): Promise<StartedChild> =>

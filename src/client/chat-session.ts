@@ -90,6 +90,21 @@ export class ChatSession {
   }
 
   /**
+   * Logs in with a resume token kept from an earlier login (a client that stored it), without
+   * the password; on OK the session reconnects with it as after a login.
+   */
+  async resume(userId: number, token: string): Promise<dchat.client.Response> {
+    const body: RequestBody = { resume: { userId, token } };
+    const client = await this.connectedClientFor(body);
+    const response = await this.requestWhenAdmitted(client, body);
+    if (response.status === dchat.Status.OK) {
+      this.credentials = { userId, resumeToken: token };
+      this.loggedIn(client);
+    }
+    return response;
+  }
+
+  /**
    * Sends a request on the current connection; remembers a successful login for reconnects. A
    * chat or group chat gets a client_msg_id (unless it has one) and is sent again after a lost
    * answer or UNAVAILABLE once the session is back, within the resend policy.
@@ -134,7 +149,7 @@ export class ChatSession {
   private async connectedClientFor(body: RequestBody): Promise<ChatClient> {
     const current = this.client;
     if (current?.isConnected()) return current;
-    if (!body.login && !body.register) throw new DchatError('DCHAT_CLIENT_NOT_CONNECTED', this.notConnectedText());
+    if (!body.login && !body.register && !body.resume) throw new DchatError('DCHAT_CLIENT_NOT_CONNECTED', this.notConnectedText());
     try {
       await this.open();
     } catch (err) {
