@@ -35,6 +35,8 @@ export class PendingCall {
   /** The provider address it went to, for error messages. */
   address = '';
   removeCancelListener: (() => void) | undefined = undefined;
+  /** performance.now() when the call was made, for its latency metric. */
+  readonly startedAtMs = performance.now();
 
   constructor(
     readonly target: CallTarget,

@@ -16,6 +16,7 @@ import { RefusalLog } from '../net/refusal-log.js';
 import type { TcpConnection } from '../net/tcp-connection.js';
 import { TcpServer } from '../net/tcp-server.js';
 import { AnonymousConnections } from './anonymous-connections.js';
+import { countRequest } from './chat-metrics.js';
 import { ClientSession, type Reply } from './client-session.js';
 import { endLogin, handleRequest, type HandlerContext } from './request-handlers.js';
 
@@ -172,8 +173,11 @@ export class Gateway {
       this.refuseFrame(conn, `the frame of ${frame.length} bytes is not a dchat.client.Request (${errorMessage(err)})`);
       return;
     }
+    const arrivedMs = performance.now();
     session.enqueue(async () => {
-      session.respond(request.requestId, await this.run(session, request));
+      const reply = await this.run(session, request);
+      countRequest(request.body, reply, arrivedMs);
+      session.respond(request.requestId, reply);
       this.anonymous.track(session);
     });
   }

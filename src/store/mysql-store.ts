@@ -21,6 +21,7 @@ import { upgradesDue } from './schema-upgrades.js';
 import { userRow, groupRow, memberRow, messageRow } from './mysql-rows.js';
 import { SenderNames } from './sender-names.js';
 import { StoreError } from './store-error.js';
+import { mysqlCommitSeconds } from './store-metrics.js';
 import { describeMySql, type MySqlLocation } from './store-url.js';
 
 export interface MySqlStoreOptions {
@@ -111,9 +112,11 @@ export class MySqlStore implements ChatRepository {
   private async transaction<T>(work: (conn: PoolConnection) => Promise<T>): Promise<T> {
     const conn = await this.pool.getConnection();
     try {
+      const beganMs = performance.now();
       await conn.beginTransaction();
       const result = await work(conn);
       await conn.commit();
+      mysqlCommitSeconds.observeSince(beganMs);
       conn.release();
       return result;
     } catch (err) {
@@ -334,6 +337,19 @@ export class MySqlStore implements ChatRepository {
       const max = pageLimit(limit);
       if (max === 0) return [];
       return (await this.rows(this.pool, sql.pending, [userId, afterId, max])).map(messageRow);
+    });
+  }
+
+  countAllPending(): Promise<number> {
+    return this.guard('countAllPending', async () => {
+      const [row] = await this.rows(this.pool, sql.countAllPending, []);
+      return Number(row?.['n'] ?? 0);
+    });
+  }
+
+  ping(): Promise<void> {
+    return this.guard('ping', async () => {
+      await this.rows(this.pool, sql.ping, []);
     });
   }
 
