@@ -82,6 +82,10 @@ describe('operations: metrics, health and logs', () => {
     }, 15_000, "prometheus to count bob's acknowledgement");
     const rpc = await prometheus.query('dchat_rpc_client_calls_total{service="OfflineServiceRpc",method="SaveMessage",code="OK"}');
     assert.ok(rpc.some((r) => r.labels['instance'] === aMetrics && r.value >= 1), `node A's SaveMessage call counted by service, method and code: ${JSON.stringify(rpc)}`);
+    await waitFor(async () => {
+      const rows = await prometheus.query('sum(dchat_store_commit_seconds_count{backend="mysql"})');
+      return (rows[0]?.value ?? 0) >= 1;
+    }, 15_000, "prometheus to see the message's MySQL commit timed (on the node whose OfflineServiceRpc stored it)");
     const logins = await prometheus.query('sum(dchat_logins_total{outcome="ok"})');
     assert.ok((logins[0]?.value ?? 0) >= 2, `both logins counted: ${JSON.stringify(logins)}`);
     const connected = await prometheus.query('dchat_zk_connected');

@@ -1,8 +1,10 @@
 // Storage metrics: how long a write transaction takes from its start to its commit, by backend.
-// For SQLite one commit holds every write of a turn of the event loop (sqlite-write-batch.ts).
+// MySQL: the multi-statement writes (a message saved with its pending rows, a friendship, a group).
+// SQLite: the group commit of message saves and acknowledgements, one per turn of the event loop
+// (sqlite-write-batch.ts). And the backlog of pending deliveries, read when Prometheus scrapes.
 import { HistogramFamily, scrapedGauge } from '../base/metrics.js';
 
-const commitSeconds = new HistogramFamily('dchat_store_commit_seconds', 'From a write transaction begun to its commit done, by storage backend (mysql, sqlite)', ['backend']);
+const commitSeconds = new HistogramFamily('dchat_store_commit_seconds', 'From a write transaction begun to its commit done, by storage backend: mysql (message saves, friendships, groups), sqlite (the group commit of message saves and acks)', ['backend']);
 
 export const mysqlCommitSeconds = commitSeconds.cell('mysql');
 export const sqliteCommitSeconds = commitSeconds.cell('sqlite');
