@@ -11,12 +11,16 @@ import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 export const metricsRegistry = new Registry();
 
-let isDefaultCollecting = false;
+/**
+ * Whether this process counts: set by enableMetrics() when it serves --metrics. Until then the
+ * counting functions of each layer return at once, so a process without --metrics pays nothing.
+ */
+export let isCounting = false;
 
-/** Adds the process metrics (CPU, memory, heap, GC, event-loop lag); once per process. */
-export function collectProcessMetrics(): void {
-  if (isDefaultCollecting) return;
-  isDefaultCollecting = true;
+/** Starts counting and adds the process metrics (CPU, memory, heap, GC, event-loop lag); once. */
+export function enableMetrics(): void {
+  if (isCounting) return;
+  isCounting = true;
   collectDefaultMetrics({ register: metricsRegistry, eventLoopMonitoringPrecision: 10 });
 }
 

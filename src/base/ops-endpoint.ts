@@ -5,7 +5,7 @@
 // address only operators reach (docs/operations.md).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { DchatError, errorMessage } from './dchat-error.js';
-import { collectProcessMetrics, metricsRegistry } from './metrics.js';
+import { enableMetrics, metricsRegistry } from './metrics.js';
 
 /** Why the process is not ready; empty when it is. */
 export type ReadinessCheck = () => Promise<string[]>;
@@ -89,11 +89,11 @@ function reply(res: ServerResponse, status: number, body: string, contentType = 
 }
 
 /**
- * For a command's `--metrics`: adds the process metrics, serves the endpoint and prints where
+ * For a command's `--metrics`: starts counting, serves the endpoint and prints where
  * (`<command>: metrics on http://host:port/metrics ...` on stdout, which `dchat up` and tests read).
  */
 export async function serveOps(command: string, address: string, readiness: ReadinessCheck): Promise<OpsEndpoint> {
-  collectProcessMetrics();
+  enableMetrics();
   const endpoint = new OpsEndpoint({ address, readiness });
   const bound = await endpoint.start();
   const host = bound.host.includes(':') ? `[${bound.host}]` : bound.host;

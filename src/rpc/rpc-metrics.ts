@@ -2,7 +2,7 @@
 // e.g. DCHAT_RPC_UNAVAILABLE), each with a latency histogram. A method's cells are found once
 // per method object (a stub's MethodDescriptor, a provider's hosted method) and kept beside it,
 // so a call's accounting allocates nothing (base/metrics.ts says why).
-import { CounterFamily, HistogramFamily, type CounterCell, type HistogramCell } from '../base/metrics.js';
+import { CounterFamily, HistogramFamily, isCounting, type CounterCell, type HistogramCell } from '../base/metrics.js';
 
 const clientCalls = new CounterFamily('dchat_rpc_client_calls_total', 'RPC calls this process made, by service, method and code (OK or the error code)', ['service', 'method', 'code']);
 const clientSeconds = new HistogramFamily('dchat_rpc_client_duration_seconds', 'From an RPC call made to its answer (or error), as the caller waited', ['service', 'method']);
@@ -41,12 +41,14 @@ function cellsOf(cache: WeakMap<object, RpcMethodCells>, calls: CounterFamily, s
   return cells;
 }
 
-/** The caller's cells of a call target (kept per target object). */
-export function clientCellsOf(target: { readonly serviceName: string; readonly name: string }): RpcMethodCells {
-  return cellsOf(clientCells, clientCalls, clientSeconds, target, target.serviceName, target.name);
+/** A call this process made ended with `code` (OK or the error's); startMs: performance.now() when made. */
+export function countClientCall(target: { readonly serviceName: string; readonly name: string }, code: string, startMs: number): void {
+  if (!isCounting) return;
+  cellsOf(clientCells, clientCalls, clientSeconds, target, target.serviceName, target.name).done(code, startMs);
 }
 
-/** The provider's cells of a hosted method (kept per method object). */
-export function serverCellsOf(method: object, service: string, name: string): RpcMethodCells {
-  return cellsOf(serverCells, serverCalls, serverSeconds, method, service, name);
+/** A call this process served ended with `code`; `method` is the hosted method object (its cells' key). */
+export function countServedCall(method: object, service: string, name: string, code: string, startMs: number): void {
+  if (!isCounting) return;
+  cellsOf(serverCells, serverCalls, serverSeconds, method, service, name).done(code, startMs);
 }

@@ -23,7 +23,7 @@ import { RpcError } from './rpc-error.js';
 import { DEFAULT_MAX_RPC_FRAME_BYTES, drainFrames, encodeCallFrameScratch, encodeFrameScratch, type RpcHeader } from './rpc-frame.js';
 import type { ClusterSecret } from '../base/cluster-secret.js';
 import { isLoopbackHost, providerTlsOptions } from './rpc-tls.js';
-import { serverCellsOf } from './rpc-metrics.js';
+import { countServedCall } from './rpc-metrics.js';
 import { describeService, type MethodDescriptor, type ServiceClass, type ServiceDescriptor } from './service-descriptor.js';
 import type { ServiceImpl } from './service-impl.js';
 
@@ -342,7 +342,7 @@ export class RpcProvider {
   private finish(state: CallerState, call: ServedCall, error: RpcError | undefined, response: object | undefined): void {
     if (state.calls.get(call.callId) !== call) return;
     state.calls.delete(call.callId);
-    serverCellsOf(call.method, call.serviceName, call.methodName).done(error ? error.code : 'OK', call.startedAtMs);
+    countServedCall(call.method, call.serviceName, call.methodName, error ? error.code : 'OK', call.startedAtMs);
     if (call.deadlineSlot !== undefined) this.deadlines.remove(call, call.deadlineSlot);
     this.inFlight--;
     if (this.inFlight === 0) this.onIdle?.();

@@ -2,7 +2,7 @@
 // stored, pushed and acknowledged, and how late. The gateway and the routers call one function
 // each; the cells behind them are found once per command and status, so counting a message
 // allocates nothing (base/metrics.ts says why).
-import { CounterFamily, HistogramFamily, scrapedGauge, type CounterCell, type HistogramCell } from '../base/metrics.js';
+import { CounterFamily, HistogramFamily, isCounting, scrapedGauge, type CounterCell, type HistogramCell } from '../base/metrics.js';
 import { dchat } from '../gen/proto.js';
 import type { Reply } from './client-session.js';
 
@@ -66,6 +66,7 @@ const labelOf = (command: string): string => command.replace(/[A-Z]/g, (c) => `_
 
 /** The gateway calls this once per answered request; startMs is performance.now() at its arrival. */
 export function countRequest(command: Command | undefined, reply: Reply, startMs: number): void {
+  if (!isCounting) return;
   const key = command ?? 'none';
   let cells = commands.get(key);
   if (!cells) commands.set(key, (cells = new CommandCells(labelOf(key))));
@@ -79,6 +80,7 @@ export function countRequest(command: Command | undefined, reply: Reply, startMs
 
 /** A message pushed live onto a recipient's connection here. */
 export function countLivePush(message: NonNullable<dchat.client.IEvent['message']>): void {
+  if (!isCounting) return;
   pushedLive.inc();
   const sentAtMs = Number(message.sentAtMs ?? 0);
   if (sentAtMs > 0) deliveryCell.observe(Math.max(0, Date.now() - sentAtMs) / 1000);
@@ -86,6 +88,7 @@ export function countLivePush(message: NonNullable<dchat.client.IEvent['message'
 
 /** A message replayed from the pending backlog. */
 export function countReplayedPush(): void {
+  if (!isCounting) return;
   pushedReplay.inc();
 }
 

@@ -21,7 +21,7 @@ import { upgradesDue } from './schema-upgrades.js';
 import { userRow, groupRow, memberRow, messageRow } from './mysql-rows.js';
 import { SenderNames } from './sender-names.js';
 import { StoreError } from './store-error.js';
-import { mysqlCommitSeconds } from './store-metrics.js';
+import { countMysqlCommit } from './store-metrics.js';
 import { describeMySql, type MySqlLocation } from './store-url.js';
 
 export interface MySqlStoreOptions {
@@ -116,7 +116,7 @@ export class MySqlStore implements ChatRepository {
       await conn.beginTransaction();
       const result = await work(conn);
       await conn.commit();
-      mysqlCommitSeconds.observeSince(beganMs);
+      countMysqlCommit(beganMs);
       conn.release();
       return result;
     } catch (err) {

@@ -6,7 +6,7 @@
 // leaves nothing half done; a failing commit fails every write of its batch. No promise resolves
 // before its write is committed.
 import type Database from 'better-sqlite3';
-import { sqliteCommitSeconds } from './store-metrics.js';
+import { countSqliteCommit } from './store-metrics.js';
 
 interface QueuedWrite {
   readonly action: string;
@@ -54,7 +54,7 @@ export class SqliteWriteBatch {
     try {
       const beganMs = performance.now();
       this.commitAll(batch, outcomes);
-      sqliteCommitSeconds.observeSince(beganMs);
+      countSqliteCommit(beganMs);
     } catch (error) {
       // Some failures (a full disk) make SQLite roll the whole transaction back, and the commit
       // then fails for want of a transaction: the write that failed first says why.

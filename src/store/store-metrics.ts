@@ -2,12 +2,22 @@
 // MySQL: the multi-statement writes (a message saved with its pending rows, a friendship, a group).
 // SQLite: the group commit of message saves and acknowledgements, one per turn of the event loop
 // (sqlite-write-batch.ts). And the backlog of pending deliveries, read when Prometheus scrapes.
-import { HistogramFamily, scrapedGauge } from '../base/metrics.js';
+import { HistogramFamily, isCounting, scrapedGauge, type HistogramCell } from '../base/metrics.js';
 
 const commitSeconds = new HistogramFamily('dchat_store_commit_seconds', 'From a write transaction begun to its commit done, by storage backend: mysql (message saves, friendships, groups), sqlite (the group commit of message saves and acks)', ['backend']);
 
-export const mysqlCommitSeconds = commitSeconds.cell('mysql');
-export const sqliteCommitSeconds = commitSeconds.cell('sqlite');
+let mysqlCell: HistogramCell | undefined;
+let sqliteCell: HistogramCell | undefined;
+
+/** A MySQL transaction begun at `beganMs` (performance.now()) has committed. */
+export function countMysqlCommit(beganMs: number): void {
+  if (isCounting) (mysqlCell ??= commitSeconds.cell('mysql')).observeSince(beganMs);
+}
+
+/** A SQLite group commit begun at `beganMs` (performance.now()) is done. */
+export function countSqliteCommit(beganMs: number): void {
+  if (isCounting) (sqliteCell ??= commitSeconds.cell('sqlite')).observeSince(beganMs);
+}
 
 /** Reads the backlog gauge from `repo` from now on (a store shared by nodes: each reports it all). */
 export function publishBacklog(repo: { countAllPending(): Promise<number> }): void {
