@@ -17,6 +17,14 @@ export const metricsRegistry = new Registry();
  */
 export let isCounting = false;
 
+/**
+ * performance.now() when counting, else 0: a start time for a latency histogram, read only when it
+ * will be used (a clock read costs ~0.2 µs on a virtual machine, a few per message).
+ */
+export function metricsNow(): number {
+  return isCounting ? performance.now() : 0;
+}
+
 /** Starts counting and adds the process metrics (CPU, memory, heap, GC, event-loop lag); once. */
 export function enableMetrics(): void {
   if (isCounting) return;

@@ -24,6 +24,7 @@ import { DEFAULT_MAX_RPC_FRAME_BYTES, drainFrames, encodeCallFrameScratch, encod
 import type { ClusterSecret } from '../base/cluster-secret.js';
 import { isLoopbackHost, providerTlsOptions } from './rpc-tls.js';
 import { countServedCall } from './rpc-metrics.js';
+import { metricsNow } from '../base/metrics.js';
 import { describeService, type MethodDescriptor, type ServiceClass, type ServiceDescriptor } from './service-descriptor.js';
 import type { ServiceImpl } from './service-impl.js';
 
@@ -69,8 +70,8 @@ interface HostedService {
 class ServedCall extends CallContext {
   deadlineSlot: DeadlineHandle<ServedCall> | undefined = undefined;
   deadlineIndex = -1;
-  /** performance.now() when the request was read, for its latency metric. */
-  readonly startedAtMs = performance.now();
+  /** performance.now() when the request was read, for its latency metric (0 when not counting). */
+  readonly startedAtMs = metricsNow();
   constructor(
     readonly callId: number,
     readonly state: CallerState,

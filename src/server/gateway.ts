@@ -8,6 +8,7 @@
 // frame is held for a limited time (and before login only a few KiB of it). Every kick ends the
 // login at once and the connection within closeGraceMs, whether or not the client closes.
 import { DchatError, errorMessage } from '../base/dchat-error.js';
+import { metricsNow } from '../base/metrics.js';
 import { createLogger } from '../base/logger.js';
 import { dchat } from '../gen/proto.js';
 import { defaultMaxConnections } from '../net/descriptor-limit.js';
@@ -173,7 +174,7 @@ export class Gateway {
       this.refuseFrame(conn, `the frame of ${frame.length} bytes is not a dchat.client.Request (${errorMessage(err)})`);
       return;
     }
-    const arrivedMs = performance.now();
+    const arrivedMs = metricsNow();
     session.enqueue(async () => {
       const reply = await this.run(session, request);
       countRequest(request.body, reply, arrivedMs);

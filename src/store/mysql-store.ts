@@ -21,7 +21,7 @@ import { upgradesDue } from './schema-upgrades.js';
 import { userRow, groupRow, memberRow, messageRow } from './mysql-rows.js';
 import { SenderNames } from './sender-names.js';
 import { StoreError } from './store-error.js';
-import { countMysqlCommit } from './store-metrics.js';
+import { countMysqlCommit, metricsNow } from './store-metrics.js';
 import { describeMySql, type MySqlLocation } from './store-url.js';
 
 export interface MySqlStoreOptions {
@@ -112,7 +112,7 @@ export class MySqlStore implements ChatRepository {
   private async transaction<T>(work: (conn: PoolConnection) => Promise<T>): Promise<T> {
     const conn = await this.pool.getConnection();
     try {
-      const beganMs = performance.now();
+      const beganMs = metricsNow();
       await conn.beginTransaction();
       const result = await work(conn);
       await conn.commit();

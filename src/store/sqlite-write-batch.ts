@@ -6,7 +6,7 @@
 // leaves nothing half done; a failing commit fails every write of its batch. No promise resolves
 // before its write is committed.
 import type Database from 'better-sqlite3';
-import { countSqliteCommit } from './store-metrics.js';
+import { countSqliteCommit, metricsNow } from './store-metrics.js';
 
 interface QueuedWrite {
   readonly action: string;
@@ -52,7 +52,7 @@ export class SqliteWriteBatch {
     if (batch.length === 0) return;
     const outcomes: Outcome[] = [];
     try {
-      const beganMs = performance.now();
+      const beganMs = metricsNow();
       this.commitAll(batch, outcomes);
       countSqliteCommit(beganMs);
     } catch (error) {

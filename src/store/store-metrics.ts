@@ -4,6 +4,8 @@
 // (sqlite-write-batch.ts). And the backlog of pending deliveries, read when Prometheus scrapes.
 import { HistogramFamily, isCounting, scrapedGauge, type HistogramCell } from '../base/metrics.js';
 
+export { metricsNow } from '../base/metrics.js';
+
 const commitSeconds = new HistogramFamily('dchat_store_commit_seconds', 'From a write transaction begun to its commit done, by storage backend: mysql (message saves, friendships, groups), sqlite (the group commit of message saves and acks)', ['backend']);
 
 let mysqlCell: HistogramCell | undefined;
