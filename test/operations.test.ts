@@ -132,6 +132,20 @@ describe('operations: metrics, health and logs', () => {
     lingering.destroy();
   });
 
+  test('a node cut off from ZooKeeper is not ready, and is ready again once its session is back', async () => {
+    const address = metricsAddressOf(a);
+    await cluster.zkServer.killServer(0);
+    const cutOff = await waitFor(async () => {
+      const res = await get(`http://${address}/readyz`);
+      return res.status === 503 ? res : undefined;
+    }, 10_000, 'node A to answer 503 on /readyz once ZooKeeper is gone');
+    assert.match(cutOff.text, /not registered: the ZooKeeper session is disconnected or expired/);
+    assert.match((await get(`http://${address}/metrics`)).text, /^dchat_zk_connected 0$/m);
+    assert.equal((await get(`http://${address}/healthz`)).status, 200, 'the process still serves');
+    await cluster.zkServer.startServer(0);
+    await waitFor(async () => (await get(`http://${address}/readyz`)).status === 200, 15_000, 'node A to be ready again once ZooKeeper is back');
+  });
+
   test('the logs are JSON lines with time, level, module, node and msg, and hold no password or secret', async () => {
     for (const node of [a, b]) {
       const lines = node.output().split('\n').filter((l) => l.startsWith('{'));

@@ -111,6 +111,7 @@ export class ChatNode {
     if (this.isDraining) reasons.push('draining: the node is shutting down');
     if (!this.gateway) reasons.push('starting: the client gateway does not listen yet');
     if (this.backend?.zk && !isZkConnected()) reasons.push('not registered: the ZooKeeper session is disconnected or expired');
+    else if (this.cluster?.membership.wasTaken()) reasons.push('not registered: another node took this node\'s id in /dchat/nodes');
     const repo = this.backend?.repo;
     if (repo) await repo.ping().catch((err: unknown) => reasons.push(`store unreachable: ${errorMessage(err)}`));
     return reasons;
