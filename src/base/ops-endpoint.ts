@@ -10,6 +10,25 @@ import { enableMetrics, metricsRegistry } from './metrics.js';
 /** Why the process is not ready; empty when it is. */
 export type ReadinessCheck = () => Promise<string[]>;
 
+/** A readiness probe (the store's ping) that does not answer within this is a reason: /readyz answers promptly. */
+export const readinessProbeTimeoutMs = 2_000;
+
+/**
+ * Runs a probe of `what` for a readiness check: undefined when it answered in time, else the
+ * reason ("store unreachable: …", or "… did not answer within 2000 ms").
+ */
+export async function probeReason(what: string, probe: () => Promise<unknown>, timeoutMs = readinessProbeTimeoutMs): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`${what} unreachable: no answer within ${timeoutMs} ms (readinessProbeTimeoutMs)`), timeoutMs);
+  });
+  try {
+    return await Promise.race([probe().then(() => undefined, (err: unknown) => `${what} unreachable: ${errorMessage(err)}`), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface OpsEndpointOptions {
   /** "host:port"; port 0 picks a free one. */
   address: string;

@@ -2,7 +2,7 @@
 // reached through stubs). Standalone (no --zk): SQLite and the in-process registry. In a cluster
 // (--zk): ZooKeeper for the registry, presence and membership, and ChatServiceRpc to reach users
 // on other nodes.
-import { errorMessage } from '../base/dchat-error.js';
+import { probeReason } from '../base/ops-endpoint.js';
 import { createLogger, setLogNodeId } from '../base/logger.js';
 import { isZkConnected, watchZkSession } from '../base/zk-session-metrics.js';
 import { publishBacklog } from '../store/store-metrics.js';
@@ -113,7 +113,8 @@ export class ChatNode {
     if (this.backend?.zk && !isZkConnected()) reasons.push('not registered: the ZooKeeper session is disconnected or expired');
     else if (this.cluster?.membership.wasTaken()) reasons.push('not registered: another node took this node\'s id in /dchat/nodes');
     const repo = this.backend?.repo;
-    if (repo) await repo.ping().catch((err: unknown) => reasons.push(`store unreachable: ${errorMessage(err)}`));
+    const storeReason = repo ? await probeReason('store', () => repo.ping()) : undefined;
+    if (storeReason) reasons.push(storeReason);
     return reasons;
   }
 

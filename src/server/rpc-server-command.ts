@@ -5,7 +5,7 @@ import { errorMessage } from '../base/dchat-error.js';
 import { setLogNodeId } from '../base/logger.js';
 import { checkPortOption, checkWholeOption } from '../base/option-checks.js';
 import { requiredSecret, secretOptions } from '../base/cluster-secret.js';
-import { metricsOption, parseMetricsAddress, serveOps, type OpsEndpoint } from '../base/ops-endpoint.js';
+import { metricsOption, parseMetricsAddress, probeReason, serveOps, type OpsEndpoint } from '../base/ops-endpoint.js';
 import { isZkConnected, watchZkSession } from '../base/zk-session-metrics.js';
 import { publishBacklog } from '../store/store-metrics.js';
 import { lockDchatZnodes } from '../zk/dchat-layout.js';
@@ -120,6 +120,7 @@ async function rpcServerReadiness(repo: ChatRepository, isClustered: boolean, is
   const reasons: string[] = [];
   if (isStopping) reasons.push('draining: the server is shutting down');
   if (isClustered && !isZkConnected()) reasons.push('not registered: the ZooKeeper session is disconnected or expired');
-  await repo.ping().catch((err: unknown) => reasons.push(`store unreachable: ${errorMessage(err)}`));
+  const storeReason = await probeReason('store', () => repo.ping());
+  if (storeReason) reasons.push(storeReason);
   return reasons;
 }

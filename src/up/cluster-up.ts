@@ -2,6 +2,8 @@
 // completes: the Debian packages, a ZooKeeper ensemble of three, MariaDB, N chat nodes, `dchat
 // lb`, nginx in front, then the address to connect to. Every process is recorded in
 // DIR/cluster.json the moment it starts, so Ctrl-C here or `dchat down` elsewhere stops all of it.
+// Then it reports a process that exits (supervisor.ts) and one that runs but says it is not ready
+// (readiness-watch.ts, from the /readyz of each chat node and dchat lb).
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ClusterSecret } from '../base/cluster-secret.js';
@@ -9,6 +11,7 @@ import { DchatError, errorMessage } from '../base/dchat-error.js';
 import type { ChildProcess } from 'node:child_process';
 import { startChild, type StartedChild } from './child-process.js';
 import { removeState, readState, writeState, type ClusterState, type RecordedProcess } from './cluster-state.js';
+import { ReadinessWatch } from './readiness-watch.js';
 import { isSupervisorRunning, stopProcesses } from './cluster-stop.js';
 import { dchatExecutable } from './dchat-executable.js';
 import { freeLoopbackPort, freeLoopbackPorts, isPortFree } from './free-ports.js';
@@ -36,6 +39,7 @@ const lbReadyTimeoutMs = 60_000;
 class ClusterRun {
   readonly state: ClusterState;
   readonly supervisor: Supervisor;
+  readonly readiness: ReadinessWatch;
   private stopping: Promise<void> | undefined;
 
   /** Set by Ctrl-C: a step that fails because its process was just stopped is no error to report. */
@@ -46,6 +50,7 @@ class ClusterRun {
   constructor(readonly options: ClusterOptions) {
     this.state = { dir: options.dir, supervisorPid: process.pid, startedAtMs: Date.now(), entry: undefined, zk: undefined, db: undefined, processes: [] };
     this.supervisor = new Supervisor(options.dir, (text) => process.stdout.write(`[up] ${text}\n`), options.restart);
+    this.readiness = new ReadinessWatch((text) => process.stdout.write(`[up] ${text}\n`));
   }
 
   say(step: number, text: string): void {
@@ -71,6 +76,7 @@ class ClusterRun {
 
   stopAll(): Promise<void> {
     this.supervisor.stop();
+    this.readiness.stop();
     this.stopping ??= stopProcesses(this.state.processes, (line) => process.stdout.write(`  ${line}\n`)).then(() => removeState(this.state.dir));
     return this.stopping;
   }
@@ -133,6 +139,8 @@ async function startAll(run: ClusterRun): Promise<void> {
   await startChatNodes(run, ports.slice(10, 10 + options.nodes), metricsPorts);
   await startLb(run, entryPort, metricsPorts[options.nodes] ?? 0);
   await startNginx(run, entryPort);
+  for (const [i, port] of metricsPorts.entries()) run.readiness.add(i < options.nodes ? `chat node ${i + 1}` : 'dchat lb', `127.0.0.1:${port}`);
+  run.readiness.start();
   const entry = `127.0.0.1:${entryPort}`;
   run.state.entry = entry;
   writeState(run.state);
