@@ -7,7 +7,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { requiredSecret, secretOptions, type SecretArgs } from '../base/cluster-secret.js';
 import { errorMessage } from '../base/dchat-error.js';
 import { checkWholeOption } from '../base/option-checks.js';
-import { metricsOption, serveOps, type OpsEndpoint } from '../base/ops-endpoint.js';
+import { metricsOption, parseMetricsAddress, serveOps, type OpsEndpoint } from '../base/ops-endpoint.js';
 import { isZkConnected, watchZkSession } from '../base/zk-session-metrics.js';
 import { ZkSession } from '../zk/zk-session.js';
 import { listNodeIds, readLiveNodes } from './live-nodes.js';
@@ -62,6 +62,7 @@ export const lbCommand: CommandModule<object, LbArgs> = {
         checkWholeOption('--fail-timeout', failTimeoutS, 1, 'seconds');
         checkWholeOption('--debounce-ms', debounceMs, 0, 'milliseconds');
         if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`--upstream-name "${name}": use letters, digits and _ only`);
+        if (argv.metrics !== undefined) parseMetricsAddress(String(argv.metrics));
         return true;
       })
       .example('$0 lb --zk 127.0.0.1:2181 --conf /srv/nginx/nginx.conf', 'watch /dchat/nodes; write /srv/nginx/dchat-upstream.conf; reload nginx')
