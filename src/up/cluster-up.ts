@@ -4,11 +4,11 @@
 // DIR/cluster.json the moment it starts, so Ctrl-C here or `dchat down` elsewhere stops all of it.
 // Then it reports a process that exits (supervisor.ts) and one that runs but says it is not ready
 // (readiness-watch.ts, from the /readyz of each chat node and dchat lb).
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ClusterSecret } from '../base/cluster-secret.js';
 import { DchatError, errorMessage } from '../base/dchat-error.js';
-import type { ChildProcess } from 'node:child_process';
 import { startChild, type StartedChild } from './child-process.js';
 import { removeState, readState, writeState, type ClusterState, type RecordedProcess } from './cluster-state.js';
 import { ReadinessWatch } from './readiness-watch.js';
