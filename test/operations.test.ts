@@ -1,11 +1,13 @@
 // Operations end to end: a real Prometheus scrapes two chat nodes of a real cluster (ZooKeeper,
 // MariaDB, `dchat server --metrics`) and answers, through its HTTP API, how many messages each
 // node stored and pushed and how late they were; the nodes answer /healthz and /readyz; their
-// logs are JSON lines that hold none of the passwords or the cluster secret the run used.
+// logs are JSON lines that hold none of the passwords, resume tokens or the cluster secret the run used.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect } from 'node:net';
+import { ChatClient } from '../src/client/chat-client.js';
+import { dchat } from '../src/gen/proto.js';
 import { ChatUser } from './support/chat-user.js';
 import { testClusterSecret, type DchatProcess } from './support/dchat-process.js';
 import { startPrometheus, type PrometheusHandle } from './support/prometheus.js';
@@ -30,6 +32,7 @@ describe('operations: metrics, health and logs', () => {
   let a: DchatProcess;
   let b: DchatProcess;
   const users: ChatUser[] = [];
+  const resumeTokens: string[] = [];
 
   before(async () => {
     cluster = await startTestCluster({ nodes: 2, nodeArgs: ['--metrics', '127.0.0.1:0'] });
@@ -52,8 +55,11 @@ describe('operations: metrics, health and logs', () => {
     const ann = await ChatUser.registered('ops-ann', a.host, a.port);
     const bob = await ChatUser.registered('ops-bob', b.host, b.port);
     users.push(ann, bob);
-    await ann.login();
-    await bob.login();
+    for (const user of [ann, bob]) {
+      const token = (await user.login()).login?.resumeToken ?? '';
+      assert.ok(token.length > 0, `${user.name} was given a resume token`);
+      resumeTokens.push(token);
+    }
     await waitFor(async () => (await cluster.zk.exists(`/dchat/presence/${bob.id}`)) !== undefined, 5000, "bob's presence znode");
     await ann.client.call({ chat: { toId: bob.id, text: 'counted by prometheus' } });
     await bob.waitForMessage('counted by prometheus');
@@ -160,7 +166,17 @@ describe('operations: metrics, health and logs', () => {
     await waitFor(async () => (await get(`http://${address}/readyz`)).status === 200, 15_000, 'node A to be ready again once ZooKeeper is back');
   });
 
-  test('the logs are JSON lines with time, level, module, node and msg, and hold no password or secret', async () => {
+  test('the logs are JSON lines with time, level, module, node and msg, and hold no password, resume token or secret', async () => {
+    // A resume token used on the other node, so that the logs had the chance to show one.
+    const [ann] = users as [ChatUser];
+    const resumer = new ChatClient({ host: b.host, port: b.port, pingIntervalMs: 0 });
+    await resumer.connect();
+    try {
+      const resumed = await resumer.request({ resume: { userId: ann.id, token: resumeTokens[0] ?? '' } });
+      assert.equal(dchat.Status[resumed.status], 'OK', resumed.errorText);
+    } finally {
+      resumer.close();
+    }
     for (const node of [a, b]) {
       const lines = node.output().split('\n').filter((l) => l.startsWith('{'));
       assert.ok(lines.length >= 3, `node ${node.port} logged JSON lines:\n${node.output()}`);
@@ -171,7 +187,7 @@ describe('operations: metrics, health and logs', () => {
       const fromNode = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e['node'] === `${node.host}:${node.port}`);
       assert.ok(fromNode.length > 0, `lines of node ${node.port} carry its node id`);
       assert.doesNotMatch(node.output(), /^\d{4}-\d\d-\d\dT\S+ (DEBUG|INFO|WARN|ERROR) /m, 'no line in the old text layout');
-      for (const secret of [...users.map((u) => `${u.name}-secret`), testClusterSecret]) {
+      for (const secret of [...users.map((u) => `${u.name}-secret`), ...resumeTokens, testClusterSecret]) {
         assert.equal(node.output().includes(secret), false, `node ${node.port}'s output holds a secret (${secret.slice(0, 6)}…)`);
       }
     }
