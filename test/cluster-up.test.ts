@@ -42,6 +42,43 @@ test('dchat up --cluster 2 shows each step and records every process with its pi
   for (const proc of state.processes) assert.ok(isAlive(proc.pid), `${proc.name} (pid ${proc.pid}) runs`);
 });
 
+test('dchat up --cluster 2 serves metrics and health on each chat node and dchat lb, writes a scrape config, and logs no secret', async () => {
+  assert.ok(state);
+  const listed = /Metrics for Prometheus \(also \/healthz, \/readyz\): (.*); a scrape config for them: (\S+)/.exec(upOutput);
+  assert.ok(listed, `dchat up printed the metrics addresses:\n${upOutput}`);
+  const urls = (listed[1] ?? '').split(', ');
+  assert.equal(urls.length, 3, 'two chat nodes and dchat lb');
+  for (const url of urls) {
+    assert.match(await (await fetch(url)).text(), /^process_cpu_seconds_total /m, `${url} serves metrics`);
+    const ready = await fetch(url.replace(/\/metrics$/, '/readyz'));
+    assert.equal(ready.status, 200, `${url}: ${await ready.text()}`);
+  }
+  const config = readFileSync(listed[2] ?? '', 'utf8');
+  for (const url of urls) assert.ok(config.includes(`'${new URL(url).host}'`), `the scrape config lists ${url}`);
+  const dbPassword = /^mysql:\/\/dchat:([^@]+)@/.exec((JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { db: string }).db)?.[1] ?? '';
+  const secret = readFileSync(join(dir, 'cluster-secret'), 'utf8').trim();
+  assert.ok(dbPassword.length > 0 && secret.length > 0);
+  for (const log of [join(dir, 'node-1', 'server.log'), join(dir, 'node-2', 'server.log'), join(dir, 'lb.log')]) {
+    const text = readFileSync(log, 'utf8');
+    assert.equal(text.includes(dbPassword), false, `${log} holds the database password`);
+    assert.equal(text.includes(secret), false, `${log} holds the cluster secret`);
+  }
+});
+
+test('dchat up --cluster 2 reports a chat node that cannot reach its store as not ready, and ready again once it can', async () => {
+  assert.ok(state);
+  const mariadb = state.processes.find((p) => p.role === 'mariadb');
+  assert.ok(mariadb);
+  const seen = upOutput.length;
+  process.kill(mariadb.pid, 'SIGSTOP');
+  try {
+    await waitFor(() => /\[up\] chat node 1 is not ready \(http:\/\/127\.0\.0\.1:\d+\/readyz\): store unreachable: no answer within 2000 ms/.test(upOutput.slice(seen)), 15_000, `dchat up to report chat node 1 not ready while MariaDB is stopped; it printed:\n${upOutput.slice(seen)}`);
+  } finally {
+    process.kill(mariadb.pid, 'SIGCONT');
+  }
+  await waitFor(() => /\[up\] chat node 1 is ready again/.test(upOutput.slice(seen)), 15_000, `dchat up to report chat node 1 ready again; it printed:\n${upOutput.slice(seen)}`);
+});
+
 test('dchat up --cluster 2 is secured with no extra step: no password-less MariaDB root, RPC and znodes behind the cluster secret', async () => {
   assert.ok(state);
   const db = (JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { db: string }).db;

@@ -8,6 +8,7 @@
 // frame is held for a limited time (and before login only a few KiB of it). Every kick ends the
 // login at once and the connection within closeGraceMs, whether or not the client closes.
 import { DchatError, errorMessage } from '../base/dchat-error.js';
+import { metricsNow } from '../base/metrics.js';
 import { createLogger } from '../base/logger.js';
 import { dchat } from '../gen/proto.js';
 import { defaultMaxConnections } from '../net/descriptor-limit.js';
@@ -16,6 +17,7 @@ import { RefusalLog } from '../net/refusal-log.js';
 import type { TcpConnection } from '../net/tcp-connection.js';
 import { TcpServer } from '../net/tcp-server.js';
 import { AnonymousConnections } from './anonymous-connections.js';
+import { countRequest } from './chat-metrics.js';
 import { ClientSession, type Reply } from './client-session.js';
 import { endLogin, handleRequest, type HandlerContext } from './request-handlers.js';
 
@@ -186,8 +188,10 @@ export class Gateway {
       this.refuseFrame(conn, `the frame of ${frame.length} bytes is not a dchat.client.Request (${errorMessage(err)})`);
       return;
     }
+    const arrivedMs = metricsNow();
     session.enqueue(async () => {
       const reply = await this.run(session, request);
+      countRequest(request.body, reply, arrivedMs);
       session.respond(request.requestId, reply);
       this.anonymous.track(session);
       // A connection that registers users (a sign-up form, a load generator) is doing what comes before a login.

@@ -5,6 +5,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { errorMessage } from '../base/dchat-error.js';
 import { checkPortOption, checkWholeOption } from '../base/option-checks.js';
 import { requiredSecret, secretOptions } from '../base/cluster-secret.js';
+import { metricsOption, parseMetricsAddress, serveOps, type OpsEndpoint } from '../base/ops-endpoint.js';
 import { ChatNode } from './chat-node.js';
 import { admissionFrom, checkKdfOptions, kdfQueueFrom, resumeTokensFrom, withAdmissionOptions, withKdfOptions } from './login-limit-options.js';
 import { defaultGatewayOptions } from './gateway.js';
@@ -38,6 +39,7 @@ interface ServerArgs {
   weight: number;
   zkSessionTimeoutMs: number;
   passwordCost: string;
+  metrics: string | undefined;
   limit: string[];
 }
 
@@ -68,8 +70,10 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       .option('weight', { type: 'number', default: 1, describe: 'Weight of the node in the nginx upstream that `dchat lb` writes' })
       .option('zk-session-timeout-ms', { type: 'number', default: 10_000, describe: 'ZooKeeper session timeout: how soon a crashed node leaves the cluster' })
       .option('password-cost', passwordCostOption)
+      .option('metrics', metricsOption)
       .option('limit', limitOption)
       .check((argv) => {
+        if (argv.metrics !== undefined) parseMetricsAddress(String(argv.metrics));
         parseLimitOptions(argv.limit as string[]);
         parseServiceKeys(argv.services as string, { allowNone: true });
         if (parseServiceKeys(argv.services as string, { allowNone: true }).length === 0 && !argv.zk) throw new Error('--services none needs --zk: a standalone node must host its services');
@@ -134,8 +138,10 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       sendRates: rates,
     });
     let address: { host: string; port: number; nodeId: string; rpcAddress: string | undefined };
+    let ops: OpsEndpoint | undefined;
     try {
       address = await node.start();
+      if (args.metrics !== undefined) ops = await serveOps('dchat server', args.metrics, () => node.readiness());
     } catch (err) {
       process.stderr.write(`dchat server: ${errorMessage(err)}\n`);
       process.exit(1);
@@ -148,6 +154,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
     const forceExit = setTimeout(() => process.exit(1), 10_000);
     forceExit.unref();
     await node.stop();
+    await ops?.stop();
     process.exit(0);
   },
 };
