@@ -35,6 +35,8 @@ export interface HostNet {
   readonly controlAddress: string;
   readonly hosts: readonly Host[];
   host(name: string): Host;
+  /** What a command line is prefixed with to run on the host: ['ip', 'netns', 'exec', NS]. */
+  commandPrefix(host: Host): string[];
   /** argv that runs `command args` on the host: ['ip', 'netns', 'exec', NS, command, ...args]. */
   commandOn(host: Host, command: string, args: readonly string[]): string[];
   /** Spawns a process on the host; it is killed when the test process exits. */
@@ -196,6 +198,7 @@ function hostNet(subnet: number, hosts: Host[], remove: () => void): HostNet {
   };
   return {
     subnet: `10.213.${subnet}.0/24`,
+    commandPrefix: (host) => ['ip', 'netns', 'exec', host.netns],
     controlAddress: `10.213.${subnet}.${controlHostByte}`,
     hosts,
     host(name) {
