@@ -22,6 +22,13 @@ export interface MariaDbServer {
 }
 
 const installTimeoutMs = 120_000;
+/**
+ * A transaction left open by a node that was cut off (its link, not its process, died) keeps its
+ * row locks until MariaDB notices the connection is gone: wait_timeout, 8 hours. A login needs
+ * the user's row, so that user could log in nowhere. dchat's transactions are a few statements
+ * sent back to back, never idle for seconds: one idle this long is ended, its connection closed.
+ */
+export const idleTransactionTimeoutS = 10;
 const readyTimeoutMs = 60_000;
 
 /** Creates the system tables in DIR/data unless they are there already (a restarted cluster keeps its data). */
@@ -74,6 +81,7 @@ export async function startMariaDb(dir: string, port: number, onLaunched: (serve
     `--socket=${join(dir, 'sock')}`,
     `--pid-file=${join(dir, 'pid')}`,
     `--log-error=${logFile}`,
+    `--idle-transaction-timeout=${idleTransactionTimeoutS}`,
     '--character-set-server=utf8mb4',
     '--collation-server=utf8mb4_general_ci',
   ];

@@ -3,7 +3,7 @@
 // client's own MessageInbox (shown once per message id, every arrival acknowledged), and is driven
 // by the test over stdin/stdout, one JSON object a line (test/support/remote-correspondent.ts).
 //
-//   in:  {"seq": 1, "name": "ann", "op": "connect", "host": "10.213.0.14", "port": 8000}
+//   in:  {"seq": 1, "name": "ann", "op": "connect", "host": "10.213.0.14", "port": 8000, "requestTimeoutMs": 3000}
 //        ops: connect, request (with "body"), close
 //   out: {"seq": 1, "ok": true, "response": {...}} or {"seq": 1, "ok": false, "error": "..."}
 //        {"event": "shown", "name": "ann", "message": {...}}   a message shown for the first time
@@ -21,6 +21,7 @@ interface Command {
   op: 'connect' | 'request' | 'close';
   host?: string;
   port?: number;
+  requestTimeoutMs?: number;
   body?: RequestBody;
 }
 
@@ -42,16 +43,19 @@ function personNamed(name: string): Person {
   return person;
 }
 
-async function connect(name: string, host: string, port: number): Promise<void> {
+async function connect(name: string, host: string, port: number, requestTimeoutMs: number): Promise<void> {
   const person = personNamed(name);
   person.client?.destroy();
-  const client = new ChatClient({ host, port, pingIntervalMs: 0, requestTimeoutMs: 15_000 });
+  const client = new ChatClient({ host, port, pingIntervalMs: 0, requestTimeoutMs });
   client.onEvent((event) => {
     if (!event.message) return;
     send({ event: 'arrival', name });
     if (person.inbox.accept(event.message)) send({ event: 'shown', name, message: dchat.ChatMessage.toObject(event.message as dchat.ChatMessage, { longs: Number }) });
   });
-  client.onClose(() => send({ event: 'closed', name }));
+  // An older connection closing (it was replaced) says nothing about this one.
+  client.onClose(() => {
+    if (person.client === client) send({ event: 'closed', name });
+  });
   person.client = client;
   await client.connect();
 }
@@ -60,7 +64,7 @@ async function run(command: Command): Promise<object | undefined> {
   const person = personNamed(command.name);
   switch (command.op) {
     case 'connect':
-      await connect(command.name, command.host ?? '', command.port ?? 0);
+      await connect(command.name, command.host ?? '', command.port ?? 0, command.requestTimeoutMs ?? 15_000);
       return undefined;
     case 'request': {
       if (!person.client) throw new Error(`${command.name} has no connection`);

@@ -33,12 +33,14 @@ export class RemoteCorrespondent implements Person {
   constructor(
     readonly name: string,
     readonly clients: HostClients,
+    /** How long a request waits for its answer before it fails (the client's requestTimeoutMs). */
+    readonly requestTimeoutMs = 15_000,
     readonly password = `${name}-secret`,
   ) {}
 
   async connect(endpoint: Endpoint): Promise<void> {
     this.isOpen = false;
-    await this.clients.send({ name: this.name, op: 'connect', host: endpoint.host, port: endpoint.port });
+    await this.clients.send({ name: this.name, op: 'connect', host: endpoint.host, port: endpoint.port, requestTimeoutMs: this.requestTimeoutMs });
     this.isOpen = true;
     this.connections++;
   }
@@ -114,8 +116,8 @@ export class HostClients {
     return clients;
   }
 
-  person(name: string): RemoteCorrespondent {
-    const person = new RemoteCorrespondent(name, this);
+  person(name: string, requestTimeoutMs?: number): RemoteCorrespondent {
+    const person = new RemoteCorrespondent(name, this, requestTimeoutMs);
     this.people.set(name, person);
     return person;
   }
