@@ -29,6 +29,11 @@ let upOutput = '';
 let upExit: Promise<number | null> = Promise.resolve(null);
 let pidsSeen: number[] = [];
 
+/** Rethrows a wait's failure with what dchat up printed until then. */
+const withUpOutput = (err: unknown): never => {
+  throw new Error(`${err instanceof Error ? err.message : String(err)}; dchat up printed:\n${upOutput}`);
+};
+
 const readStateFile = (): StateFile => JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as StateFile;
 
 function isAlive(pid: number): boolean {
@@ -82,11 +87,11 @@ test('a chat node killed with -9 is reported at once and restarted on its port, 
     process.kill(node.pid, 'SIGKILL');
     const killedAt = Date.now();
     const report = new RegExp(`\\[up\\] chat node 2 \\(pid ${node.pid}\\) exited \\(signal SIGKILL\\); the last lines of its log \\S+server\\.log:\\n(    \\| .*\\n)+`);
-    await waitFor(() => report.test(upOutput), reportBoundMs, `dchat up to report the death of chat node 2 (pid ${node.pid}) within ${reportBoundMs} ms; it printed:\n${upOutput}`);
+    await waitFor(() => report.test(upOutput), reportBoundMs, `dchat up to report the death of chat node 2 (pid ${node.pid}) within ${reportBoundMs} ms`).catch(withUpOutput);
     const reportedMs = Date.now() - killedAt;
     assert.match(upOutput, /\[up\] restarting chat node 2 in 1\.0 s \(restart 1 in a row\)/);
 
-    const restarted = await waitFor(() => /\[up\] chat node 2 restarted on 127\.0\.0\.1:(\d+) \(pid (\d+);/.exec(upOutput) ?? undefined, 60_000, `dchat up to restart chat node 2; it printed:\n${upOutput}`);
+    const restarted = await waitFor(() => /\[up\] chat node 2 restarted on 127\.0\.0\.1:(\d+) \(pid (\d+);/.exec(upOutput) ?? undefined, 60_000, `dchat up to restart chat node 2`).catch(withUpOutput);
     const newPid = Number(restarted[2]);
     pidsSeen.push(newPid);
     assert.equal(Number(restarted[1]), node.port, 'the node is back on its port');

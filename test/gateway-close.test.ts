@@ -33,7 +33,10 @@ describe('kicked connections close', () => {
   async function rawFriendOfBob(name: string): Promise<{ peer: RawPeer; id: number }> {
     const user = await ChatUser.registered(name, server.host, server.port);
     await user.login();
+    // Friendship takes consent: the user asks, bob accepts.
     await user.client.call({ addFriend: { friendId: bob.id } });
+    const accepted = await bob.client.call({ addFriend: { friendId: user.id } });
+    assert.equal(dchat.Status[accepted.status], 'OK', accepted.errorText);
     user.close();
     await bob.waitForEvent((e) => e.presence?.userId === user.id && e.presence.online === false, `${name}'s first connection going offline`);
     const seen = bob.events.length;
@@ -114,5 +117,55 @@ describe('kicked connections close', () => {
     const refused = await waitFor(() => peer.frames.find((f) => f.response?.status === dchat.Status.BAD_FRAME)?.response ?? undefined, 5000, 'a BAD_FRAME response');
     assert.match(refused.errorText ?? '', /frame length 100000 > maxLoginFrameBytes \(before login\) 4096/);
     await peer.waitForClosed('the oversized frame before login', 5000);
+  });
+});
+
+describe('part-sent frames before login', () => {
+  let server: DchatProcess;
+  const peers: RawPeer[] = [];
+  before(async () => {
+    server = await startDchatServer(['--login-deadline-ms', '1500', '--close-grace-ms', '500'], { env: { DCHAT_TRACE: 'server.gateway-load' } });
+  });
+  after(async () => {
+    for (const peer of peers) peer.destroy();
+    await server?.stop();
+  });
+
+  /** The node's own gauges, from its load trace: the last line printed. */
+  function lastLoad(): { connections: number; heldBytes: number } | undefined {
+    const lines = [...server.output().matchAll(/(\d+) connections, \d+ not logged in, (\d+) bytes held for part-sent frames/g)];
+    const last = lines.at(-1);
+    return last ? { connections: Number(last[1]), heldBytes: Number(last[2]) } : undefined;
+  }
+
+  test('200 connections each holding a part-sent frame cost at most 4 KiB each, and are dropped with their bytes at the login deadline', async () => {
+    for (let i = 0; i < 200; i++) {
+      const peer = await RawPeer.connect(server.host, server.port, '127.0.0.6');
+      peer.write(frameOf(Buffer.alloc(4000, 0x08), 4096));
+      peers.push(peer);
+    }
+    const peak = await waitFor(() => {
+      const load = lastLoad();
+      return load !== undefined && load.heldBytes >= 200 * 4004 && load;
+    }, 10_000, `the node to report 200 part-sent frames of 4004 bytes held; last report: ${JSON.stringify(lastLoad())}`);
+    assert.ok(peak.heldBytes <= 200 * 4100, `held bytes ${peak.heldBytes} stay within maxLoginFrameBytes per connection`);
+    await waitFor(() => lastLoad()?.connections === 0 && lastLoad()?.heldBytes === 0, 10_000, `the node to drop every such connection and its bytes; last report: ${JSON.stringify(lastLoad())}`);
+    assert.ok(peers.every((p) => p.kicked()?.code === KickCode.LOGIN_TIMEOUT), 'each was told LOGIN_TIMEOUT');
+    const logged = server.output().split('\n').filter((line) => line.includes('127.0.0.6'));
+    assert.equal(logged.length, 1, `200 connections dropped at the login deadline are one log line:\n${logged.join('\n')}`);
+  });
+
+  test('bad frames from many connections that are not logged in are logged once for their address', async () => {
+    const flood: RawPeer[] = [];
+    for (let i = 0; i < 50; i++) {
+      const peer = await RawPeer.connect(server.host, server.port, '127.0.0.7');
+      peer.write(frameOf(Buffer.alloc(11, 0xff)));
+      flood.push(peer);
+    }
+    peers.push(...flood);
+    await Promise.all(flood.map((p) => p.waitForKick('bad frame')));
+    const logged = server.output().split('\n').filter((line) => line.includes('127.0.0.7'));
+    assert.equal(logged.length, 1, `50 bad frames from one address are one log line:\n${logged.join('\n')}`);
+    assert.match(logged[0] ?? '', /dropped a connection from 127\.0\.0\.7: closing after a bad frame: the frame of 11 bytes is not a dchat\.client\.Request/);
   });
 });

@@ -165,6 +165,17 @@ describe('a cluster', () => {
     }
   });
 
+  test('dchat zk without the credentials is refused dchat\'s znodes, naming how to give them; with them it lists them', async () => {
+    assert.ok(cluster);
+    const zkArgs = ['zk', '--zk', cluster.zkServer.connectString, 'ls', '/dchat/nodes'];
+    const without = await runDchat(zkArgs, { env: { ...process.env, DCHAT_CLUSTER_SECRET: '' } });
+    assert.equal(without.status, 1);
+    assert.match(without.stderr, /not authorised by the znode's ACL; dchat's znodes need the cluster's credentials \(--cluster-secret-file/);
+    const withSecret = await runDchat(zkArgs);
+    assert.equal(withSecret.status, 0, withSecret.stderr);
+    assert.equal(withSecret.stdout.trim().split('\n').length, 2, withSecret.stdout);
+  });
+
   test('a provider registration deleted while the provider lives is put back within seconds', async () => {
     assert.ok(cluster);
     const rpcAddress = await rpcAddressOf(cluster.nodes[1]!);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dchat } from '../src/gen/proto.js';
 import { startDchatServer, type DchatProcess } from './support/dchat-process.js';
 import { ChatUser } from './support/chat-user.js';
 import { startDchatInTmux, type TmuxScreen } from './support/tmux-screen.js';
@@ -49,6 +50,8 @@ describe('dchat client (full screen)', () => {
       await screen.waitForScreen(/\d\d:\d\d ann: hi ben, got it/, "ann's own message in the conversation");
       await screen.type(`addfriend:${ben.id}`);
       await screen.sendKeys('Enter');
+      await ben.waitForEvent((e) => e.friendRequest?.from?.id === annId, "ann's friend request");
+      await ben.client.call({ addFriend: { friendId: annId } });
       await screen.waitForScreen(new RegExp(`● ben \\(${ben.id}\\)`), 'ben as an online friend in the left pane');
 
       await screen.resize(80, 20);
@@ -69,6 +72,38 @@ describe('dchat client (full screen)', () => {
     } finally {
       ben?.close();
       await screen?.stop();
+    }
+  });
+
+  test('a kicked person stays in the client: after no login in time, and after a login elsewhere, login connects again', async () => {
+    let screen: TmuxScreen | undefined;
+    let other: ChatUser | undefined;
+    const strict = await startDchatServer(['--login-deadline-ms', '2000']);
+    try {
+      screen = await startDchatInTmux(['client', '--server', `${strict.host}:${strict.port}`], { env: { DCHAT_LOG_FILE: join(logDir, 'kicked.log') }, columns: 120, rows: 24 });
+      await screen.waitForScreen(/● connected/, 'the header to show the connection');
+      await screen.type('register:cat:cat-pass');
+      await screen.sendKeys('Enter');
+      const catId = Number((await screen.waitForScreen(/registered cat: your user id is (\d+)/, "cat's user id in the status line"))[1]);
+      await screen.waitForScreen(/● disconnected: .*not logged in in time/, 'the header to say the client is disconnected after the login deadline');
+      await screen.type(`login:${catId}:cat-pass`);
+      await screen.sendKeys('Enter');
+      await screen.waitForScreen(new RegExp(`│  cat \\(${catId}\\)  │  ● connected`), 'cat logged in on a new connection');
+
+      other = new ChatUser('cat', strict.host, strict.port);
+      other.id = catId;
+      await other.client.connect();
+      await other.client.call({ login: { userId: catId, password: 'cat-pass' } });
+      await screen.waitForScreen(/● disconnected: .*you logged in elsewhere/, 'the header to say the client is disconnected after the login elsewhere');
+      await screen.type(`login:${catId}:cat-pass`);
+      await screen.sendKeys('Enter');
+      await screen.waitForScreen(new RegExp(`│  cat \\(${catId}\\)  │  ● connected`), 'cat logged in again on a new connection');
+      await other.waitForEvent((e) => e.kicked?.code === dchat.client.KickCode.LOGGED_IN_ELSEWHERE, 'the kick of the other connection');
+      assert.equal(await screen.isRunning(), true, 'the client is still running');
+    } finally {
+      other?.close();
+      await screen?.stop();
+      await strict.stop();
     }
   });
 

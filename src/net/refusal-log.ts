@@ -20,6 +20,8 @@ export class RefusalLog {
   constructor(
     private readonly log: Logger,
     private readonly windowMs: number = DEFAULT_REFUSAL_LOG_WINDOW_MS,
+    /** What happened to the connection, as the line says it: 'refused a connection', 'dropped a connection'. */
+    private readonly action: string = 'refused a connection',
   ) {}
 
   /** Records one refused connection from `source` (an address); `why` names the limit and its option. */
@@ -32,7 +34,7 @@ export class RefusalLog {
       return;
     }
     const more = entry !== undefined && entry.suppressed > 0 ? ` (and ${entry.suppressed} more from there since the last such line)` : '';
-    this.log.warn('refused a connection from %s: %s%s; further refusals from there are logged at most once per %d s', key, why, more, Math.round(this.windowMs / 1000));
+    this.log.warn('%s from %s: %s%s; further ones from there are logged at most once per %d s', this.action, key, why, more, Math.round(this.windowMs / 1000));
     this.sources.set(key, { loggedAtMs: nowMs, suppressed: 0 });
   }
 

@@ -11,6 +11,10 @@
 // States: connected -> disconnecting (shutdown() or forceClose() called, peer FIN) -> disconnected ('close').
 // With a close grace set (setCloseGraceMs), disconnecting lasts at most that long: a peer that
 // never closes its side is reset then, so no socket stays half-closed for ever.
+//
+// The file is over 400 lines on purpose: input, output and the close states share the socket's
+// events and one state, as in muduo's single TcpConnection class; split, each part would need
+// the others' private fields.
 import type { Socket } from 'node:net';
 import { Buffer as NodeBuffer } from 'node:buffer';
 import { createLogger } from '../base/logger.js';
@@ -24,6 +28,7 @@ import type {
   WriteCompleteCallback,
 } from './callbacks.js';
 import { systemErrorCode } from './net-error.js';
+import { resetSocket } from './socket-reset.js';
 
 const log = createLogger('net.tcp-connection');
 
@@ -211,6 +216,7 @@ export class TcpConnection {
     this.dropInput();
     if (graceMs > 0 && (this.closeGraceMs === 0 || graceMs < this.closeGraceMs)) this.closeGraceMs = graceMs;
     if (this.state === 'connected') this.shutdown();
+    else this.armCloseGrace();
   }
 
   /** Closes now; queued output is dropped. */
@@ -285,7 +291,7 @@ export class TcpConnection {
     this.reading = false;
     this.dropPending();
     this.dropInput();
-    this.socket.resetAndDestroy();
+    resetSocket(this.socket);
   };
 
   /** The peer sent FIN: like muduo, a read of 0 ends the connection, but our queued output still goes out first. */

@@ -7,6 +7,7 @@ import { createLogger } from '../base/logger.js';
 import { ConnectionCallbacks } from './connection-callbacks.js';
 import { NetError, systemErrorCode } from './net-error.js';
 import { RefusalLog } from './refusal-log.js';
+import { resetSocket } from './socket-reset.js';
 import { TcpConnection } from './tcp-connection.js';
 
 const log = createLogger('net.tcp-server');
@@ -129,7 +130,7 @@ export class TcpServer extends ConnectionCallbacks {
     if (max !== undefined && this.connections.size >= max) {
       this.refusals.refused(socket.remoteAddress, `${this.options.name} has ${this.connections.size} connections, maxConnections ${max}`);
       // A reset, not a FIN: the refused socket must not linger in the kernel either.
-      socket.resetAndDestroy();
+      resetSocket(socket);
       return;
     }
     const name = `${this.options.name}#${this.nextConnectionId++} ${socket.remoteAddress}:${socket.remotePort}`;

@@ -5,7 +5,7 @@
 import type { ClientSession } from './client-session.js';
 
 export class AnonymousConnections {
-  /** Each anonymous session and since when it has been anonymous (opened, or logged out). */
+  /** Each anonymous session and since when its login clock runs (opened, logged out, or registered a user). */
   private readonly sinceMs = new Map<ClientSession, number>();
   private readonly countByAddress = new Map<string, number>();
 
@@ -24,6 +24,11 @@ export class AnonymousConnections {
     if (isAnonymous === this.sinceMs.has(session)) return;
     if (isAnonymous) this.add(session);
     else this.remove(session);
+  }
+
+  /** Restarts the login clock of an anonymous session: it did something a client does before logging in. */
+  restartClock(session: ClientSession): void {
+    if (this.sinceMs.has(session)) this.sinceMs.set(session, Date.now());
   }
 
   countOf(address: string): number {

@@ -20,6 +20,8 @@ import { ClientSession, type Reply } from './client-session.js';
 import { endLogin, handleRequest, type HandlerContext } from './request-handlers.js';
 
 const log = createLogger('server.gateway');
+/** DCHAT_TRACE=server.gateway-load: a line whenever the gauges of stats() change, at most once per sweep. */
+const loadTrace = createLogger('server.gateway-load');
 const { Status } = dchat;
 const { KickCode } = dchat.client;
 /** The housekeeping sweep (idle, login deadline, part-sent frames) runs at least this far apart. */
@@ -38,7 +40,7 @@ export interface GatewayOptions {
   maxConnections: number;
   /** Connections not logged in, per source address; one more is told TOO_MANY_CONNECTIONS and closed. */
   maxAnonymousPerAddress: number;
-  /** A connection not logged in this long after it opened (or logged out) is kicked with LOGIN_TIMEOUT. */
+  /** A connection not logged in this long after it opened (or logged out, or registered a user) is kicked with LOGIN_TIMEOUT. */
   loginDeadlineMs: number;
   /** Largest frame accepted from a connection that is not logged in (register, login and ping are small). */
   maxLoginFrameBytes: number;
@@ -69,8 +71,10 @@ export class Gateway {
   private readonly sessions = new Set<ClientSession>();
   private readonly anonymous: AnonymousConnections;
   private readonly crowdedRefusals = new RefusalLog(log);
-  private readonly loginTimeouts = new RefusalLog(log);
+  private readonly loginTimeouts = new RefusalLog(log, undefined, 'dropped a connection');
+  private readonly anonymousDrops = new RefusalLog(log, undefined, 'dropped a connection');
   private sweepTimer: NodeJS.Timeout | undefined;
+  private lastLoadLine = '';
 
   constructor(
     private readonly options: GatewayOptions,
@@ -148,9 +152,19 @@ export class Gateway {
    * whenever the client gets round to closing (the connection itself goes within closeGraceMs).
    */
   private kick(session: ClientSession, code: dchat.client.KickCode, reason: string): void {
-    session.kick(code, reason);
+    if (session.isLoggedIn()) session.kick(code, reason);
+    else session.refuse(code, reason); // logged by the caller, once per source
     this.anonymous.track(session);
     session.enqueue(() => this.endLoginOf(session));
+  }
+
+  /**
+   * Says why a connection is dropped: a line per connection when a user is logged in on it (an
+   * account stands behind it), once per source and minute when not, as a flood would repeat it.
+   */
+  private logDrop(session: ClientSession, why: string, severity: 'info' | 'warn' = 'warn'): void {
+    if (session.isLoggedIn()) log[severity]('%s: %s', session.conn.name, why);
+    else this.anonymousDrops.refused(session.conn.peerAddress, why);
   }
 
   private async endLoginOf(session: ClientSession): Promise<void> {
@@ -173,8 +187,11 @@ export class Gateway {
       return;
     }
     session.enqueue(async () => {
-      session.respond(request.requestId, await this.run(session, request));
+      const reply = await this.run(session, request);
+      session.respond(request.requestId, reply);
       this.anonymous.track(session);
+      // A connection that registers users (a sign-up form, a load generator) is doing what comes before a login.
+      if (request.body === 'register' && reply.status === Status.OK) this.anonymous.restartClock(session);
     });
   }
 
@@ -188,8 +205,11 @@ export class Gateway {
 
   private refuseFrame(conn: TcpConnection, why: string): void {
     const session = sessionOf(conn);
-    log.warn('%s: closing after a bad frame: %s', conn.name, why);
-    if (!session) return conn.forceClose();
+    if (!session) {
+      log.warn('%s: closing after a bad frame: %s', conn.name, why);
+      return conn.forceClose();
+    }
+    this.logDrop(session, `closing after a bad frame: ${why}`);
     session.respond(0, { status: Status.BAD_FRAME, errorText: `${why}; the connection is closed` });
     this.kick(session, KickCode.BAD_FRAME_SENT, 'bad frame');
   }
@@ -211,13 +231,22 @@ export class Gateway {
       const conn = session.conn;
       const heldSinceMs = conn.heldInputSinceMs();
       if (heldSinceMs !== undefined && nowMs - heldSinceMs > partialFrameTimeoutMs) {
-        log.warn('%s: dropped a part-sent frame: %d bytes held for %d ms > partialFrameTimeoutMs %d', conn.name, conn.heldInputBytes(), nowMs - heldSinceMs, partialFrameTimeoutMs);
+        this.logDrop(session, `dropped a part-sent frame: ${conn.heldInputBytes()} bytes held for ${nowMs - heldSinceMs} ms > partialFrameTimeoutMs ${partialFrameTimeoutMs}`);
         this.kick(session, KickCode.BAD_FRAME_SENT, `a frame begun ${nowMs - heldSinceMs} ms ago is still incomplete (partialFrameTimeoutMs ${partialFrameTimeoutMs})`);
       } else if (nowMs - session.lastReceiveMs > idleTimeoutMs) {
-        log.info('%s: nothing received for %d ms (idleTimeoutMs); closing', conn.name, idleTimeoutMs);
+        this.logDrop(session, `nothing received for ${idleTimeoutMs} ms (idleTimeoutMs); closing`, 'info');
         this.kick(session, KickCode.IDLE, `no request or ping for ${idleTimeoutMs} ms`);
       }
     }
+    if (loadTrace.isTracing) this.traceLoad();
+  }
+
+  private traceLoad(): void {
+    const { connections, anonymous, heldInputBytes } = this.stats();
+    const line = `${connections} connections, ${anonymous} not logged in, ${heldInputBytes} bytes held for part-sent frames`;
+    if (line === this.lastLoadLine) return;
+    this.lastLoadLine = line;
+    loadTrace.debug('%s', line);
   }
 
   private kickLateLogins(nowMs: number): void {

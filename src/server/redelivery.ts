@@ -3,7 +3,10 @@
 // - this node's ZooKeeper session expired: for a moment its users had no presence, so other nodes
 //   found them nowhere and left their messages pending;
 // - another node left /dchat/nodes (it died): it may have acknowledged a message and died before
-//   pushing it to the recipient's node.
+//   pushing it to the recipient's node;
+// - another node came back under its id with a new start time (it died and was restarted, by
+//   `dchat up` for instance, before its old session expired: it took its entry over, so the entry
+//   may never be seen gone).
 // The client shows a message id once (MessageInbox), so a message pushed twice is harmless.
 import { createLogger } from '../base/logger.js';
 import type { ZkSession } from '../zk/zk-session.js';
@@ -29,16 +32,35 @@ export class Redelivery {
     };
     zk.on('state', onState);
     let known: ReadonlySet<string> | undefined;
+    const restarts = new Map<string, () => void>();
     const unwatch = zk.watchChildren(nodesRoot, (children) => {
       const now = new Set(children);
       const gone = known ? [...known].filter((id) => id !== selfNodeId && !now.has(id)) : [];
       known = now;
+      for (const id of now) if (id !== selfNodeId && !restarts.has(id)) restarts.set(id, this.watchRestarts(zk, id));
+      for (const id of gone) {
+        restarts.get(id)?.();
+        restarts.delete(id);
+      }
       if (gone.length > 0) void this.toEveryone(`node(s) ${gone.join(', ')} left the cluster`);
     });
     return () => {
       zk.off('state', onState);
       unwatch();
+      for (const stop of restarts.values()) stop();
+      restarts.clear();
     };
+  }
+
+  /** Replays to everyone when the node's entry shows a start time other than the one seen first. */
+  private watchRestarts(zk: ZkSession, nodeId: string): () => void {
+    let startedAtMs: number | undefined;
+    return zk.watchData(`${nodesRoot}/${nodeId}`, (data) => {
+      const now = data ? startedAtOf(data) : undefined;
+      if (now === undefined) return;
+      if (startedAtMs !== undefined && now !== startedAtMs) void this.toEveryone(`node ${nodeId} restarted`);
+      startedAtMs = now;
+    });
   }
 
   /** Replays every user's pending messages; never rejects (PendingReplay logs its failures). */
@@ -48,5 +70,14 @@ export class Redelivery {
     for (let i = 0; i < sessions.length; i += replayConcurrency) {
       await Promise.all(sessions.slice(i, i + replayConcurrency).map((session) => this.replay.replay(session)));
     }
+  }
+}
+
+function startedAtOf(data: Buffer): number | undefined {
+  try {
+    const value = (JSON.parse(data.toString('utf8')) as Record<string, unknown>)['startedAtMs'];
+    return typeof value === 'number' ? value : undefined;
+  } catch {
+    return undefined;
   }
 }

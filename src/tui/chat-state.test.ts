@@ -126,4 +126,26 @@ describe('chat state', () => {
     assert.equal(state.statusLine.text, 'friends: (+1 more lines in the dchat pane)');
     assert.deepEqual(state.conversations[0]?.lines.map((l) => l.text), ['friends:', '  2 ben (online)']);
   });
+
+  test('control characters from the node reach the state as visible escapes, in names, texts and titles', () => {
+    const evil = '\u001b[2K\rfake\u001b]52;c;aGk=\u0007\u009b31m';
+    const state = play(
+      { ...login, response: { ...ok, login: { user: { id: 1, name: 'ann\u001b[5m' }, friends: [{ id: 2, name: 'ben\u202e', online: true }], groups: [{ id: 7, name: 'g\u0000' }] } } },
+      message(9, 4, 'eve\u001b]0;t\u0007', { toId: 1 }, `${evil}\nsecond line\tok`),
+    );
+    const strings: string[] = [];
+    JSON.stringify(state, (_key, value: unknown) => (typeof value === 'string' ? (strings.push(value), value) : value));
+    for (const text of strings) assert.doesNotMatch(text, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/, `no raw control character in ${JSON.stringify(text)}`);
+    assert.equal(state.me?.name, 'ann\\x1b[5m');
+    assert.deepEqual(state.conversations.map((c) => c.title), ['dchat', 'ben\\u202e', 'eve\\x1b]0;t\\x07', 'g\\x00']);
+    const line = state.conversations.find((c) => c.key === 'friend:4')?.lines[0];
+    assert.equal(line?.text, '\\x1b[2K\\x0dfake\\x1b]52;c;aGk=\\x07\\x9b31m\nsecond line\tok', 'newline and tab stay');
+  });
+
+  test('messages replayed before the login answer is filed stay on screen after it, from a friend or a stranger', () => {
+    const state = play(message(5, 2, 'ben', { toId: 1 }, 'while you were away'), message(6, 8, 'hal', { toId: 1 }, 'a stranger writes'), login);
+    assert.deepEqual(state.conversations.find((c) => c.key === 'friend:2')?.lines.map((l) => l.text), ['while you were away']);
+    assert.deepEqual(state.conversations.find((c) => c.key === 'friend:8')?.lines.map((l) => l.text), ['a stranger writes']);
+    assert.equal(state.conversations.find((c) => c.key === 'friend:8')?.isFriend, false);
+  });
 });

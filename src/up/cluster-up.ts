@@ -2,11 +2,11 @@
 // completes: the Debian packages, a ZooKeeper ensemble of three, MariaDB, N chat nodes, `dchat
 // lb`, nginx in front, then the address to connect to. Every process is recorded in
 // DIR/cluster.json the moment it starts, so Ctrl-C here or `dchat down` elsewhere stops all of it.
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ClusterSecret } from '../base/cluster-secret.js';
 import { DchatError, errorMessage } from '../base/dchat-error.js';
-import type { ChildProcess } from 'node:child_process';
 import { startChild, type StartedChild } from './child-process.js';
 import { removeState, readState, writeState, type ClusterState, type RecordedProcess } from './cluster-state.js';
 import { isSupervisorRunning, stopProcesses } from './cluster-stop.js';
