@@ -6,7 +6,7 @@
 // - a node partitioned from the front host (nginx), so from every one of its clients,
 // - a node's host cut off altogether (nginx loses a backend), then back.
 // A client whose request goes unanswered (3 s) does what the dchat client does: it connects again
-// through nginx and logs in. For each fault the test checks the delivery contract (every message
+// through nginx and logs in (test/support/hosts-chatter.ts). For each fault the test checks the delivery contract (every message
 // answered "sent" is shown to each recipient exactly once, by message id) and that no user is
 // served by two nodes at once: once things settle, each node's count of logged-in users in
 // /dchat/nodes equals the number of users whose presence names it. What a user sees in each fault
@@ -15,6 +15,7 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { repoRoot } from './support/dchat-process.js';
 import { DeliveryLedger } from './support/delivery-ledger.js';
+import { joinPeople, reconnect, startChatter } from './support/hosts-chatter.js';
 import { startHostsCluster, type ChatNodeOnHost, type HostsCluster } from './support/hosts-cluster.js';
 import type { RemoteCorrespondent } from './support/remote-correspondent.js';
 import { waitFor } from './support/wait.js';
@@ -33,59 +34,7 @@ describe('dchat across hosts: links cut', () => {
   });
 
   /** Six users through nginx, on both client hosts; round-robin places two on each node. */
-  const joinSix = async (tag: string): Promise<RemoteCorrespondent[]> => {
-    const people: RemoteCorrespondent[] = [];
-    for (let i = 0; i < 6; i++) {
-      const person = (cluster.clients[i % 2] ?? assert.fail('no client host')).person(`${tag}${i}`, requestTimeoutMs);
-      await person.connect(cluster.front);
-      await person.register();
-      await person.login();
-      people.push(person);
-    }
-    return people;
-  };
-
-  /** Connects again through nginx and logs in, as the client does after an unanswered request. */
-  const reconnect = async (person: RemoteCorrespondent, isStopped: () => boolean): Promise<void> => {
-    let lastError = '';
-    await waitFor(async () => {
-      if (isStopped()) return true;
-      try {
-        await person.connect(cluster.front);
-        await person.login();
-        return true;
-      } catch (err) {
-        lastError = (err as Error).message;
-        return false;
-      }
-    }, 30_000, `${person.name} to connect through nginx and log in again`, 200).catch((err: unknown) => {
-      const tail = (text: string): string => text.trimEnd().split('\n').slice(-12).join('\n');
-      throw new Error(`${(err as Error).message}; the last attempt failed with: ${lastError}\nnginx error log:\n${tail(cluster.nginx.errorLog())}\ndchat lb:\n${tail(cluster.lb.output())}\n` +
-        cluster.nodes.map((n) => `${n.nodeId}:\n${tail(n.process.output().split('\n').filter((l) => !/ INFO /.test(l)).join('\n'))}`).join('\n'));
-    });
-  };
-
-  /** Everyone writes to the next two, without pause, until stop(); an unanswered send makes the sender reconnect. */
-  const chatter = (people: RemoteCorrespondent[], ledger: DeliveryLedger): { stop(): Promise<void>; reconnects: string[] } => {
-    let isDone = false;
-    const reconnects: string[] = [];
-    const flow = async (from: RemoteCorrespondent, to: RemoteCorrespondent): Promise<void> => {
-      for (let i = 0; !isDone; i++) {
-        if ((await ledger.chat(from, to, `${from.name}→${to.name} ${i}`)) === 'no-answer' && !isDone) {
-          reconnects.push(from.name);
-          await reconnect(from, () => isDone);
-        }
-      }
-    };
-    const flows = people.flatMap((from, i) => [1, 2].map((k) => flow(from, people[(i + k) % people.length] as RemoteCorrespondent)));
-    return {
-      reconnects,
-      async stop() {
-        isDone = true;
-        await Promise.all(flows);
-      },
-    };
-  };
+  const joinSix = (tag: string): Promise<RemoteCorrespondent[]> => joinPeople(cluster, tag, 6, requestTimeoutMs);
 
   /** A node's /dchat/nodes entry, or undefined while it is not listed. */
   const recordOf = async (node: ChatNodeOnHost): Promise<{ users: number; updatedAtMs: number } | undefined> => {
@@ -126,7 +75,7 @@ describe('dchat across hosts: links cut', () => {
     const placed = await Promise.all(people.map((p) => cluster.nodeOf(p.id)));
     assert.equal(new Set(placed).size, 3, `round-robin puts the six users on all three nodes: ${placed.join(', ')}`);
     const ledger = new DeliveryLedger();
-    const talk = chatter(people, ledger);
+    const talk = startChatter(cluster, people, ledger);
     let story: string;
     try {
       await waitFor(() => ledger.count('acked') >= 60, 10_000, '60 messages acknowledged before the fault');
@@ -241,7 +190,7 @@ describe('dchat across hosts: links cut', () => {
     cluster.net.cutLink(victim.host);
     const startMs = Date.now();
     try {
-      await reconnect(ann, () => false);
+      await reconnect(cluster, ann, () => false);
       const loggedInMs = Date.now() - startMs;
       const place = await waitFor(async () => {
         const now = await cluster.nodeOf(ann.id);

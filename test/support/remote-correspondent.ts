@@ -27,6 +27,8 @@ export class RemoteCorrespondent implements Person {
   id = 0;
   arrivals = 0;
   readonly shown: dchat.IChatMessage[] = [];
+  /** When each message of `shown` reached the test (Date.now()), in the same order. */
+  readonly shownAtMs: number[] = [];
   connections = 0;
   private isOpen = false;
 
@@ -79,7 +81,10 @@ export class RemoteCorrespondent implements Person {
   /** What host-client.js reported about this person. */
   onEvent(line: AgentLine): void {
     if (line.event === 'arrival') this.arrivals++;
-    if (line.event === 'shown') this.shown.push(dchat.ChatMessage.fromObject(line.message ?? {}));
+    if (line.event === 'shown') {
+      this.shown.push(dchat.ChatMessage.fromObject(line.message ?? {}));
+      this.shownAtMs.push(Date.now());
+    }
     if (line.event === 'closed') this.isOpen = false;
   }
 }
