@@ -10,6 +10,7 @@ import { ringCommand } from '../src/hashring-cli/ring-command.js';
 import { zkCommand } from '../src/zk-cli/zk-command.js';
 import { rpcServerCommand } from '../src/server/rpc-server-command.js';
 import { lbCommand } from '../src/lb/lb-command.js';
+import { restartNodesCommand } from '../src/lb/restart-nodes-command.js';
 import { downCommand } from '../src/up/down-command.js';
 import { consoleCommand } from '../src/tui/console/console-command.js';
 import { secretCommand } from '../src/server/secret-command.js';
@@ -35,6 +36,7 @@ await yargs(hideBin(process.argv))
   .command(zkCommand)
   .command(rpcServerCommand)
   .command(lbCommand)
+  .command(restartNodesCommand)
   .command(downCommand)
   .command(consoleCommand)
   .command(secretCommand)

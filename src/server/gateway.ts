@@ -50,6 +50,8 @@ export interface GatewayOptions {
   partialFrameTimeoutMs: number;
   /** After a kick, how long a client has to close its side before the node resets the connection. */
   closeGraceMs: number;
+  /** At stop, how long the requests already read may take to be answered before clients are told SHUTTING_DOWN. */
+  drainTimeoutMs: number;
 }
 
 export const defaultGatewayOptions: Omit<GatewayOptions, 'host' | 'port'> = {
@@ -65,6 +67,7 @@ export const defaultGatewayOptions: Omit<GatewayOptions, 'host' | 'port'> = {
   maxLoginFrameBytes: 4096,
   partialFrameTimeoutMs: 15_000,
   closeGraceMs: 2000,
+  drainTimeoutMs: 5000,
 };
 
 export class Gateway {
@@ -116,12 +119,25 @@ export class Gateway {
     return { connections: this.sessions.size, anonymous: this.anonymous.count(), heldInputBytes };
   }
 
-  /** Stops accepting, tells every client the node is going away, and waits for the connections to close. */
+  /**
+   * Stops accepting, answers the requests already read (reading nothing more), tells every client
+   * the node is going away, and waits for the connections to close. A client told SHUTTING_DOWN
+   * with a send still unanswered could not know whether it was stored; one whose request was
+   * never read knows it was not, and sends it again on its next connection.
+   */
   async stop(): Promise<void> {
     clearInterval(this.sweepTimer);
     await this.server.stopAccepting();
+    await this.finishRequestsRead(this.options.drainTimeoutMs);
     for (const session of this.sessions) this.kick(session, KickCode.SHUTTING_DOWN, 'the server is shutting down; reconnect to continue');
     await this.server.stop(this.options.closeGraceMs);
+  }
+
+  private async finishRequestsRead(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.all([...this.sessions].map((session) => session.finishRequestsRead())), timeout]);
+    clearTimeout(timer);
   }
 
   private onConnection(conn: TcpConnection): void {

@@ -28,6 +28,7 @@ interface ServerArgs {
   maxLoginFrameBytes: number;
   partialFrameTimeoutMs: number;
   closeGraceMs: number;
+  drainTimeoutMs: number;
   zk: string | undefined;
   rpcHost: string | undefined;
   rpcPort: number;
@@ -60,6 +61,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       .option('max-login-frame-bytes', { type: 'number', default: defaultGatewayOptions.maxLoginFrameBytes, describe: 'Largest frame accepted before login' })
       .option('partial-frame-timeout-ms', { type: 'number', default: defaultGatewayOptions.partialFrameTimeoutMs, describe: 'Drop a frame still incomplete this long after it began, and its connection' })
       .option('close-grace-ms', { type: 'number', default: defaultGatewayOptions.closeGraceMs, describe: 'After a kick, reset a connection whose client has not closed within this' })
+      .option('drain-timeout-ms', { type: 'number', default: defaultGatewayOptions.drainTimeoutMs, describe: 'At SIGTERM, answer the requests already read for up to this long before telling clients SHUTTING_DOWN' })
       .option('zk', { type: 'string', default: process.env['DCHAT_ZK'] || undefined, describe: 'ZooKeeper host:port[,host:port...][/chroot] (env DCHAT_ZK): join a cluster; absent: standalone' })
       .option('rpc-host', { type: 'string', describe: 'Address the RPC port binds (default: --host)' })
       .option('rpc-port', { type: 'number', default: 0, describe: 'RPC port for other nodes and services; 0 picks a free one' })
@@ -87,6 +89,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
         checkWholeOption('--max-login-frame-bytes', argv['max-login-frame-bytes'], 64, 'bytes');
         checkWholeOption('--partial-frame-timeout-ms', argv['partial-frame-timeout-ms'], 1, 'milliseconds');
         checkWholeOption('--close-grace-ms', argv['close-grace-ms'], 1, 'milliseconds');
+        checkWholeOption('--drain-timeout-ms', argv['drain-timeout-ms'], 0, 'milliseconds');
         checkWholeOption('--weight', argv.weight, 1, "the node's share in nginx's upstream");
         checkWholeOption('--zk-session-timeout-ms', argv['zk-session-timeout-ms'], 1, 'milliseconds');
         passwordCostNamed(argv['password-cost'] as string);
@@ -121,6 +124,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       maxLoginFrameBytes: args.maxLoginFrameBytes,
       partialFrameTimeoutMs: args.partialFrameTimeoutMs,
       closeGraceMs: args.closeGraceMs,
+      drainTimeoutMs: args.drainTimeoutMs,
       zk: args.zk,
       zkSessionTimeoutMs: args.zkSessionTimeoutMs,
       rpcHost: args.rpcHost,
