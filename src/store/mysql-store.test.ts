@@ -97,6 +97,26 @@ describe('mysql store', () => {
     assert.deepEqual(Object.fromEntries(await sqliteColumns()), Object.fromEntries(fromMySql));
   });
 
+  it('saves the resume tokens of many logins at once: a deadlock between them is run again, not failed', async () => {
+    const store = new MySqlStore(location(`dchat_token_storm_${++databases}`), { connectionLimit: 16 });
+    try {
+      await store.migrate();
+      const users = await Promise.all(Array.from({ length: 60 }, (_, i) => store.createUser(`storm-${i}`, 'h', 1)));
+      const now = Date.now();
+      // Several logins of each user at once, as a reconnect storm brings them: the surplus delete
+      // and the inserts of neighbouring users take gap locks on the same index.
+      const saves = users.flatMap((user, i) =>
+        Array.from({ length: 6 }, (_, k) => store.saveSessionToken({ userId: user?.id ?? 0, tokenHash: `${i}-${k}`.padEnd(64, '0'), createdAtMs: now + k, expiresAtMs: now + 60_000 }, 5)),
+      );
+      const outcomes = await Promise.allSettled(saves);
+      const failures = outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason));
+      assert.deepEqual(failures.slice(0, 3), [], `${failures.length} of ${saves.length} saves failed`);
+      for (const user of users) assert.ok((await store.listSessionTokens(user?.id ?? 0, now)).length <= 5, 'each user keeps at most 5 tokens');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('openStore creates the database of a mysql:// URL when it is missing, and migrate is idempotent', async () => {
     const url = `mysql://root@${server?.host}:${server?.port}/dchat_fresh`;
     const first = await openStore({ db: url, dataDir: '/nonexistent' });

@@ -4,6 +4,8 @@
 // it is back; while it is away every call rejects with StoreError DCHAT_STORE_UNAVAILABLE.
 // Past 400 lines because it is one short method per repository operation, next to the pool,
 // transaction and error helpers they all share; split, each half would need the helpers.
+import { errorMessage } from '../base/dchat-error.js';
+import { createLogger } from '../base/logger.js';
 import mysql, { type Pool, type PoolConnection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
 import type {
   ChatRepository,
@@ -54,6 +56,11 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+const log = createLogger('store.mysql');
+
+/** How often a transaction chosen as a deadlock's victim is run again before the error is the caller's. */
+const deadlockRetries = 4;
 
 export class MySqlStore implements ChatRepository {
   private readonly pool: Pool;
@@ -115,6 +122,23 @@ export class MySqlStore implements ChatRepository {
   }
 
   /** Runs work in one transaction on one pooled connection; rolls back on any error. */
+  /**
+   * Runs `attempt` (one statement, or a whole transaction: a deadlock rolls it back entirely) again when InnoDB
+   * chose it as a deadlock's victim, up to deadlockRetries times, after a short random pause so
+   * that the two do not meet again at once.
+   */
+  private async retryingDeadlocks<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let retry = 0; ; retry++) {
+      try {
+        return await attempt();
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if ((code !== 'ER_LOCK_DEADLOCK' && code !== 'ER_LOCK_WAIT_TIMEOUT') || retry >= deadlockRetries) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * (retry + 1)));
+      }
+    }
+  }
+
   private async transaction<T>(work: (conn: PoolConnection) => Promise<T>): Promise<T> {
     const conn = await this.pool.getConnection();
     try {
@@ -500,13 +524,21 @@ export class MySqlStore implements ChatRepository {
   }
 
   saveSessionToken(token: SessionTokenRow, keepPerUser: number): Promise<void> {
-    return this.guard('saveSessionToken', () =>
-      this.transaction(async (conn) => {
-        await this.write(conn, sql.insertSessionToken, [token.userId, token.tokenHash, token.createdAtMs, token.expiresAtMs]);
-        await this.write(conn, sql.deleteExpiredSessionTokens, [token.userId, token.createdAtMs]);
-        await this.write(conn, sql.deleteSurplusSessionTokens, [token.userId, token.userId, Math.max(0, keepPerUser - 1)]);
-      }),
-    );
+    // The token is saved on its own, and the clean-up (expired tokens, those past the newest
+    // keepPerUser) follows as statements of their own: in one transaction the logins of many
+    // users at once (a reconnect storm) took next-key locks on session_token's user index side by
+    // side, and InnoDB rolled most of them back as deadlock victims. A clean-up statement chosen
+    // as a victim runs again; one that still fails leaves rows the next login of the user removes.
+    return this.guard('saveSessionToken', async () => {
+      await this.write(this.pool, sql.insertSessionToken, [token.userId, token.tokenHash, token.createdAtMs, token.expiresAtMs]);
+      try {
+        await this.retryingDeadlocks(() => this.write(this.pool, sql.deleteExpiredSessionTokens, [token.userId, token.createdAtMs]));
+        await this.retryingDeadlocks(() => this.write(this.pool, sql.deleteSurplusSessionTokens, [token.userId, token.userId, Math.max(0, keepPerUser - 1)]));
+      } catch (err) {
+        // The token is saved and the login stands; listSessionTokens reads only live tokens.
+        log.warn('the clean-up of user %d\'s older resume tokens failed (%s): the next login of the user does it', token.userId, errorMessage(err));
+      }
+    });
   }
 
   listSessionTokens(userId: number, nowMs: number): Promise<SessionTokenRow[]> {
