@@ -3,7 +3,7 @@
 // time through closed loops, and every arrival is timed from its send (both instants of the
 // monotonic clock all processes share). The clients log out at the end.
 import { startCpuMeter, type CoresUsed, type RoleProcess } from './cpu-usage.js';
-import type { Deployment } from './deployments.js';
+import type { Deployment, DeploymentKind } from './deployments.js';
 import { rssKib } from './deployments.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import type { LoadWorker } from './worker-pool.js';
@@ -13,6 +13,8 @@ export interface RoundOptions {
   connections: number;
   /** Log in and read RSS only: no message phases. */
   isCapacityOnly: boolean;
+  /** Run the group phase too (the bare forwarder has no groups). */
+  hasGroups: boolean;
   seconds: number;
   warmupSeconds: number;
   /** Chat requests in flight, over all workers (at least one per worker). */
@@ -44,6 +46,7 @@ export interface PhaseResult {
 
 export interface RoundResult {
   deployment: string;
+  kind: DeploymentKind;
   nodeCount: number;
   connections: number;
   loggedIn: number;
@@ -121,6 +124,7 @@ export async function runRound(deployment: Deployment, workers: LoadWorker[], al
   const afterKib = sumRss(deployment);
   const result: RoundResult = {
     deployment: deployment.name,
+    kind: deployment.kind,
     nodeCount: deployment.nodes().length,
     connections: options.connections,
     loggedIn,
@@ -142,8 +146,10 @@ export async function runRound(deployment: Deployment, workers: LoadWorker[], al
     const plans = directPlans(userIds, placement, ownerOf, workers.length, options.roundIndex);
     result.direct = await runPhase(workers, processes, plans, `r${options.roundIndex}d`, options);
     result.light = await runPhase(workers, processes, plans, `r${options.roundIndex}l`, { ...options, window: workers.length }, (workers.length * 1000) / options.lightRatePerSecond);
-    const groupPlans = await makeGroups(workers, userIds, ownerOf, options);
-    result.group = await runPhase(workers, processes, groupPlans, `r${options.roundIndex}g`, options);
+    if (options.hasGroups) {
+      const groupPlans = await makeGroups(workers, userIds, ownerOf, options);
+      result.group = await runPhase(workers, processes, groupPlans, `r${options.roundIndex}g`, options);
+    }
   }
   await Promise.all(workers.map((w) => w.send({ op: 'close' })));
   await pause(settleMs);

@@ -6,6 +6,7 @@
 import { ClusterSecret } from '../../src/base/cluster-secret.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defaultUpstreamOptions, upstreamText } from '../../src/lb/upstream-text.js';
 import { presencePath } from '../../src/server/cluster-presence.js';
 import { startChild, type StartedChild } from '../../src/up/child-process.js';
@@ -25,8 +26,12 @@ export interface ChatNodeProcess {
   readonly pid: number;
 }
 
+export type DeploymentKind = 'standalone' | 'cluster' | 'forwarder';
+
 export interface Deployment {
   readonly name: string;
+  /** 'forwarder': the bare reference (bare-forwarder.ts), not dchat; it runs one-to-one chats only. */
+  readonly kind: DeploymentKind;
   /** Where clients connect: the node itself, or nginx. */
   readonly entry: Target;
   /** The chat node processes as they run now. */
@@ -106,12 +111,38 @@ export async function startStandalone(options: DeploymentOptions): Promise<Deplo
   await nodes.start();
   return {
     name: 'standalone',
+    kind: 'standalone',
     entry: { host: '127.0.0.1', port },
     nodes: () => nodes.processes(),
     restartNodes: () => nodes.restart(),
     roleProcesses: () => nodes.processes().map((n) => ({ role: 'chat nodes', pid: n.pid })),
     placement: (userIds) => Promise.resolve(new Map(userIds.map((id) => [id, 0]))),
     stop: () => nodes.stop(),
+  };
+}
+
+/** The bare forwarder of bench/chat/bare-forwarder.ts, restartable like a node, same roles. */
+export async function startForwarder(options: DeploymentOptions): Promise<Deployment> {
+  const [port] = (await freeLoopbackPorts(1)) as [number];
+  const dataDir = join(options.dir, 'forwarder');
+  mkdirSync(dataDir, { recursive: true });
+  const script = fileURLToPath(new URL('./bare-forwarder.js', import.meta.url));
+  const start = (): Promise<StartedChild> =>
+    startChild({ name: 'bare forwarder', command: process.execPath, args: [...options.nodeFlags, script, String(port)], logFile: join(dataDir, 'forwarder.log'), ready: /bare forwarder listening on (\S+):(\d+)/, readyTimeoutMs: 30_000 });
+  let running = await start();
+  const processes = (): ChatNodeProcess[] => [{ nodeId: `127.0.0.1:${port}`, pid: running.pid }];
+  return {
+    name: 'bare forwarder',
+    kind: 'forwarder',
+    entry: { host: '127.0.0.1', port },
+    nodes: processes,
+    restartNodes: async () => {
+      await running.stop();
+      running = await start();
+    },
+    roleProcesses: () => processes().map((n) => ({ role: 'chat nodes', pid: n.pid })),
+    placement: (userIds) => Promise.resolve(new Map(userIds.map((id) => [id, 0]))),
+    stop: () => running.stop(),
   };
 }
 
@@ -176,6 +207,7 @@ export async function startCluster(options: ClusterOptions): Promise<Deployment>
     const running = nodes;
     return {
       name: `cluster of ${options.nodeCount}`,
+      kind: 'cluster',
       entry: { host: '127.0.0.1', port: entryPort },
       nodes: () => running.processes(),
       restartNodes: () => running.restart(),
