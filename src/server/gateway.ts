@@ -73,6 +73,7 @@ export class Gateway {
   private readonly crowdedRefusals = new RefusalLog(log);
   private readonly loginTimeouts = new RefusalLog(log, undefined, 'dropped a connection');
   private readonly anonymousDrops = new RefusalLog(log, undefined, 'dropped a connection');
+  private readonly oneWayRefusals = new RefusalLog(log, undefined, 'refused a one-way request');
   private sweepTimer: NodeJS.Timeout | undefined;
   private lastLoadLine = '';
 
@@ -188,11 +189,21 @@ export class Gateway {
     }
     session.enqueue(async () => {
       const reply = await this.run(session, request);
-      session.respond(request.requestId, reply);
+      if (isOneWay(request)) this.noteOneWayRefusal(session, request, reply);
+      else session.respond(request.requestId, reply);
       this.anonymous.track(session);
       // A connection that registers users (a sign-up form, a load generator) is doing what comes before a login.
       if (request.body === 'register' && reply.status === Status.OK) this.anonymous.restartClock(session);
     });
+  }
+
+  /**
+   * A one-way request has nobody to hear its refusal: the line says it here, once per source and
+   * minute. What it refused costs nothing lasting (an unremoved message is replayed at the next login).
+   */
+  private noteOneWayRefusal(session: ClientSession, request: dchat.client.Request, reply: Reply): void {
+    if (reply.status === Status.OK) return;
+    this.oneWayRefusals.refused(session.conn.peerAddress, `${request.body ?? '?'} without request_id: ${Status[reply.status]}: ${reply.errorText ?? ''}`);
   }
 
   private async run(session: ClientSession, request: dchat.client.Request): Promise<Reply> {
@@ -259,6 +270,14 @@ export class Gateway {
       this.anonymous.track(session);
     }
   }
+}
+
+/**
+ * An ack with request_id 0 gets no Response (docs/protocol.md): a recipient's client then costs
+ * the node no write for its acks. An ack with any other id is answered, as old clients expect.
+ */
+function isOneWay(request: dchat.client.Request): boolean {
+  return request.requestId === 0 && request.body === 'ack';
 }
 
 function sessionOf(conn: TcpConnection): ClientSession | undefined {
