@@ -4,7 +4,7 @@ import { crossNodeVerdict, verdicts } from './bench-report.js';
 import type { PhaseResult, RoundResult } from './bench-round.js';
 
 function phase(deliveredPerSecond: number, nodeCores: number, latency: PhaseResult['latency']): PhaseResult {
-  return { seconds: 3, ackedPerSecond: deliveredPerSecond, deliveredPerSecond, refused: 0, firstRefusal: undefined, latency, cores: { 'chat nodes': nodeCores, machine: 2 } };
+  return { seconds: 3, ackedPerSecond: deliveredPerSecond, deliveredPerSecond, refused: 0, firstRefusal: undefined, latency, cores: { 'chat nodes': nodeCores, machine: 2 }, serviceOps: {}, serviceOpsSeconds: 3 };
 }
 
 function round(kind: RoundResult['kind'], direct: PhaseResult, light?: PhaseResult): RoundResult {
@@ -16,6 +16,7 @@ function round(kind: RoundResult['kind'], direct: PhaseResult, light?: PhaseResu
     loggedIn: 1000,
     loginSeconds: 1,
     rss: { beforeKib: 0, midKib: 0, afterKib: 0, perConnectionKib: 0, marginalPerConnectionKib: 0 },
+    login: { coreSeconds: {}, serviceOps: {} },
     direct,
     light,
     group: undefined,

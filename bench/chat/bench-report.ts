@@ -182,6 +182,26 @@ export function crossNodeVerdict(r: RoundResult): Verdict {
   };
 }
 
+/**
+ * What one delivered message and one login cost each part: node CPU, and per message the shared
+ * services' operations (counted over the whole phase, so rates over rates). docs/scaling.md.
+ */
+export function costLines(rounds: readonly RoundResult[]): string[] {
+  const lines: string[] = [];
+  for (const r of rounds) {
+    const loginCpu = Object.entries(r.login.coreSeconds).filter(([role]) => role !== 'machine').map(([role, s]) => `${role} ${num((s * 1e6) / Math.max(1, r.loggedIn))} us`);
+    const loginOps = Object.entries(r.login.serviceOps).map(([name, n]) => `${name} ${num(n / Math.max(1, r.loggedIn), 2)}`);
+    lines.push(`${num(r.connections).padStart(6)} ${r.deployment.padEnd(14)} login  CPU: ${loginCpu.join(', ')}${loginOps.length ? `; ${loginOps.join(', ')}` : ''}`);
+    for (const [name, phase] of [['1:1', r.direct], ['light', r.light], ['group', r.group]] as const) {
+      if (!phase || phase.deliveredPerSecond === 0) continue;
+      const cpu = Object.entries(phase.cores).filter(([role]) => role !== 'machine' && role !== 'load workers').map(([role, c]) => `${role} ${num((c * 1e6) / phase.deliveredPerSecond)} us`);
+      const ops = Object.entries(phase.serviceOps).map(([op, n]) => `${op} ${num(n / phase.serviceOpsSeconds / phase.deliveredPerSecond, 2)}`);
+      lines.push(`${''.padStart(6)} ${''.padEnd(14)} ${name.padEnd(5)}  CPU: ${cpu.join(', ')}${ops.length ? `; ${ops.join(', ')}` : ''}`);
+    }
+  }
+  return lines;
+}
+
 export function verdicts(rounds: readonly RoundResult[]): Verdict[] {
   const out: Verdict[] = [];
   const standalone = rounds.filter((r) => r.kind === 'standalone');

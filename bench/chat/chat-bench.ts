@@ -11,7 +11,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { errorMessage } from '../../src/base/dchat-error.js';
 import { parseArgs, type BenchArgs } from './bench-args.js';
-import { cpuLines, tableLines, verdictLines, verdicts } from './bench-report.js';
+import { costLines, cpuLines, tableLines, verdictLines, verdicts } from './bench-report.js';
 import { runRound, type RoundResult } from './bench-round.js';
 import { startCluster, startForwarder, startStandalone, stopStartedServices, type Deployment } from './deployments.js';
 import { startWorkers, type LoadWorker } from './worker-pool.js';
@@ -111,6 +111,8 @@ async function main(args: BenchArgs): Promise<void> {
   console.log('\nlatencies: from the sender\'s request to the recipient\'s arrival; msg/s: arrivals (persisted, acknowledged, pushed) per second');
   console.log(`\nCPU cores used while measuring (of ${env.nproc}; "others": processes outside this benchmark):`);
   for (const line of cpuLines(rounds)) console.log(`  ${line}`);
+  console.log('\ncost per login, and per delivered message (group: per delivery), of each part (CPU per role; service operations):');
+  for (const line of costLines(rounds)) console.log(`  ${line}`);
   const checks = verdicts(rounds);
   console.log('\ntargets:');
   for (const line of verdictLines(checks)) console.log(`  ${line}`);

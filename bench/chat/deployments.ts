@@ -19,6 +19,7 @@ import { stopRecorded } from '../../src/up/process-stopper.js';
 import { startZooKeeperEnsemble } from '../../src/up/zookeeper-ensemble.js';
 import { ZkSession } from '../../src/zk/zk-session.js';
 import type { RoleProcess } from './cpu-usage.js';
+import { readMariaDb, readZooKeeper, type ServiceCounters } from './service-counters.js';
 import type { Target } from './worker-protocol.js';
 
 export interface ChatNodeProcess {
@@ -44,6 +45,8 @@ export interface Deployment {
   restartNodes(): Promise<void>;
   /** Every process of the deployment, by role, for CPU accounting. */
   roleProcesses(): RoleProcess[];
+  /** Operation counters of the shared services (none standalone); see service-counters.ts. */
+  counters(): Promise<ServiceCounters>;
   /** The index in `nodes` of the node each user is logged in on. */
   placement(userIds: readonly number[]): Promise<Map<number, number>>;
   stop(): Promise<void>;
@@ -117,6 +120,7 @@ export async function startStandalone(options: DeploymentOptions): Promise<Deplo
     restartNodes: () => nodes.restart(),
     roleProcesses: () => nodes.processes().map((n) => ({ role: 'chat nodes', pid: n.pid })),
     placement: (userIds) => Promise.resolve(new Map(userIds.map((id) => [id, 0]))),
+    counters: () => Promise.resolve({}),
     stop: () => nodes.stop(),
   };
 }
@@ -142,6 +146,7 @@ export async function startForwarder(options: DeploymentOptions): Promise<Deploy
     },
     roleProcesses: () => processes().map((n) => ({ role: 'chat nodes', pid: n.pid })),
     placement: (userIds) => Promise.resolve(new Map(userIds.map((id) => [id, 0]))),
+    counters: () => Promise.resolve({}),
     stop: () => running.stop(),
   };
 }
@@ -216,6 +221,7 @@ export async function startCluster(options: ClusterOptions): Promise<Deployment>
         ...services.map((p) => ({ role: p.role, pid: p.pid, withChildren: p.role === 'nginx' })),
       ],
       placement: (userIds) => presenceOf(session, running.processes(), userIds),
+      counters: async () => ({ ...(await readMariaDb(dbPort)), ...(await readZooKeeper(zkPort)) }),
       stop: async () => {
         await session.close();
         await stopAll();
