@@ -1,5 +1,5 @@
 // Operation counters of a cluster's shared services, read before and after a benchmark phase:
-// MariaDB's commits, statements and log flushes (SHOW GLOBAL STATUS) and the requests ZooKeeper
+// MariaDB's commits and statements (SHOW GLOBAL STATUS) and the requests ZooKeeper
 // received (its `mntr` four-letter word). Divided by the messages delivered they give the cost
 // of a message in each service, which docs/scaling.md projects from.
 import { connect } from 'node:net';
@@ -11,7 +11,6 @@ export type ServiceCounters = Record<string, number>;
 const mariaDbCounters: Record<string, string> = {
   Com_commit: 'mariadb commits',
   Questions: 'mariadb statements',
-  Innodb_os_log_fsyncs: 'mariadb log fsyncs',
 };
 
 export async function readMariaDb(port: number): Promise<ServiceCounters> {
