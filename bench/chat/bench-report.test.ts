@@ -59,6 +59,13 @@ describe('chat benchmark verdicts', () => {
     assert.equal(find('>= 25,000 delivered'), true);
   });
 
+  it('judges a group delivery against a 1:1 message of the same round', () => {
+    const withGroup = (groupCores: number): RoundResult => ({ ...round('standalone', phase(10_000, 1, sameOnly(1, 5))), group: phase(30_000, groupCores, {}) });
+    const line = (r: RoundResult) => verdicts([r]).find((v) => v.target.includes('group delivery'));
+    assert.equal(line(withGroup(0.9))?.isMet, true, '30 us per delivery against 100 us per message');
+    assert.equal(line(withGroup(1.2))?.isMet, false, '40 us per delivery is more than a third of 100 us');
+  });
+
   it('misses every rate target when nothing was delivered', () => {
     const lines = verdicts([round('forwarder', phase(0, 0.5, {})), round('standalone', phase(0, 1, {}))]);
     for (const v of lines.filter((x) => x.target.startsWith('standalone'))) assert.equal(v.isMet, false, v.target);

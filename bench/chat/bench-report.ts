@@ -13,6 +13,8 @@ export const targets = {
   /** Cluster node CPU per delivered message over the standalone node's, same connections. */
   maxClusterOverStandalone: 1.5,
   maxCrossNodeExtraP99Ms: 2,
+  /** Node CPU per group delivery over node CPU per 1:1 message, same deployment and round. */
+  maxGroupDeliveryOverDirect: 1 / 3,
   /**
    * The cross-node extra is a difference of two p99s: it says something about the hop only when
    * the same-node p99 at light load is itself sane, i.e. within the standalone latency target.
@@ -161,6 +163,17 @@ function standaloneVerdicts(r: RoundResult): Verdict[] {
   ];
 }
 
+/** A group delivery (one member reached) against a 1:1 message, in node CPU. */
+function groupVerdict(r: RoundResult): Verdict {
+  const groupUs = nodeCpuUsPerMessage(r.group as PhaseResult);
+  const directUs = nodeCpuUsPerMessage(r.direct as PhaseResult);
+  return {
+    target: `${r.deployment}, ${num(r.connections)} connections: node CPU per group delivery <= 1/3 of a 1:1 message's`,
+    isMet: groupUs / directUs <= targets.maxGroupDeliveryOverDirect,
+    seen: `${num(groupUs, 1)} us vs ${num(directUs, 1)} us: ${num(groupUs / directUs, 2)}`,
+  };
+}
+
 /**
  * The cross-node extra, judged only when the same-node p99 it is measured against is sane: a
  * stalled same-node figure (a GC pause, a commit) makes the difference small or negative, which
@@ -220,6 +233,7 @@ export function verdicts(rounds: readonly RoundResult[]): Verdict[] {
     const alone = standalone.find((x) => x.connections === r.connections && x.direct);
     if (alone) out.push(cpuRatioVerdict(r, alone, targets.maxClusterOverStandalone));
   }
+  for (const r of rounds.filter((x) => x.kind !== 'forwarder' && x.direct && x.group)) out.push(groupVerdict(r));
   for (const r of rounds.filter((x) => x.kind === 'cluster' && x.light)) out.push(crossNodeVerdict(r));
   return out;
 }
