@@ -1,6 +1,12 @@
 // Command line of the chat benchmark.
-import type { DeploymentKind } from './deployments.js';
 
+/**
+ * forwarder: the bare reference (bare-forwarder.ts), one-to-one chats only; standalone+metrics:
+ * the standalone node with --metrics, scraped every second.
+ */
+export type DeploymentKind = 'forwarder' | 'standalone' | 'cluster' | 'standalone+metrics';
+
+/** What --only accepts (standalone+metrics comes with --metrics-cost). */
 const deploymentKinds: readonly DeploymentKind[] = ['forwarder', 'standalone', 'cluster'];
 
 export interface BenchArgs {
@@ -24,7 +30,7 @@ export interface BenchArgs {
 
 export const usageText = `usage: node dist/bench/chat/chat-bench.js [--quick] [--connections N[,N...]] [--capacity N]
        [--seconds S] [--warmup S] [--window-per-node N] [--light-rate R] [--group-size N] [--nodes N] [--only forwarder,standalone,cluster]
-       [--profile DIR] [--keep] [--json FILE]
+       [--metrics-cost] [--profile DIR] [--keep] [--json FILE]
   --quick           200 connections, 1.5 s phases, no capacity round (under a minute)
   --connections     logged-in clients per round (default 1000,10000)
   --capacity        a standalone round that only logs in N clients and reads RSS (default 15000; 0: none)
@@ -32,6 +38,8 @@ export const usageText = `usage: node dist/bench/chat/chat-bench.js [--quick] [-
   --light-rate      chats per second of the light-load phase, where latency has no queueing (default 200)
   --only            which deployments, in this order (default forwarder,standalone,cluster; the
                     forwarder is the bare reference the CPU ratios need)
+  --metrics-cost    the standalone node with metrics off and on (--metrics, scraped every second),
+                    alternated twice, instead of standalone and cluster: the CPU per message metrics cost
   --profile DIR     run the chat nodes under node --cpu-prof, profiles in DIR`;
 
 function usage(problem: string): never {
@@ -75,6 +83,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (flag === '--json') args.json = value();
     else if (flag === '--profile') args.profileDir = value();
     else if (flag === '--keep') args.keep = true;
+    else if (flag === '--metrics-cost') Object.assign(args, { deployments: ['standalone', 'standalone+metrics', 'standalone', 'standalone+metrics'], capacity: 0 });
     else if (flag === '--help' || flag === '-h') {
       process.stdout.write(`${usageText}\n`);
       process.exit(0);

@@ -3,7 +3,8 @@
 // time through closed loops, and every arrival is timed from its send (both instants of the
 // monotonic clock all processes share). The clients log out at the end.
 import { startCpuMeter, type CoresUsed, type RoleProcess } from './cpu-usage.js';
-import type { Deployment, DeploymentKind } from './deployments.js';
+import type { DeploymentKind } from './bench-args.js';
+import type { Deployment } from './deployments.js';
 import { rssKib } from './deployments.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { counterChange, type ServiceCounters } from './service-counters.js';

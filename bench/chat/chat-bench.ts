@@ -11,7 +11,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { errorMessage } from '../../src/base/dchat-error.js';
 import { parseArgs, type BenchArgs } from './bench-args.js';
-import { costLines, cpuLines, tableLines, verdictLines, verdicts } from './bench-report.js';
+import { costLines, cpuLines, metricsCostLines, tableLines, verdictLines, verdicts } from './bench-report.js';
 import { runRound, type RoundResult } from './bench-round.js';
 import { startCluster, startForwarder, startStandalone, stopStartedServices, type Deployment } from './deployments.js';
 import { startWorkers, type LoadWorker } from './worker-pool.js';
@@ -96,9 +96,9 @@ async function main(args: BenchArgs): Promise<void> {
       say(`starting the ${kind} deployment in ${dir}`);
       deployment = kind === 'forwarder'
         ? await startForwarder({ dir, nodeFlags })
-        : kind === 'standalone'
-          ? await startStandalone({ dir, nodeFlags })
-          : await startCluster({ dir, nodeFlags, nodeCount: args.nodes, maxConnections: largest });
+        : kind === 'cluster'
+          ? await startCluster({ dir, nodeFlags, nodeCount: args.nodes, maxConnections: largest })
+          : await startStandalone({ dir, nodeFlags, metrics: kind === 'standalone+metrics', dataDirName: `${kind}-${i}` });
       rounds.push(...(await benchDeployment(deployment, workers, args, i * 10)));
       await deployment.stop();
       deployment = undefined;
@@ -113,6 +113,11 @@ async function main(args: BenchArgs): Promise<void> {
   for (const line of cpuLines(rounds)) console.log(`  ${line}`);
   console.log('\ncost per login, and per delivered message (group: per delivery), of each part (CPU per role; service operations):');
   for (const line of costLines(rounds)) console.log(`  ${line}`);
+  const cost = metricsCostLines(rounds);
+  if (cost.length > 0) {
+    console.log('\nmetrics cost (node CPU us per delivered message, mean of the rounds of each):');
+    for (const line of cost) console.log(`  ${line}`);
+  }
   const checks = verdicts(rounds);
   console.log('\ntargets:');
   for (const line of verdictLines(checks)) console.log(`  ${line}`);

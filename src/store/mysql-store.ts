@@ -28,6 +28,7 @@ import { userRow, groupRow, memberRow, messageRow, sessionTokenRow } from './mys
 import { MySqlWriteBatch } from './mysql-write-batch.js';
 import { SenderNames } from './sender-names.js';
 import { StoreError } from './store-error.js';
+import { countMysqlCommit, metricsNow } from './store-metrics.js';
 import { describeMySql, type MySqlLocation } from './store-url.js';
 
 export interface MySqlStoreOptions {
@@ -121,9 +122,11 @@ export class MySqlStore implements ChatRepository {
   private async transaction<T>(work: (conn: PoolConnection) => Promise<T>): Promise<T> {
     const conn = await this.pool.getConnection();
     try {
+      const beganMs = metricsNow();
       await conn.beginTransaction();
       const result = await work(conn);
       await conn.commit();
+      countMysqlCommit(beganMs);
       conn.release();
       return result;
     } catch (err) {
@@ -450,6 +453,19 @@ export class MySqlStore implements ChatRepository {
       const max = pageLimit(limit);
       if (max === 0) return [];
       return (await this.rows(this.pool, sql.pending, [userId, afterId, max])).map(messageRow);
+    });
+  }
+
+  countAllPending(): Promise<number> {
+    return this.guard('countAllPending', async () => {
+      const [row] = await this.rows(this.pool, sql.countAllPending, []);
+      return Number(row?.['n'] ?? 0);
+    });
+  }
+
+  ping(): Promise<void> {
+    return this.guard('ping', async () => {
+      await this.rows(this.pool, sql.ping, []);
     });
   }
 
