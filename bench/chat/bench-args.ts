@@ -1,7 +1,13 @@
 // Command line of the chat benchmark.
 
-/** standalone+metrics: the standalone node with --metrics, scraped every second. */
-export type DeploymentKind = 'standalone' | 'cluster' | 'standalone+metrics';
+/**
+ * forwarder: the bare reference (bare-forwarder.ts), one-to-one chats only; standalone+metrics:
+ * the standalone node with --metrics, scraped every second.
+ */
+export type DeploymentKind = 'forwarder' | 'standalone' | 'cluster' | 'standalone+metrics';
+
+/** What --only accepts (standalone+metrics comes with --metrics-cost). */
+const deploymentKinds: readonly DeploymentKind[] = ['forwarder', 'standalone', 'cluster'];
 
 export interface BenchArgs {
   connections: number[];
@@ -23,13 +29,15 @@ export interface BenchArgs {
 }
 
 export const usageText = `usage: node dist/bench/chat/chat-bench.js [--quick] [--connections N[,N...]] [--capacity N]
-       [--seconds S] [--warmup S] [--window-per-node N] [--light-rate R] [--group-size N] [--nodes N] [--only standalone|cluster]
+       [--seconds S] [--warmup S] [--window-per-node N] [--light-rate R] [--group-size N] [--nodes N] [--only forwarder,standalone,cluster]
        [--metrics-cost] [--profile DIR] [--keep] [--json FILE]
   --quick           200 connections, 1.5 s phases, no capacity round (under a minute)
   --connections     logged-in clients per round (default 1000,10000)
   --capacity        a standalone round that only logs in N clients and reads RSS (default 15000; 0: none)
   --window-per-node chat requests in flight over all clients, per chat node (default 16)
   --light-rate      chats per second of the light-load phase, where latency has no queueing (default 200)
+  --only            which deployments, in this order (default forwarder,standalone,cluster; the
+                    forwarder is the bare reference the CPU ratios need)
   --metrics-cost    the standalone node with metrics off and on (--metrics, scraped every second),
                     alternated twice, instead of standalone and cluster: the CPU per message metrics cost
   --profile DIR     run the chat nodes under node --cpu-prof, profiles in DIR`;
@@ -49,7 +57,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     lightRate: 200,
     groupSize: 10,
     nodes: 3,
-    deployments: ['standalone', 'cluster'],
+    deployments: ['forwarder', 'standalone', 'cluster'],
     json: undefined,
     profileDir: undefined,
     keep: false,
@@ -71,7 +79,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (flag === '--window-per-node') args.windowPerNode = Math.floor(positive(flag, value()));
     else if (flag === '--group-size') args.groupSize = Math.max(2, Math.floor(positive(flag, value())));
     else if (flag === '--nodes') args.nodes = Math.floor(positive(flag, value()));
-    else if (flag === '--only') args.deployments = [value() === 'cluster' ? 'cluster' : 'standalone'];
+    else if (flag === '--only') args.deployments = value().split(',').map((k) => (deploymentKinds.includes(k as DeploymentKind) ? (k as DeploymentKind) : usage(`--only ${k}: expected ${deploymentKinds.join(', ')}`)));
     else if (flag === '--json') args.json = value();
     else if (flag === '--profile') args.profileDir = value();
     else if (flag === '--keep') args.keep = true;

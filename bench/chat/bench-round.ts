@@ -3,9 +3,11 @@
 // time through closed loops, and every arrival is timed from its send (both instants of the
 // monotonic clock all processes share). The clients log out at the end.
 import { startCpuMeter, type CoresUsed, type RoleProcess } from './cpu-usage.js';
+import type { DeploymentKind } from './bench-args.js';
 import type { Deployment } from './deployments.js';
 import { rssKib } from './deployments.js';
 import { LatencyHistogram } from './latency-histogram.js';
+import { counterChange, type ServiceCounters } from './service-counters.js';
 import type { LoadWorker } from './worker-pool.js';
 import { latencyKinds, nowUs, type LatencyKind, type RunReport, type SendPlan } from './worker-protocol.js';
 
@@ -13,6 +15,8 @@ export interface RoundOptions {
   connections: number;
   /** Log in and read RSS only: no message phases. */
   isCapacityOnly: boolean;
+  /** Run the group phase too (the bare forwarder has no groups). */
+  hasGroups: boolean;
   seconds: number;
   warmupSeconds: number;
   /** Chat requests in flight, over all workers (at least one per worker). */
@@ -40,10 +44,15 @@ export interface PhaseResult {
   latency: Partial<Record<LatencyKind, LatencySummary>>;
   /** CPU cores each role used on average while the phase was measured ('machine': everything). */
   cores: CoresUsed;
+  /** What the shared services did over the whole phase (warm-up and drain included): service-counters.ts. */
+  serviceOps: ServiceCounters;
+  /** Seconds the serviceOps were counted over. */
+  serviceOpsSeconds: number;
 }
 
 export interface RoundResult {
   deployment: string;
+  kind: DeploymentKind;
   nodeCount: number;
   connections: number;
   loggedIn: number;
@@ -58,6 +67,8 @@ export interface RoundResult {
     /** (after - mid) / the clients of the second step: one more connection, warm-up excluded. */
     marginalPerConnectionKib: number;
   };
+  /** What all the logins took: CPU seconds per role, and the shared services' operations. */
+  login: { coreSeconds: CoresUsed; serviceOps: ServiceCounters };
   /** One-to-one chats at full load (`window` in flight). */
   direct: PhaseResult | undefined;
   /** The same chats at light load (a few hundred per second): the cost of a hop without queueing. */
@@ -113,14 +124,21 @@ export async function runRound(deployment: Deployment, workers: LoadWorker[], al
   // A third first, then the rest: the growth between the two readings is the cost of one more
   // connection without the process's one-time warm-up (JIT code, heap sizing) in it.
   const beforeKib = sumRss(deployment);
+  const loginOpsBefore = await deployment.counters();
+  const stopLoginCpu = startCpuMeter(deployment.roleProcesses());
   const loginStart = nowUs();
   const firstPart = await login((share) => share.slice(0, Math.floor(share.length / 3)));
   const midKib = sumRss(deployment);
   const loggedIn = await login((share) => share.slice(Math.floor(share.length / 3)));
   const loginSeconds = (nowUs() - loginStart) / 1e6 - (2 * settleMs) / 1000;
   const afterKib = sumRss(deployment);
+  // The meter gives cores over its whole time, settling pauses included: times that time is CPU seconds.
+  const loginCores = stopLoginCpu();
+  const loginWallSeconds = (nowUs() - loginStart) / 1e6;
+  const loginOps = counterChange(loginOpsBefore, await deployment.counters());
   const result: RoundResult = {
     deployment: deployment.name,
+    kind: deployment.kind,
     nodeCount: deployment.nodes().length,
     connections: options.connections,
     loggedIn,
@@ -132,6 +150,7 @@ export async function runRound(deployment: Deployment, workers: LoadWorker[], al
       perConnectionKib: (afterKib - beforeKib) / Math.max(1, loggedIn),
       marginalPerConnectionKib: (afterKib - midKib) / Math.max(1, loggedIn - firstPart),
     },
+    login: { coreSeconds: Object.fromEntries(Object.entries(loginCores).map(([role, cores]) => [role, cores * loginWallSeconds])), serviceOps: loginOps },
     direct: undefined,
     light: undefined,
     group: undefined,
@@ -140,10 +159,12 @@ export async function runRound(deployment: Deployment, workers: LoadWorker[], al
     const placement = await deployment.placement(userIds);
     const processes = [...deployment.roleProcesses(), ...workers.map((w) => ({ role: 'load workers', pid: w.pid }))];
     const plans = directPlans(userIds, placement, ownerOf, workers.length, options.roundIndex);
-    result.direct = await runPhase(workers, processes, plans, `r${options.roundIndex}d`, options);
-    result.light = await runPhase(workers, processes, plans, `r${options.roundIndex}l`, { ...options, window: workers.length }, (workers.length * 1000) / options.lightRatePerSecond);
-    const groupPlans = await makeGroups(workers, userIds, ownerOf, options);
-    result.group = await runPhase(workers, processes, groupPlans, `r${options.roundIndex}g`, options);
+    result.direct = await runPhase(deployment, workers, processes, plans, `r${options.roundIndex}d`, options);
+    result.light = await runPhase(deployment, workers, processes, plans, `r${options.roundIndex}l`, { ...options, window: workers.length }, (workers.length * 1000) / options.lightRatePerSecond);
+    if (options.hasGroups) {
+      const groupPlans = await makeGroups(workers, userIds, ownerOf, options);
+      result.group = await runPhase(deployment, workers, processes, groupPlans, `r${options.roundIndex}g`, options);
+    }
   }
   await Promise.all(workers.map((w) => w.send({ op: 'close' })));
   await pause(settleMs);
@@ -185,13 +206,17 @@ async function makeGroups(workers: LoadWorker[], userIds: readonly number[], own
   return plans.map((p) => shuffled(p, options.roundIndex + 4));
 }
 
-async function runPhase(workers: LoadWorker[], processes: RoleProcess[], plans: SendPlan[][], tag: string, options: RoundOptions, slotIntervalMs = 0): Promise<PhaseResult> {
+async function runPhase(deployment: Deployment, workers: LoadWorker[], processes: RoleProcess[], plans: SendPlan[][], tag: string, options: RoundOptions, slotIntervalMs = 0): Promise<PhaseResult> {
   const window = Math.max(1, Math.ceil(options.window / workers.length));
   const measureFromUs = nowUs() + options.warmupSeconds * 1e6;
   const measureUntilUs = measureFromUs + options.seconds * 1e6;
+  const opsBefore = await deployment.counters();
+  const opsFromUs = nowUs();
   const cores = measureCpu(processes, options.warmupSeconds * 1000, options.seconds * 1000);
   const reports = await Promise.all(workers.map((worker, w) => worker.send({ op: 'run', tag, plans: plans[w] ?? [], window, slotIntervalMs, measureFromUs, measureUntilUs, drainMs })));
-  return summarise(reports.map((r) => r.report), options.seconds, await cores);
+  const serviceOps = counterChange(opsBefore, await deployment.counters());
+  const summary = summarise(reports.map((r) => r.report), options.seconds, await cores);
+  return { ...summary, serviceOps, serviceOpsSeconds: (nowUs() - opsFromUs) / 1e6 };
 }
 
 /** The cores used from `afterMs` from now for `forMs`. */
@@ -202,7 +227,7 @@ async function measureCpu(processes: RoleProcess[], afterMs: number, forMs: numb
   return stop();
 }
 
-function summarise(reports: RunReport[], seconds: number, cores: CoresUsed): PhaseResult {
+function summarise(reports: RunReport[], seconds: number, cores: CoresUsed): Omit<PhaseResult, 'serviceOps' | 'serviceOpsSeconds'> {
   const latency: PhaseResult['latency'] = {};
   let delivered = 0;
   for (const kind of latencyKinds) {

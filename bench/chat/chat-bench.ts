@@ -2,7 +2,8 @@
 // messages flowing, on a standalone node (the reference) and on a cluster of nodes behind nginx
 // with ZooKeeper and MariaDB, in the same run. Reports delivered messages per second, p50/p99
 // latency from send to the recipient's arrival (same node and cross node apart), and the RSS
-// each logged-in connection costs the node processes.
+// each logged-in connection costs the node processes. A bare forwarder on raw node:net
+// (bare-forwarder.ts) runs the same one-to-one load first: the floor dchat's CPU is measured against.
 //
 //   node dist/bench/chat/chat-bench.js [--quick] [--connections 1000,10000] [--json FILE] (--help for all)
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,9 +11,9 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { errorMessage } from '../../src/base/dchat-error.js';
 import { parseArgs, type BenchArgs } from './bench-args.js';
-import { cpuLines, metricsCostLines, tableLines, verdictLines, verdicts } from './bench-report.js';
+import { costLines, cpuLines, metricsCostLines, tableLines, verdictLines, verdicts } from './bench-report.js';
 import { runRound, type RoundResult } from './bench-round.js';
-import { startCluster, startStandalone, stopStartedServices, type Deployment } from './deployments.js';
+import { startCluster, startForwarder, startStandalone, stopStartedServices, type Deployment } from './deployments.js';
 import { startWorkers, type LoadWorker } from './worker-pool.js';
 
 const password = 'bench-password';
@@ -39,14 +40,14 @@ async function registerUsers(deployment: Deployment, workers: LoadWorker[], coun
 }
 
 async function benchDeployment(deployment: Deployment, workers: LoadWorker[], args: BenchArgs, roundBase: number): Promise<RoundResult[]> {
-  const isStandalone = deployment.nodes().length === 1;
-  const capacity = isStandalone ? args.capacity : 0;
+  const capacity = deployment.kind === 'standalone' ? args.capacity : 0;
   const userIds = await registerUsers(deployment, workers, Math.max(capacity, ...args.connections));
   const rounds: RoundResult[] = [];
   const plan = [...args.connections.map((c) => ({ connections: c, isCapacityOnly: false })), ...(capacity > 0 ? [{ connections: capacity, isCapacityOnly: true }] : [])];
   for (const [i, step] of plan.entries()) {
     const result = await runRound(deployment, workers, userIds, {
       ...step,
+      hasGroups: deployment.kind !== 'forwarder',
       seconds: args.seconds,
       warmupSeconds: args.warmupSeconds,
       window: args.windowPerNode * deployment.nodes().length,
@@ -93,9 +94,11 @@ async function main(args: BenchArgs): Promise<void> {
   try {
     for (const [i, kind] of args.deployments.entries()) {
       say(`starting the ${kind} deployment in ${dir}`);
-      deployment = kind === 'cluster'
-        ? await startCluster({ dir, nodeFlags, nodeCount: args.nodes, maxConnections: largest })
-        : await startStandalone({ dir, nodeFlags, metrics: kind === 'standalone+metrics', dataDirName: `${kind}-${i}` });
+      deployment = kind === 'forwarder'
+        ? await startForwarder({ dir, nodeFlags })
+        : kind === 'cluster'
+          ? await startCluster({ dir, nodeFlags, nodeCount: args.nodes, maxConnections: largest })
+          : await startStandalone({ dir, nodeFlags, metrics: kind === 'standalone+metrics', dataDirName: `${kind}-${i}` });
       rounds.push(...(await benchDeployment(deployment, workers, args, i * 10)));
       await deployment.stop();
       deployment = undefined;
@@ -108,6 +111,8 @@ async function main(args: BenchArgs): Promise<void> {
   console.log('\nlatencies: from the sender\'s request to the recipient\'s arrival; msg/s: arrivals (persisted, acknowledged, pushed) per second');
   console.log(`\nCPU cores used while measuring (of ${env.nproc}; "others": processes outside this benchmark):`);
   for (const line of cpuLines(rounds)) console.log(`  ${line}`);
+  console.log('\ncost per login, and per delivered message (group: per delivery), of each part (CPU per role; service operations):');
+  for (const line of costLines(rounds)) console.log(`  ${line}`);
   const cost = metricsCostLines(rounds);
   if (cost.length > 0) {
     console.log('\nmetrics cost (node CPU us per delivered message, mean of the rounds of each):');

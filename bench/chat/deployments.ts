@@ -6,6 +6,7 @@
 import { ClusterSecret } from '../../src/base/cluster-secret.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defaultUpstreamOptions, upstreamText } from '../../src/lb/upstream-text.js';
 import { presencePath } from '../../src/server/cluster-presence.js';
 import { startChild, type StartedChild } from '../../src/up/child-process.js';
@@ -17,7 +18,9 @@ import { nginxLayout, startNginxFront, writeNginxConfig, type NginxLayout } from
 import { stopRecorded } from '../../src/up/process-stopper.js';
 import { startZooKeeperEnsemble } from '../../src/up/zookeeper-ensemble.js';
 import { ZkSession } from '../../src/zk/zk-session.js';
+import type { DeploymentKind } from './bench-args.js';
 import type { RoleProcess } from './cpu-usage.js';
+import { readMariaDb, readZooKeeper, type ServiceCounters } from './service-counters.js';
 import type { Target } from './worker-protocol.js';
 
 export interface ChatNodeProcess {
@@ -27,6 +30,7 @@ export interface ChatNodeProcess {
 
 export interface Deployment {
   readonly name: string;
+  readonly kind: DeploymentKind;
   /** Where clients connect: the node itself, or nginx. */
   readonly entry: Target;
   /** The chat node processes as they run now. */
@@ -39,6 +43,8 @@ export interface Deployment {
   restartNodes(): Promise<void>;
   /** Every process of the deployment, by role, for CPU accounting. */
   roleProcesses(): RoleProcess[];
+  /** Operation counters of the shared services (none standalone); see service-counters.ts. */
+  counters(): Promise<ServiceCounters>;
   /** The index in `nodes` of the node each user is logged in on. */
   placement(userIds: readonly number[]): Promise<Map<number, number>>;
   stop(): Promise<void>;
@@ -121,15 +127,43 @@ export async function startStandalone(options: StandaloneOptions): Promise<Deplo
     : undefined;
   return {
     name: options.metrics ? 'standalone+metrics' : 'standalone',
+    kind: options.metrics ? 'standalone+metrics' : 'standalone',
     entry: { host: '127.0.0.1', port },
     nodes: () => nodes.processes(),
     restartNodes: () => nodes.restart(),
     roleProcesses: () => nodes.processes().map((n) => ({ role: 'chat nodes', pid: n.pid })),
     placement: (userIds) => Promise.resolve(new Map(userIds.map((id) => [id, 0]))),
+    counters: () => Promise.resolve({}),
     stop: () => {
       clearInterval(scraper);
       return nodes.stop();
     },
+  };
+}
+
+/** The bare forwarder of bench/chat/bare-forwarder.ts, restartable like a node, same roles. */
+export async function startForwarder(options: DeploymentOptions): Promise<Deployment> {
+  const [port] = (await freeLoopbackPorts(1)) as [number];
+  const dataDir = join(options.dir, 'forwarder');
+  mkdirSync(dataDir, { recursive: true });
+  const script = fileURLToPath(new URL('./bare-forwarder.js', import.meta.url));
+  const start = (): Promise<StartedChild> =>
+    startChild({ name: 'bare forwarder', command: process.execPath, args: [...options.nodeFlags, script, String(port)], logFile: join(dataDir, 'forwarder.log'), ready: /bare forwarder listening on (\S+):(\d+)/, readyTimeoutMs: 30_000 });
+  let running = await start();
+  const processes = (): ChatNodeProcess[] => [{ nodeId: `127.0.0.1:${port}`, pid: running.pid }];
+  return {
+    name: 'bare forwarder',
+    kind: 'forwarder',
+    entry: { host: '127.0.0.1', port },
+    nodes: processes,
+    restartNodes: async () => {
+      await running.stop();
+      running = await start();
+    },
+    roleProcesses: () => processes().map((n) => ({ role: 'chat nodes', pid: n.pid })),
+    placement: (userIds) => Promise.resolve(new Map(userIds.map((id) => [id, 0]))),
+    counters: () => Promise.resolve({}),
+    stop: () => running.stop(),
   };
 }
 
@@ -194,6 +228,7 @@ export async function startCluster(options: ClusterOptions): Promise<Deployment>
     const running = nodes;
     return {
       name: `cluster of ${options.nodeCount}`,
+      kind: 'cluster',
       entry: { host: '127.0.0.1', port: entryPort },
       nodes: () => running.processes(),
       restartNodes: () => running.restart(),
@@ -202,6 +237,7 @@ export async function startCluster(options: ClusterOptions): Promise<Deployment>
         ...services.map((p) => ({ role: p.role, pid: p.pid, withChildren: p.role === 'nginx' })),
       ],
       placement: (userIds) => presenceOf(session, running.processes(), userIds),
+      counters: async () => ({ ...(await readMariaDb(dbPort)), ...(await readZooKeeper(zkPort)) }),
       stop: async () => {
         await session.close();
         await stopAll();

@@ -97,6 +97,17 @@ export class ChatClient {
     });
   }
 
+  /**
+   * Sends a request the node does not answer (request_id 0; only `ack` is one-way, docs/protocol.md).
+   * Returns false when not connected: an ack not sent leaves the message pending, to come again.
+   */
+  notify(body: Pick<RequestBody, 'ack'>): boolean {
+    const conn = this.conn;
+    if (!conn || !conn.isConnected()) return false;
+    this.codec.send(conn, dchat.client.Request.encode({ ...body, requestId: 0 }).finish());
+    return true;
+  }
+
   /** Like request, but a non-OK status becomes a rejected DchatError carrying the status name. */
   async call(body: RequestBody): Promise<dchat.client.Response> {
     const response = await this.request(body);

@@ -75,7 +75,7 @@ export class ChatSession {
     private readonly options: ChatSessionOptions,
     private readonly listener: SessionListener = {},
   ) {
-    this.inbox = new MessageInbox((ids) => void this.client?.request({ ack: { messageIds: ids } }).catch(() => {}));
+    this.inbox = new MessageInbox((ids) => void this.client?.notify({ ack: { messageIds: ids } }));
   }
 
   /** The first connection: a failure here is the caller's to report, not retried. */

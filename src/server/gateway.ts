@@ -78,6 +78,7 @@ export class Gateway {
   private readonly crowdedRefusals = new RefusalLog(log);
   private readonly loginTimeouts = new RefusalLog(log, undefined, 'dropped a connection');
   private readonly anonymousDrops = new RefusalLog(log, undefined, 'dropped a connection');
+  private readonly oneWayRefusals = new RefusalLog(log, undefined, 'refused a one-way request');
   private sweepTimer: NodeJS.Timeout | undefined;
   private lastLoadLine = '';
 
@@ -208,7 +209,8 @@ export class Gateway {
     session.enqueue(async () => {
       const reply = await this.run(session, request);
       countRequest(request.body, reply, arrivedMs);
-      session.respond(request.requestId, reply);
+      if (isOneWay(request)) this.noteOneWayRefusal(session, request, reply);
+      else session.respond(request.requestId, reply);
       this.anonymous.track(session);
       // A connection that registers users (a sign-up form, a load generator) is doing what comes before a login.
       if (request.body === 'register' && reply.status === Status.OK) this.anonymous.restartClock(session);
@@ -217,6 +219,15 @@ export class Gateway {
       const waitMs = reply.result?.retryAfterMs ?? 0;
       if (waitMs > 0 && reply.status === Status.RESOURCE_EXHAUSTED) this.anonymous.restartClock(session, Math.min(waitMs, maxLoginWaitMs));
     });
+  }
+
+  /**
+   * A one-way request has nobody to hear its refusal: the line says it here, once per source and
+   * minute. What it refused costs nothing lasting (an unremoved message is replayed at the next login).
+   */
+  private noteOneWayRefusal(session: ClientSession, request: dchat.client.Request, reply: Reply): void {
+    if (reply.status === Status.OK) return;
+    this.oneWayRefusals.refused(session.conn.peerAddress, `${request.body ?? '?'} without request_id: ${Status[reply.status]}: ${reply.errorText ?? ''}`);
   }
 
   private async run(session: ClientSession, request: dchat.client.Request): Promise<Reply> {
@@ -283,6 +294,14 @@ export class Gateway {
       this.anonymous.track(session);
     }
   }
+}
+
+/**
+ * An ack with request_id 0 gets no Response (docs/protocol.md): a recipient's client then costs
+ * the node no write for its acks. An ack with any other id is answered, as old clients expect.
+ */
+function isOneWay(request: dchat.client.Request): boolean {
+  return request.requestId === 0 && request.body === 'ack';
 }
 
 /** The longest retry_after_ms that postpones a connection's login deadline. */

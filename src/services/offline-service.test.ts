@@ -102,3 +102,32 @@ describe('offline service saveMessage with client_msg_id', () => {
     assert.equal(await store.countPending(ids.bo), 1);
   });
 });
+
+describe('offline service saveMessage to a user', () => {
+  it('reads whether the recipient exists once per recipient, not once per message, and still refuses one who does not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dchat-offline-'));
+    const store = SqliteStore.openInDirectory(dir);
+    try {
+      await store.migrate();
+      const ann = (await store.createUser('ann', 'h', 1))?.id ?? 0;
+      const bo = (await store.createUser('bo', 'h', 1))?.id ?? 0;
+      const service = new OfflineService(store);
+      let reads = 0;
+      const findUserById = store.findUserById.bind(store);
+      store.findUserById = (id) => {
+        reads++;
+        return findUserById(id);
+      };
+      for (let i = 0; i < 5; i++) assert.equal((await service.saveMessage({ fromId: ann, toId: bo, text: `m${i}` })).result?.code, Status.OK);
+      assert.equal(reads, 1, 'five messages to bo, one look-up of bo');
+      const nobody = await service.saveMessage({ fromId: ann, toId: 987_654, text: 'hello?' });
+      assert.equal(nobody.result?.code, Status.NOT_FOUND);
+      const again = await service.saveMessage({ fromId: ann, toId: 987_654, text: 'hello?' });
+      assert.equal(again.result?.code, Status.NOT_FOUND, 'a user not found is looked up again, not remembered as missing');
+      assert.equal(reads, 3);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -23,7 +23,16 @@ function describeReuse(stored: MessageRow, resend: { toId: number; groupId: numb
 
 const messageBytes = (m: dchat.IChatMessage): number => fieldBytes(dchat.ChatMessage.encode(m));
 
+/** Recipients remembered to exist at most; past it the set starts afresh (a bound, not a policy). */
+export const maxKnownRecipients = 100_000;
+
 export class OfflineService implements OfflineServiceApi {
+  /**
+   * Recipients seen to exist: dchat never deletes a user, so a user found once exists for good,
+   * and a conversation's later messages skip that read (a round trip to MySQL in a cluster).
+   */
+  private readonly knownRecipients = new Set<number>();
+
   constructor(
     private readonly repo: ChatRepository,
     private readonly now: () => number = Date.now,
@@ -59,13 +68,21 @@ export class OfflineService implements OfflineServiceApi {
 
   private async directRecipients(fromId: number, toId: number): Promise<number[] | Refusal> {
     if (toId === fromId) return refuse(Status.INVALID_ARGUMENT, 'you cannot send a message to yourself');
-    if (!(await this.repo.findUserById(toId))) return refuse(Status.NOT_FOUND, `there is no user ${toId}`);
+    if (!(await this.recipientExists(toId))) return refuse(Status.NOT_FOUND, `there is no user ${toId}`);
     // The sender hears that the message was not taken, rather than the recipient losing an old one.
     const max = this.usage.pendingPerRecipient;
     if ((await this.repo.usersWithPendingAtLeast([toId], max)).length > 0) {
       return refuse(Status.RESOURCE_EXHAUSTED, `user ${toId} has ${max} messages waiting, the most one user may have; this one was not stored: send it again once they have read theirs`);
     }
     return [toId];
+  }
+
+  private async recipientExists(userId: number): Promise<boolean> {
+    if (this.knownRecipients.has(userId)) return true;
+    if (!(await this.repo.findUserById(userId))) return false;
+    if (this.knownRecipients.size >= maxKnownRecipients) this.knownRecipients.clear();
+    this.knownRecipients.add(userId);
+    return true;
   }
 
   private async groupRecipients(fromId: number, groupId: number): Promise<number[] | Refusal> {

@@ -228,3 +228,52 @@ describe('mysql store when the server goes away', () => {
     }
   });
 });
+
+describe('mysql store message writes', () => {
+  async function commits(): Promise<number> {
+    const conn = await mysql.createConnection({ host: server?.host, port: server?.port, user: 'root' });
+    try {
+      const [rows] = await conn.query<mysql.RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Com_commit'");
+      return Number(rows[0]?.['Value'] ?? Number.NaN);
+    } finally {
+      await conn.end();
+    }
+  }
+
+  it('commits the message saves and acks of one turn in one transaction', async () => {
+    const store = new MySqlStore(location(`dchat_batch_${++databases}`), { connectionLimit: 4 });
+    try {
+      await store.migrate();
+      const alice = await store.createUser('alice', 'hash', 1);
+      const bob = await store.createUser('bob', 'hash', 1);
+      assert.ok(alice && bob);
+      const before = await commits();
+      const saved = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.saveMessage({ fromId: alice.id, toId: bob.id, groupId: 0, text: `m${i}`, sentAtMs: i, recipientIds: [bob.id] })),
+      );
+      assert.equal((await commits()) - before, 1, 'twenty saves of one turn, one COMMIT');
+      assert.deepEqual(saved.map((s) => s.row.text), Array.from({ length: 20 }, (_, i) => `m${i}`));
+      const removed = await Promise.all(saved.slice(0, 10).map((s) => store.ackPending(bob.id, [s.row.id])));
+      assert.deepEqual(removed, new Array<number>(10).fill(1));
+      assert.equal((await store.listPending(bob.id, 0, 100)).length, 10);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('fails only the write that fails when one of a turn fails, and stores the others', async () => {
+    const store = new MySqlStore(location(`dchat_batch_${++databases}`), { connectionLimit: 4 });
+    try {
+      await store.migrate();
+      const alice = await store.createUser('alice', 'hash', 1);
+      const bob = await store.createUser('bob', 'hash', 1);
+      assert.ok(alice && bob);
+      const save = (fromId: number, text: string): Promise<unknown> => store.saveMessage({ fromId, toId: bob.id, groupId: 0, text, sentAtMs: 1, recipientIds: [bob.id] });
+      const results = await Promise.allSettled([save(alice.id, 'first'), save(987_654, 'from nobody'), save(alice.id, 'third')]);
+      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+      assert.deepEqual((await store.listPending(bob.id, 0, 100)).map((m) => m.text), ['first', 'third']);
+    } finally {
+      await store.close();
+    }
+  });
+});

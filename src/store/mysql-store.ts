@@ -27,6 +27,7 @@ import { isDuplicateKey, mysqlStoreError } from './mysql-error.js';
 import { readMySqlSchema } from './mysql-schema.js';
 import { upgradesDue, wideningsDue } from './schema-upgrades.js';
 import { userRow, groupRow, memberRow, messageRow, sessionTokenRow } from './mysql-rows.js';
+import { MySqlWriteBatch } from './mysql-write-batch.js';
 import { SenderNames } from './sender-names.js';
 import { StoreError } from './store-error.js';
 import { countMysqlCommit, metricsNow } from './store-metrics.js';
@@ -66,6 +67,8 @@ export class MySqlStore implements ChatRepository {
   private readonly pool: Pool;
   private isClosed = false;
   private readonly senderNames = new SenderNames();
+  /** Message saves and acks of one turn commit together (mysql-write-batch.ts). */
+  private readonly writes: MySqlWriteBatch;
 
   constructor(
     readonly location: MySqlLocation,
@@ -78,6 +81,7 @@ export class MySqlStore implements ChatRepository {
       waitForConnections: true,
       enableKeepAlive: true,
     });
+    this.writes = new MySqlWriteBatch(this.pool, (work) => this.transaction(work));
   }
 
   private connectionOptions(): mysql.ConnectionOptions {
@@ -431,7 +435,7 @@ export class MySqlStore implements ChatRepository {
 
   saveMessage(message: NewMessage): Promise<SavedMessage> {
     return this.guard('saveMessage', () =>
-      this.transaction(async (conn) => {
+      this.writes.run(async (conn) => {
         const { fromId, toId, groupId, text, sentAtMs } = message;
         const clientMsgId = message.clientMsgId || null;
         const params = [fromId, toId || null, groupId || null, text, sentAtMs, clientMsgId];
@@ -513,14 +517,16 @@ export class MySqlStore implements ChatRepository {
   }
 
   ackPending(userId: number, messageIds: readonly number[]): Promise<number> {
-    return this.guard('ackPending', async () => {
-      let removed = 0;
-      for (const part of chunks([...new Set(messageIds)], maxIdsPerStatement)) {
-        const text = `DELETE FROM offlinemessage WHERE userid = ? AND message_id IN (${placeholders(part.length)})`;
-        removed += (await this.write(this.pool, text, [userId, ...part])).affectedRows;
-      }
-      return removed;
-    });
+    return this.guard('ackPending', () =>
+      this.writes.run(async (conn) => {
+        let removed = 0;
+        for (const part of chunks([...new Set(messageIds)], maxIdsPerStatement)) {
+          const text = `DELETE FROM offlinemessage WHERE userid = ? AND message_id IN (${placeholders(part.length)})`;
+          removed += (await this.write(conn, text, [userId, ...part])).affectedRows;
+        }
+        return removed;
+      }),
+    );
   }
 
   saveSessionToken(token: SessionTokenRow, keepPerUser: number): Promise<void> {

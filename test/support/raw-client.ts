@@ -58,6 +58,11 @@ export class RawClient {
     return this.answerTo(requestId, timeoutMs);
   }
 
+  /** Sends a whole request as given (request_id included) without waiting for anything. */
+  send(request: dchat.client.IRequest): void {
+    this.write(Buffer.from(dchat.client.Request.encode(request).finish()));
+  }
+
   private write(request: Buffer): void {
     const header = Buffer.alloc(4);
     header.writeUInt32BE(request.length);
