@@ -2,12 +2,20 @@
 # Installs the Debian packages that dchat's cluster mode and its test suite use: ZooKeeper,
 # MariaDB, nginx with the stream module, netcat and tmux. Nothing is started; tests and
 # `dchat up --cluster` start what they need in temporary directories. Needs root (or sudo).
+#   --check   installs nothing: prints the missing packages on one line and exits 1 if any
+# DCHAT_SYSTEM_PACKAGES (space-separated) replaces the package list, so the runner's refusal
+# can be seen on a machine that has them all.
 set -euo pipefail
-packages=(zookeeper mariadb-server nginx-light libnginx-mod-stream netcat-openbsd tmux)
+read -r -a packages <<<"${DCHAT_SYSTEM_PACKAGES:-zookeeper mariadb-server nginx-light libnginx-mod-stream netcat-openbsd tmux}"
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+if [ "${1:-}" = "--check" ]; then
+  [ ${#missing[@]} -eq 0 ] && exit 0
+  echo "${missing[*]}"
+  exit 1
+fi
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-system-deps: all present (${packages[*]})"
   exit 0
