@@ -1,7 +1,7 @@
 // The full-screen client's screen: the header, the conversations on the left, the selected
 // conversation in the middle, the status line and the input line at the bottom, sized to the
 // terminal and redrawn when it is resized.
-import { useCallback } from 'react';
+import { useCallback, useRef } from 'react';
 import { Box, useApp } from 'ink';
 import type { ChatSessionOptions } from '../client/chat-session.js';
 import { selectedConversation } from './chat-state.js';
@@ -30,15 +30,18 @@ export function ChatApp({ session: options, onConnectFailed }: ChatAppProps) {
     onConnectFailed(message);
     exit();
   }, [onConnectFailed, exit]);
-  const { state, dispatch, submit, close } = useChatSession(options, failConnect);
+  const closeRef = useRef<() => void>(() => undefined);
+  const quit = useCallback(() => {
+    closeRef.current();
+    exit();
+  }, [exit]);
+  const { state, dispatch, submit, close } = useChatSession(options, failConnect, quit);
+  closeRef.current = close;
   const middleRows = Math.max(3, rows - 3);
   const keys = useChatKeys({
     submit,
     dispatch,
-    quit: () => {
-      close();
-      exit();
-    },
+    quit,
     pageRows: Math.max(1, middleRows - 4),
   });
   const leftWidth = Math.min(listWidth, Math.floor(columns / 3));

@@ -9,7 +9,7 @@ import type { Readable, Writable } from 'node:stream';
 import { errorMessage, isDchatError } from '../base/dchat-error.js';
 import { dchat } from '../gen/proto.js';
 import { ChatSession } from '../client/chat-session.js';
-import { parseCommand } from './command-parser.js';
+import { parseTypedCommand } from './command-parser.js';
 import { describeEvent, runCommand } from './command-runner.js';
 import { formatMessage } from './message-format.js';
 
@@ -81,7 +81,7 @@ async function readCommands(session: ChatSession, lines: Interface, options: Pla
   prompt();
   for await (const line of lines) {
     if (line.trim() !== '') {
-      const parsed = parseCommand(line);
+      const parsed = parseTypedCommand(line);
       if (!parsed.ok) {
         print(`error: ${parsed.error}`);
       } else {

@@ -28,7 +28,7 @@ function describeConnection(status: SessionStatus, detail: string): ChatAction[]
 }
 
 /** `onConnectFailed`: the first connection failed (nothing listens there); the caller decides whether to stay. */
-export function useChatSession(options: ChatSessionOptions, onConnectFailed: (message: string) => void): ChatSessionHandle {
+export function useChatSession(options: ChatSessionOptions, onConnectFailed: (message: string) => void, onQuit: () => void): ChatSessionHandle {
   const [state, dispatch] = useReducer(reduceChat, `${options.host}:${options.port}`, initialChatState);
   const session = useMemo(() => createSession(options, dispatch), [options]);
   // Every response to the client's own requests also updates the state (see chat-state.ts).
@@ -52,7 +52,7 @@ export function useChatSession(options: ChatSessionOptions, onConnectFailed: (me
   const stateRef = useRef(state);
   stateRef.current = state;
 
-  const submit = useCallback((line: string) => void runLine(line, stateRef.current, requester, dispatch), [requester]);
+  const submit = useCallback((line: string) => void runLine(line, stateRef.current, requester, dispatch, onQuit), [requester, onQuit]);
   const close = useCallback(() => session.close(), [session]);
   return { state, dispatch, submit, close };
 }
@@ -76,10 +76,11 @@ function createSession(options: ChatSessionOptions, dispatch: (action: ChatActio
   });
 }
 
-async function runLine(line: string, state: ChatState, requester: Requester, dispatch: (action: ChatAction) => void): Promise<void> {
+async function runLine(line: string, state: ChatState, requester: Requester, dispatch: (action: ChatAction) => void, onQuit: () => void): Promise<void> {
   const target = selectedConversation(state);
   const intent = interpretInput(line, { kind: target.kind, id: target.id });
   if (intent.kind === 'nothing') return;
+  if (intent.kind === 'quit') return onQuit();
   if (intent.kind === 'error') return dispatch({ kind: 'status', text: `error: ${intent.error}`, isError: true });
   const command = intent.command;
   const outcome = await runCommand(requester, command).catch((err: unknown) => ({ lines: [`error: ${errorMessage(err)}`], isError: true }));
