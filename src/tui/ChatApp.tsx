@@ -6,7 +6,7 @@ import { Box, useApp } from 'ink';
 import type { ChatSessionOptions } from '../client/chat-session.js';
 import { selectedConversation } from './chat-state.js';
 import { ConversationList } from './ConversationList.js';
-import { ConversationPane } from './ConversationPane.js';
+import { ConversationPane, conversationRows, paneTextRows } from './ConversationPane.js';
 import { Header } from './Header.js';
 import { InputLine } from './InputLine.js';
 import { StatusLine } from './StatusLine.js';
@@ -35,17 +35,20 @@ export function ChatApp({ session: options, onConnectFailed }: ChatAppProps) {
     closeRef.current();
     exit();
   }, [exit]);
-  const { state, dispatch, submit, close } = useChatSession(options, failConnect, quit);
+  const { state, dispatch, submit, close, loadOlder } = useChatSession(options, failConnect, quit);
   closeRef.current = close;
   const middleRows = Math.max(3, rows - 3);
+  const leftWidth = Math.min(listWidth, Math.floor(columns / 3));
+  const selected = selectedConversation(state);
+  const selectedRows = conversationRows(selected, Math.max(1, columns - leftWidth - 2)).length;
   const keys = useChatKeys({
     submit,
     dispatch,
     quit,
-    pageRows: Math.max(1, middleRows - 4),
+    pageRows: Math.max(1, paneTextRows(middleRows) - 1),
+    maxScrollBackRows: Math.max(0, selectedRows - paneTextRows(middleRows)),
+    onScrollPastTop: () => loadOlder(selected.key),
   });
-  const leftWidth = Math.min(listWidth, Math.floor(columns / 3));
-  const selected = selectedConversation(state);
   return (
     <Box flexDirection="column" width={columns} height={rows}>
       <Header state={state} columns={columns} />
@@ -54,7 +57,7 @@ export function ChatApp({ session: options, onConnectFailed }: ChatAppProps) {
         <ConversationPane conversation={selected} width={columns - leftWidth} height={middleRows} scrollBackRows={keys.scrollBackRows} />
       </Box>
       <StatusLine state={state} columns={columns} />
-      <InputLine value={keys.value} target={selected} columns={columns} />
+      <InputLine line={keys.line} target={selected} columns={columns} />
     </Box>
   );
 }
