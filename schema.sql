@@ -48,11 +48,31 @@ CREATE TABLE IF NOT EXISTS `friend` (
   CONSTRAINT `friend_friend` FOREIGN KEY (`friendid`) REFERENCES `user` (`id`) ON DELETE CASCADE
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
+-- Added table: friend requests waiting for an answer. Friendship takes both sides' consent:
+-- `addfriend` stores a request (fromid asks toid); toid answers with `addfriend` back (the row
+-- goes and they become friends) or `delfriend` (declined: the row goes). A request older than
+-- its lifetime (docs/rules.md) counts for nothing and is removed when its recipient gets a new one.
+CREATE TABLE IF NOT EXISTS `friendrequest` (
+  `fromid` BIGINT NOT NULL,
+  `toid` BIGINT NOT NULL,
+  -- When it was asked (ms since the epoch): requests expire.
+  `created_at` BIGINT NOT NULL,
+  PRIMARY KEY (`fromid`, `toid`),
+  -- The requests waiting for a user (listed at login, counted against the limit), and their age.
+  KEY `friendrequest_toid` (`toid`, `created_at`),
+  CONSTRAINT `friendrequest_from` FOREIGN KEY (`fromid`) REFERENCES `user` (`id`) ON DELETE CASCADE,
+  CONSTRAINT `friendrequest_to` FOREIGN KEY (`toid`) REFERENCES `user` (`id`) ON DELETE CASCADE
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
 -- The seed's allgroup(id, groupname, groupdesc).
 CREATE TABLE IF NOT EXISTS `allgroup` (
   `id` BIGINT NOT NULL AUTO_INCREMENT,
-  `groupname` VARCHAR(50) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
-  `groupdesc` VARCHAR(200) NOT NULL DEFAULT '',
+  -- Widths in characters, as wide as the services allow (64 and 256, docs/rules.md): a narrower
+  -- column would refuse a name the rules accept. A contract test compares them.
+  `groupname` VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  `groupdesc` VARCHAR(256) NOT NULL DEFAULT '',
+  -- Added: 1 when only those the creator lets in may join (docs/rules.md); 0 for a public group.
+  `invite_only` TINYINT NOT NULL DEFAULT 0,
   -- Added: who created the group, its owner (the services decide what only the owner may do).
   `creator_id` BIGINT NOT NULL,
   -- Added: when the group was created (ms since the epoch).
@@ -65,11 +85,31 @@ CREATE TABLE IF NOT EXISTS `allgroup` (
   CONSTRAINT `allgroup_creator_user` FOREIGN KEY (`creator_id`) REFERENCES `user` (`id`) ON DELETE CASCADE
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
+-- Added table: the door of invite-only groups. A row is an invitation from the creator
+-- (invited = 1) or a request to join (invited = 0), waiting for the other side: the invited user
+-- joins with `addgroup`, the creator approves a request with `invite`. Rows expire like friend
+-- requests (docs/rules.md) and go with their group.
+CREATE TABLE IF NOT EXISTS `groupjoin` (
+  `groupid` BIGINT NOT NULL,
+  `userid` BIGINT NOT NULL,
+  `invited` TINYINT NOT NULL,
+  `created_at` BIGINT NOT NULL,
+  PRIMARY KEY (`groupid`, `userid`),
+  -- Index for the foreign key on the user.
+  KEY `groupjoin_userid` (`userid`),
+  CONSTRAINT `groupjoin_group` FOREIGN KEY (`groupid`) REFERENCES `allgroup` (`id`) ON DELETE CASCADE,
+  CONSTRAINT `groupjoin_user` FOREIGN KEY (`userid`) REFERENCES `user` (`id`) ON DELETE CASCADE
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
 -- The seed's groupuser(groupid, userid, grouprole).
 CREATE TABLE IF NOT EXISTS `groupuser` (
   `groupid` BIGINT NOT NULL,
   `userid` BIGINT NOT NULL,
   `grouprole` ENUM('creator', 'normal') NOT NULL DEFAULT 'normal',
+  -- Added: the id of the group's newest message when the member joined. A member reads the
+  -- group's history from their join onwards, not what was said before they came in; 0 for the
+  -- creator, and for members who joined before this column existed.
+  `joined_after` BIGINT NOT NULL DEFAULT 0,
   -- The members of a group: a range scan of the primary key.
   PRIMARY KEY (`groupid`, `userid`),
   -- Added: the groups of a user (listed at login) without a full scan.
@@ -128,4 +168,23 @@ CREATE TABLE IF NOT EXISTS `offlinemessage` (
   KEY `offlinemessage_message` (`message_id`),
   CONSTRAINT `offlinemessage_user` FOREIGN KEY (`userid`) REFERENCES `user` (`id`) ON DELETE CASCADE,
   CONSTRAINT `offlinemessage_message_row` FOREIGN KEY (`message_id`) REFERENCES `message` (`id`) ON DELETE CASCADE
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+
+-- Added table: resume tokens. A successful login hands the client a random token (32 bytes);
+-- `resume` with it logs the user in again, on any node, without the password's scrypt work, so
+-- a node's clients reconnecting at once after it died cost a lookup each, not ~200 ms of CPU.
+-- Only the token's SHA-256 is kept (a leaked table logs nobody in) and compared in constant
+-- time. A row ends at `expires_at`, at `loginout` (every token of the user) and with its user.
+CREATE TABLE IF NOT EXISTS `session_token` (
+  `id` BIGINT NOT NULL AUTO_INCREMENT,
+  `user_id` BIGINT NOT NULL,
+  -- SHA-256 of the token, in hex.
+  `token_hash` CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  -- When the login that made it succeeded, and when it stops being accepted (ms since the epoch).
+  `created_at` BIGINT NOT NULL,
+  `expires_at` BIGINT NOT NULL,
+  PRIMARY KEY (`id`),
+  -- A resume reads the tokens of one user; a login prunes that user's oldest tokens by id.
+  KEY `session_token_user` (`user_id`, `id`),
+  CONSTRAINT `session_token_owner` FOREIGN KEY (`user_id`) REFERENCES `user` (`id`) ON DELETE CASCADE
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;

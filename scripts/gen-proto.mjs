@@ -19,6 +19,21 @@ function newestMtime(files) {
   return Math.max(...files.map((f) => statSync(f).mtimeMs), statSync(fileURLToPath(import.meta.url)).mtimeMs);
 }
 
+// A peer can still send a uint64 of 2^53 or more, which a number would round (2^64-1 becomes
+// 2^64, 2^53+1 becomes 2^53), so a refusal would quote another id than the one sent. Such a value
+// is read as { unsafeUint64: "<exact decimal>" } instead (low/high make the generated code keep
+// it as a set field); src/base/exact-uint64.ts finds it in a decoded message, so the node refuses
+// it quoting it exactly. Smaller values read as before.
+const exactUint64Reader = `const $readUint64 = $protobuf.Reader.prototype.uint64;
+$protobuf.Reader.prototype.uint64 = function readExactUint64() {
+    const start = this.pos;
+    const value = $readUint64.call(this);
+    if (Number.isSafeInteger(value)) return value;
+    let exact = 0n;
+    for (let i = this.pos - 1; i >= start; i--) exact = (exact << 7n) | BigInt(this.buf[i] & 0x7f);
+    return { low: 1, high: 1, unsafeUint64: BigInt.asUintN(64, exact).toString() };
+};`;
+
 mkdirSync(genDir, { recursive: true });
 mkdirSync(distGenDir, { recursive: true });
 const upToDate = existsSync(jsOut) && existsSync(dtsOut) && statSync(dtsOut).mtimeMs >= newestMtime(protos);
@@ -29,7 +44,7 @@ if (!upToDate) {
   const js = readFileSync(jsOut, 'utf8').replace(
     /^import .*\$protobuf from "protobufjs\/minimal(\.js)?";$/m,
     // dchat's 64-bit ids stay below 2^53: plain numbers, not Long objects, on both sides.
-    'import $protobuf from "protobufjs/minimal.js";\n$protobuf.util.Long = undefined;\n$protobuf.configure();',
+    'import $protobuf from "protobufjs/minimal.js";\n$protobuf.util.Long = undefined;\n$protobuf.configure();\n' + exactUint64Reader,
   );
   if (!js.includes('$protobuf.configure();')) throw new Error(`gen-proto: pbjs wrote an import line this script does not recognise in ${jsOut}; update the pattern above`);
   writeFileSync(jsOut, js);

@@ -27,7 +27,7 @@ describe('chat node over MySQL', () => {
     const bob = await ChatUser.registered('m-bob', first.host, first.port);
     users.push(alice, bob);
     await alice.login();
-    await alice.client.call({ addFriend: { friendId: bob.id } });
+    await alice.client.call({ addFriend: { friendId: bob.id } }); // a request: friendship takes consent
     const group = await alice.client.call({ createGroup: { name: 'mysql-fans', desc: 'InnoDB all the way' } });
     const groupId = group.group?.group?.id ?? 0;
     const direct = await alice.client.call({ chat: { toId: bob.id, text: 'stored in MariaDB' } });
@@ -41,7 +41,9 @@ describe('chat node over MySQL', () => {
     await bob2.client.connect();
     const login = await bob2.login();
     assert.equal(login.login?.pending, 1);
-    assert.deepEqual(login.login?.friends?.map((f) => f.name), ['m-alice']);
+    assert.deepEqual(login.login?.friendRequests?.map((r) => r.from?.name), ['m-alice'], 'the friend request survived');
+    await bob2.client.call({ addFriend: { friendId: alice.id } });
+    assert.deepEqual((await bob2.client.call({ friendList: {} })).friendList?.friends?.map((f) => f.name), ['m-alice']);
     const got = await bob2.waitForMessage('stored in MariaDB');
     assert.equal(got.id, direct.sent?.messageId);
     await bob2.client.call({ addGroup: { groupId } });

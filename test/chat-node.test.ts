@@ -38,13 +38,17 @@ describe('standalone chat node', () => {
     const bob = await newUser('bob');
     await alice.login();
     await bob.login();
-    const added = await alice.client.call({ addFriend: { friendId: bob.id } });
-    assert.equal(added.friend?.friend?.name, 'bob');
+    const asked = await alice.client.call({ addFriend: { friendId: bob.id } });
+    assert.equal(asked.friend?.requested, true, 'addfriend asks; friendship takes consent');
+    await bob.waitForEvent((e) => e.friendRequest?.from?.id === alice.id, 'the friend request of alice');
+    const added = await bob.client.call({ addFriend: { friendId: alice.id } });
+    assert.equal(added.friend?.requested, false);
+    assert.equal(added.friend?.friend?.name, 'alice');
     assert.equal(added.friend?.friend?.online, true);
-    const list = await bob.client.call({ friendList: {} });
-    assert.deepEqual(list.friendList?.friends?.map((f) => f.name), ['alice'], 'friendship is mutual');
-    const told = await bob.waitForEvent((e) => Boolean(e.friendChanged), 'that alice made him her friend');
-    assert.deepEqual({ id: told.friendChanged?.friend?.id, name: told.friendChanged?.friend?.name, added: told.friendChanged?.added }, { id: alice.id, name: 'alice', added: true });
+    const list = await alice.client.call({ friendList: {} });
+    assert.deepEqual(list.friendList?.friends?.map((f) => f.name), ['bob'], 'friendship is mutual');
+    const told = await alice.waitForEvent((e) => Boolean(e.friendChanged), 'that bob accepted');
+    assert.deepEqual({ id: told.friendChanged?.friend?.id, name: told.friendChanged?.friend?.name, added: told.friendChanged?.added }, { id: bob.id, name: 'bob', added: true });
 
     const before = Date.now();
     const sent = await alice.client.call({ chat: { toId: bob.id, text: 'hello bob 你好 👋' } });
@@ -133,7 +137,7 @@ describe('standalone chat node', () => {
   test('bad requests get a status and a sentence', async () => {
     const kim = await newUser('kim');
     const lee = await newUser('lee');
-    await kim.expectRefusal({ register: { name: 'kim', password: 'another' } }, Status.ALREADY_EXISTS, /taken/);
+    await kim.expectRefusal({ register: { name: 'kim', password: 'another-secret' } }, Status.ALREADY_EXISTS, /taken/);
     await kim.expectRefusal({ register: { name: 'shorty', password: 'x' } }, Status.INVALID_ARGUMENT, /password/);
     await kim.expectRefusal({ login: { userId: kim.id, password: 'wrong' } }, Status.UNAUTHENTICATED, /wrong user id or password/);
     await kim.expectRefusal({ login: { userId: 987654, password: 'whatever' } }, Status.UNAUTHENTICATED, /wrong user id or password/);
@@ -146,11 +150,13 @@ describe('standalone chat node', () => {
     await kim.expectRefusal({ chat: { toId: kim.id, text: 'me' } }, Status.INVALID_ARGUMENT, /yourself/);
     await kim.expectRefusal({ addFriend: { friendId: 987654 } }, Status.NOT_FOUND);
     await kim.client.call({ addFriend: { friendId: lee.id } });
-    await kim.expectRefusal({ addFriend: { friendId: lee.id } }, Status.ALREADY_EXISTS, /already your friend/);
+    await kim.expectRefusal({ addFriend: { friendId: lee.id } }, Status.ALREADY_EXISTS, /you asked user \d+ \(lee\) already/);
     await lee.login();
+    await lee.client.call({ addFriend: { friendId: kim.id } });
+    await kim.expectRefusal({ addFriend: { friendId: lee.id } }, Status.ALREADY_EXISTS, /already your friend/);
     await kim.client.call({ delFriend: { friendId: lee.id } });
     await lee.waitForEvent((e) => e.friendChanged?.added === false && e.friendChanged.friend?.id === kim.id, 'that kim ended the friendship');
-    await kim.expectRefusal({ delFriend: { friendId: lee.id } }, Status.NOT_FOUND, /not your friend/);
+    await kim.expectRefusal({ delFriend: { friendId: lee.id } }, Status.NOT_FOUND, /is not your friend, and there is no friend request between you/);
     await kim.expectRefusal({ addGroup: { groupId: 987654 } }, Status.NOT_FOUND);
     await kim.expectRefusal({ delGroup: { groupId: 987654 } }, Status.NOT_FOUND);
     await kim.expectRefusal({ createGroup: { name: '' } }, Status.INVALID_ARGUMENT);

@@ -160,6 +160,7 @@ describe('chat cluster', () => {
     await fay.login();
     await gus.login();
     await fay.client.call({ addFriend: { friendId: gus.id } });
+    await gus.client.call({ addFriend: { friendId: fay.id } });
     await fay.client.call({ chat: { toId: gus.id, text: 'served by rpc-server' } });
     await gus.waitForMessage('served by rpc-server');
     assert.deepEqual(await zk.getChildren('/split/UserServiceRpc'), [`${services.host}:${services.port}`], 'the only provider of UserServiceRpc');

@@ -65,7 +65,11 @@ describe('dchat client --plain', () => {
     await ben.waitForOutput(/logged in as ben/, 'the login confirmation');
 
     ann.send(`addfriend:${benId}`);
-    await ann.waitForOutput(/added friend \d+ ben \(online\)/, 'the new friend');
+    await ann.waitForOutput(/asked ben \(\d+\) to be your friend; you become friends when they accept/, 'the request');
+    await ben.waitForOutput(new RegExp(`ann \\(${annId}\\) asks to be your friend: addfriend:${annId} accepts, delfriend:${annId} declines`), 'the request');
+    ben.send(`addfriend:${annId}`);
+    await ben.waitForOutput(/added friend \d+ ann \(online\)/, 'the new friend');
+    await ann.waitForOutput(/ben \(\d+\) accepted: you are friends now/, 'the acceptance');
     ann.send(`chat:${benId}:lunch at 12:30?`);
     await ben.waitForOutput(/ann\(\d+\): lunch at 12:30\?/, "ann's message with its colon intact");
     ben.send('showfriendlist');
@@ -103,7 +107,7 @@ describe('dchat client --plain', () => {
 
   test('a message sent while the recipient was away is printed after login, with sender and time', async () => {
     const cy = open();
-    cy.send('register:cy:cy-pass');
+    cy.send('register:cy:cy-password');
     const cyId = Number((await cy.waitForOutput(/your user id is (\d+)/, "cy's id"))[1]);
     const dee = open();
     dee.send('register:dee:dee-pass');
@@ -111,7 +115,7 @@ describe('dchat client --plain', () => {
     dee.send(`login:${deeId}:dee-pass`);
     dee.send(`chat:${cyId}:are you there?`);
     await dee.waitForOutput(/sent #\d+/, 'the send confirmation');
-    cy.send(`login:${cyId}:cy-pass`);
+    cy.send(`login:${cyId}:cy-password`);
     await cy.waitForOutput(/1 message\(s\) waiting/, 'the pending count');
     await cy.waitForOutput(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d dee\(\d+\): are you there\?/, 'the offline message');
     cy.end();

@@ -73,6 +73,7 @@ test('dchat rpc-server hosts the chosen services, registered in ZooKeeper, and c
     assert.equal(refused.result?.code, dchat.Status.UNAUTHENTICATED);
     assert.equal((await users.login({ id: alice.id, password: 'alice-password' })).user?.name, 'alice');
     await friends.addFriend({ userId: alice.id, friendId: bob.id });
+    await friends.addFriend({ userId: bob.id, friendId: alice.id });
     const list = await friends.getFriendList({ userId: alice.id });
     assert.deepEqual(list.friends.map((f) => f.name), ['bob']);
 

@@ -50,6 +50,8 @@ describe('dchat client (full screen)', () => {
       await screen.waitForScreen(/\d\d:\d\d ann: hi ben, got it/, "ann's own message in the conversation");
       await screen.type(`addfriend:${ben.id}`);
       await screen.sendKeys('Enter');
+      await ben.waitForEvent((e) => e.friendRequest?.from?.id === annId, "ann's friend request");
+      await ben.client.call({ addFriend: { friendId: annId } });
       await screen.waitForScreen(new RegExp(`● ben \\(${ben.id}\\)`), 'ben as an online friend in the left pane');
 
       await screen.resize(80, 20);
@@ -96,7 +98,9 @@ describe('dchat client (full screen)', () => {
       await eve.login();
       await screen.type(`/addfriend ${eve.id}`);
       await screen.sendKeys('Enter');
-      await screen.waitForScreen(new RegExp(`● eve \\(${eve.id}\\)`), 'eve as a friend');
+      await screen.waitForScreen(/asked eve .* to be your friend/, 'the friend request sent');
+      await eve.client.call({ addFriend: { friendId: dotId } });
+      await screen.waitForScreen(new RegExp(`● eve \\(${eve.id}\\)`), 'eve as a friend once she accepted');
       for (let n = 1; n <= 70; n++) await eve.client.call({ chat: { toId: dotId, text: `note ${n}` } });
       await screen.sendKeys('Tab');
       await screen.waitForScreen(/ eve: note 70/, "eve's newest message in her conversation");

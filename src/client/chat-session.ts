@@ -1,7 +1,8 @@
 // A user's session with dchat as a client program keeps it: one ChatClient at a time, replaced
 // when the connection dies (the node crashed, nginx cut it, the heartbeat went unanswered) by a
-// new one after an exponential backoff, logged in again with the same credentials. The node
-// then replays what is pending, and the inbox shows each message id once, so the person sees
+// new one after an exponential backoff, logged in again with the resume token of the login (kept
+// in memory only; the password itself is not kept): the password is asked for again only when the
+// node refuses the token (expired, revoked). The node then replays what is pending, and the inbox shows each message id once, so the person sees
 // every message exactly once across reconnects. A chat or group chat message whose answer was
 // lost goes out again, with the same client_msg_id, once the session is back (message-resend.ts).
 // A kick that makes reconnecting pointless (logged in elsewhere, not logged in in time) leaves
@@ -27,7 +28,12 @@ export interface ChatSessionOptions {
   backoffMaxMs?: number;
   /** How long and how often a chat message whose answer was lost is sent again. */
   resend?: Partial<ResendPolicy>;
+  /** How long login, register and resume keep waiting out RESOURCE_EXHAUSTED's retry_after_ms. */
+  busyRetryForMs?: number;
 }
+
+/** The requests a node answers RESOURCE_EXHAUSTED with a retry_after_ms when it is busy. */
+const isAdmitted = (body: RequestBody): boolean => Boolean(body.login ?? body.register ?? body.resume);
 
 export interface SessionListener {
   /** A chat message shown for the first time. */
@@ -36,13 +42,13 @@ export interface SessionListener {
   event?(event: dchat.client.Event): void;
   /** Connection changes, with a sentence for the person. */
   status?(status: SessionStatus, detail: string): void;
-  /** The automatic login after a reconnect: its response. */
+  /** The automatic login (resume) after a reconnect: its response. Not OK: the user must log in again. */
   relogin?(response: dchat.client.Response): void;
 }
 
 export class ChatSession {
   private client: ChatClient | undefined;
-  private credentials: { userId: number; password: string } | undefined;
+  private credentials: { userId: number; resumeToken: string } | undefined;
   private readonly inbox: MessageInbox;
   private isClosed = false;
   private mayReconnect = true;
@@ -92,9 +98,9 @@ export class ChatSession {
 
   private async requestOnce(body: RequestBody): Promise<dchat.client.Response> {
     const client = await this.connectedClientFor(body);
-    const response = await client.request(body);
+    const response = await this.requestWhenAdmitted(client, body);
     if (response.status === dchat.Status.OK && body.login) {
-      this.credentials = { userId: body.login.userId ?? 0, password: body.login.password ?? '' };
+      this.credentials = { userId: body.login.userId ?? 0, resumeToken: response.login?.resumeToken ?? '' };
       this.loggedIn(client);
     }
     if (response.status === dchat.Status.OK && body.logout) {
@@ -102,6 +108,23 @@ export class ChatSession {
       this.loggedInClient = undefined;
     }
     return response;
+  }
+
+  /**
+   * Sends body; while the node answers RESOURCE_EXHAUSTED (a login storm, a rate limit) sends it
+   * again after the retry_after_ms it names, plus up to as much again at random so that the
+   * clients it refused together do not come back together, for at most busyRetryForMs.
+   */
+  private async requestWhenAdmitted(client: ChatClient, body: RequestBody): Promise<dchat.client.Response> {
+    const giveUpAt = Date.now() + (this.options.busyRetryForMs ?? 60_000);
+    for (;;) {
+      const response = await client.request(body);
+      const waitMs = response.retryAfterMs * (1 + Math.random());
+      if (response.status !== dchat.Status.RESOURCE_EXHAUSTED || !isAdmitted(body) || response.retryAfterMs <= 0) return response;
+      if (Date.now() + waitMs > giveUpAt || this.isClosed || !client.isConnected()) return response;
+      await this.nextChange(waitMs);
+      if (!client.isConnected()) return response;
+    }
   }
 
   /** The connection to send `body` on. While disconnected, a login or register connects first: the way back after a kick. */
@@ -214,8 +237,9 @@ export class ChatSession {
       // Reconnecting would take the login back from the other device, which would take it back again.
       this.stopReconnecting('you logged in elsewhere');
       this.credentials = undefined;
-    } else if (kickCode === dchat.client.KickCode.LOGIN_TIMEOUT) {
-      // Nobody is logged in to restore: a new connection would only time out again.
+    } else if (kickCode === dchat.client.KickCode.LOGIN_TIMEOUT && !this.credentials) {
+      // Nobody is logged in to restore: a new connection would only time out again. (With a
+      // resume token, the node was too busy to let the resume in: a new connection tries again.)
       this.stopReconnecting('not logged in in time');
     } else if (kickCode === dchat.client.KickCode.TOO_MANY_CONNECTIONS) {
       this.wasRefusedAsCrowded = true;
@@ -285,9 +309,13 @@ export class ChatSession {
     const client = this.client;
     if (!credentials || !client) return;
     try {
-      const response = await client.request({ login: { userId: credentials.userId, password: credentials.password } });
+      const response = await this.requestWhenAdmitted(client, { resume: { userId: credentials.userId, token: credentials.resumeToken } });
       if (response.status === dchat.Status.OK) this.loggedIn(client);
+      // Refused for good (expired, revoked: not a passing overload): only the password helps now.
+      else if (response.status !== dchat.Status.RESOURCE_EXHAUSTED && response.status !== dchat.Status.UNAVAILABLE) this.credentials = undefined;
       this.listener.relogin?.(response);
+      // Still busy: a new connection after the backoff tries again.
+      if (this.credentials && response.status !== dchat.Status.OK) client.destroy();
     } catch (err) {
       this.listener.status?.('reconnecting', `logging in again failed: ${errorMessage(err)}`);
       client.destroy();

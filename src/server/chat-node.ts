@@ -7,6 +7,7 @@ import { ChatService, endMovedSession } from './chat-service.js';
 import { ClusterPresence } from './cluster-presence.js';
 import { ClusterRouter } from './cluster-router.js';
 import { defaultGatewayOptions, Gateway, type GatewayOptions } from './gateway.js';
+import { LoginAdmission, type LoginAdmissionOptions } from './login-admission.js';
 import { LocalRouter } from './message-router.js';
 import { NodeBackend, type NodeBackendOptions } from './node-backend.js';
 import { NodeMembership } from './node-membership.js';
@@ -14,6 +15,7 @@ import { NodePeers } from './node-peers.js';
 import { PendingReplay } from './pending-replay.js';
 import { Redelivery } from './redelivery.js';
 import type { HandlerContext } from './request-handlers.js';
+import { SendRateLimiter, type SendRates } from './send-rate.js';
 import { SessionRegistry } from './session-registry.js';
 
 const log = createLogger('server.chat-node');
@@ -26,6 +28,10 @@ export interface ChatNodeOptions extends Partial<Omit<GatewayOptions, 'host' | '
   /** The node's name in /dchat/nodes and /dchat/presence; default host:port of the gateway. */
   nodeId?: string | undefined;
   weight?: number;
+  /** Token buckets on register, login and resume (login-admission.ts); absent: the defaults. */
+  admission?: LoginAdmissionOptions;
+  /** How fast one user may send; default defaultSendRates. */
+  sendRates?: SendRates | undefined;
 }
 
 interface Cluster {
@@ -64,6 +70,8 @@ export class ChatNode {
       router: new LocalRouter(this.sessions),
       replay: new PendingReplay(backend.services.offline),
       presence: { loggedIn: () => Promise.resolve(), loggedOut: () => Promise.resolve() },
+      admission: new LoginAdmission(this.options.admission),
+      sendRate: new SendRateLimiter(this.options.sendRates),
     };
     this.gateway = new Gateway({ ...defaultGatewayOptions, ...definedOnly(this.options), host, port }, ctx);
     const address = await this.gateway.start();

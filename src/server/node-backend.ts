@@ -3,6 +3,7 @@
 // channel whose stubs the gateway calls. Standalone: the services themselves, called in this
 // process, and no RPC port at all (docs/security.md: a standalone node opens only its chat
 // port). Either way the gateway sees the same `Services` interface.
+import type { UsageLimits } from '../services/limits.js';
 import { dchat } from '../gen/proto.js';
 import type { ClusterSecret } from '../base/cluster-secret.js';
 import { DchatError } from '../base/dchat-error.js';
@@ -11,7 +12,9 @@ import { RpcChannel } from '../rpc/rpc-channel.js';
 import { RpcProvider } from '../rpc/rpc-provider.js';
 import type { ServiceImpl } from '../rpc/service-impl.js';
 import { ZkRegistry } from '../rpc/zk-registry.js';
+import type { KdfQueueOptions } from '../services/kdf-queue.js';
 import { createLocalServices } from '../services/local-services.js';
+import type { ResumeTokenOptions } from '../services/resume-token.js';
 import type { Services } from '../services/service-api.js';
 import { lockDchatZnodes } from '../zk/dchat-layout.js';
 import type { ScryptCost } from '../store/password-hash.js';
@@ -34,6 +37,11 @@ export interface NodeBackendOptions {
   credentials?: ClusterSecret | undefined;
   /** The scrypt cost of new password hashes; default the production cost. */
   passwordCost?: ScryptCost | undefined;
+  /** The queue in front of the password KDF of the user service hosted here. */
+  kdfQueue?: KdfQueueOptions | undefined;
+  resumeTokens?: ResumeTokenOptions | undefined;
+  /** The per-user limits of the hosted services; default defaultUsageLimits. */
+  usage?: UsageLimits | undefined;
 }
 
 /** What a cluster node has beyond a standalone one. */
@@ -62,7 +70,7 @@ export class NodeBackend {
     try {
       const repo = options.hostedServices.length > 0 ? await openStore({ db: options.db, dataDir: options.dataDir }) : undefined;
       if (repo) undo.push(() => repo.close());
-      const local = repo ? createLocalServices(repo, { passwordCost: options.passwordCost }) : undefined;
+      const local = repo ? createLocalServices(repo, { passwordCost: options.passwordCost, kdfQueue: options.kdfQueue, resumeTokens: options.resumeTokens, usage: options.usage }) : undefined;
       if (!options.zk) {
         if (!local) throw new DchatError('DCHAT_SERVER_NO_SERVICES', 'a standalone node must host its services: drop --services none, or join a cluster with --zk');
         return new NodeBackend(local, undefined, undefined, repo);

@@ -37,7 +37,8 @@ export class PendingReplay {
           session.push({ message });
           afterId = message.id ?? afterId;
         }
-        if (messages.length < this.pageSize) return;
+        // A page cut by bytes (has_more) is shorter than pageSize yet not the last.
+        if (messages.length === 0 || (messages.length < this.pageSize && !res.hasMore)) return;
         await session.whenDrained();
       }
     } catch (err) {

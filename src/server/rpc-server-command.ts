@@ -11,6 +11,8 @@ import { createLocalServices } from '../services/local-services.js';
 import { openStore } from '../store/open-store.js';
 import type { ChatRepository } from '../store/repository.js';
 import { ZkSession } from '../zk/zk-session.js';
+import { checkKdfOptions, kdfQueueFrom, resumeTokensFrom, withKdfOptions } from './login-limit-options.js';
+import { limitOption, parseLimitOptions } from './limit-options.js';
 import { chosenPasswordCost, passwordCostNamed, passwordCostOption } from './password-cost-option.js';
 import { defaultDataDir } from './server-command.js';
 import { hostService, parseServiceKeys, serviceKeys, type ServiceKey } from './service-hosting.js';
@@ -27,6 +29,7 @@ interface RpcServerArgs {
   clusterSecretFile: string | undefined;
   sessionTimeoutMs: number;
   passwordCost: string;
+  limit: string[];
 }
 
 const parseServices = (text: string): ServiceKey[] => parseServiceKeys(text, { allowNone: false });
@@ -35,7 +38,7 @@ export const rpcServerCommand: CommandModule<object, RpcServerArgs> = {
   command: 'rpc-server',
   describe: 'Host business services (user, friend, group, offline) over dchat RPC, registered in ZooKeeper',
   builder: (y: Argv) =>
-    y
+    withKdfOptions(y)
       .option('services', { type: 'string', default: serviceKeys.join(','), describe: `Services to host, comma-separated: ${serviceKeys.join(', ')}` })
       .option('zk', { type: 'string', default: process.env['DCHAT_ZK'] || undefined, describe: 'ZooKeeper host:port[,host:port...][/chroot] to register in (env DCHAT_ZK); absent: not registered, callers need the address' })
       .option('db', { type: 'string', default: process.env['DCHAT_DB'] || undefined, describe: 'mysql://user:pass@host:port/db or sqlite:/path/file (env DCHAT_DB); absent: SQLite in --data-dir' })
@@ -46,11 +49,14 @@ export const rpcServerCommand: CommandModule<object, RpcServerArgs> = {
       .options(secretOptions)
       .option('session-timeout-ms', { type: 'number', default: 10_000, describe: 'ZooKeeper session timeout: how soon a crashed server leaves the registry' })
       .option('password-cost', passwordCostOption)
+      .option('limit', limitOption)
       .check((argv) => {
         parseServices(argv.services as string);
         checkPortOption('--port', argv.port, true);
         checkWholeOption('--session-timeout-ms', argv['session-timeout-ms'], 1, 'milliseconds');
         passwordCostNamed(argv['password-cost'] as string);
+        checkKdfOptions(argv);
+        parseLimitOptions(argv.limit as string[]);
         if (argv.host === '0.0.0.0' && argv.zk && !argv['advertise-host']) throw new Error('--host 0.0.0.0 with --zk needs --advertise-host: callers cannot connect to 0.0.0.0');
         return true;
       })
@@ -74,7 +80,12 @@ export const rpcServerCommand: CommandModule<object, RpcServerArgs> = {
         registry: session ? new ZkRegistry(session) : undefined,
         credentials,
       });
-      const services = createLocalServices(repo, { passwordCost: chosenPasswordCost(args.passwordCost, 'rpc-server') });
+      const services = createLocalServices(repo, {
+        passwordCost: chosenPasswordCost(args.passwordCost, 'rpc-server'),
+        kdfQueue: kdfQueueFrom(args),
+        resumeTokens: resumeTokensFrom(args),
+        usage: parseLimitOptions(args.limit).usage,
+      });
       for (const key of keys) hostService(provider, services, key);
       await provider.run();
     } catch (err) {

@@ -6,7 +6,9 @@ import { errorMessage } from '../base/dchat-error.js';
 import { checkPortOption, checkWholeOption } from '../base/option-checks.js';
 import { requiredSecret, secretOptions } from '../base/cluster-secret.js';
 import { ChatNode } from './chat-node.js';
+import { admissionFrom, checkKdfOptions, kdfQueueFrom, resumeTokensFrom, withAdmissionOptions, withKdfOptions } from './login-limit-options.js';
 import { defaultGatewayOptions } from './gateway.js';
+import { limitOption, parseLimitOptions } from './limit-options.js';
 import { chosenPasswordCost, passwordCostNamed, passwordCostOption } from './password-cost-option.js';
 import { parseServiceKeys, serviceKeys } from './service-hosting.js';
 
@@ -36,13 +38,14 @@ interface ServerArgs {
   weight: number;
   zkSessionTimeoutMs: number;
   passwordCost: string;
+  limit: string[];
 }
 
 export const serverCommand: CommandModule<object, ServerArgs> = {
   command: 'server',
   describe: 'Run a chat node (standalone by default: SQLite, services in-process)',
   builder: (y: Argv) =>
-    y
+    withKdfOptions(withAdmissionOptions(y))
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address the client gateway listens on' })
       .option('port', { type: 'number', default: 6000, describe: 'Port the client gateway listens on' })
       .option('data-dir', { type: 'string', default: defaultDataDir(), describe: 'Where the standalone node keeps its SQLite database (env DCHAT_DATA_DIR)' })
@@ -65,7 +68,9 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       .option('weight', { type: 'number', default: 1, describe: 'Weight of the node in the nginx upstream that `dchat lb` writes' })
       .option('zk-session-timeout-ms', { type: 'number', default: 10_000, describe: 'ZooKeeper session timeout: how soon a crashed node leaves the cluster' })
       .option('password-cost', passwordCostOption)
+      .option('limit', limitOption)
       .check((argv) => {
+        parseLimitOptions(argv.limit as string[]);
         parseServiceKeys(argv.services as string, { allowNone: true });
         if (parseServiceKeys(argv.services as string, { allowNone: true }).length === 0 && !argv.zk) throw new Error('--services none needs --zk: a standalone node must host its services');
         checkPortOption('--port', argv.port, true);
@@ -81,6 +86,8 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
         checkWholeOption('--weight', argv.weight, 1, "the node's share in nginx's upstream");
         checkWholeOption('--zk-session-timeout-ms', argv['zk-session-timeout-ms'], 1, 'milliseconds');
         passwordCostNamed(argv['password-cost'] as string);
+        checkKdfOptions(argv);
+        admissionFrom(argv);
         return true;
       })
       .example('$0 server', 'standalone node on 127.0.0.1:6000, data in ~/.dchat/data')
@@ -96,6 +103,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       process.stderr.write(`dchat server: ${errorMessage(err)}\n`);
       process.exit(1);
     }
+    const { usage, rates } = parseLimitOptions(args.limit);
     const node = new ChatNode({
       host: args.host,
       port: args.port,
@@ -119,6 +127,11 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       nodeId: args.nodeId,
       weight: args.weight,
       passwordCost: chosenPasswordCost(args.passwordCost, 'server'),
+      admission: admissionFrom(args),
+      kdfQueue: kdfQueueFrom(args),
+      resumeTokens: resumeTokensFrom(args),
+      usage,
+      sendRates: rates,
     });
     let address: { host: string; port: number; nodeId: string; rpcAddress: string | undefined };
     try {

@@ -3,7 +3,8 @@
 // pending row goes only when the recipient's client acknowledges the message.
 import { dchat } from '../gen/proto.js';
 import type { ChatRepository, Conversation, MessageRow } from '../store/repository.js';
-import { checkClientMsgId, checkId, checkText, limits, pageSize } from './limits.js';
+import { fieldBytes, withinBudget } from './answer-budget.js';
+import { checkClientMsgId, checkId, checkText, defaultUsageLimits, limits, pageSize, type UsageLimits } from './limits.js';
 import { OK, refuse, type Refusal } from './result.js';
 import { messageOf } from './row-mapping.js';
 import type { OfflineServiceApi } from './service-api.js';
@@ -20,10 +21,13 @@ function describeReuse(stored: MessageRow, resend: { toId: number; groupId: numb
   return undefined;
 }
 
+const messageBytes = (m: dchat.IChatMessage): number => fieldBytes(dchat.ChatMessage.encode(m));
+
 export class OfflineService implements OfflineServiceApi {
   constructor(
     private readonly repo: ChatRepository,
     private readonly now: () => number = Date.now,
+    private readonly usage: UsageLimits = defaultUsageLimits,
   ) {}
 
   async saveMessage(request: dchat.ISaveMessageRequest): Promise<dchat.ISaveMessageResponse> {
@@ -56,6 +60,11 @@ export class OfflineService implements OfflineServiceApi {
   private async directRecipients(fromId: number, toId: number): Promise<number[] | Refusal> {
     if (toId === fromId) return refuse(Status.INVALID_ARGUMENT, 'you cannot send a message to yourself');
     if (!(await this.repo.findUserById(toId))) return refuse(Status.NOT_FOUND, `there is no user ${toId}`);
+    // The sender hears that the message was not taken, rather than the recipient losing an old one.
+    const max = this.usage.pendingPerRecipient;
+    if ((await this.repo.usersWithPendingAtLeast([toId], max)).length > 0) {
+      return refuse(Status.RESOURCE_EXHAUSTED, `user ${toId} has ${max} messages waiting, the most one user may have; this one was not stored: send it again once they have read theirs`);
+    }
     return [toId];
   }
 
@@ -66,7 +75,11 @@ export class OfflineService implements OfflineServiceApi {
     if (!members.some((m) => m.userId === fromId)) {
       return refuse(Status.PERMISSION_DENIED, `you are not a member of group ${groupId} (${group.name}); join it with addgroup:${groupId}`);
     }
-    return members.filter((m) => m.userId !== fromId).map((m) => m.userId);
+    const others = members.filter((m) => m.userId !== fromId).map((m) => m.userId);
+    // A member whose queue is full (who has not been back for a long time) does not hold up the
+    // group: the message is not queued for them, and they read it in the group's history.
+    const full = new Set(await this.repo.usersWithPendingAtLeast(others, this.usage.pendingPerRecipient));
+    return full.size === 0 ? others : others.filter((id) => !full.has(id));
   }
 
   async pullPending(request: dchat.IPullPendingRequest): Promise<dchat.IPullPendingResponse> {
@@ -74,7 +87,8 @@ export class OfflineService implements OfflineServiceApi {
     if (problem) return refuse(Status.INVALID_ARGUMENT, problem);
     const limit = pageSize(request.limit, limits.pendingPageDefault, limits.pendingPageMax);
     const rows = await this.repo.listPending(request.userId ?? 0, request.afterId ?? 0, limit);
-    return { result: OK, messages: rows.map(messageOf) };
+    const page = withinBudget(rows.map(messageOf), messageBytes);
+    return { result: OK, messages: page.items, hasMore: page.isCut };
   }
 
   async countPending(request: dchat.ICountPendingRequest): Promise<dchat.ICountPendingResponse> {
@@ -102,7 +116,8 @@ export class OfflineService implements OfflineServiceApi {
     const limit = pageSize(request.limit, limits.historyPageDefault, limits.historyPageMax);
     // One extra row tells whether an older page exists without a second query.
     const rows = await this.repo.history(conversation, request.beforeId ?? 0, limit + 1);
-    return { result: OK, messages: rows.slice(0, limit).map(messageOf), hasMore: rows.length > limit };
+    const page = withinBudget(rows.slice(0, limit).map(messageOf), messageBytes);
+    return { result: OK, messages: page.items, hasMore: page.isCut || rows.length > limit };
   }
 
   private async conversationOf(userId: number, peerId: number, groupId: number): Promise<Conversation | Refusal> {
@@ -115,9 +130,9 @@ export class OfflineService implements OfflineServiceApi {
     }
     const group = await this.repo.findGroupById(groupId);
     if (!group) return refuse(Status.NOT_FOUND, `there is no group ${groupId}`);
-    if (!(await this.repo.isGroupMember(groupId, userId))) {
-      return refuse(Status.PERMISSION_DENIED, `you are not a member of group ${groupId} (${group.name})`);
-    }
-    return { kind: 'group', groupId };
+    const joinedAfter = await this.repo.memberJoinedAfter(groupId, userId);
+    if (joinedAfter === undefined) return refuse(Status.PERMISSION_DENIED, `you are not a member of group ${groupId} (${group.name})`);
+    // A member reads what was said since they joined, not what was said before they came in.
+    return { kind: 'group', groupId, afterId: joinedAfter };
   }
 }

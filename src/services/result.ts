@@ -9,6 +9,11 @@ export function refuse(code: dchat.Status, message: string): Refusal {
   return { result: { code, message } };
 }
 
+/** RESOURCE_EXHAUSTED with the time after which a retry may succeed. */
+export function exhausted(message: string, retryAfterMs: number): Refusal {
+  return { result: { code: dchat.Status.RESOURCE_EXHAUSTED, message, retryAfterMs } };
+}
+
 export function isOk(result: dchat.IResult | null | undefined): boolean {
   return (result?.code ?? dchat.Status.OK) === dchat.Status.OK;
 }

@@ -10,8 +10,9 @@ export function memberOf(row: GroupMemberRow): dchat.IGroupMember {
   return { userId: row.userId, name: row.userName, role: row.role };
 }
 
-export function groupOf(row: GroupRow, members: readonly GroupMemberRow[] = []): dchat.IGroup {
-  return { id: row.id, name: row.name, desc: row.desc, creatorId: row.creatorId, members: members.map(memberOf) };
+/** memberCount: how many members the group has, of which `members` may be the first few. */
+export function groupOf(row: GroupRow, members: readonly GroupMemberRow[] = [], memberCount = members.length): dchat.IGroup {
+  return { id: row.id, name: row.name, desc: row.desc, creatorId: row.creatorId, members: members.map(memberOf), memberCount, inviteOnly: row.isInviteOnly };
 }
 
 export function messageOf(row: MessageRow): dchat.IChatMessage {

@@ -17,6 +17,7 @@ export interface FriendServiceApi {
   addFriend: Method<dchat.IAddFriendRequest, dchat.IAddFriendResponse>;
   delFriend: Method<dchat.IDelFriendRequest, dchat.IDelFriendResponse>;
   getFriendList: Method<dchat.IGetFriendListRequest, dchat.IGetFriendListResponse>;
+  getFriendRequests: Method<dchat.IGetFriendRequestsRequest, dchat.IGetFriendRequestsResponse>;
 }
 
 export interface GroupServiceApi {
@@ -25,6 +26,7 @@ export interface GroupServiceApi {
   delGroup: Method<dchat.IDelGroupRequest, dchat.IDelGroupResponse>;
   getGroupList: Method<dchat.IGetGroupListRequest, dchat.IGetGroupListResponse>;
   getGroupMembers: Method<dchat.IGetGroupMembersRequest, dchat.IGetGroupMembersResponse>;
+  invite: Method<dchat.IInviteRequest, dchat.IInviteResponse>;
 }
 
 export interface OfflineServiceApi {

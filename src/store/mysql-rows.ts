@@ -1,7 +1,7 @@
 // Rows from mysql2 arrive as loosely typed packets: these narrow them, field by field, to the
 // row types of repository.ts. The column aliases of repository-sql.ts already carry the names.
 import type { RowDataPacket } from 'mysql2/promise';
-import type { GroupMemberRow, GroupRole, GroupRow, MessageRow, UserRow } from './repository.js';
+import type { GroupMemberRow, GroupRole, GroupRow, MessageRow, SessionTokenRow, UserRow } from './repository.js';
 
 function num(row: RowDataPacket, field: string): number {
   const value: unknown = row[field];
@@ -42,6 +42,7 @@ export function groupRow(row: RowDataPacket): GroupRow {
     desc: str(row, 'desc'),
     creatorId: num(row, 'creatorId'),
     createdAtMs: num(row, 'createdAtMs'),
+    isInviteOnly: num(row, 'isInviteOnly') === 1,
   };
 }
 
@@ -58,5 +59,14 @@ export function messageRow(row: RowDataPacket): MessageRow {
     groupId: num(row, 'groupId'),
     text: str(row, 'text'),
     sentAtMs: num(row, 'sentAtMs'),
+  };
+}
+
+export function sessionTokenRow(row: RowDataPacket): SessionTokenRow {
+  return {
+    userId: num(row, 'userId'),
+    tokenHash: str(row, 'tokenHash'),
+    createdAtMs: num(row, 'createdAtMs'),
+    expiresAtMs: num(row, 'expiresAtMs'),
   };
 }

@@ -93,7 +93,7 @@ describe('mysql store', () => {
     await store.migrate();
     await store.close();
     const fromMySql = await mysqlColumns('dchat_schema_sync');
-    assert.deepEqual([...fromMySql.keys()].sort(), ['allgroup', 'friend', 'groupuser', 'message', 'offlinemessage', 'user']);
+    assert.deepEqual([...fromMySql.keys()].sort(), ['allgroup', 'friend', 'friendrequest', 'groupjoin', 'groupuser', 'message', 'offlinemessage', 'session_token', 'user']);
     assert.deepEqual(Object.fromEntries(await sqliteColumns()), Object.fromEntries(fromMySql));
   });
 

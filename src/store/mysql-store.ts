@@ -2,23 +2,29 @@
 // server-side prepared statement with bound parameters (mysql2 caches them per connection).
 // The pool replaces connections that break, so a server that restarts is used again as soon as
 // it is back; while it is away every call rejects with StoreError DCHAT_STORE_UNAVAILABLE.
+// Past 400 lines because it is one short method per repository operation, next to the pool,
+// transaction and error helpers they all share; split, each half would need the helpers.
 import mysql, { type Pool, type PoolConnection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
 import type {
   ChatRepository,
   Conversation,
+  FriendRequestRow,
   GroupMemberRow,
   GroupRole,
+  JoinKind,
   GroupRow,
   MessageRow,
   NewMessage,
+  Page,
   SavedMessage,
+  SessionTokenRow,
   UserRow,
 } from './repository.js';
 import { describeOldLayout, pageLimit, sql, upperId } from './repository-sql.js';
 import { isDuplicateKey, mysqlStoreError } from './mysql-error.js';
 import { readMySqlSchema } from './mysql-schema.js';
-import { upgradesDue } from './schema-upgrades.js';
-import { userRow, groupRow, memberRow, messageRow } from './mysql-rows.js';
+import { upgradesDue, wideningsDue } from './schema-upgrades.js';
+import { userRow, groupRow, memberRow, messageRow, sessionTokenRow } from './mysql-rows.js';
 import { SenderNames } from './sender-names.js';
 import { StoreError } from './store-error.js';
 import { describeMySql, type MySqlLocation } from './store-url.js';
@@ -138,6 +144,7 @@ export class MySqlStore implements ChatRepository {
         const columnsOf = await this.readColumns(conn);
         await conn.query(readMySqlSchema());
         for (const upgrade of upgradesDue(columnsOf)) await conn.query(upgrade.mysql);
+        for (const widening of wideningsDue(await this.readWidths(conn))) await conn.query(widening.mysql);
       } finally {
         await conn.end().catch(() => conn.destroy());
       }
@@ -154,6 +161,17 @@ export class MySqlStore implements ChatRepository {
     const complaint = describeOldLayout(columnsOf, `MySQL database ${this.location.database} at ${describeMySql(this.location)}`);
     if (complaint) throw new StoreError('DCHAT_STORE_FAILED', complaint);
     return columnsOf;
+  }
+
+  /** The width in characters of every text column of the database, as the server reports it. */
+  private async readWidths(conn: mysql.Connection): Promise<(table: string, column: string) => number | undefined> {
+    const [rows] = await conn.execute<RowDataPacket[]>(
+      'SELECT TABLE_NAME AS t, COLUMN_NAME AS c, CHARACTER_MAXIMUM_LENGTH AS w FROM information_schema.COLUMNS ' +
+        'WHERE TABLE_SCHEMA = ? AND CHARACTER_MAXIMUM_LENGTH IS NOT NULL',
+      [this.location.database],
+    );
+    const widths = new Map(rows.map((r) => [`${String(r['t'])}.${String(r['c'])}`, Number(r['w'])]));
+    return (table, column) => widths.get(`${table}.${column}`);
   }
 
   /** The tables the database holds now, sorted; none while the database does not exist yet. */
@@ -231,23 +249,97 @@ export class MySqlStore implements ChatRepository {
     return this.guard('areFriends', async () => (await this.rows(this.pool, sql.isFriend, [a, b])).length > 0);
   }
 
-  listFriends(userId: number): Promise<UserRow[]> {
-    return this.guard('listFriends', async () => (await this.rows(this.pool, sql.friendsOf, [userId])).map(userRow));
+  listFriends(userId: number, page?: Page): Promise<UserRow[]> {
+    return this.guard('listFriends', async () => {
+      const rows = page ? await this.rows(this.pool, sql.friendsPage, [userId, page.afterId, pageLimit(page.limit)]) : await this.rows(this.pool, sql.friendsOf, [userId]);
+      return rows.map(userRow);
+    });
   }
 
-  createGroup(name: string, desc: string, creatorId: number, createdAtMs: number): Promise<GroupRow | undefined> {
+  countFriends(userId: number): Promise<number> {
+    return this.guard('countFriends', () => this.count(sql.countFriends, userId));
+  }
+
+  private async count(text: string, param: number): Promise<number> {
+    const [row] = await this.rows(this.pool, text, [param]);
+    return Number(row?.['n'] ?? 0);
+  }
+
+  addFriendRequest(fromId: number, toId: number, createdAtMs: number): Promise<boolean> {
+    return this.guard('addFriendRequest', async () => {
+      const insert = 'INSERT INTO friendrequest (fromid, toid, created_at) VALUES (?, ?, ?)';
+      return (await this.insertUnlessDuplicate(this.pool, insert, [fromId, toId, createdAtMs])) !== undefined;
+    });
+  }
+
+  removeFriendRequest(fromId: number, toId: number): Promise<boolean> {
+    return this.guard('removeFriendRequest', async () => (await this.write(this.pool, sql.deleteFriendRequest, [fromId, toId])).affectedRows > 0);
+  }
+
+  hasFriendRequest(fromId: number, toId: number, notBeforeMs: number): Promise<boolean> {
+    return this.guard('hasFriendRequest', async () => (await this.rows(this.pool, sql.hasFriendRequest, [fromId, toId, notBeforeMs])).length > 0);
+  }
+
+  listFriendRequestsTo(userId: number, notBeforeMs: number, page: Page): Promise<FriendRequestRow[]> {
+    return this.guard('listFriendRequestsTo', async () =>
+      (await this.rows(this.pool, sql.friendRequestsTo, [userId, notBeforeMs, page.afterId, pageLimit(page.limit)])).map((r) => ({
+        fromId: Number(r['fromId']),
+        fromName: String(r['fromName']),
+        createdAtMs: Number(r['createdAtMs']),
+      })),
+    );
+  }
+
+  countFriendRequests(userId: number, direction: 'to' | 'from', notBeforeMs: number): Promise<number> {
+    const text = direction === 'to' ? sql.countFriendRequestsTo : sql.countFriendRequestsFrom;
+    return this.guard('countFriendRequests', async () => {
+      const [row] = await this.rows(this.pool, text, [userId, notBeforeMs]);
+      return Number(row?.['n'] ?? 0);
+    });
+  }
+
+  removeExpiredFriendRequests(userId: number, beforeMs: number): Promise<number> {
+    return this.guard('removeExpiredFriendRequests', async () => (await this.write(this.pool, sql.deleteExpiredFriendRequests, [userId, beforeMs])).affectedRows);
+  }
+
+  createGroup(name: string, desc: string, creatorId: number, createdAtMs: number, isInviteOnly = false): Promise<GroupRow | undefined> {
     return this.guard('createGroup', () =>
       this.transaction(async (conn) => {
         const result = await this.insertUnlessDuplicate(
           conn,
-          'INSERT INTO allgroup (groupname, groupdesc, creator_id, created_at) VALUES (?, ?, ?, ?)',
-          [name, desc, creatorId, createdAtMs],
+          'INSERT INTO allgroup (groupname, groupdesc, creator_id, created_at, invite_only) VALUES (?, ?, ?, ?, ?)',
+          [name, desc, creatorId, createdAtMs, isInviteOnly ? 1 : 0],
         );
         if (!result) return undefined;
         await this.write(conn, 'INSERT INTO groupuser (groupid, userid, grouprole) VALUES (?, ?, ?)', [result.insertId, creatorId, 'creator']);
-        return { id: result.insertId, name, desc, creatorId, createdAtMs };
+        return { id: result.insertId, name, desc, creatorId, createdAtMs, isInviteOnly };
       }),
     );
+  }
+
+  addJoinRequest(groupId: number, userId: number, kind: JoinKind, createdAtMs: number): Promise<boolean> {
+    return this.guard('addJoinRequest', async () => {
+      const insert = 'INSERT INTO groupjoin (groupid, userid, invited, created_at) VALUES (?, ?, ?, ?)';
+      return (await this.insertUnlessDuplicate(this.pool, insert, [groupId, userId, kind === 'invited' ? 1 : 0, createdAtMs])) !== undefined;
+    });
+  }
+
+  findJoinRequest(groupId: number, userId: number, notBeforeMs: number): Promise<JoinKind | undefined> {
+    return this.guard('findJoinRequest', async () => {
+      const [row] = await this.rows(this.pool, sql.joinRequest, [groupId, userId, notBeforeMs]);
+      return row ? (Number(row['invited']) === 1 ? 'invited' : 'asked') : undefined;
+    });
+  }
+
+  removeJoinRequest(groupId: number, userId: number): Promise<boolean> {
+    return this.guard('removeJoinRequest', async () => (await this.write(this.pool, sql.deleteJoinRequest, [groupId, userId])).affectedRows > 0);
+  }
+
+  countJoinRequests(groupId: number, notBeforeMs: number): Promise<number> {
+    return this.guard('countJoinRequests', async () => {
+      const [row] = await this.rows(this.pool, sql.countJoinRequests, [groupId, notBeforeMs]);
+      return Number(row?.['n'] ?? 0);
+    });
   }
 
   findGroupById(id: number): Promise<GroupRow | undefined> {
@@ -269,8 +361,7 @@ export class MySqlStore implements ChatRepository {
 
   addGroupMember(groupId: number, userId: number, role: GroupRole): Promise<boolean> {
     return this.guard('addGroupMember', async () => {
-      const insert = 'INSERT INTO groupuser (groupid, userid, grouprole) VALUES (?, ?, ?)';
-      return (await this.insertUnlessDuplicate(this.pool, insert, [groupId, userId, role])) !== undefined;
+      return (await this.insertUnlessDuplicate(this.pool, sql.insertMember, [groupId, userId, role, groupId])) !== undefined;
     });
   }
 
@@ -278,16 +369,37 @@ export class MySqlStore implements ChatRepository {
     return this.guard('removeGroupMember', async () => (await this.write(this.pool, sql.deleteGroupMember, [groupId, userId])).affectedRows > 0);
   }
 
-  listGroupMembers(groupId: number): Promise<GroupMemberRow[]> {
-    return this.guard('listGroupMembers', async () => (await this.rows(this.pool, sql.groupMembers, [groupId])).map(memberRow));
+  listGroupMembers(groupId: number, limit?: number): Promise<GroupMemberRow[]> {
+    return this.guard('listGroupMembers', async () => {
+      const rows = limit === undefined ? await this.rows(this.pool, sql.groupMembers, [groupId]) : await this.rows(this.pool, `${sql.groupMembers} LIMIT ?`, [groupId, pageLimit(limit)]);
+      return rows.map(memberRow);
+    });
+  }
+
+  countGroupMembers(groupId: number): Promise<number> {
+    return this.guard('countGroupMembers', () => this.count(sql.countGroupMembers, groupId));
+  }
+
+  memberJoinedAfter(groupId: number, userId: number): Promise<number | undefined> {
+    return this.guard('memberJoinedAfter', async () => {
+      const [row] = await this.rows(this.pool, sql.joinedAfter, [groupId, userId]);
+      return row ? Number(row['joinedAfter']) : undefined;
+    });
   }
 
   isGroupMember(groupId: number, userId: number): Promise<boolean> {
     return this.guard('isGroupMember', async () => (await this.rows(this.pool, sql.isGroupMember, [groupId, userId])).length > 0);
   }
 
-  listGroupsOfUser(userId: number): Promise<GroupRow[]> {
-    return this.guard('listGroupsOfUser', async () => (await this.rows(this.pool, sql.groupsOfUser, [userId])).map(groupRow));
+  listGroupsOfUser(userId: number, page?: Page): Promise<GroupRow[]> {
+    return this.guard('listGroupsOfUser', async () => {
+      const rows = page ? await this.rows(this.pool, sql.groupsOfUserPage, [userId, page.afterId, pageLimit(page.limit)]) : await this.rows(this.pool, sql.groupsOfUser, [userId]);
+      return rows.map(groupRow);
+    });
+  }
+
+  countGroupsOfUser(userId: number): Promise<number> {
+    return this.guard('countGroupsOfUser', () => this.count(sql.countGroupsOfUser, userId));
   }
 
   saveMessage(message: NewMessage): Promise<SavedMessage> {
@@ -344,6 +456,17 @@ export class MySqlStore implements ChatRepository {
     });
   }
 
+  usersWithPendingAtLeast(userIds: readonly number[], count: number): Promise<number[]> {
+    return this.guard('usersWithPendingAtLeast', async () => {
+      const found: number[] = [];
+      for (const part of chunks([...new Set(userIds)], maxIdsPerStatement)) {
+        const text = `SELECT userid FROM offlinemessage WHERE userid IN (${placeholders(part.length)}) ${sql.pendingAtLeastTail}`;
+        found.push(...(await this.rows(this.pool, text, [...part, count])).map((r) => Number(r['userid'])));
+      }
+      return found.sort((a, b) => a - b);
+    });
+  }
+
   listPendingRecipients(messageId: number): Promise<number[]> {
     return this.guard('listPendingRecipients', async () =>
       (await this.rows(this.pool, sql.pendingRecipients, [messageId])).map((r) => Number(r['userid'])));
@@ -360,6 +483,24 @@ export class MySqlStore implements ChatRepository {
     });
   }
 
+  saveSessionToken(token: SessionTokenRow, keepPerUser: number): Promise<void> {
+    return this.guard('saveSessionToken', () =>
+      this.transaction(async (conn) => {
+        await this.write(conn, sql.insertSessionToken, [token.userId, token.tokenHash, token.createdAtMs, token.expiresAtMs]);
+        await this.write(conn, sql.deleteExpiredSessionTokens, [token.userId, token.createdAtMs]);
+        await this.write(conn, sql.deleteSurplusSessionTokens, [token.userId, token.userId, Math.max(0, keepPerUser - 1)]);
+      }),
+    );
+  }
+
+  listSessionTokens(userId: number, nowMs: number): Promise<SessionTokenRow[]> {
+    return this.guard('listSessionTokens', async () => (await this.rows(this.pool, sql.sessionTokensOf, [userId, nowMs])).map(sessionTokenRow));
+  }
+
+  deleteSessionTokens(userId: number): Promise<number> {
+    return this.guard('deleteSessionTokens', async () => (await this.write(this.pool, sql.deleteSessionTokens, [userId])).affectedRows);
+  }
+
   history(conversation: Conversation, beforeId: number, limit: number): Promise<MessageRow[]> {
     return this.guard('history', async () => {
       const before = upperId(beforeId);
@@ -367,7 +508,7 @@ export class MySqlStore implements ChatRepository {
       if (max === 0) return [];
       const rows =
         conversation.kind === 'group'
-          ? await this.rows(this.pool, sql.groupHistory, [conversation.groupId, before, max])
+          ? await this.rows(this.pool, sql.groupHistory, [conversation.groupId, before, conversation.afterId ?? 0, max])
           : await this.rows(this.pool, sql.directHistory, [
               conversation.userId, conversation.peerId, before, max,
               conversation.peerId, conversation.userId, before, max, max,

@@ -79,6 +79,15 @@ export async function verifyPassword(password: string, encoded: string): Promise
   return timingSafeEqual(candidate, stored.hash);
 }
 
+/**
+ * A well-formed hash at the given cost that no password matches (its hash part is random bytes,
+ * not a KDF output). Checking a password against it costs exactly what a real check costs: a
+ * login for an unknown user id runs it, so its answer comes no sooner than a wrong password's.
+ */
+export function unmatchableHash(cost: ScryptCost = defaultScryptCost): string {
+  return encode(cost, randomBytes(saltBytes), randomBytes(hashBytes));
+}
+
 /** True when the hash was made with weaker parameters than new hashes get: rehash at next login. */
 export function needsRehash(encoded: string, cost: ScryptCost = defaultScryptCost): boolean {
   const stored = decode(encoded);

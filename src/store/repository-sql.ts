@@ -7,7 +7,7 @@
 const userColumns =
   'u.id AS id, u.name AS name, u.password_hash AS passwordHash, u.state AS state, u.created_at AS createdAtMs';
 const groupColumns =
-  'g.id AS id, g.groupname AS name, g.groupdesc AS `desc`, g.creator_id AS creatorId, g.created_at AS createdAtMs';
+  'g.id AS id, g.groupname AS name, g.groupdesc AS `desc`, g.creator_id AS creatorId, g.created_at AS createdAtMs, g.invite_only AS isInviteOnly';
 const messageColumns =
   'm.id AS id, m.sender_id AS fromId, s.name AS fromName, COALESCE(m.recipient_id, 0) AS toId, ' +
   'COALESCE(m.group_id, 0) AS groupId, m.body AS text, m.sent_at AS sentAtMs';
@@ -25,6 +25,19 @@ export const sql = {
   userByName: `${selectUser} WHERE u.name = ?`,
   setUserState: 'UPDATE `user` SET state = ? WHERE id = ?',
   friendsOf: `${selectUser} JOIN friend f ON f.friendid = u.id WHERE f.userid = ? ORDER BY u.id`,
+  /** Parameters: userId, afterId, limit. */
+  friendsPage: `${selectUser} JOIN friend f ON f.friendid = u.id WHERE f.userid = ? AND u.id > ? ORDER BY u.id LIMIT ?`,
+  countFriends: 'SELECT COUNT(*) AS n FROM friend WHERE userid = ?',
+  /** Parameters: toId, notBeforeMs, afterId, limit. */
+  friendRequestsTo:
+    'SELECT r.fromid AS fromId, u.name AS fromName, r.created_at AS createdAtMs FROM friendrequest r JOIN `user` u ON u.id = r.fromid ' +
+    'WHERE r.toid = ? AND r.created_at >= ? AND r.fromid > ? ORDER BY r.fromid LIMIT ?',
+  /** Parameters: fromId, toId, notBeforeMs. */
+  hasFriendRequest: 'SELECT 1 AS yes FROM friendrequest WHERE fromid = ? AND toid = ? AND created_at >= ?',
+  deleteFriendRequest: 'DELETE FROM friendrequest WHERE fromid = ? AND toid = ?',
+  countFriendRequestsTo: 'SELECT COUNT(*) AS n FROM friendrequest WHERE toid = ? AND created_at >= ?',
+  countFriendRequestsFrom: 'SELECT COUNT(*) AS n FROM friendrequest WHERE fromid = ? AND created_at >= ?',
+  deleteExpiredFriendRequests: 'DELETE FROM friendrequest WHERE toid = ? AND created_at < ?',
   isFriend: 'SELECT 1 AS yes FROM friend WHERE userid = ? AND friendid = ?',
   /** Both directions; a self-friendship is one row. Parameters: a, b, b, a. */
   deleteFriendship: 'DELETE FROM friend WHERE (userid = ? AND friendid = ?) OR (userid = ? AND friendid = ?)',
@@ -35,6 +48,10 @@ export const sql = {
   groupMembers:
     'SELECT gu.groupid AS groupId, gu.userid AS userId, u.name AS userName, gu.grouprole AS role ' +
     'FROM groupuser gu JOIN `user` u ON u.id = gu.userid WHERE gu.groupid = ? ORDER BY gu.userid',
+  /** Parameters: userId, afterId, limit. */
+  groupsOfUserPage: `${selectGroup} JOIN groupuser gu ON gu.groupid = g.id WHERE gu.userid = ? AND g.id > ? ORDER BY g.id LIMIT ?`,
+  countGroupsOfUser: 'SELECT COUNT(*) AS n FROM groupuser WHERE userid = ?',
+  countGroupMembers: 'SELECT COUNT(*) AS n FROM groupuser WHERE groupid = ?',
   isGroupMember: 'SELECT 1 AS yes FROM groupuser WHERE groupid = ? AND userid = ?',
   deleteGroupMember: 'DELETE FROM groupuser WHERE groupid = ? AND userid = ?',
   /** The order matters: children before the rows they reference. Each takes the group id. */
@@ -42,6 +59,7 @@ export const sql = {
     'DELETE FROM offlinemessage WHERE message_id IN (SELECT id FROM message WHERE group_id = ?)',
     'DELETE FROM message WHERE group_id = ?',
     'DELETE FROM groupuser WHERE groupid = ?',
+    'DELETE FROM groupjoin WHERE groupid = ?',
     'DELETE FROM allgroup WHERE id = ?',
   ],
 
@@ -58,6 +76,8 @@ export const sql = {
     `${selectMessage} JOIN offlinemessage o ON o.message_id = m.id ` +
     'WHERE o.userid = ? AND o.message_id > ? ORDER BY o.message_id LIMIT ?',
   countPending: 'SELECT COUNT(*) AS n FROM offlinemessage WHERE userid = ?',
+  /** Preceded by "WHERE userid IN (…)" of the backend; parameter after the list: the count. */
+  pendingAtLeastTail: 'GROUP BY userid HAVING COUNT(*) >= ? ORDER BY userid',
   /** Parameter: messageId. The index offlinemessage_message finds the rows. */
   pendingRecipients: 'SELECT userid FROM offlinemessage WHERE message_id = ? ORDER BY userid',
   /**
@@ -71,8 +91,31 @@ export const sql = {
     'ORDER BY m.id DESC LIMIT ?) AS sent UNION ALL ' +
     `SELECT * FROM (${selectMessage} WHERE m.sender_id = ? AND m.recipient_id = ? AND m.id < ? ` +
     'AND m.sender_id <> m.recipient_id ORDER BY m.id DESC LIMIT ?) AS received ORDER BY id DESC LIMIT ?',
-  /** Parameters: groupId, beforeId, limit. */
-  groupHistory: `${selectMessage} WHERE m.group_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?`,
+  insertSessionToken: 'INSERT INTO session_token (user_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?)',
+  /** Parameters: userId, nowMs. */
+  deleteExpiredSessionTokens: 'DELETE FROM session_token WHERE user_id = ? AND expires_at <= ?',
+  /**
+   * Parameters: userId, userId, keep. Deletes the user's tokens older than the keep-th newest; the
+   * derived table lets MySQL read the table it deletes from, and a NULL bound (fewer tokens) deletes none.
+   */
+  deleteSurplusSessionTokens:
+    'DELETE FROM session_token WHERE user_id = ? AND id < (SELECT id FROM (SELECT id FROM session_token ' +
+    'WHERE user_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?) AS newest)',
+  /** Parameters: userId, nowMs. */
+  sessionTokensOf:
+    'SELECT user_id AS userId, token_hash AS tokenHash, created_at AS createdAtMs, expires_at AS expiresAtMs ' +
+    'FROM session_token WHERE user_id = ? AND expires_at > ? ORDER BY id DESC',
+  deleteSessionTokens: 'DELETE FROM session_token WHERE user_id = ?',
+  /** Parameters: groupId, beforeId, afterId, limit. */
+  groupHistory: `${selectMessage} WHERE m.group_id = ? AND m.id < ? AND m.id > ? ORDER BY m.id DESC LIMIT ?`,
+  /** Parameters: groupId, userId, notBeforeMs. */
+  joinRequest: 'SELECT invited FROM groupjoin WHERE groupid = ? AND userid = ? AND created_at >= ?',
+  deleteJoinRequest: 'DELETE FROM groupjoin WHERE groupid = ? AND userid = ?',
+  countJoinRequests: 'SELECT COUNT(*) AS n FROM groupjoin WHERE groupid = ? AND created_at >= ?',
+  joinedAfter: 'SELECT joined_after AS joinedAfter FROM groupuser WHERE groupid = ? AND userid = ?',
+  /** Parameters: groupId, userId, role, groupId. The join point is the group's newest message now. */
+  insertMember:
+    'INSERT INTO groupuser (groupid, userid, grouprole, joined_after) SELECT ?, ?, ?, COALESCE(MAX(id), 0) FROM message WHERE group_id = ?',
 } as const;
 
 /**

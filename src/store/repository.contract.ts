@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { ChatRepository, MessageRow, NewMessage, UserRow } from './repository.js';
 import { describeMessageKeyContract } from './message-key.contract.js';
+import { describeSessionTokenContract } from './session-token.contract.js';
 import { StoreError } from './store-error.js';
 
 const t0 = 1_700_000_000_000;
@@ -139,10 +140,62 @@ export function describeRepositoryContract(
         assert.deepEqual(await repo.listFriends(a.id), friends);
       });
 
+      it('listFriends pages by id after afterId, at most limit, and countFriends counts them all', async () => {
+        const a = await user('a');
+        const friends = [await user('v'), await user('w'), await user('x'), await user('y'), await user('z')];
+        for (const f of friends) await repo.addFriendship(a.id, f.id);
+        assert.deepEqual(await repo.listFriends(a.id, { afterId: 0, limit: 2 }), friends.slice(0, 2));
+        assert.deepEqual(await repo.listFriends(a.id, { afterId: friends[1]?.id ?? 0, limit: 2 }), friends.slice(2, 4));
+        assert.deepEqual(await repo.listFriends(a.id, { afterId: friends[3]?.id ?? 0, limit: 2 }), friends.slice(4));
+        assert.equal(await repo.countFriends(a.id), 5);
+        assert.equal(await repo.countFriends(friends[0]?.id ?? 0), 1);
+      });
+
       it('addFriendship with a user that does not exist rejects with StoreError DCHAT_STORE_FAILED', async () => {
         const a = await user('a');
         await assert.rejects(repo.addFriendship(a.id, 987_654), (err: unknown) => err instanceof StoreError && err.code === 'DCHAT_STORE_FAILED');
         assert.deepEqual(await repo.listFriends(a.id), []);
+      });
+    });
+
+    describe('friend requests', () => {
+      it('stores a request once, lists and counts those made since a time, and removes them', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const c = await user('c');
+        assert.equal(await repo.addFriendRequest(a.id, c.id, t0), true);
+        assert.equal(await repo.addFriendRequest(a.id, c.id, t0 + 9), false, 'once per pair');
+        assert.equal(await repo.addFriendRequest(b.id, c.id, t0 + 10), true);
+        assert.equal(await repo.hasFriendRequest(a.id, c.id, t0), true);
+        assert.equal(await repo.hasFriendRequest(a.id, c.id, t0 + 1), false, 'made before notBeforeMs');
+        assert.equal(await repo.hasFriendRequest(c.id, a.id, 0), false, 'a request has a direction');
+        assert.deepEqual(await repo.listFriendRequestsTo(c.id, 0, { afterId: 0, limit: 10 }), [
+          { fromId: a.id, fromName: 'a', createdAtMs: t0 },
+          { fromId: b.id, fromName: 'b', createdAtMs: t0 + 10 },
+        ]);
+        assert.deepEqual((await repo.listFriendRequestsTo(c.id, 0, { afterId: a.id, limit: 10 })).map((r) => r.fromId), [b.id]);
+        assert.deepEqual((await repo.listFriendRequestsTo(c.id, t0 + 5, { afterId: 0, limit: 10 })).map((r) => r.fromId), [b.id]);
+        assert.equal(await repo.countFriendRequests(c.id, 'to', 0), 2);
+        assert.equal(await repo.countFriendRequests(a.id, 'from', 0), 1);
+        assert.equal(await repo.removeExpiredFriendRequests(c.id, t0 + 5), 1);
+        assert.equal(await repo.removeFriendRequest(b.id, c.id), true);
+        assert.equal(await repo.removeFriendRequest(b.id, c.id), false);
+        assert.equal(await repo.countFriendRequests(c.id, 'to', 0), 0);
+      });
+    });
+
+    describe('pending counts', () => {
+      it('usersWithPendingAtLeast names the users with at least that many pending messages, in id order', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const c = await user('c');
+        const d = await user('d');
+        for (const text of ['1', '2', '3']) await save(direct(a, c, text));
+        for (const text of ['1', '2']) await save(direct(a, b, text));
+        await save(direct(a, d, 'only one'));
+        assert.deepEqual(await repo.usersWithPendingAtLeast([d.id, c.id, b.id, a.id], 2), [b.id, c.id]);
+        assert.deepEqual(await repo.usersWithPendingAtLeast([b.id, c.id], 3), [c.id]);
+        assert.deepEqual(await repo.usersWithPendingAtLeast([], 1), []);
       });
     });
 
@@ -151,10 +204,30 @@ export function describeRepositoryContract(
         const owner = await user('owner');
         const group = await repo.createGroup('rust', 'all things rust', owner.id, t0 + 7);
         assert.ok(group);
-        assert.deepEqual(group, { id: group.id, name: 'rust', desc: 'all things rust', creatorId: owner.id, createdAtMs: t0 + 7 });
+        assert.deepEqual(group, { id: group.id, name: 'rust', desc: 'all things rust', creatorId: owner.id, createdAtMs: t0 + 7, isInviteOnly: false });
         assert.deepEqual(await repo.findGroupById(group.id), group);
         assert.deepEqual(await repo.listGroupMembers(group.id), [{ groupId: group.id, userId: owner.id, userName: 'owner', role: 'creator' }]);
         assert.equal(await repo.isGroupMember(group.id, owner.id), true);
+      });
+
+      it('an invite-only group keeps the flag, and its door holds one invitation or request per user', async () => {
+        const owner = await user('owner');
+        const guest = await user('guest');
+        const group = await repo.createGroup('private', '', owner.id, t0, true);
+        assert.ok(group);
+        assert.equal(group.isInviteOnly, true);
+        assert.equal((await repo.findGroupById(group.id))?.isInviteOnly, true);
+        assert.deepEqual((await repo.listGroupsOfUser(owner.id)).map((g) => g.isInviteOnly), [true]);
+        assert.equal(await repo.addJoinRequest(group.id, guest.id, 'invited', t0), true);
+        assert.equal(await repo.addJoinRequest(group.id, guest.id, 'asked', t0), false, 'one per user');
+        assert.equal(await repo.findJoinRequest(group.id, guest.id, t0), 'invited');
+        assert.equal(await repo.findJoinRequest(group.id, guest.id, t0 + 1), undefined, 'made before notBeforeMs');
+        assert.equal(await repo.countJoinRequests(group.id, 0), 1);
+        assert.equal(await repo.removeJoinRequest(group.id, guest.id), true);
+        assert.equal(await repo.addJoinRequest(group.id, guest.id, 'asked', t0), true);
+        assert.equal(await repo.findJoinRequest(group.id, guest.id, 0), 'asked');
+        assert.equal(await repo.deleteGroup(group.id), true, 'a group with a request at its door is deleted with it');
+        assert.equal(await repo.findJoinRequest(group.id, guest.id, 0), undefined);
       });
 
       it('createGroup returns undefined when the name is taken and changes nothing', async () => {
@@ -193,6 +266,28 @@ export function describeRepositoryContract(
           { groupId: group.id, userId: b.id, userName: 'b', role: 'creator' },
           { groupId: group.id, userId: c.id, userName: 'c', role: 'normal' },
         ]);
+      });
+
+      it('listGroupsOfUser pages by id, listGroupMembers stops at limit, and both count', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const c = await user('c');
+        const groups = [];
+        for (const name of ['g1', 'g2', 'g3']) {
+          const group = await repo.createGroup(name, '', a.id, t0);
+          assert.ok(group);
+          groups.push(group);
+        }
+        const first = groups[0];
+        assert.ok(first);
+        await repo.addGroupMember(first.id, b.id, 'normal');
+        await repo.addGroupMember(first.id, c.id, 'normal');
+        assert.deepEqual(await repo.listGroupsOfUser(a.id, { afterId: 0, limit: 2 }), groups.slice(0, 2));
+        assert.deepEqual(await repo.listGroupsOfUser(a.id, { afterId: groups[1]?.id ?? 0, limit: 2 }), groups.slice(2));
+        assert.equal(await repo.countGroupsOfUser(a.id), 3);
+        assert.equal(await repo.countGroupsOfUser(b.id), 1);
+        assert.deepEqual((await repo.listGroupMembers(first.id, 2)).map((m) => m.userName), ['a', 'b']);
+        assert.equal(await repo.countGroupMembers(first.id), 3);
       });
 
       it('listGroupsOfUser returns the groups the user belongs to, ordered by id', async () => {
@@ -365,6 +460,23 @@ export function describeRepositoryContract(
         assert.deepEqual(await repo.history({ kind: 'group', groupId: g.id }, 0, 0), []);
       });
 
+      it('a member joins after the newest message of the group, and the history from that point holds only what came later', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const g = await repo.createGroup('g', '', a.id, t0);
+        assert.ok(g);
+        assert.equal(await repo.memberJoinedAfter(g.id, a.id), 0, 'the creator reads everything');
+        assert.equal(await repo.memberJoinedAfter(g.id, b.id), undefined, 'not a member');
+        const before = await save({ fromId: a.id, toId: 0, groupId: g.id, text: 'before', sentAtMs: t0, recipientIds: [] });
+        assert.equal(await repo.addGroupMember(g.id, b.id, 'normal'), true);
+        assert.equal(await repo.addGroupMember(g.id, b.id, 'normal'), false);
+        const joinedAfter = await repo.memberJoinedAfter(g.id, b.id);
+        assert.equal(joinedAfter, before.id);
+        const later = await save({ fromId: a.id, toId: 0, groupId: g.id, text: 'later', sentAtMs: t0, recipientIds: [b.id] });
+        assert.deepEqual(ids(await repo.history({ kind: 'group', groupId: g.id, afterId: joinedAfter ?? 0 }, 0, 10)), [later.id]);
+        assert.deepEqual(ids(await repo.history({ kind: 'group', groupId: g.id }, 0, 10)), [later.id, before.id]);
+      });
+
       it('text with emoji, Chinese and other 4-byte characters round-trips unchanged', async () => {
         const name = '小明😀';
         const text = '你好，世界 🎉👩‍👩‍👧 𝄞 naïve';
@@ -398,4 +510,5 @@ export function describeRepositoryContract(
     });
   });
   describeMessageKeyContract(name, open, cleanup);
+  describeSessionTokenContract(name, open, cleanup);
 }

@@ -16,13 +16,25 @@ export interface UserRow {
   createdAtMs: number;
 }
 
+/** A friend request waiting for its recipient's answer, as the recipient sees it. */
+export interface FriendRequestRow {
+  fromId: number;
+  fromName: string;
+  createdAtMs: number;
+}
+
 export interface GroupRow {
   id: number;
   name: string;
   desc: string;
   creatorId: number;
   createdAtMs: number;
+  /** Only those the creator lets in may join. */
+  isInviteOnly: boolean;
 }
+
+/** Who waits at the door of an invite-only group: invited by the creator, or asking to join. */
+export type JoinKind = 'invited' | 'asked';
 
 export type GroupRole = 'creator' | 'normal';
 
@@ -67,7 +79,23 @@ export interface SavedMessage {
   isRepeat: boolean;
 }
 
-export type Conversation = { kind: 'direct'; userId: number; peerId: number } | { kind: 'group'; groupId: number };
+/** A resume token as stored: its hash only (see schema.sql, session_token). */
+export interface SessionTokenRow {
+  userId: number;
+  /** SHA-256 of the token, 64 hex digits. */
+  tokenHash: string;
+  createdAtMs: number;
+  expiresAtMs: number;
+}
+
+/** A page of a list in id order: the items with id > afterId, at most limit. */
+export interface Page {
+  afterId: number;
+  limit: number;
+}
+
+/** A group's history starts after message id afterId (a member's join point); 0 or absent: from the start. */
+export type Conversation = { kind: 'direct'; userId: number; peerId: number } | { kind: 'group'; groupId: number; afterId?: number };
 
 export interface ChatRepository {
   /** Creates the tables and indexes that do not exist yet; safe to run on every start. */
@@ -85,20 +113,47 @@ export interface ChatRepository {
   /** Ends the friendship both ways; false when there was none. */
   removeFriendship(a: number, b: number): Promise<boolean>;
   areFriends(a: number, b: number): Promise<boolean>;
-  listFriends(userId: number): Promise<UserRow[]>;
+  /** Stores that `fromId` asks `toId`; false when that request exists already (its time is kept). */
+  addFriendRequest(fromId: number, toId: number, createdAtMs: number): Promise<boolean>;
+  /** false when there was no such request. */
+  removeFriendRequest(fromId: number, toId: number): Promise<boolean>;
+  /** Whether `fromId` asked `toId` at notBeforeMs or later. */
+  hasFriendRequest(fromId: number, toId: number, notBeforeMs: number): Promise<boolean>;
+  /** The requests to the user made at notBeforeMs or later, ordered by sender id, after page.afterId. */
+  listFriendRequestsTo(userId: number, notBeforeMs: number, page: Page): Promise<FriendRequestRow[]>;
+  /** How many requests made at notBeforeMs or later wait for the user (direction 'to') or were sent by the user ('from'). */
+  countFriendRequests(userId: number, direction: 'to' | 'from', notBeforeMs: number): Promise<number>;
+  /** Removes the requests to the user made before beforeMs; returns how many. */
+  removeExpiredFriendRequests(userId: number, beforeMs: number): Promise<number>;
+  /** Ordered by id; every friend without a page. */
+  listFriends(userId: number, page?: Page): Promise<UserRow[]>;
+  countFriends(userId: number): Promise<number>;
 
   /** Creates the group with its creator as first member (role 'creator'); undefined when the name is taken. */
-  createGroup(name: string, desc: string, creatorId: number, createdAtMs: number): Promise<GroupRow | undefined>;
+  createGroup(name: string, desc: string, creatorId: number, createdAtMs: number, isInviteOnly?: boolean): Promise<GroupRow | undefined>;
+  /** Stores an invitation or a request to join; false when the user has one for the group already. */
+  addJoinRequest(groupId: number, userId: number, kind: JoinKind, createdAtMs: number): Promise<boolean>;
+  /** The user's invitation or request for the group made at notBeforeMs or later. */
+  findJoinRequest(groupId: number, userId: number, notBeforeMs: number): Promise<JoinKind | undefined>;
+  removeJoinRequest(groupId: number, userId: number): Promise<boolean>;
+  /** How many invitations and requests made at notBeforeMs or later wait at the group's door. */
+  countJoinRequests(groupId: number, notBeforeMs: number): Promise<number>;
   findGroupById(id: number): Promise<GroupRow | undefined>;
   /** Deletes the group, its members and its pending deliveries; false when there was no such group. */
   deleteGroup(id: number): Promise<boolean>;
-  /** false when the user already was a member. */
+  /** false when the user already was a member. The member's history starts after the group's newest message. */
   addGroupMember(groupId: number, userId: number, role: GroupRole): Promise<boolean>;
   /** false when the user was not a member. */
   removeGroupMember(groupId: number, userId: number): Promise<boolean>;
-  listGroupMembers(groupId: number): Promise<GroupMemberRow[]>;
+  /** Ordered by user id; at most limit when given. */
+  listGroupMembers(groupId: number, limit?: number): Promise<GroupMemberRow[]>;
+  countGroupMembers(groupId: number): Promise<number>;
   isGroupMember(groupId: number, userId: number): Promise<boolean>;
-  listGroupsOfUser(userId: number): Promise<GroupRow[]>;
+  /** The id of the group's newest message when the user joined (0: none, or before joins were recorded); undefined for a non-member. */
+  memberJoinedAfter(groupId: number, userId: number): Promise<number | undefined>;
+  /** Ordered by group id; every group without a page. */
+  listGroupsOfUser(userId: number, page?: Page): Promise<GroupRow[]>;
+  countGroupsOfUser(userId: number): Promise<number>;
 
   /**
    * Stores the message and marks it pending for every recipient, in one transaction; or, when the
@@ -109,10 +164,21 @@ export interface ChatRepository {
   /** Messages pending for the user with id > afterId, oldest first, at most limit. */
   listPending(userId: number, afterId: number, limit: number): Promise<MessageRow[]>;
   countPending(userId: number): Promise<number>;
+  /** Those of the users with at least `count` pending messages, in id order. */
+  usersWithPendingAtLeast(userIds: readonly number[], count: number): Promise<number[]>;
   /** The users the message is still pending for (not acknowledged yet), in id order. */
   listPendingRecipients(messageId: number): Promise<number[]>;
   /** Removes the given messages from the user's pending set; returns how many were pending. */
   ackPending(userId: number, messageIds: readonly number[]): Promise<number>;
+  /**
+   * Stores a resume token and, for its user, drops the tokens expired at createdAtMs and all but
+   * the newest keepPerUser (this one included): a user's logins cannot grow the table without end.
+   */
+  saveSessionToken(token: SessionTokenRow, keepPerUser: number): Promise<void>;
+  /** The user's tokens that have not expired at nowMs, newest first. */
+  listSessionTokens(userId: number, nowMs: number): Promise<SessionTokenRow[]>;
+  /** Revokes every token of the user; returns how many there were. */
+  deleteSessionTokens(userId: number): Promise<number>;
   /** The newest messages of the conversation with id < beforeId (0: no bound), newest first, at most limit. */
   history(conversation: Conversation, beforeId: number, limit: number): Promise<MessageRow[]>;
 }

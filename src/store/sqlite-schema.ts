@@ -31,20 +31,39 @@ export const sqliteSchema: readonly string[] = [
   ) STRICT, WITHOUT ROWID`,
   'CREATE INDEX IF NOT EXISTS friend_friendid ON friend (friendid)',
 
+  `CREATE TABLE IF NOT EXISTS friendrequest (
+    fromid INTEGER NOT NULL REFERENCES \`user\` (id) ON DELETE CASCADE,
+    toid INTEGER NOT NULL REFERENCES \`user\` (id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (fromid, toid)
+  ) STRICT, WITHOUT ROWID`,
+  'CREATE INDEX IF NOT EXISTS friendrequest_toid ON friendrequest (toid, created_at)',
+
   `CREATE TABLE IF NOT EXISTS allgroup (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     groupname TEXT NOT NULL,
     groupdesc TEXT NOT NULL DEFAULT '',
+    invite_only INTEGER NOT NULL DEFAULT 0 CHECK (invite_only IN (0, 1)),
     creator_id INTEGER NOT NULL REFERENCES \`user\` (id) ON DELETE CASCADE,
     created_at INTEGER NOT NULL
   ) STRICT`,
   'CREATE UNIQUE INDEX IF NOT EXISTS allgroup_groupname ON allgroup (groupname)',
   'CREATE INDEX IF NOT EXISTS allgroup_creator ON allgroup (creator_id)',
 
+  `CREATE TABLE IF NOT EXISTS groupjoin (
+    groupid INTEGER NOT NULL REFERENCES allgroup (id) ON DELETE CASCADE,
+    userid INTEGER NOT NULL REFERENCES \`user\` (id) ON DELETE CASCADE,
+    invited INTEGER NOT NULL CHECK (invited IN (0, 1)),
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (groupid, userid)
+  ) STRICT, WITHOUT ROWID`,
+  'CREATE INDEX IF NOT EXISTS groupjoin_userid ON groupjoin (userid)',
+
   `CREATE TABLE IF NOT EXISTS groupuser (
     groupid INTEGER NOT NULL REFERENCES allgroup (id) ON DELETE CASCADE,
     userid INTEGER NOT NULL REFERENCES \`user\` (id) ON DELETE CASCADE,
     grouprole TEXT NOT NULL DEFAULT 'normal' CHECK (grouprole IN ('creator', 'normal')),
+    joined_after INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (groupid, userid)
   ) STRICT, WITHOUT ROWID`,
   'CREATE INDEX IF NOT EXISTS groupuser_userid ON groupuser (userid)',
@@ -71,4 +90,13 @@ export const sqliteSchema: readonly string[] = [
     PRIMARY KEY (userid, message_id)
   ) STRICT, WITHOUT ROWID`,
   'CREATE INDEX IF NOT EXISTS offlinemessage_message ON offlinemessage (message_id)',
+
+  `CREATE TABLE IF NOT EXISTS session_token (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id INTEGER NOT NULL REFERENCES \`user\` (id) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) STRICT`,
+  'CREATE INDEX IF NOT EXISTS session_token_user ON session_token (user_id, id)',
 ];

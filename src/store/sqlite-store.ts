@@ -8,12 +8,16 @@ import { dirname, join } from 'node:path';
 import type {
   ChatRepository,
   Conversation,
+  FriendRequestRow,
   GroupMemberRow,
   GroupRole,
+  JoinKind,
   GroupRow,
   MessageRow,
   NewMessage,
+  Page,
   SavedMessage,
+  SessionTokenRow,
   UserRow,
 } from './repository.js';
 import { describeOldLayout, pageLimit, sql, upperId } from './repository-sql.js';
@@ -39,9 +43,10 @@ const idListSql = 'SELECT value FROM json_each(?)';
 
 export class SqliteStore implements ChatRepository {
   private readonly statements = new Map<string, Database.Statement>();
-  private readonly createGroupTx: (name: string, desc: string, creatorId: number, createdAtMs: number) => GroupRow | undefined;
+  private readonly createGroupTx: (name: string, desc: string, creatorId: number, createdAtMs: number, isInviteOnly: boolean) => GroupRow | undefined;
   private readonly deleteGroupTx: (id: number) => boolean;
   private readonly addFriendshipTx: (a: number, b: number) => boolean;
+  private readonly saveSessionTokenTx: (token: SessionTokenRow, keepPerUser: number) => void;
   private readonly writes: SqliteWriteBatch;
   private readonly senderNames = new SenderNames();
 
@@ -50,13 +55,18 @@ export class SqliteStore implements ChatRepository {
     readonly file: string,
   ) {
     this.writes = new SqliteWriteBatch(db, (err, action) => sqliteStoreError(err, action, file));
-    this.createGroupTx = db.transaction((name: string, desc: string, creatorId: number, createdAtMs: number) =>
-      this.insertGroup(name, desc, creatorId, createdAtMs),
+    this.createGroupTx = db.transaction((name: string, desc: string, creatorId: number, createdAtMs: number, isInviteOnly: boolean) =>
+      this.insertGroup(name, desc, creatorId, createdAtMs, isInviteOnly),
     );
     this.deleteGroupTx = db.transaction((id: number) => {
       let groupRows = 0;
       for (const text of sql.deleteGroup) groupRows = this.stmt(text).run(id).changes;
       return groupRows > 0;
+    });
+    this.saveSessionTokenTx = db.transaction((token: SessionTokenRow, keepPerUser: number) => {
+      this.stmt(sql.insertSessionToken).run(token.userId, token.tokenHash, token.createdAtMs, token.expiresAtMs);
+      this.stmt(sql.deleteExpiredSessionTokens).run(token.userId, token.createdAtMs);
+      this.stmt(sql.deleteSurplusSessionTokens).run(token.userId, token.userId, Math.max(0, keepPerUser - 1));
     });
     this.addFriendshipTx = db.transaction((a: number, b: number) => {
       const insert = this.stmt('INSERT INTO friend (userid, friendid) VALUES (?, ?) ON CONFLICT DO NOTHING');
@@ -201,26 +211,85 @@ export class SqliteStore implements ChatRepository {
     return this.guard('areFriends', () => this.row(sql.isFriend, a, b) !== undefined);
   }
 
-  listFriends(userId: number): Promise<UserRow[]> {
-    return this.guard('listFriends', () => this.rows<UserRow>(sql.friendsOf, userId));
+  listFriends(userId: number, page?: Page): Promise<UserRow[]> {
+    return this.guard('listFriends', () =>
+      page ? this.rows<UserRow>(sql.friendsPage, userId, page.afterId, pageLimit(page.limit)) : this.rows<UserRow>(sql.friendsOf, userId),
+    );
   }
 
-  createGroup(name: string, desc: string, creatorId: number, createdAtMs: number): Promise<GroupRow | undefined> {
-    return this.guard('createGroup', () => this.createGroupTx(name, desc, creatorId, createdAtMs));
+  countFriends(userId: number): Promise<number> {
+    return this.guard('countFriends', () => this.row<{ n: number }>(sql.countFriends, userId)?.n ?? 0);
   }
 
-  private insertGroup(name: string, desc: string, creatorId: number, createdAtMs: number): GroupRow | undefined {
+  addFriendRequest(fromId: number, toId: number, createdAtMs: number): Promise<boolean> {
+    return this.guard('addFriendRequest', () =>
+      this.stmt('INSERT INTO friendrequest (fromid, toid, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(fromId, toId, createdAtMs).changes > 0,
+    );
+  }
+
+  removeFriendRequest(fromId: number, toId: number): Promise<boolean> {
+    return this.guard('removeFriendRequest', () => this.stmt(sql.deleteFriendRequest).run(fromId, toId).changes > 0);
+  }
+
+  hasFriendRequest(fromId: number, toId: number, notBeforeMs: number): Promise<boolean> {
+    return this.guard('hasFriendRequest', () => this.row(sql.hasFriendRequest, fromId, toId, notBeforeMs) !== undefined);
+  }
+
+  listFriendRequestsTo(userId: number, notBeforeMs: number, page: Page): Promise<FriendRequestRow[]> {
+    return this.guard('listFriendRequestsTo', () => this.rows<FriendRequestRow>(sql.friendRequestsTo, userId, notBeforeMs, page.afterId, pageLimit(page.limit)));
+  }
+
+  countFriendRequests(userId: number, direction: 'to' | 'from', notBeforeMs: number): Promise<number> {
+    const text = direction === 'to' ? sql.countFriendRequestsTo : sql.countFriendRequestsFrom;
+    return this.guard('countFriendRequests', () => this.row<{ n: number }>(text, userId, notBeforeMs)?.n ?? 0);
+  }
+
+  removeExpiredFriendRequests(userId: number, beforeMs: number): Promise<number> {
+    return this.guard('removeExpiredFriendRequests', () => this.stmt(sql.deleteExpiredFriendRequests).run(userId, beforeMs).changes);
+  }
+
+  createGroup(name: string, desc: string, creatorId: number, createdAtMs: number, isInviteOnly = false): Promise<GroupRow | undefined> {
+    return this.guard('createGroup', () => this.createGroupTx(name, desc, creatorId, createdAtMs, isInviteOnly));
+  }
+
+  private insertGroup(name: string, desc: string, creatorId: number, createdAtMs: number, isInviteOnly: boolean): GroupRow | undefined {
     const info = this.stmt(
-      'INSERT INTO allgroup (groupname, groupdesc, creator_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (groupname) DO NOTHING',
-    ).run(name, desc, creatorId, createdAtMs);
+      'INSERT INTO allgroup (groupname, groupdesc, creator_id, created_at, invite_only) VALUES (?, ?, ?, ?, ?) ON CONFLICT (groupname) DO NOTHING',
+    ).run(name, desc, creatorId, createdAtMs, isInviteOnly ? 1 : 0);
     if (info.changes === 0) return undefined;
     const groupId = Number(info.lastInsertRowid);
     this.stmt('INSERT INTO groupuser (groupid, userid, grouprole) VALUES (?, ?, ?)').run(groupId, creatorId, 'creator');
-    return this.row<GroupRow>(sql.groupById, groupId);
+    return this.groupRows(sql.groupById, groupId)[0];
+  }
+
+  /** Group rows with invite_only as a boolean: SQLite has no boolean type. */
+  private groupRows(text: string, ...params: unknown[]): GroupRow[] {
+    return this.rows<Omit<GroupRow, 'isInviteOnly'> & { isInviteOnly: number }>(text, ...params).map((g) => ({ ...g, isInviteOnly: g.isInviteOnly === 1 }));
   }
 
   findGroupById(id: number): Promise<GroupRow | undefined> {
-    return this.guard('findGroupById', () => this.row<GroupRow>(sql.groupById, id));
+    return this.guard('findGroupById', () => this.groupRows(sql.groupById, id)[0]);
+  }
+
+  addJoinRequest(groupId: number, userId: number, kind: JoinKind, createdAtMs: number): Promise<boolean> {
+    return this.guard('addJoinRequest', () =>
+      this.stmt('INSERT INTO groupjoin (groupid, userid, invited, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(groupId, userId, kind === 'invited' ? 1 : 0, createdAtMs).changes > 0,
+    );
+  }
+
+  findJoinRequest(groupId: number, userId: number, notBeforeMs: number): Promise<JoinKind | undefined> {
+    return this.guard('findJoinRequest', () => {
+      const row = this.row<{ invited: number }>(sql.joinRequest, groupId, userId, notBeforeMs);
+      return row ? (row.invited === 1 ? 'invited' : 'asked') : undefined;
+    });
+  }
+
+  removeJoinRequest(groupId: number, userId: number): Promise<boolean> {
+    return this.guard('removeJoinRequest', () => this.stmt(sql.deleteJoinRequest).run(groupId, userId).changes > 0);
+  }
+
+  countJoinRequests(groupId: number, notBeforeMs: number): Promise<number> {
+    return this.guard('countJoinRequests', () => this.row<{ n: number }>(sql.countJoinRequests, groupId, notBeforeMs)?.n ?? 0);
   }
 
   deleteGroup(id: number): Promise<boolean> {
@@ -229,8 +298,8 @@ export class SqliteStore implements ChatRepository {
 
   addGroupMember(groupId: number, userId: number, role: GroupRole): Promise<boolean> {
     return this.guard('addGroupMember', () => {
-      const insert = this.stmt('INSERT INTO groupuser (groupid, userid, grouprole) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
-      return insert.run(groupId, userId, role).changes > 0;
+      const insert = this.stmt(`${sql.insertMember} ON CONFLICT DO NOTHING`);
+      return insert.run(groupId, userId, role, groupId).changes > 0;
     });
   }
 
@@ -238,16 +307,32 @@ export class SqliteStore implements ChatRepository {
     return this.guard('removeGroupMember', () => this.stmt(sql.deleteGroupMember).run(groupId, userId).changes > 0);
   }
 
-  listGroupMembers(groupId: number): Promise<GroupMemberRow[]> {
-    return this.guard('listGroupMembers', () => this.rows<GroupMemberRow>(sql.groupMembers, groupId));
+  listGroupMembers(groupId: number, limit?: number): Promise<GroupMemberRow[]> {
+    return this.guard('listGroupMembers', () =>
+      limit === undefined ? this.rows<GroupMemberRow>(sql.groupMembers, groupId) : this.rows<GroupMemberRow>(`${sql.groupMembers} LIMIT ?`, groupId, pageLimit(limit)),
+    );
+  }
+
+  countGroupMembers(groupId: number): Promise<number> {
+    return this.guard('countGroupMembers', () => this.row<{ n: number }>(sql.countGroupMembers, groupId)?.n ?? 0);
+  }
+
+  memberJoinedAfter(groupId: number, userId: number): Promise<number | undefined> {
+    return this.guard('memberJoinedAfter', () => this.row<{ joinedAfter: number }>(sql.joinedAfter, groupId, userId)?.joinedAfter);
   }
 
   isGroupMember(groupId: number, userId: number): Promise<boolean> {
     return this.guard('isGroupMember', () => this.row(sql.isGroupMember, groupId, userId) !== undefined);
   }
 
-  listGroupsOfUser(userId: number): Promise<GroupRow[]> {
-    return this.guard('listGroupsOfUser', () => this.rows<GroupRow>(sql.groupsOfUser, userId));
+  listGroupsOfUser(userId: number, page?: Page): Promise<GroupRow[]> {
+    return this.guard('listGroupsOfUser', () =>
+      page ? this.groupRows(sql.groupsOfUserPage, userId, page.afterId, pageLimit(page.limit)) : this.groupRows(sql.groupsOfUser, userId),
+    );
+  }
+
+  countGroupsOfUser(userId: number): Promise<number> {
+    return this.guard('countGroupsOfUser', () => this.row<{ n: number }>(sql.countGroupsOfUser, userId)?.n ?? 0);
   }
 
   saveMessage(message: NewMessage): Promise<SavedMessage> {
@@ -296,6 +381,13 @@ export class SqliteStore implements ChatRepository {
     return this.guard('countPending', () => this.row<{ n: number }>(sql.countPending, userId)?.n ?? 0);
   }
 
+  usersWithPendingAtLeast(userIds: readonly number[], count: number): Promise<number[]> {
+    if (userIds.length === 0) return Promise.resolve([]);
+    return this.guard('usersWithPendingAtLeast', () =>
+      this.rows<{ userid: number }>(`SELECT userid FROM offlinemessage WHERE userid IN (${idListSql}) ${sql.pendingAtLeastTail}`, JSON.stringify(userIds), count).map((r) => r.userid),
+    );
+  }
+
   listPendingRecipients(messageId: number): Promise<number[]> {
     return this.guard('listPendingRecipients', () => this.rows<{ userid: number }>(sql.pendingRecipients, messageId).map((r) => r.userid));
   }
@@ -310,11 +402,23 @@ export class SqliteStore implements ChatRepository {
     });
   }
 
+  saveSessionToken(token: SessionTokenRow, keepPerUser: number): Promise<void> {
+    return this.guard('saveSessionToken', () => this.saveSessionTokenTx(token, keepPerUser));
+  }
+
+  listSessionTokens(userId: number, nowMs: number): Promise<SessionTokenRow[]> {
+    return this.guard('listSessionTokens', () => this.rows<SessionTokenRow>(sql.sessionTokensOf, userId, nowMs));
+  }
+
+  deleteSessionTokens(userId: number): Promise<number> {
+    return this.guard('deleteSessionTokens', () => this.stmt(sql.deleteSessionTokens).run(userId).changes);
+  }
+
   history(conversation: Conversation, beforeId: number, limit: number): Promise<MessageRow[]> {
     return this.guard('history', () => {
       const before = upperId(beforeId);
       const max = pageLimit(limit);
-      if (conversation.kind === 'group') return this.rows<MessageRow>(sql.groupHistory, conversation.groupId, before, max);
+      if (conversation.kind === 'group') return this.rows<MessageRow>(sql.groupHistory, conversation.groupId, before, conversation.afterId ?? 0, max);
       const { userId, peerId } = conversation;
       return this.rows<MessageRow>(sql.directHistory, userId, peerId, before, max, peerId, userId, before, max, max);
     });

@@ -158,4 +158,19 @@ describe('chat state', () => {
     state = after(state, { kind: 'status', text: 'sent', isError: false }, { kind: 'status', text: 'error: x', isError: true }, { kind: 'status-expired', text: 'sent' });
     assert.equal(state.statusLine.text, 'error: x');
   });
+
+  test('control characters from the node reach the state as visible escapes, in names, texts and titles', () => {
+    const evil = '\u001b[2K\rfake\u001b]52;c;aGk=\u0007\u009b31m';
+    const state = play(
+      { ...login, response: { ...ok, login: { user: { id: 1, name: 'ann\u001b[5m' }, friends: [{ id: 2, name: 'ben\u202e', online: true }], groups: [{ id: 7, name: 'g\u0000' }] } } },
+      message(9, 4, 'eve\u001b]0;t\u0007', { toId: 1 }, `${evil}\nsecond line\tok`),
+    );
+    const strings: string[] = [];
+    JSON.stringify(state, (_key, value: unknown) => (typeof value === 'string' ? (strings.push(value), value) : value));
+    for (const text of strings) assert.doesNotMatch(text, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/, `no raw control character in ${JSON.stringify(text)}`);
+    assert.equal(state.me?.name, 'ann\\x1b[5m');
+    assert.deepEqual(state.conversations.map((c) => c.title), ['dchat', 'ben\\u202e', 'eve\\x1b]0;t\\x07', 'g\\x00']);
+    const line = state.conversations.find((c) => c.key === 'friend:4')?.lines[0];
+    assert.equal(line?.text, '\\x1b[2K\\x0dfake\\x1b]52;c;aGk=\\x07\\x9b31m\nsecond line\tok', 'newline and tab stay');
+  });
 });

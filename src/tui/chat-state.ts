@@ -4,10 +4,12 @@
 // line. The client learns almost everything from the responses to its own requests (a login
 // brings the friends and groups, `sent` is the user's own message, `history` fills a
 // conversation), so the reducer takes the request next to its response and the screen stays a
-// function of what the node said.
+// function of what the node said. Names and texts from the node are made visible
+// (visible-text.ts) as they enter the state, so no control character reaches the screen.
 import { dchat } from '../gen/proto.js';
 import type { RequestBody } from '../client/chat-client.js';
 import type { SessionStatus } from '../client/chat-session.js';
+import { visibleName, visibleText } from './visible-text.js';
 
 export type ConversationKey = 'dchat' | `friend:${number}` | `group:${number}`;
 
@@ -107,9 +109,9 @@ export function reduceChat(state: ChatState, action: ChatAction): ChatState {
     case 'output':
       return applyOutput(state, action.lines, action.isError);
     case 'status':
-      return { ...state, statusLine: { text: action.text, isError: action.isError } };
+      return { ...state, statusLine: { text: visibleText(action.text), isError: action.isError } };
     case 'status-expired':
-      return state.statusLine.text === action.text ? { ...state, statusLine: { text: '', isError: false } } : state;
+      return state.statusLine.text === visibleText(action.text) ? { ...state, statusLine: { text: '', isError: false } } : state;
     case 'select':
       return select(state, action.key);
     case 'select-next':
@@ -123,7 +125,8 @@ export function reduceChat(state: ChatState, action: ChatAction): ChatState {
   }
 }
 
-function applyOutput(state: ChatState, lines: string[], isError: boolean): ChatState {
+function applyOutput(state: ChatState, rawLines: string[], isError: boolean): ChatState {
+  const lines = rawLines.map(visibleText);
   const first = lines[0] ?? '';
   const text = lines.length > 1 ? `${first} (+${lines.length - 1} more lines in the dchat pane)` : first;
   const outputLines = lines.map((line) => ({ id: 0, fromId: 0, fromName: '', text: line, sentAtMs: 0 }));
@@ -146,11 +149,12 @@ function selectBy(state: ChatState, step: number): ChatState {
 function applyResponse(state: ChatState, request: RequestBody, response: dchat.client.IResponse): ChatState {
   if (request.login && response.login) return loggedIn(state, response.login);
   if (request.logout) return { ...state, me: undefined, conversations: [conversationOf(state, 'dchat')], selectedKey: 'dchat' };
-  if (response.friendList) return withFriends(state, response.friendList.friends ?? []);
-  if (response.groupList) return withGroups(state, response.groupList.groups ?? []);
-  if (response.friend?.friend) return withFriends(state, [...friendsOf(state), response.friend.friend]);
+  // A later page (after_id set) adds to the list the first page started.
+  if (response.friendList) return withFriends(state, [...((request.friendList?.afterId ?? 0) > 0 ? friendsOf(state) : []), ...(response.friendList.friends ?? [])]);
+  if (response.groupList) return withGroups(state, [...((request.groupList?.afterId ?? 0) > 0 ? groupsOf(state) : []), ...(response.groupList.groups ?? [])]);
+  if (response.friend?.friend && !response.friend.requested) return withFriends(state, [...friendsOf(state), response.friend.friend]);
   if (request.delFriend) return unfriended(state, request.delFriend.friendId ?? 0);
-  if (response.group?.group) return withGroups(state, [...groupsOf(state), response.group.group]);
+  if (response.group?.group && !response.group.asked) return withGroups(state, [...groupsOf(state), response.group.group]);
   if (request.delGroup) return without(state, keyOfGroup(request.delGroup.groupId ?? 0));
   if (response.history && request.history) return withHistory(state, request.history, response.history);
   if (response.sent) return withOwnMessage(state, request, response.sent);
@@ -159,7 +163,7 @@ function applyResponse(state: ChatState, request: RequestBody, response: dchat.c
 
 /** A login as someone else starts afresh; the same user logging in again (after a reconnect) keeps the messages. */
 function loggedIn(state: ChatState, login: dchat.client.ILoginResult): ChatState {
-  const me = { id: login.user?.id ?? 0, name: login.user?.name ?? '' };
+  const me = { id: login.user?.id ?? 0, name: visibleName(login.user?.name ?? '') };
   const base: ChatState = me.id === state.me?.id ? { ...state, me } : { ...state, me, conversations: [conversationOf(state, 'dchat')], selectedKey: 'dchat' };
   return withGroups(withFriends(base, login.friends ?? []), login.groups ?? []);
 }
@@ -171,6 +175,7 @@ function applyEvent(state: ChatState, event: dchat.client.IEvent): ChatState {
     return updateConversation(state, keyOfFriend(event.presence.userId ?? 0), (c) => ({ ...c, isOnline: online }));
   }
   if (event.groupChanged?.deleted) return without(state, keyOfGroup(event.groupChanged.groupId ?? 0));
+  if (event.groupInvite?.joined && event.groupInvite.group) return withGroups(state, [...groupsOf(state), event.groupInvite.group]);
   const friendChanged = event.friendChanged;
   if (friendChanged?.friend) {
     const friend = friendChanged.friend;
@@ -201,7 +206,7 @@ function withFriends(state: ChatState, friends: dchat.IUser[]): ChatState {
   const conversations = [...byId.values()].map((f) => {
     const key = keyOfFriend(f.id ?? 0);
     const old = state.conversations.find((c) => c.key === key);
-    return { ...(old ?? emptyConversation('friend', f.id ?? 0, '')), title: f.name ?? '', isOnline: f.online ?? false, isFriend: true };
+    return { ...(old ?? emptyConversation('friend', f.id ?? 0, '')), title: visibleName(f.name ?? ''), isOnline: f.online ?? false, isFriend: true };
   });
   const others = state.conversations
     .filter((c) => c.kind === 'friend' && !byId.has(c.id) && c.lines.length > 0)
@@ -226,7 +231,7 @@ function withGroups(state: ChatState, groups: dchat.IGroup[]): ChatState {
     .map((g) => {
       const old = state.conversations.find((c) => c.key === keyOfGroup(g.id ?? 0));
       const creator = (g.members ?? []).find((m) => m.role === 'creator')?.name ?? '';
-      return { ...(old ?? emptyConversation('group', g.id ?? 0, '')), title: g.name ?? '', creatorName: creator || (old?.creatorName ?? '') };
+      return { ...(old ?? emptyConversation('group', g.id ?? 0, '')), title: visibleName(g.name ?? ''), creatorName: creator || (old?.creatorName ?? '') };
     });
   // Chats with people who are not friends (a stranger wrote first) sit among the friends.
   return rebuild(state, state.conversations.filter((c) => c.kind === 'friend'), conversations);
@@ -281,7 +286,7 @@ function withMessage(state: ChatState, message: dchat.IChatMessage, isIncoming: 
   const key = groupId !== 0 ? keyOfGroup(groupId) : keyOfFriend(peerId);
   let next = state;
   if (!state.conversations.some((c) => c.key === key)) {
-    const stranger = groupId !== 0 ? emptyConversation('group', groupId, `group ${groupId}`) : emptyConversation('friend', peerId, message.fromName ?? '');
+    const stranger = groupId !== 0 ? emptyConversation('group', groupId, `group ${groupId}`) : emptyConversation('friend', peerId, visibleName(message.fromName ?? ''));
     next = groupId !== 0
       ? rebuild(state, state.conversations.filter((c) => c.kind === 'friend'), [...state.conversations.filter((c) => c.kind === 'group'), stranger])
       : rebuild(state, [...state.conversations.filter((c) => c.kind === 'friend'), stranger], state.conversations.filter((c) => c.kind === 'group'));
@@ -295,7 +300,7 @@ function withMessage(state: ChatState, message: dchat.IChatMessage, isIncoming: 
 }
 
 function lineOf(m: dchat.IChatMessage): ChatLine {
-  return { id: m.id ?? 0, fromId: m.fromId ?? 0, fromName: m.fromName ?? '', text: m.text ?? '', sentAtMs: m.sentAtMs ?? 0 };
+  return { id: m.id ?? 0, fromId: m.fromId ?? 0, fromName: visibleName(m.fromName ?? ''), text: visibleText(m.text ?? ''), sentAtMs: m.sentAtMs ?? 0 };
 }
 
 /**

@@ -7,7 +7,9 @@ test('command parser reads every seed command as the seed writes it', () => {
   assert.deepEqual(parseCommand('chat:2:hello there'), { ok: true, command: { kind: 'chat', friendId: 2, text: 'hello there' } });
   assert.deepEqual(parseCommand('addfriend:7'), { ok: true, command: { kind: 'addfriend', friendId: 7 } });
   assert.deepEqual(parseCommand('delfriend:7'), { ok: true, command: { kind: 'delfriend', friendId: 7 } });
-  assert.deepEqual(parseCommand('creategroup:hikers:weekend trips'), { ok: true, command: { kind: 'creategroup', name: 'hikers', desc: 'weekend trips' } });
+  assert.deepEqual(parseCommand('creategroup:hikers:weekend trips'), { ok: true, command: { kind: 'creategroup', name: 'hikers', desc: 'weekend trips', isInviteOnly: false } });
+  assert.deepEqual(parseCommand('createprivategroup:hikers:weekend trips'), { ok: true, command: { kind: 'creategroup', name: 'hikers', desc: 'weekend trips', isInviteOnly: true } });
+  assert.deepEqual(parseCommand('invite:7:12'), { ok: true, command: { kind: 'invite', groupId: 7, userId: 12 } });
   assert.deepEqual(parseCommand('addgroup:3'), { ok: true, command: { kind: 'addgroup', groupId: 3 } });
   assert.deepEqual(parseCommand('delgroup:3'), { ok: true, command: { kind: 'delgroup', groupId: 3 } });
   assert.deepEqual(parseCommand('groupchat:3:see you'), { ok: true, command: { kind: 'groupchat', groupId: 3, text: 'see you' } });
@@ -19,7 +21,7 @@ test('command parser reads every seed command as the seed writes it', () => {
 
 test('command parser keeps colons inside the last argument of chat, groupchat and creategroup', () => {
   assert.deepEqual(parseCommand('chat:2:meet at 12:30: ok?'), { ok: true, command: { kind: 'chat', friendId: 2, text: 'meet at 12:30: ok?' } });
-  assert.deepEqual(parseCommand('creategroup:g:a:b'), { ok: true, command: { kind: 'creategroup', name: 'g', desc: 'a:b' } });
+  assert.deepEqual(parseCommand('creategroup:g:a:b'), { ok: true, command: { kind: 'creategroup', name: 'g', desc: 'a:b', isInviteOnly: false } });
 });
 
 test('command parser reads history with and without a count', () => {
@@ -50,10 +52,10 @@ test('command parser refuses bad input with the usage of the command', () => {
   }
 });
 
-test('help lists the seed command set plus register, login and history', () => {
+test('help lists the seed command set plus register, login, history and the door of invite-only groups', () => {
   assert.deepEqual(
     commandHelp.map(([name]) => name),
-    ['help', 'register', 'login', 'chat', 'addfriend', 'delfriend', 'creategroup', 'addgroup', 'delgroup', 'groupchat', 'showfriendlist', 'history', 'grouphistory', 'loginout'],
+    ['help', 'register', 'login', 'chat', 'addfriend', 'delfriend', 'creategroup', 'createprivategroup', 'invite', 'addgroup', 'delgroup', 'groupchat', 'showfriendlist', 'history', 'grouphistory', 'loginout'],
   );
 });
 

@@ -11,7 +11,8 @@ export type Command =
   | { kind: 'chat'; friendId: number; text: string }
   | { kind: 'addfriend'; friendId: number }
   | { kind: 'delfriend'; friendId: number }
-  | { kind: 'creategroup'; name: string; desc: string }
+  | { kind: 'creategroup'; name: string; desc: string; isInviteOnly: boolean }
+  | { kind: 'invite'; groupId: number; userId: number }
   | { kind: 'addgroup'; groupId: number }
   | { kind: 'delgroup'; groupId: number }
   | { kind: 'groupchat'; groupId: number; text: string }
@@ -28,10 +29,12 @@ export const commandHelp: readonly (readonly [string, string])[] = [
   ['register', 'create an account, format register:name:password (prints your user id)'],
   ['login', 'log in, format login:userid:password'],
   ['chat', 'one-to-one chat, format chat:friendid:message'],
-  ['addfriend', 'add a friend, format addfriend:friendid'],
-  ['delfriend', 'delete a friend, format delfriend:friendid'],
+  ['addfriend', 'ask someone to be your friend, or accept their request, format addfriend:friendid'],
+  ['delfriend', 'delete a friend, or decline a friend request, format delfriend:friendid'],
   ['creategroup', 'create a group, format creategroup:groupname:groupdesc (prints the group id)'],
-  ['addgroup', 'join a group, format addgroup:groupid'],
+  ['createprivategroup', 'create an invite-only group, format createprivategroup:groupname:groupdesc'],
+  ['invite', 'invite someone to your group, or let in one who asked, format invite:groupid:userid'],
+  ['addgroup', 'join a group (or ask to, if invite-only), format addgroup:groupid'],
   ['delgroup', 'leave a group (delete it, if you created it), format delgroup:groupid'],
   ['groupchat', 'group chat, format groupchat:groupid:message'],
   ['showfriendlist', 'show your friends and groups, format showfriendlist'],
@@ -89,8 +92,17 @@ export function parseCommand(line: string): ParseResult {
     case 'delgroup':
       return parts.length !== 1 ? bad(`${name} takes one group id`) : withId('group id', 0, (groupId) => ({ kind: name, groupId }));
     case 'creategroup':
-      if (parts.length < 1 || !parts[0]?.trim()) return bad('creategroup needs a group name');
-      return { ok: true, command: { kind: 'creategroup', name: parts[0], desc: tail(1) } };
+    case 'createprivategroup':
+      if (parts.length < 1 || !parts[0]?.trim()) return bad(`${name} needs a group name`);
+      return { ok: true, command: { kind: 'creategroup', name: parts[0], desc: tail(1), isInviteOnly: name === 'createprivategroup' } };
+    case 'invite': {
+      if (parts.length !== 2) return bad('invite takes a group id and a user id');
+      const groupId = id('group id', parts[0]);
+      const userId = id('user id', parts[1]);
+      if (typeof groupId === 'string') return bad(groupId);
+      if (typeof userId === 'string') return bad(userId);
+      return { ok: true, command: { kind: 'invite', groupId, userId } };
+    }
     case 'history':
     case 'grouphistory':
       return parseHistory(name, parts, bad);

@@ -12,6 +12,7 @@ import { ChatSession } from '../client/chat-session.js';
 import { parseTypedCommand } from './command-parser.js';
 import { describeEvent, runCommand } from './command-runner.js';
 import { formatMessage } from './message-format.js';
+import { visibleText } from './visible-text.js';
 
 export interface PlainClientOptions {
   host: string;
@@ -25,7 +26,9 @@ export interface PlainClientOptions {
 }
 
 export async function runPlainClient(options: PlainClientOptions): Promise<number> {
-  const print = (line: string): void => void options.output.write(`${line}\n`);
+  // Everything printed passes through visibleText: no byte from the server reaches the terminal
+  // as a control sequence, whichever path it took.
+  const print = (line: string): void => void options.output.write(`${visibleText(line)}\n`);
   // The command reader starts only once connected: lines read before anyone iterates them
   // would be lost, while unread input simply waits in the stream.
   let lines: Interface | undefined;
@@ -33,7 +36,7 @@ export async function runPlainClient(options: PlainClientOptions): Promise<numbe
   // half-typed command is drawn again below it.
   const printPushed = (line: string): void => {
     if (!options.isInteractive) return print(line);
-    options.output.write(`\r\x1b[2K${line}\n`);
+    options.output.write(`\r\x1b[2K${visibleText(line)}\n`);
     lines?.prompt(true);
   };
   let wasEnded = false;
