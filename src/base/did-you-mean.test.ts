@@ -21,6 +21,7 @@ test('closestWord finds the command a typo was meant to be', () => {
 test('closestWord leaves short and far words alone', () => {
   assert.equal(closestWord('hi', commands), undefined);
   assert.equal(closestWord('cat', commands), undefined);
+  assert.equal(closestWord('dle', ['add', 'del', 'get']), 'del', 'three letters: a swap only');
   assert.equal(closestWord('frobnicate', commands), undefined);
   assert.equal(closestWord('login', commands), undefined, 'an exact word is no typo');
 });

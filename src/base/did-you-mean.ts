@@ -32,7 +32,10 @@ export function closestWord(word: string, candidates: Iterable<string>): string 
   let bestDistance = Number.MAX_SAFE_INTEGER;
   for (const candidate of candidates) {
     const distance = typoDistance(typed, candidate.toLowerCase());
-    if (distance > 0 && distance <= allowedTypos(typed.length) && distance < bestDistance) {
+    // A three-letter word is recognised only with two letters swapped ("dle" for del): one
+    // letter more or less would make "cat" a "chat".
+    const isSwap = typed.length === 3 && distance === 1 && [...typed].sort().join('') === [...candidate.toLowerCase()].sort().join('');
+    if (distance > 0 && (distance <= allowedTypos(typed.length) || isSwap) && distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
     }
