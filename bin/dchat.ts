@@ -14,6 +14,15 @@ import { downCommand } from '../src/up/down-command.js';
 import { consoleCommand } from '../src/tui/console/console-command.js';
 import { secretCommand } from '../src/server/secret-command.js';
 
+// Output piped into `head` and the like: once the reader is gone there is nothing left to say,
+// and an EPIPE is the normal end of that, not a crash.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 await yargs(hideBin(process.argv))
   .scriptName('dchat')
   // `--port 1 --port 2` means port 2, as in most tools, not the array [1, 2].
