@@ -1,6 +1,6 @@
 // The dchat command tree. Each command lives beside the code it runs (src/*/…-command.ts);
 // this file only puts them together.
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { serverCommand } from '../src/server/server-command.js';
 import { dbCommand } from '../src/server/db-command.js';
@@ -13,6 +13,32 @@ import { lbCommand } from '../src/lb/lb-command.js';
 import { downCommand } from '../src/up/down-command.js';
 import { consoleCommand } from '../src/tui/console/console-command.js';
 import { secretCommand } from '../src/server/secret-command.js';
+import { closestWord } from '../src/base/did-you-mean.js';
+
+/**
+ * yargs' own failure output (the help, then the message, exit status 1), with the option an
+ * unknown one was probably meant to be: "Unknown argument: prot; did you mean --port?".
+ */
+function failWithSuggestion(message: string | undefined, error: Error | undefined, y: Argv): void {
+  y.showHelp('error');
+  console.error('');
+  const unknown = /^Unknown arguments?: (.*)$/.exec(message ?? '');
+  if (unknown) {
+    // What yargs hands a fail handler is its usage object, which knows the described options.
+    const usage = y as unknown as { getDescriptions(): Record<string, unknown> };
+    const known = Object.keys(usage.getDescriptions()).filter((k) => k.length > 1 && !/[A-Z]/.test(k));
+    const names = (unknown[1] ?? '').split(', ');
+    const hints = names.flatMap((name) => {
+      const near = closestWord(name.replace(/^-+/, ''), known);
+      if (!near) return [];
+      return names.length === 1 ? [`--${near}`] : [`--${near} for ${name}`];
+    });
+    console.error(hints.length > 0 ? `${message}; did you mean ${hints.join(', ')}?` : message);
+  } else {
+    console.error(message ?? error);
+  }
+  process.exit(1);
+}
 
 // Output piped into `head` and the like: once the reader is gone there is nothing left to say,
 // and an EPIPE is the normal end of that, not a crash.
@@ -39,11 +65,13 @@ await yargs(hideBin(process.argv))
   .command(downCommand)
   .command(consoleCommand)
   .command(secretCommand)
+  .fail(failWithSuggestion)
   .demandCommand(1, 'Name a command: `dchat --help` lists them.')
   .recommendCommands()
   .strict()
   .help()
   .alias('h', 'help')
   .version()
-  .wrap(Math.min(110, process.stdout.columns || 110))
+  // The terminal's width, so that the columns of --help (and its examples) are not squeezed.
+  .wrap(process.stdout.columns ? Math.max(60, process.stdout.columns) : 100)
   .parseAsync();
