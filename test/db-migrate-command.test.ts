@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { startMariaDb, type MariaDbHandle } from './support/mariadb.js';
 
 const dchat = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'dchat');
-const tables = 'allgroup, friend, friendrequest, groupjoin, groupuser, message, offlinemessage, user';
+const tables = 'allgroup, friend, friendrequest, groupjoin, groupuser, message, offlinemessage, session_token, user';
 
 interface Run {
   code: number | null;
@@ -41,12 +41,12 @@ describe('dchat db migrate', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('creates the eight tables in the SQLite file of --data-dir, then finds nothing to create', async () => {
+  it('creates the nine tables in the SQLite file of --data-dir, then finds nothing to create', async () => {
     const dataDir = join(dir, 'data');
     const first = await runDchat(['db', 'migrate', '--data-dir', dataDir]);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, new RegExp(`SQLite ${join(dataDir, 'dchat.sqlite')}`));
-    assert.match(first.stdout, new RegExp(`created 8 table\\(s\\): ${tables}`));
+    assert.match(first.stdout, new RegExp(`created 9 table\\(s\\): ${tables}`));
     const second = await runDchat(['db', 'migrate', '--data-dir', dataDir]);
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /nothing to create: the schema was up to date/);
@@ -57,7 +57,7 @@ describe('dchat db migrate', () => {
     const run = await runDchat(['db', 'migrate'], { DCHAT_DB: url });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, new RegExp(`MySQL at 127\\.0\\.0\\.1:${server?.port}, database dchat_cli`));
-    assert.match(run.stdout, new RegExp(`created 8 table\\(s\\): ${tables}`));
+    assert.match(run.stdout, new RegExp(`created 9 table\\(s\\): ${tables}`));
   });
 
   it('exits 1 naming host:port and the fix when no MySQL server listens there', async () => {

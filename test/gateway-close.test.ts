@@ -33,7 +33,10 @@ describe('kicked connections close', () => {
   async function rawFriendOfBob(name: string): Promise<{ peer: RawPeer; id: number }> {
     const user = await ChatUser.registered(name, server.host, server.port);
     await user.login();
+    // Friendship takes consent: the user asks, bob accepts.
     await user.client.call({ addFriend: { friendId: bob.id } });
+    const accepted = await bob.client.call({ addFriend: { friendId: user.id } });
+    assert.equal(dchat.Status[accepted.status], 'OK', accepted.errorText);
     user.close();
     await bob.waitForEvent((e) => e.presence?.userId === user.id && e.presence.online === false, `${name}'s first connection going offline`);
     const seen = bob.events.length;

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { dchat } from '../src/gen/proto.js';
 import { startDchatServer, spawnDchat, type DchatProcess } from './support/dchat-process.js';
 import { ChatUser } from './support/chat-user.js';
+import { startDchatInTmux } from './support/tmux-screen.js';
 import { waitFor } from './support/wait.js';
 
 const { Status } = dchat;
@@ -86,7 +87,7 @@ describe('safe text', () => {
     await anon.client.connect();
     for (const [name, named] of badNames) {
       const says = new RegExp(`name contains ${named.replace(/[()+]/g, '\\$&')} at character \\d+; names may not hold control, bidi or zero-width characters`);
-      await anon.expectRefusal({ register: { name, password: 'secret' } }, Status.INVALID_ARGUMENT, says);
+      await anon.expectRefusal({ register: { name, password: 'secret-pass' } }, Status.INVALID_ARGUMENT, says);
       await ann.expectRefusal({ createGroup: { name, desc: '' } }, Status.INVALID_ARGUMENT, says);
     }
   });
@@ -95,10 +96,10 @@ describe('safe text', () => {
     const anon = new ChatUser('anon', server.host, server.port);
     users.push(anon);
     await anon.client.connect();
-    const first = await anon.client.call({ register: { name: 'ａｄｍｉｎ', password: 'secret' } });
+    const first = await anon.client.call({ register: { name: 'ａｄｍｉｎ', password: 'secret-pass' } });
     assert.equal(first.register?.user?.name, 'admin', 'the full-width name is stored in its NFKC form');
-    await anon.expectRefusal({ register: { name: 'admin', password: 'secret' } }, Status.ALREADY_EXISTS, /the user name "admin" is taken/);
-    await anon.expectRefusal({ register: { name: 'ａｄｍｉｎ', password: 'secret' } }, Status.ALREADY_EXISTS, /the user name "admin" is taken/);
+    await anon.expectRefusal({ register: { name: 'admin', password: 'secret-pass' } }, Status.ALREADY_EXISTS, /the user name "admin" is taken/);
+    await anon.expectRefusal({ register: { name: 'ａｄｍｉｎ', password: 'secret-pass' } }, Status.ALREADY_EXISTS, /the user name "admin" is taken/);
     await ann.expectRefusal({ createGroup: { name: 'ｃｒｅｗ', desc: '' } }, Status.ALREADY_EXISTS, /a group named "crew" exists already/);
   });
 
@@ -131,5 +132,30 @@ describe('safe text', () => {
     }
     assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(output.replace(/\r?\n/g, '')), `no raw control byte in the output:\n${JSON.stringify(output)}`);
     assert.match(output, /ann\\x1b\[31m\\u202e\(\d+\): \\x1b\[2K\\x0dfrom admin \(1\): send me your password\\x1b\]0;pwned\\x07\\x1b\]52;c;aGk=\\x07\\x9b31m\\x00end {2}#\d+/);
+  });
+
+  test('the full-screen client shows the control characters of a stored text and name as escapes too', async () => {
+    const dee = await ChatUser.registered('dee', server.host, server.port);
+    users.push(dee);
+    await ann.client.call({ chat: { toId: dee.id, text: 'placeholder for dee' } });
+    const db = new Database(join(server.dataDir, 'dchat.sqlite'));
+    try {
+      db.prepare('UPDATE message SET body = ? WHERE body = ?').run('title\u001b]0;pwned\u0007 bell', 'placeholder for dee');
+    } finally {
+      db.close();
+    }
+    const screen = await startDchatInTmux(['client', '--server', `${server.host}:${server.port}`], { columns: 140, rows: 30 });
+    try {
+      await screen.waitForScreen(/● connected/, 'the header to show the connection');
+      await screen.type(`login:${dee.id}:dee-secret`);
+      await screen.sendKeys('Enter');
+      await screen.waitForScreen(/\[1\]/, 'the conversation with one unread message in the left pane');
+      await screen.sendKeys('Tab');
+      // Had the bytes reached the terminal raw, tmux would have obeyed them and shown none of this.
+      await screen.waitForScreen(/title\\x1b\]0;pwned\\x07 bell/, 'the text with its control characters as escapes');
+      assert.match(await screen.capture(), /ann\\x1b\[31m\\u202e/, 'the sender name with its escapes');
+    } finally {
+      await screen.stop();
+    }
   });
 });

@@ -44,6 +44,8 @@ export interface SessionListener {
   status?(status: SessionStatus, detail: string): void;
   /** The automatic login (resume) after a reconnect: its response. Not OK: the user must log in again. */
   relogin?(response: dchat.client.Response): void;
+  /** A chat or group chat goes out again (try tryNumber) after a lost answer or UNAVAILABLE. */
+  resend?(body: RequestBody, tryNumber: number, why: string): void;
 }
 
 export class ChatSession {
@@ -66,6 +68,7 @@ export class ChatSession {
     requestOnce: (body) => this.requestOnce(body),
     waitUntilReady: (deadlineMs) => this.waitUntilReady(deadlineMs),
     pause: (ms) => this.nextChange(ms),
+    resending: (body, tryNumber, why) => this.listener.resend?.(body, tryNumber, why),
   };
 
   constructor(
@@ -84,6 +87,21 @@ export class ChatSession {
 
   isLoggedIn(): boolean {
     return this.credentials !== undefined;
+  }
+
+  /**
+   * Logs in with a resume token kept from an earlier login (a client that stored it), without
+   * the password; on OK the session reconnects with it as after a login.
+   */
+  async resume(userId: number, token: string): Promise<dchat.client.Response> {
+    const body: RequestBody = { resume: { userId, token } };
+    const client = await this.connectedClientFor(body);
+    const response = await this.requestWhenAdmitted(client, body);
+    if (response.status === dchat.Status.OK) {
+      this.credentials = { userId, resumeToken: token };
+      this.loggedIn(client);
+    }
+    return response;
   }
 
   /**
@@ -131,7 +149,7 @@ export class ChatSession {
   private async connectedClientFor(body: RequestBody): Promise<ChatClient> {
     const current = this.client;
     if (current?.isConnected()) return current;
-    if (!body.login && !body.register) throw new DchatError('DCHAT_CLIENT_NOT_CONNECTED', this.notConnectedText());
+    if (!body.login && !body.register && !body.resume) throw new DchatError('DCHAT_CLIENT_NOT_CONNECTED', this.notConnectedText());
     try {
       await this.open();
     } catch (err) {

@@ -62,6 +62,18 @@ describe('sendWithResend', () => {
     assert.equal(link.waits, 2, 'each resend waited for the session to be ready');
   });
 
+  it('tells the link before each resend its try number and why the last try failed, and nothing when the first is answered', async () => {
+    const told: [RequestBody, number, string][] = [];
+    const link = { ...scripted([closed(), response(dchat.Status.UNAVAILABLE), response(dchat.Status.OK, 7)]), resending: (b: RequestBody, n: number, why: string) => void told.push([b, n, why]) };
+    await sendWithResend(link, body, quick);
+    assert.deepEqual(told.map(([b, n]) => [b, n]), [[body, 2], [body, 3]]);
+    assert.match(told[0]?.[2] ?? '', /connection to 127\.0\.0\.1:1 closed/);
+    assert.match(told[1]?.[2] ?? '', /^UNAVAILABLE: refused/);
+    const quiet: unknown[] = [];
+    await sendWithResend({ ...scripted([response(dchat.Status.OK, 8)]), resending: () => void quiet.push(1) }, body, quick);
+    assert.deepEqual(quiet, []);
+  });
+
   it('resends after a timeout and when there was no connection', async () => {
     const timeout = new DchatError('DCHAT_CLIENT_TIMEOUT', 'no response');
     const notConnected = new DchatError('DCHAT_CLIENT_NOT_CONNECTED', 'not connected');

@@ -29,6 +29,8 @@ export interface ResendLink {
   waitUntilReady(deadlineMs: number): Promise<boolean>;
   /** Waits ms, or less when the session changes (closes, reconnects). */
   pause(ms: number): Promise<void>;
+  /** Told just before each try after the first: its number (2, 3 …) and why the last one failed. */
+  resending?(body: RequestBody, tryNumber: number, why: string): void;
 }
 
 /** A fresh client_msg_id: 16 random bytes in hex, unique per sender for all practical purposes. */
@@ -89,5 +91,6 @@ export async function sendWithResend(link: ResendLink, body: RequestBody, policy
           `(last: ${outcome.why}); it may have been stored: look at the conversation before sending it again`,
       );
     }
+    link.resending?.(body, tries + 1, outcome.why);
   }
 }

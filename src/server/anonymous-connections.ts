@@ -26,9 +26,13 @@ export class AnonymousConnections {
     else this.remove(session);
   }
 
-  /** Restarts the login clock of an anonymous session: it did something a client does before logging in. */
-  restartClock(session: ClientSession): void {
-    if (this.sinceMs.has(session)) this.sinceMs.set(session, Date.now());
+  /**
+   * Restarts the login clock of an anonymous session: it did something a client does before
+   * logging in. `waitMs`: it was told to wait that long first (retry_after_ms), so its deadline
+   * starts after the wait.
+   */
+  restartClock(session: ClientSession, waitMs = 0): void {
+    if (this.sinceMs.has(session)) this.sinceMs.set(session, Date.now() + waitMs);
   }
 
   countOf(address: string): number {

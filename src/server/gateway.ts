@@ -192,6 +192,10 @@ export class Gateway {
       this.anonymous.track(session);
       // A connection that registers users (a sign-up form, a load generator) is doing what comes before a login.
       if (request.body === 'register' && reply.status === Status.OK) this.anonymous.restartClock(session);
+      // One told to wait before its next login attempt gets its login deadline after the wait: it
+      // is doing what it was told (the wait is bounded by the admission rules, docs/rules.md).
+      const waitMs = reply.result?.retryAfterMs ?? 0;
+      if (waitMs > 0 && reply.status === Status.RESOURCE_EXHAUSTED) this.anonymous.restartClock(session, Math.min(waitMs, maxLoginWaitMs));
     });
   }
 
@@ -260,6 +264,9 @@ export class Gateway {
     }
   }
 }
+
+/** The longest retry_after_ms that postpones a connection's login deadline. */
+const maxLoginWaitMs = 30_000;
 
 function sessionOf(conn: TcpConnection): ClientSession | undefined {
   return conn.context instanceof ClientSession ? conn.context : undefined;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LoginAdmission } from './login-admission.js';
-import { KeyedTokenBuckets } from './token-bucket.js';
+import { KeyedTokenBuckets, maxKeys } from './token-bucket.js';
 
 describe('KeyedTokenBuckets', () => {
   it('lets burst takes through at once, then one per 1/perSecond, saying how long until the next', () => {
@@ -12,6 +12,17 @@ describe('KeyedTokenBuckets', () => {
     assert.deepEqual(buckets.take('other'), { ok: true }, 'keys are counted apart');
     now = 250;
     assert.deepEqual(buckets.take('k'), { ok: true });
+  });
+
+  it('forgets refilled keys, and past maxKeys the oldest ones, so many keys cannot grow it without end', () => {
+    let now = 0;
+    const buckets = new KeyedTokenBuckets({ burst: 1, perSecond: 1 }, () => now);
+    for (let i = 0; i < 10_000; i++) buckets.take(`a${i}`);
+    now = 1_000;
+    buckets.take('after-refill');
+    assert.equal(buckets.size(), 1, 'every refilled key was forgotten');
+    for (let i = 0; i < maxKeys + 5; i++) buckets.take(`b${i}`);
+    assert.ok(buckets.size() <= maxKeys, `size ${buckets.size()} <= ${maxKeys}`);
   });
 
   it('refund gives a token back, never beyond burst', () => {

@@ -10,6 +10,10 @@ export interface BucketRate {
 
 /** When the map holds this many keys, refilled ones are swept out before another is added. */
 const sweepAtKeys = 10_000;
+/** Past this many keys even buckets still refilling are dropped, oldest first: many sources at
+ * once (a botnet spraying account ids) must not grow a node's memory without end. A dropped key
+ * starts again with a full bucket, which the other buckets and the password queue still bound. */
+export const maxKeys = 100_000;
 
 interface Bucket {
   tokens: number;
@@ -20,6 +24,8 @@ export type Take = { ok: true } | { ok: false; retryAfterMs: number };
 
 export class KeyedTokenBuckets {
   private readonly buckets = new Map<string, Bucket>();
+  /** The size at which the next sweep runs: sweeps cost a pass over the map, so they are spaced. */
+  private sweepAtSize = sweepAtKeys;
 
   constructor(
     readonly rate: BucketRate,
@@ -50,7 +56,7 @@ export class KeyedTokenBuckets {
     const now = this.now();
     let bucket = this.buckets.get(key);
     if (!bucket) {
-      if (this.buckets.size >= sweepAtKeys) this.sweep(now);
+      if (this.buckets.size >= this.sweepAtSize) this.sweep(now);
       bucket = { tokens: this.rate.burst, atMs: now };
       this.buckets.set(key, bucket);
       return bucket;
@@ -64,5 +70,11 @@ export class KeyedTokenBuckets {
     for (const [key, bucket] of this.buckets) {
       if (bucket.tokens + ((now - bucket.atMs) / 1000) * this.rate.perSecond >= this.rate.burst) this.buckets.delete(key);
     }
+    // Down to 90 %: the next few thousand new keys then need no sweep.
+    for (const key of this.buckets.keys()) {
+      if (this.buckets.size < maxKeys * 0.9) break;
+      this.buckets.delete(key);
+    }
+    this.sweepAtSize = Math.min(maxKeys, Math.max(sweepAtKeys, 2 * this.buckets.size));
   }
 }

@@ -173,4 +173,11 @@ describe('chat state', () => {
     const line = state.conversations.find((c) => c.key === 'friend:4')?.lines[0];
     assert.equal(line?.text, '\\x1b[2K\\x0dfake\\x1b]52;c;aGk=\\x07\\x9b31m\nsecond line\tok', 'newline and tab stay');
   });
+
+  test('messages replayed before the login answer is filed stay on screen after it, from a friend or a stranger', () => {
+    const state = play(message(5, 2, 'ben', { toId: 1 }, 'while you were away'), message(6, 8, 'hal', { toId: 1 }, 'a stranger writes'), login);
+    assert.deepEqual(state.conversations.find((c) => c.key === 'friend:2')?.lines.map((l) => l.text), ['while you were away']);
+    assert.deepEqual(state.conversations.find((c) => c.key === 'friend:8')?.lines.map((l) => l.text), ['a stranger writes']);
+    assert.equal(state.conversations.find((c) => c.key === 'friend:8')?.isFriend, false);
+  });
 });

@@ -161,10 +161,15 @@ function applyResponse(state: ChatState, request: RequestBody, response: dchat.c
   return state;
 }
 
-/** A login as someone else starts afresh; the same user logging in again (after a reconnect) keeps the messages. */
+/**
+ * A login as someone else starts afresh; the same user logging in again (after a reconnect) keeps
+ * the messages. So does a first login: the node replays pending messages right after its answer,
+ * and one that arrived in the same read can be filed before the answer is.
+ */
 function loggedIn(state: ChatState, login: dchat.client.ILoginResult): ChatState {
   const me = { id: login.user?.id ?? 0, name: visibleName(login.user?.name ?? '') };
-  const base: ChatState = me.id === state.me?.id ? { ...state, me } : { ...state, me, conversations: [conversationOf(state, 'dchat')], selectedKey: 'dchat' };
+  const isSomeoneElse = state.me !== undefined && me.id !== state.me.id;
+  const base: ChatState = isSomeoneElse ? { ...state, me, conversations: [conversationOf(state, 'dchat')], selectedKey: 'dchat' } : { ...state, me };
   return withGroups(withFriends(base, login.friends ?? []), login.groups ?? []);
 }
 
@@ -197,8 +202,9 @@ function groupsOf(state: ChatState): dchat.IGroup[] {
 }
 
 /**
- * Replaces the friend conversations by `friends`, keeping the messages of those that stay; a
- * conversation with someone who is no friend (now) stays while it has messages to read.
+ * Replaces the friend conversations by `friends`, keeping the messages of those that stay, the
+ * chats with strangers who wrote first (they are no friend list's to remove) and a conversation
+ * with someone who is no friend any more while it has messages to read.
  */
 function withFriends(state: ChatState, friends: dchat.IUser[]): ChatState {
   const byId = new Map<number, dchat.IUser>();
@@ -209,7 +215,7 @@ function withFriends(state: ChatState, friends: dchat.IUser[]): ChatState {
     return { ...(old ?? emptyConversation('friend', f.id ?? 0, '')), title: visibleName(f.name ?? ''), isOnline: f.online ?? false, isFriend: true };
   });
   const others = state.conversations
-    .filter((c) => c.kind === 'friend' && !byId.has(c.id) && c.lines.length > 0)
+    .filter((c) => c.kind === 'friend' && !byId.has(c.id) && (!c.isFriend || c.lines.length > 0))
     .map((c) => ({ ...c, isFriend: false, isOnline: false }));
   return rebuild(state, [...conversations, ...others], state.conversations.filter((c) => c.kind === 'group'));
 }

@@ -23,5 +23,6 @@ export function formatGroup(g: dchat.IGroup): string {
   const members = (g.members ?? []).map((m) => `${visibleName(m.name ?? '')}(${m.userId ?? 0})${m.role === 'creator' ? '*' : ''}`).join(', ');
   const shown = (g.members ?? []).length;
   const rest = (g.memberCount ?? 0) > shown ? ` and ${(g.memberCount ?? 0) - shown} more` : '';
-  return `${g.id ?? 0} ${visibleName(g.name ?? '')}${g.desc ? ` - ${visibleName(g.desc)}` : ''} [${members}${rest}]`;
+  const door = g.inviteOnly ? ' (invite-only)' : '';
+  return `${g.id ?? 0} ${visibleName(g.name ?? '')}${door}${g.desc ? ` - ${visibleName(g.desc)}` : ''} [${members}${rest}]`;
 }

@@ -4,6 +4,7 @@ import { isDchatError } from '../base/dchat-error.js';
 import { freeLoopbackPort } from '../up/free-ports.js';
 import { startFaultyRelay } from '../../test/support/faulty-relay.js';
 import { waitFor } from '../../test/support/wait.js';
+import { startZkRequestCounter } from '../../test/support/zk-request-counter.js';
 import { expireSession, startZooKeeper, startZooKeeperEnsemble, type ZkServerHandle } from '../../test/support/zookeeper.js';
 import { ZkSession, type ZkSessionEvent } from './zk-session.js';
 
@@ -144,6 +145,28 @@ describe('ZkSession on one real ZooKeeper server', () => {
       assert.equal((await other.getData('/moved/7'))?.data.toString(), 'node-b', "unregistering leaves the other session's znode alone");
     } finally {
       await relay.close();
+    }
+  });
+
+  test('after an expiry, the ephemerals are put back many at a time, not one request after another', async () => {
+    const counter = await startZkRequestCounter(zk.ports[0] ?? 0);
+    try {
+      const owner = await open(`127.0.0.1:${counter.port}`);
+      const observer = await open();
+      const events = new Observed<ZkSessionEvent>();
+      owner.on('state', events.push);
+      const paths = Array.from({ length: 200 }, (_, i) => `/many/${i}`);
+      for (const path of paths) await owner.registerEphemeral(path, Buffer.from(path));
+      const oldSession = owner.sessionId();
+      counter.reset();
+      await expireSession(zk.connectString, oldSession, owner.sessionPassword());
+      await events.next((e) => e === 'new-session', "the 'new-session' event after the expiry");
+      const owners = await Promise.all(paths.map(async (path) => (await observer.exists(path))?.ephemeralOwner));
+      assert.deepEqual(new Set(owners), new Set([owner.sessionId()]), 'every ephemeral is back, in the new session');
+      assert.ok(counter.answered() >= paths.length, `the relay saw the restore's requests (${counter.answered()} answered)`);
+      assert.ok(counter.maxInFlight() >= 8, `requests in flight at once while restoring 200 ephemerals: ${counter.maxInFlight()}`);
+    } finally {
+      await counter.close();
     }
   });
 
