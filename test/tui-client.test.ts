@@ -102,7 +102,9 @@ describe('dchat client (full screen)', () => {
       await eve.client.call({ addFriend: { friendId: dotId } });
       await screen.waitForScreen(new RegExp(`● eve \\(${eve.id}\\)`), 'eve as a friend once she accepted');
       for (let n = 1; n <= 70; n++) await eve.client.call({ chat: { toId: dotId, text: `note ${n}` } });
-      await screen.sendKeys('Tab');
+      // Tab and a line in one read of the terminal: the line goes to the conversation Tab chose.
+      await screen.sendKeys('Tab', 'h', 'i', 'Enter');
+      await eve.waitForMessage('hi');
       await screen.waitForScreen(/ eve: note 70/, "eve's newest message in her conversation");
 
       // Never sent: a typo of a command with a colon, a / line, a lone typo.
@@ -130,12 +132,12 @@ describe('dchat client (full screen)', () => {
       assert.doesNotMatch(await screen.capture(), /\/login/, 'the login line is not in the input history');
       await screen.sendKeys('C-u');
 
-      assert.deepEqual(eve.messages().map((m) => m.text), ['well, hello'], 'eve was sent nothing by mistake');
+      assert.deepEqual(eve.messages().map((m) => m.text), ['hi', 'well, hello'], 'eve was sent nothing by mistake');
       await screen.type('/quit');
       await screen.sendKeys('Enter');
       await waitFor(async () => !(await screen?.isRunning()), 10_000, 'the client to exit on /quit');
 
-      // A new client has only the newest page of eve's 71 messages; PageUp fetches the rest.
+      // A new client has only the newest page of the 72 messages; PageUp fetches the rest.
       screen = await startDchatInTmux(['client', '--server', `${node.host}:${node.port}`], { env: { DCHAT_LOG_FILE: join(logDir, 'keys.log') }, columns: 100, rows: 30 });
       await screen.type(`/login ${dotId} dot-pass`);
       await screen.sendKeys('Enter');
@@ -148,7 +150,7 @@ describe('dchat client (full screen)', () => {
       await screen.sendKeys('PPage');
       await screen.waitForScreen(/\(↑27, End: newest\)\s*│\n│[^\n]*── older messages: PageUp ──/, 'the marker above the oldest loaded message, and no over-count');
       await screen.sendKeys('PPage');
-      await screen.waitForScreen(/loaded 21 older messages of eve/, 'PageUp at the top fetching the older page');
+      await screen.waitForScreen(/loaded 22 older messages of eve/, 'PageUp at the top fetching the older page');
       for (let i = 0; i < 4; i++) await screen.sendKeys('PPage');
       await screen.waitForScreen(/── start of the conversation ──\s*│\n│[^\n]* eve: note 1\s*│/, 'PageUp past the loaded messages fetches the older ones, up to the first');
       await screen.sendKeys('NPage');

@@ -82,7 +82,14 @@ export function useChatSession(options: ChatSessionOptions, onConnectFailed: (me
 
   const submit = useCallback((line: string) => void runLine(line, stateRef.current, requester, dispatch, onQuit), [requester, onQuit]);
   const close = useCallback(() => session.close(), [session]);
-  return { state, dispatch, submit, close, loadOlder };
+  // A key that switches conversations and the line typed right after it can arrive in one read,
+  // before React renders: the switch must already count for that line, so the state the lines
+  // are run against follows the keys' actions at once.
+  const dispatchNow = useCallback((action: ChatAction) => {
+    stateRef.current = reduceChat(stateRef.current, action);
+    dispatch(action);
+  }, []);
+  return { state, dispatch: dispatchNow, submit, close, loadOlder };
 }
 
 /** A status that clears itself after passingStatusMs unless another replaced it. */
