@@ -29,7 +29,7 @@ describe('dashboard data', () => {
     assert.deepEqual(view.nodes.map((n) => n.state), ['up', 'stale']);
     assert.deepEqual(view.totals, { nodes: 1, staleNodes: 1, connections: 5, users: 4 });
     assert.equal(nodeTableRows(view, 100_000)[1]?.[1], 'stale: silent 10s');
-    assert.equal(summaryLines(view)[1], 'chat nodes     1 (+1 stale, 1 unreadable)');
+    assert.equal(summaryLines(view)[1], 'chat nodes   1, 1 stale, 1 unreadable');
   });
 
   test('a node seen with a new start time is marked restarted', () => {

@@ -148,15 +148,17 @@ export function providerLines(view: Pick<ClusterView, 'providers'>, width = Numb
   });
 }
 
+/** The cluster pane: short labels, so that it reads in the third of an 80-column screen. */
 export function summaryLines(view: ClusterView): string[] {
   const { totals } = view;
   const aside = [totals.staleNodes > 0 ? `${totals.staleNodes} stale` : '', view.unreadableNodes.length > 0 ? `${view.unreadableNodes.length} unreadable` : ''].filter(Boolean);
+  const row = (label: string, value: string): string => `${label.padEnd(12)} ${value}`;
   return [
-    `online users   ${view.onlineUsers}`,
-    `chat nodes     ${totals.nodes}${aside.length > 0 ? ` (+${aside.join(', ')})` : ''}`,
-    `connections    ${totals.connections}`,
-    `users on nodes ${totals.users}`,
-    `read at        ${formatClock(view.takenAtMs)}`,
+    row('online users', String(view.onlineUsers)),
+    row('chat nodes', `${totals.nodes}${aside.length > 0 ? `, ${aside.join(', ')}` : ''}`),
+    row('connections', String(totals.connections)),
+    row('node users', String(totals.users)),
+    row('read at', formatClock(view.takenAtMs)),
   ];
 }
 
