@@ -142,6 +142,9 @@ export class ConsoleDashboard {
     });
     for (const bad of view.unreadableNodes) lines.push(`{red-fg}${blessed.escape(cut(`${bad.nodeId}  unreadable: ${bad.reason}`, room))}{/red-fg}`);
     this.nodes.setContent(lines.join('\n'));
+    // The legend (drawn over the chart's top right) as wide as the longest node id, no wider.
+    const legendWidth = Math.min(24, Math.max(8, ...last.history.nodeIds().map((id) => id.length + 4)));
+    for (const chart of [this.connections, this.users]) (chart as unknown as { options: { legend: { width: number } } }).options.legend.width = legendWidth;
     this.connections.setData(styled(loadSeries(last.history, 'connections')));
     this.users.setData(styled(loadSeries(last.history, 'users')));
     this.providers.setContent(providerText.join('\n'));
