@@ -10,9 +10,11 @@ import { ringCommand } from '../src/hashring-cli/ring-command.js';
 import { zkCommand } from '../src/zk-cli/zk-command.js';
 import { rpcServerCommand } from '../src/server/rpc-server-command.js';
 import { lbCommand } from '../src/lb/lb-command.js';
+import { restartNodesCommand } from '../src/lb/restart-nodes-command.js';
 import { downCommand } from '../src/up/down-command.js';
 import { consoleCommand } from '../src/tui/console/console-command.js';
 import { secretCommand } from '../src/server/secret-command.js';
+import { setLogFormat } from '../src/base/logger.js';
 import { closestWord } from '../src/base/did-you-mean.js';
 
 /**
@@ -54,6 +56,13 @@ await yargs(hideBin(process.argv))
   // `--port 1 --port 2` means port 2, as in most tools, not the array [1, 2].
   .parserConfiguration({ 'duplicate-arguments-array': false })
   .usage('$0 <command> [options]\n\nA distributed chat system: chat nodes, clients and the tools to run them.')
+  .option('log-format', {
+    choices: ['auto', 'json', 'pretty'],
+    default: process.env['DCHAT_LOG_FORMAT'] ?? 'auto',
+    global: true,
+    describe: 'Log lines as JSON, or pretty for people (env DCHAT_LOG_FORMAT); auto: pretty when stderr is a terminal',
+  })
+  .middleware((argv) => setLogFormat(argv['logFormat'] as string | undefined))
   .command(serverCommand)
   .command(dbCommand)
   .command(clientCommand)
@@ -62,6 +71,7 @@ await yargs(hideBin(process.argv))
   .command(zkCommand)
   .command(rpcServerCommand)
   .command(lbCommand)
+  .command(restartNodesCommand)
   .command(downCommand)
   .command(consoleCommand)
   .command(secretCommand)

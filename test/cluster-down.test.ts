@@ -3,63 +3,23 @@
 // detached) and `dchat down` stops them by the pids of the state file.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnDchat } from './support/dchat-process.js';
+import { isAlive, startDchatUp, type DchatUpRun, type UpStateFile } from './support/dchat-up.js';
 import { runDchat } from './support/run-dchat.js';
 import { waitFor } from './support/wait.js';
 
-interface StateFile {
-  supervisorPid: number;
-  processes: { name: string; pid: number }[];
-}
-
-interface RunningCluster {
-  dir: string;
-  up: ChildProcess;
-  state: StateFile;
-  output(): string;
-  exited: Promise<number | null>;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    return /^State:\s+[^Z]/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
+interface RunningCluster extends Pick<DchatUpRun, 'dir' | 'up' | 'output' | 'exited'> {
+  /** cluster.json as it was when the cluster was ready. */
+  readonly state: UpStateFile;
 }
 
 /** `dchat up --cluster 1` in a fresh directory; everything it recorded is killed when the test ends. */
 async function startCluster(t: TestContext): Promise<RunningCluster> {
-  const dir = mkdtempSync(join(tmpdir(), 'dchat-down-'));
-  const up = spawnDchat(['up', '--cluster', '1', '--dir', dir, '--port', '0']);
-  let output = '';
-  up.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  up.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => up.once('close', (code) => resolve(code)));
-  let state: StateFile | undefined;
-  t.after(async () => {
-    if (existsSync(join(dir, 'cluster.json'))) await runDchat(['down', '--dir', dir], { timeoutMs: 90_000 }).catch(() => undefined);
-    for (const pid of state?.processes.map((p) => p.pid) ?? []) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-    if (up.exitCode === null) up.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
-  let exitCode: number | null | undefined;
-  void exited.then((code) => (exitCode = code));
-  await waitFor(
-    () => {
-      if (exitCode !== undefined) throw new Error(`dchat up --cluster 1 exited with ${String(exitCode)} before it was ready:\n${output}`);
-      return /\[7\/7\] dchat cluster ready on/.test(output);
-    },
-    180_000,
-    'dchat up --cluster 1 to print its ready line',
-    100,
-  );
-  state = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as StateFile;
-  return { dir, up, state, output: () => output, exited };
+  const run = await startDchatUp(1, 'dchat-down-');
+  t.after(() => run.stop());
+  // run.state() reads the file, which `dchat down` removes: the tests keep the snapshot of the ready cluster.
+  return { dir: run.dir, up: run.up, output: run.output, exited: run.exited, state: run.state() };
 }
 
 test('Ctrl-C stops every process of the cluster, nginx first and ZooKeeper last, and removes the state file', async (t) => {

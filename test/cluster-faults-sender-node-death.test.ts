@@ -6,12 +6,9 @@
 // does before acknowledging (the nginx fault test meets the real race), then kills that node -9.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openStore } from '../src/store/open-store.js';
 import type { ZkSession } from '../src/zk/zk-session.js';
-import { Correspondent, DeliveryLedger } from './support/delivery-ledger.js';
+import type { Correspondent } from './support/delivery-ledger.js';
+import { unpushedMessageScenario } from './support/unpushed-message.js';
 import type { DchatProcess } from './support/dchat-process.js';
 import type { MariaDbHandle } from './support/mariadb.js';
 import { startTestCluster, type TestCluster } from './support/test-cluster.js';
@@ -23,7 +20,6 @@ describe('cluster fault: the sender\'s node dies between acknowledging a message
   let zk: ZkSession;
   let nodes: DchatProcess[] = [];
   const people: Correspondent[] = [];
-  const storeDir = mkdtempSync(join(tmpdir(), 'dchat-fault-store-'));
 
   before(async () => {
     cluster = await startTestCluster({ nodes: 2, nodeArgs: ['--zk-session-timeout-ms', '4000'] });
@@ -32,32 +28,11 @@ describe('cluster fault: the sender\'s node dies between acknowledging a message
   after(async () => {
     for (const p of people) p.close();
     await cluster?.stop();
-    rmSync(storeDir, { recursive: true, force: true });
   });
 
   test('the recipient\'s node pushes the message once the dead node leaves the cluster, and it is shown once', async (t) => {
     const [a, b] = nodes as [DchatProcess, DchatProcess];
-    const ann = new Correspondent('sd-ann');
-    const bo = new Correspondent('sd-bo');
-    people.push(ann, bo);
-    await ann.connect(a);
-    await bo.connect(b);
-    for (const p of people) {
-      await p.register();
-      await p.login();
-    }
-    await waitFor(async () => (await zk.exists(`/dchat/presence/${bo.id}`)) !== undefined, 10_000, "bo's presence");
-    const ledger = new DeliveryLedger();
-    for (let i = 0; i < 20; i++) await ledger.chat(ann, bo, `before ${i}`);
-    await ledger.waitForAllAcknowledged(10_000);
-
-    const store = await openStore({ db: db.url, dataDir: storeDir });
-    try {
-      const { row: unpushed } = await store.saveMessage({ fromId: ann.id, toId: bo.id, groupId: 0, text: 'acknowledged, never pushed', sentAtMs: Date.now(), recipientIds: [bo.id] });
-      ledger.acknowledgedElsewhere(ann, bo, unpushed.text, unpushed.id);
-    } finally {
-      await store.close();
-    }
+    const { bo, ledger } = await unpushedMessageScenario({ a, b, zk, dbUrl: db.url, prefix: 'sd', delivered: 20, people });
     await a.kill('SIGKILL');
     await waitFor(async () => (await zk.exists(`/dchat/nodes/${a.host}:${a.port}`)) === undefined, 15_000, 'the dead node to leave /dchat/nodes');
 

@@ -9,17 +9,13 @@
 // node does before acknowledging, then kills that node -9 and starts it again.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openStore } from '../src/store/open-store.js';
 import type { ZkSession } from '../src/zk/zk-session.js';
-import { Correspondent, DeliveryLedger } from './support/delivery-ledger.js';
+import type { Correspondent } from './support/delivery-ledger.js';
+import { unpushedMessageScenario } from './support/unpushed-message.js';
 import { startDchatServer, type DchatProcess } from './support/dchat-process.js';
 import { startFaultyRelay, type FaultyRelay } from './support/faulty-relay.js';
 import type { MariaDbHandle } from './support/mariadb.js';
 import { startTestCluster, type TestCluster } from './support/test-cluster.js';
-import { waitFor } from './support/wait.js';
 
 describe('cluster fault: the sender\'s node dies between acknowledging a message and pushing it, and is restarted at once', () => {
   let cluster: TestCluster;
@@ -28,7 +24,6 @@ describe('cluster fault: the sender\'s node dies between acknowledging a message
   let nodes: DchatProcess[] = [];
   let relay: FaultyRelay;
   const people: Correspondent[] = [];
-  const storeDir = mkdtempSync(join(tmpdir(), 'dchat-fault-store-'));
 
   before(async () => {
     cluster = await startTestCluster({ nodes: 1 });
@@ -40,33 +35,12 @@ describe('cluster fault: the sender\'s node dies between acknowledging a message
     for (const p of people) p.close();
     await cluster?.stop();
     await relay?.close();
-    rmSync(storeDir, { recursive: true, force: true });
   });
 
   test('the recipient\'s node pushes the message once it sees the node restarted under its id', async (t) => {
     const [a, b] = nodes as [DchatProcess, DchatProcess];
     const aPath = `/dchat/nodes/${a.host}:${a.port}`;
-    const ann = new Correspondent('sr-ann');
-    const bo = new Correspondent('sr-bo');
-    people.push(ann, bo);
-    await ann.connect(a);
-    await bo.connect(b);
-    for (const p of people) {
-      await p.register();
-      await p.login();
-    }
-    await waitFor(async () => (await zk.exists(`/dchat/presence/${bo.id}`)) !== undefined, 10_000, "bo's presence");
-    const ledger = new DeliveryLedger();
-    for (let i = 0; i < 5; i++) await ledger.chat(ann, bo, `before ${i}`);
-    await ledger.waitForAllAcknowledged(10_000);
-
-    const store = await openStore({ db: db.url, dataDir: storeDir });
-    try {
-      const { row: unpushed } = await store.saveMessage({ fromId: ann.id, toId: bo.id, groupId: 0, text: 'acknowledged, never pushed', sentAtMs: Date.now(), recipientIds: [bo.id] });
-      ledger.acknowledgedElsewhere(ann, bo, unpushed.text, unpushed.id);
-    } finally {
-      await store.close();
-    }
+    const { bo, ledger } = await unpushedMessageScenario({ a, b, zk, dbUrl: db.url, prefix: 'sr', delivered: 5, people });
     const ownerBefore = (await zk.exists(aPath))?.ephemeralOwner;
     relay.block();
     await a.kill('SIGKILL');

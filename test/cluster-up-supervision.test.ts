@@ -4,81 +4,43 @@
 // it stops, the restarted node under its new pid.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { clusterSecretFrom } from '../src/base/cluster-secret.js';
 import { ZkSession } from '../src/zk/zk-session.js';
-import { spawnDchat } from './support/dchat-process.js';
+import { isAlive, startDchatUp, type DchatUpRun, type UpStateFile } from './support/dchat-up.js';
 import { runDchat } from './support/run-dchat.js';
 import { waitFor } from './support/wait.js';
-
-interface StateFile {
-  supervisorPid: number;
-  entry: string;
-  zk: string;
-  processes: { name: string; role: string; pid: number; port: number | undefined }[];
-}
 
 /** The issue asks for the report "at once": the exit event, not a poll of /proc. */
 const reportBoundMs = 2_000;
 
+let run: DchatUpRun | undefined;
 let dir = '';
-let up: ChildProcess | undefined;
-let upOutput = '';
-let upExit: Promise<number | null> = Promise.resolve(null);
-let pidsSeen: number[] = [];
+const upOutput = (): string => run?.output() ?? '';
 
 /** Rethrows a wait's failure with what dchat up printed until then. */
 const withUpOutput = (err: unknown): never => {
-  throw new Error(`${err instanceof Error ? err.message : String(err)}; dchat up printed:\n${upOutput}`);
+  throw new Error(`${err instanceof Error ? err.message : String(err)}; dchat up printed:\n${upOutput()}`);
 };
 
-const readStateFile = (): StateFile => JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as StateFile;
-
-function isAlive(pid: number): boolean {
-  try {
-    return /^State:\s+[^Z]/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
+const readStateFile = (): UpStateFile => {
+  if (!run) throw new Error('dchat up did not start');
+  return run.state();
+};
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'dchat-supervise-'));
-  up = spawnDchat(['up', '--cluster', '3', '--dir', dir, '--port', '0']);
-  up.stdout?.on('data', (chunk: Buffer) => (upOutput += chunk.toString()));
-  up.stderr?.on('data', (chunk: Buffer) => (upOutput += chunk.toString()));
-  const child = up;
-  upExit = new Promise((resolve) => child.once('close', (code) => resolve(code)));
-  let exitCode: number | null | undefined;
-  void upExit.then((code) => (exitCode = code));
-  await waitFor(
-    () => {
-      if (exitCode !== undefined) throw new Error(`dchat up --cluster 3 exited with ${String(exitCode)} before it was ready:\n${upOutput}`);
-      return /\[7\/7\] dchat cluster ready on/.test(upOutput);
-    },
-    180_000,
-    'dchat up --cluster 3 to print its ready line',
-    100,
-  );
-  pidsSeen = readStateFile().processes.map((p) => p.pid);
+  run = await startDchatUp(3, 'dchat-supervise-');
+  dir = run.dir;
 });
 
 after(async () => {
-  if (existsSync(join(dir, 'cluster.json'))) {
-    pidsSeen.push(...readStateFile().processes.map((p) => p.pid));
-    await runDchat(['down', '--dir', dir], { timeoutMs: 90_000 }).catch(() => undefined);
-  }
-  for (const pid of pidsSeen) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-  if (up && up.exitCode === null) up.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
+  await run?.stop();
 });
 
 test('a chat node killed with -9 is reported at once and restarted on its port, registered anew in /dchat/nodes', async (t) => {
   const node = readStateFile().processes.find((p) => p.name === 'chat node 2');
   assert.ok(node && node.port, 'chat node 2 is recorded with its port');
-  const zk = await ZkSession.connect({ connectString: readStateFile().zk });
+  const zk = await ZkSession.connect({ connectString: readStateFile().zk, digests: clusterSecretFrom({ file: join(dir, 'cluster-secret') })?.zkDigests() ?? [] });
   try {
     const path = `/dchat/nodes/127.0.0.1:${node.port}`;
     const ownerBefore = (await zk.exists(path))?.ephemeralOwner;
@@ -87,13 +49,12 @@ test('a chat node killed with -9 is reported at once and restarted on its port, 
     process.kill(node.pid, 'SIGKILL');
     const killedAt = Date.now();
     const report = new RegExp(`\\[up\\] chat node 2 \\(pid ${node.pid}\\) exited \\(signal SIGKILL\\); the last lines of its log \\S+server\\.log:\\n(    \\| .*\\n)+`);
-    await waitFor(() => report.test(upOutput), reportBoundMs, `dchat up to report the death of chat node 2 (pid ${node.pid}) within ${reportBoundMs} ms`).catch(withUpOutput);
+    await waitFor(() => report.test(upOutput()), reportBoundMs, `dchat up to report the death of chat node 2 (pid ${node.pid}) within ${reportBoundMs} ms`).catch(withUpOutput);
     const reportedMs = Date.now() - killedAt;
-    assert.match(upOutput, /\[up\] restarting chat node 2 in 1\.0 s \(restart 1 in a row\)/);
+    assert.match(upOutput(), /\[up\] restarting chat node 2 in 1\.0 s \(restart 1 in a row\)/);
 
-    const restarted = await waitFor(() => /\[up\] chat node 2 restarted on 127\.0\.0\.1:(\d+) \(pid (\d+);/.exec(upOutput) ?? undefined, 60_000, `dchat up to restart chat node 2`).catch(withUpOutput);
+    const restarted = await waitFor(() => /\[up\] chat node 2 restarted on 127\.0\.0\.1:(\d+) \(pid (\d+);/.exec(upOutput()) ?? undefined, 60_000, `dchat up to restart chat node 2`).catch(withUpOutput);
     const newPid = Number(restarted[2]);
-    pidsSeen.push(newPid);
     assert.equal(Number(restarted[1]), node.port, 'the node is back on its port');
     assert.notEqual(newPid, node.pid);
     assert.ok(isAlive(newPid), `the restarted node (pid ${newPid}) runs`);
@@ -115,7 +76,7 @@ test('dchat down lists every process it counts, the restarted node under its new
   assert.match(down.stdout, /is stopped \(9 processes stopped\)/);
   const listed = [...down.stdout.matchAll(/stopped (nginx|dchat lb|chat node \d|MariaDB|ZooKeeper \d) \(pid (\d+)\)/g)].map((m) => `${m[1]}:${m[2]}`);
   assert.deepEqual(listed.sort(), state.processes.map((p) => `${p.name}:${p.pid}`).sort(), `dchat down lists the 9 processes it counts:\n${down.stdout}`);
-  assert.equal(await upExit, 0, upOutput);
+  assert.equal(await run?.exited, 0, upOutput());
   assert.deepEqual(state.processes.map((p) => p.pid).filter(isAlive), [], 'no recorded pid runs');
-  assert.doesNotMatch(upOutput.slice(upOutput.indexOf('stopping the cluster')), /\[up\] .* exited/, 'the stop is not reported as deaths');
+  assert.doesNotMatch(upOutput().slice(upOutput().indexOf('stopping the cluster')), /\[up\] .* exited/, 'the stop is not reported as deaths');
 });

@@ -3,86 +3,80 @@
 // chat; then `dchat down` stops everything, and every pid of the state file is gone.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { isDchatError } from '../src/base/dchat-error.js';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clusterSecretFrom } from '../src/base/cluster-secret.js';
 import { ZkSession } from '../src/zk/zk-session.js';
 import { ChatUser } from './support/chat-user.js';
-import { spawnDchat } from './support/dchat-process.js';
+import { isAlive, startDchatUp, type DchatUpRun, type UpStateFile } from './support/dchat-up.js';
 import { runDchat } from './support/run-dchat.js';
 import { waitFor } from './support/wait.js';
 
-interface StateFile {
-  supervisorPid: number;
-  entry: string;
-  zk: string;
-  processes: { name: string; role: string; pid: number }[];
-}
-
+let run: DchatUpRun | undefined;
 let dir = '';
-let up: ChildProcess | undefined;
-let upOutput = '';
-let upExit: Promise<number | null> = Promise.resolve(null);
-let state: StateFile | undefined;
+let state: UpStateFile | undefined;
 const users: ChatUser[] = [];
-
-function readStateFile(): StateFile {
-  return JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as StateFile;
-}
-
-/** Alive and not a zombie: a stopped child of ours may linger as one until it is reaped. */
-function isAlive(pid: number): boolean {
-  try {
-    return /^State:\s+[^Z]/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
+const upOutput = (): string => run?.output() ?? '';
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'dchat-cluster-'));
-  up = spawnDchat(['up', '--cluster', '2', '--dir', dir, '--port', '0']);
-  up.stdout?.on('data', (chunk: Buffer) => (upOutput += chunk.toString()));
-  up.stderr?.on('data', (chunk: Buffer) => (upOutput += chunk.toString()));
-  const child = up;
-  upExit = new Promise((resolve) => child.once('close', (code) => resolve(code)));
-  let exitCode: number | null | undefined;
-  void upExit.then((code) => (exitCode = code));
-  await waitFor(
-    () => {
-      if (exitCode !== undefined) throw new Error(`dchat up --cluster 2 exited with ${String(exitCode)} before it was ready:\n${upOutput}`);
-      return /\[7\/7\] dchat cluster ready on/.test(upOutput);
-    },
-    180_000,
-    `dchat up --cluster 2 to print its ready line; it printed:\n${upOutput}`,
-    100,
-  );
-  state = readStateFile();
+  run = await startDchatUp(2, 'dchat-cluster-');
+  dir = run.dir;
+  state = run.state();
 });
 
 after(async () => {
   for (const user of users) user.close();
-  if (existsSync(join(dir, 'cluster.json'))) await runDchat(['down', '--dir', dir], { timeoutMs: 90_000 }).catch(() => undefined);
-  for (const pid of [state?.supervisorPid ?? 0, ...(state?.processes.map((p) => p.pid) ?? [])]) {
-    if (pid > 0 && isAlive(pid)) process.kill(pid, 'SIGKILL');
-  }
-  if (up && up.exitCode === null) up.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
+  await run?.stop();
 });
 
 test('dchat up --cluster 2 shows each step and records every process with its pid in one state file', () => {
   assert.ok(state);
-  for (const step of [1, 2, 3, 4, 5, 6, 7]) assert.match(upOutput, new RegExp(`\\[${step}/7\\] `), `step ${step} is shown`);
-  assert.match(upOutput, /\[2\/7\] ZooKeeper ensemble of 3 ready on 127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+ \(pids \d+, \d+, \d+\)/);
-  assert.match(upOutput, /\[3\/7\] MariaDB ready on 127\.0\.0\.1:\d+ \(pid \d+/);
-  assert.match(upOutput, new RegExp(`npx dchat client --server ${state.entry.replace(/\./g, '\\.')}`));
+  for (const step of [1, 2, 3, 4, 5, 6, 7]) assert.match(upOutput(), new RegExp(`\\[${step}/7\\] `), `step ${step} is shown`);
+  assert.match(upOutput(), /\[2\/7\] ZooKeeper ensemble of 3 ready on 127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+ \(pids \d+, \d+, \d+\)/);
+  assert.match(upOutput(), /\[3\/7\] MariaDB ready on 127\.0\.0\.1:\d+ \(pid \d+/);
+  assert.match(upOutput(), new RegExp(`npx dchat client --server ${state.entry.replace(/\./g, '\\.')}`));
   const roles = state.processes.map((p) => p.role).sort();
   assert.deepEqual(roles, ['chat-node', 'chat-node', 'lb', 'mariadb', 'nginx', 'zookeeper', 'zookeeper', 'zookeeper']);
   for (const proc of state.processes) assert.ok(isAlive(proc.pid), `${proc.name} (pid ${proc.pid}) runs`);
+});
+
+test('dchat up --cluster 2 serves metrics and health on each chat node and dchat lb, writes a scrape config, and logs no secret', async () => {
+  assert.ok(state);
+  const listed = /Metrics for Prometheus \(also \/healthz, \/readyz\): (.*); a scrape config for them: (\S+)/.exec(upOutput);
+  assert.ok(listed, `dchat up printed the metrics addresses:\n${upOutput}`);
+  const urls = (listed[1] ?? '').split(', ');
+  assert.equal(urls.length, 3, 'two chat nodes and dchat lb');
+  for (const url of urls) {
+    assert.match(await (await fetch(url)).text(), /^process_cpu_seconds_total /m, `${url} serves metrics`);
+    const ready = await fetch(url.replace(/\/metrics$/, '/readyz'));
+    assert.equal(ready.status, 200, `${url}: ${await ready.text()}`);
+  }
+  const config = readFileSync(listed[2] ?? '', 'utf8');
+  for (const url of urls) assert.ok(config.includes(`'${new URL(url).host}'`), `the scrape config lists ${url}`);
+  const dbPassword = /^mysql:\/\/dchat:([^@]+)@/.exec((JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { db: string }).db)?.[1] ?? '';
+  const secret = readFileSync(join(dir, 'cluster-secret'), 'utf8').trim();
+  assert.ok(dbPassword.length > 0 && secret.length > 0);
+  for (const log of [join(dir, 'node-1', 'server.log'), join(dir, 'node-2', 'server.log'), join(dir, 'lb.log')]) {
+    const text = readFileSync(log, 'utf8');
+    assert.equal(text.includes(dbPassword), false, `${log} holds the database password`);
+    assert.equal(text.includes(secret), false, `${log} holds the cluster secret`);
+  }
+});
+
+test('dchat up --cluster 2 reports a chat node that cannot reach its store as not ready, and ready again once it can', async () => {
+  assert.ok(state);
+  const mariadb = state.processes.find((p) => p.role === 'mariadb');
+  assert.ok(mariadb);
+  const seen = upOutput.length;
+  process.kill(mariadb.pid, 'SIGSTOP');
+  try {
+    await waitFor(() => /\[up\] chat node 1 is not ready \(http:\/\/127\.0\.0\.1:\d+\/readyz\): store unreachable: no answer within 2000 ms/.test(upOutput.slice(seen)), 15_000, `dchat up to report chat node 1 not ready while MariaDB is stopped; it printed:\n${upOutput.slice(seen)}`);
+  } finally {
+    process.kill(mariadb.pid, 'SIGCONT');
+  }
+  await waitFor(() => /\[up\] chat node 1 is ready again/.test(upOutput.slice(seen)), 15_000, `dchat up to report chat node 1 ready again; it printed:\n${upOutput.slice(seen)}`);
 });
 
 test('dchat up --cluster 2 is secured with no extra step: no password-less MariaDB root, RPC and znodes behind the cluster secret', async () => {
@@ -146,7 +140,7 @@ test('dchat down stops every recorded process and the dchat up that started them
   assert.equal(down.status, 0, down.stdout + down.stderr);
   assert.match(down.stdout, /the cluster of .* is stopped \(8 processes stopped\)/);
   assert.equal(down.stdout.match(/stopped (nginx|dchat lb|chat node \d|MariaDB|ZooKeeper \d) \(pid \d+\)/g)?.length, 8, `dchat down lists the 8 processes it counts:\n${down.stdout}`);
-  assert.equal(await upExit, 0, `dchat up exits 0 after dchat down:\n${upOutput}`);
+  assert.equal(await run?.exited, 0, `dchat up exits 0 after dchat down:\n${upOutput()}`);
   const alive = [state.supervisorPid, ...state.processes.map((p) => p.pid)].filter(isAlive);
   assert.deepEqual(alive, [], 'no recorded pid is still running');
   assert.equal(existsSync(join(dir, 'cluster.json')), false, 'the state file is gone');

@@ -168,11 +168,17 @@ test('dchat lb --once writes the live nodes into the upstream and reloads nginx,
 });
 
 test('dchat lb follows nodes joining, leaving and dying, and nginx reaches exactly the live ones after each change', async (t) => {
-  const lb = startLb(t, ['--debounce-ms', '200']);
+  const lb = startLb(t, ['--debounce-ms', '200', '--metrics', '127.0.0.1:0']);
   await lb.waitForLine(/upstream dchat has 2 node\(s\).*nginx reloaded/, 'its first upstream with 2 nodes');
+  const metricsUrl = /dchat lb: metrics on (http:\/\/\S+)\/metrics/.exec(lb.output())?.[1];
+  assert.ok(metricsUrl, `dchat lb printed its metrics address:\n${lb.output()}`);
   await registerNode(b3());
   await lb.waitForLine(/upstream dchat has 3 node\(s\).*nginx reloaded/, 'an upstream with the third node');
   await assertReachesExactly([b1(), b2(), b3()]);
+  const metrics = await (await fetch(`${metricsUrl}/metrics`)).text();
+  assert.match(metrics, /^dchat_lb_publishes_total\{outcome="written"\} 2$/m, 'two upstreams written');
+  assert.match(metrics, /^dchat_lb_upstream_nodes\{state="published"\} 3$/m);
+  assert.equal((await fetch(`${metricsUrl}/readyz`)).status, 200, 'dchat lb is ready');
 
   await nodeSessions.get(b1().address)?.unregisterEphemeral(`/dchat/nodes/${b1().address}`);
   await lb.waitForLine(new RegExp(`has 2 node\\(s\\): ${b2().address} weight=2, ${b3().address}|has 2 node\\(s\\): ${b3().address} weight=1, ${b2().address}`), 'an upstream without the node that left');

@@ -21,6 +21,9 @@ const cases: { args: string[]; says: RegExp }[] = [
   { args: ['zk', 'ls', '/', '--connect-timeout-ms', 'x'], says: /--connect-timeout-ms "x" is not valid/ },
   { args: ['lb', '--zk', '127.0.0.1:1', '--conf', '/nonexistent/nginx.conf', '--max-fails', 'x'], says: /--max-fails "x" is not valid/ },
   { args: ['ring', 'showTime', '--page-size', '0'], says: /--page-size "0" is not valid: give points per page, a whole number of at least 1/ },
+  { args: ['server', '--metrics', '9464'], says: /--metrics "9464" is not host:port; write e\.g\. 127\.0\.0\.1:9464 \(port 0 picks a free one\)/ },
+  { args: ['rpc-server', '--metrics', '127.0.0.1:99999'], says: /--metrics "127\.0\.0\.1:99999" is not host:port/ },
+  { args: ['lb', '--zk', '127.0.0.1:1', '--conf', '/nonexistent/nginx.conf', '--metrics', 'localhost'], says: /--metrics "localhost" is not host:port/ },
 ];
 
 for (const { args, says } of cases) {

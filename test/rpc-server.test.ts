@@ -108,3 +108,32 @@ test('dchat rpc-server never listens without the cluster secret, and says in one
   assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
   assert.match(run.stderr, /dchat rpc-server needs the cluster secret: pass --cluster-secret-file FILE/);
 });
+
+test('dchat rpc-server --metrics counts the calls it serves by service, method and code, and is ready while registered', async () => {
+  const metricsDir = mkdtempSync(join(tmpdir(), 'dchat-rpc-metrics-'));
+  const server = await startRpcServer(['--services', 'user', '--zk', zk.connectString, '--data-dir', metricsDir, '--metrics', '127.0.0.1:0', '--session-timeout-ms', '4000']);
+  const metricsUrl = /dchat rpc-server: metrics on (http:\/\/\S+)\/metrics/.exec(server.output())?.[1];
+  assert.ok(metricsUrl, `the server printed its metrics address:\n${server.output()}`);
+  session ??= await ZkSession.connect({ connectString: zk.connectString, digests: testZkDigests });
+  const channel = new RpcChannel({ registry: new ZkRegistry(session), credentials: ClusterSecret.of([testClusterSecret], 'test') });
+  try {
+    const users = channel.stub(dchat.UserServiceRpc);
+    await waitFor(async () => (await session!.getChildren('/UserServiceRpc')).includes(server.address), 5000, 'the server in /UserServiceRpc');
+    const carol = (await users.register({ name: 'carol', password: 'carol-password' })).user;
+    await users.login({ id: carol?.id ?? 0, password: 'carol-password' });
+    await users.login({ id: carol?.id ?? 0, password: 'carol-password' });
+    const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+    assert.match(text, /^dchat_rpc_server_calls_total\{service="UserServiceRpc",method="Register",code="OK"\} 1$/m);
+    assert.match(text, /^dchat_rpc_server_calls_total\{service="UserServiceRpc",method="Login",code="OK"\} 2$/m);
+    assert.match(text, /^dchat_rpc_server_duration_seconds_count\{service="UserServiceRpc",method="Login"\} 2$/m);
+    assert.match(text, /^dchat_zk_connected 1$/m);
+    assert.match(text, /^dchat_pending_deliveries 0$/m);
+    const ready = await fetch(`${metricsUrl}/readyz`);
+    assert.equal(ready.status, 200, await ready.text());
+  } finally {
+    await channel.close();
+    child?.kill('SIGTERM');
+    await server.exited;
+    rmSync(metricsDir, { recursive: true, force: true });
+  }
+});

@@ -1,5 +1,8 @@
 // Command line of the chat benchmark.
 
+/** standalone+metrics: the standalone node with --metrics, scraped every second. */
+export type DeploymentKind = 'standalone' | 'cluster' | 'standalone+metrics';
+
 export interface BenchArgs {
   connections: number[];
   /** A standalone round with this many logins and no messages, for RSS at scale; 0: none. */
@@ -12,7 +15,7 @@ export interface BenchArgs {
   lightRate: number;
   groupSize: number;
   nodes: number;
-  deployments: ('standalone' | 'cluster')[];
+  deployments: DeploymentKind[];
   json: string | undefined;
   /** Directory for `node --cpu-prof` profiles of the chat nodes. */
   profileDir: string | undefined;
@@ -21,12 +24,14 @@ export interface BenchArgs {
 
 export const usageText = `usage: node dist/bench/chat/chat-bench.js [--quick] [--connections N[,N...]] [--capacity N]
        [--seconds S] [--warmup S] [--window-per-node N] [--light-rate R] [--group-size N] [--nodes N] [--only standalone|cluster]
-       [--profile DIR] [--keep] [--json FILE]
+       [--metrics-cost] [--profile DIR] [--keep] [--json FILE]
   --quick           200 connections, 1.5 s phases, no capacity round (under a minute)
   --connections     logged-in clients per round (default 1000,10000)
   --capacity        a standalone round that only logs in N clients and reads RSS (default 15000; 0: none)
   --window-per-node chat requests in flight over all clients, per chat node (default 16)
   --light-rate      chats per second of the light-load phase, where latency has no queueing (default 200)
+  --metrics-cost    the standalone node with metrics off and on (--metrics, scraped every second),
+                    alternated twice, instead of standalone and cluster: the CPU per message metrics cost
   --profile DIR     run the chat nodes under node --cpu-prof, profiles in DIR`;
 
 function usage(problem: string): never {
@@ -70,6 +75,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     else if (flag === '--json') args.json = value();
     else if (flag === '--profile') args.profileDir = value();
     else if (flag === '--keep') args.keep = true;
+    else if (flag === '--metrics-cost') Object.assign(args, { deployments: ['standalone', 'standalone+metrics', 'standalone', 'standalone+metrics'], capacity: 0 });
     else if (flag === '--help' || flag === '-h') {
       process.stdout.write(`${usageText}\n`);
       process.exit(0);

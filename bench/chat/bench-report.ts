@@ -8,6 +8,8 @@ export const targets = {
   minStandaloneMessagesPerSecond: 30_000,
   maxStandaloneP99Ms: 10,
   maxCrossNodeExtraP99Ms: 2,
+  /** --metrics (counting, and a scrape every second) costs at most this much more CPU per message. */
+  maxMetricsCpuRatio: 1.05,
 } as const;
 
 export interface Verdict {
@@ -112,7 +114,7 @@ export function cpuLines(rounds: readonly RoundResult[]): string[] {
       const { machine = 0, ...roles } = phase.cores;
       const ours = Object.values(roles).reduce((sum, c) => sum + c, 0);
       const parts = Object.entries(roles).map(([role, c]) => `${role} ${num(c, 2)}`).join(', ');
-      lines.push(`${num(r.connections).padStart(6)} ${r.deployment.padEnd(12)} ${name.padEnd(5)}  machine ${num(machine, 2)} (others ${num(Math.max(0, machine - ours), 2)}): ${parts}`);
+      lines.push(`${num(r.connections).padStart(6)} ${r.deployment.padEnd(18)} ${name.padEnd(5)}  machine ${num(machine, 2)} (others ${num(Math.max(0, machine - ours), 2)}): ${parts}`);
     }
   }
   return lines;
@@ -145,7 +147,35 @@ export function verdicts(rounds: readonly RoundResult[]): Verdict[] {
       seen: `same ${num(same?.p99Ms ?? Number.NaN, 2)} ms, cross ${num(cross?.p99Ms ?? Number.NaN, 2)} ms: ${num(extra, 2)} ms more (p50 ${num((cross?.p50Ms ?? Number.NaN) - (same?.p50Ms ?? Number.NaN), 2)} ms more)`,
     });
   }
+  for (const r of metricsCostRows(rounds)) {
+    out.push({
+      target: `${num(r.connections)} connections, ${r.phase}: metrics on cost <= ${num((targets.maxMetricsCpuRatio - 1) * 100)} % more node CPU per message`,
+      isMet: r.on / r.off <= targets.maxMetricsCpuRatio,
+      seen: `${num(r.off)} us off, ${num(r.on)} us on (${num((r.on / r.off - 1) * 100, 1)} %)`,
+    });
+  }
   return out;
+}
+
+const meanOf = (values: number[]): number => values.reduce((sum, v) => sum + v, 0) / values.length;
+
+/** Node CPU per message of the standalone node with metrics on against off, per size and phase. */
+function metricsCostRows(rounds: readonly RoundResult[]): { connections: number; phase: string; off: number; on: number }[] {
+  const rows: { connections: number; phase: string; off: number; on: number }[] = [];
+  for (const size of [...new Set(rounds.map((r) => r.connections))].sort((a, b) => a - b)) {
+    const here = rounds.filter((r) => r.connections === size);
+    for (const [phase, pick] of [['1:1', (r: RoundResult) => r.direct], ['group', (r: RoundResult) => r.group]] as const) {
+      const cpu = (deployment: string): number[] => here.filter((r) => r.deployment === deployment).flatMap((r) => (pick(r) ? [nodeCpuUsPerMessage(pick(r) as PhaseResult)] : []));
+      const off = cpu('standalone');
+      const on = cpu('standalone+metrics');
+      if (off.length > 0 && on.length > 0) rows.push({ connections: size, phase, off: meanOf(off), on: meanOf(on) });
+    }
+  }
+  return rows;
+}
+
+export function metricsCostLines(rounds: readonly RoundResult[]): string[] {
+  return metricsCostRows(rounds).map((r) => `${num(r.connections).padStart(6)} ${r.phase.padEnd(5)}  off ${num(r.off)} us, on ${num(r.on)} us: ${ratio(r.on, r.off)}`);
 }
 
 export function verdictLines(list: readonly Verdict[]): string[] {

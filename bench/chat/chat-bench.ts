@@ -10,7 +10,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { errorMessage } from '../../src/base/dchat-error.js';
 import { parseArgs, type BenchArgs } from './bench-args.js';
-import { cpuLines, tableLines, verdictLines, verdicts } from './bench-report.js';
+import { cpuLines, metricsCostLines, tableLines, verdictLines, verdicts } from './bench-report.js';
 import { runRound, type RoundResult } from './bench-round.js';
 import { startCluster, startStandalone, stopStartedServices, type Deployment } from './deployments.js';
 import { startWorkers, type LoadWorker } from './worker-pool.js';
@@ -93,9 +93,9 @@ async function main(args: BenchArgs): Promise<void> {
   try {
     for (const [i, kind] of args.deployments.entries()) {
       say(`starting the ${kind} deployment in ${dir}`);
-      deployment = kind === 'standalone'
-        ? await startStandalone({ dir, nodeFlags })
-        : await startCluster({ dir, nodeFlags, nodeCount: args.nodes, maxConnections: largest });
+      deployment = kind === 'cluster'
+        ? await startCluster({ dir, nodeFlags, nodeCount: args.nodes, maxConnections: largest })
+        : await startStandalone({ dir, nodeFlags, metrics: kind === 'standalone+metrics', dataDirName: `${kind}-${i}` });
       rounds.push(...(await benchDeployment(deployment, workers, args, i * 10)));
       await deployment.stop();
       deployment = undefined;
@@ -108,6 +108,11 @@ async function main(args: BenchArgs): Promise<void> {
   console.log('\nlatencies: from the sender\'s request to the recipient\'s arrival; msg/s: arrivals (persisted, acknowledged, pushed) per second');
   console.log(`\nCPU cores used while measuring (of ${env.nproc}; "others": processes outside this benchmark):`);
   for (const line of cpuLines(rounds)) console.log(`  ${line}`);
+  const cost = metricsCostLines(rounds);
+  if (cost.length > 0) {
+    console.log('\nmetrics cost (node CPU us per delivered message, mean of the rounds of each):');
+    for (const line of cost) console.log(`  ${line}`);
+  }
   const checks = verdicts(rounds);
   console.log('\ntargets:');
   for (const line of verdictLines(checks)) console.log(`  ${line}`);

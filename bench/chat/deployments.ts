@@ -100,18 +100,36 @@ class NodeSet {
   }
 }
 
-export async function startStandalone(options: DeploymentOptions): Promise<Deployment> {
-  const [port] = (await freeLoopbackPorts(1)) as [number];
-  const nodes = new NodeSet([{ name: 'standalone chat node', dataDir: join(options.dir, 'standalone'), args: ['--port', String(port)] }], options, {});
+/** How often the benchmark scrapes a node run with --metrics: harsher than Prometheus' default 15 s. */
+const scrapeIntervalMs = 1_000;
+
+export interface StandaloneOptions extends DeploymentOptions {
+  /** Run the node with --metrics and scrape it every second, as Prometheus would. */
+  metrics?: boolean;
+  /** Its data directory's name under dir (each deployment of a run has its own users). */
+  dataDirName?: string;
+}
+
+export async function startStandalone(options: StandaloneOptions): Promise<Deployment> {
+  const [port, metricsPort] = (await freeLoopbackPorts(2)) as [number, number];
+  const args = ['--port', String(port), ...(options.metrics ? ['--metrics', `127.0.0.1:${metricsPort}`] : [])];
+  const nodes = new NodeSet([{ name: 'standalone chat node', dataDir: join(options.dir, options.dataDirName ?? 'standalone'), args }], options, {});
   await nodes.start();
+  // A scrape that fails (the node restarting between rounds) is simply missed, as Prometheus would.
+  const scraper = options.metrics
+    ? setInterval(() => void fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((res) => res.text()).catch(() => undefined), scrapeIntervalMs)
+    : undefined;
   return {
-    name: 'standalone',
+    name: options.metrics ? 'standalone+metrics' : 'standalone',
     entry: { host: '127.0.0.1', port },
     nodes: () => nodes.processes(),
     restartNodes: () => nodes.restart(),
     roleProcesses: () => nodes.processes().map((n) => ({ role: 'chat nodes', pid: n.pid })),
     placement: (userIds) => Promise.resolve(new Map(userIds.map((id) => [id, 0]))),
-    stop: () => nodes.stop(),
+    stop: () => {
+      clearInterval(scraper);
+      return nodes.stop();
+    },
   };
 }
 

@@ -7,8 +7,11 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { requiredSecret, secretOptions, type SecretArgs } from '../base/cluster-secret.js';
 import { errorMessage } from '../base/dchat-error.js';
 import { checkWholeOption } from '../base/option-checks.js';
+import { metricsOption, parseMetricsAddress, serveOps, type OpsEndpoint } from '../base/ops-endpoint.js';
+import { isZkConnected, watchZkSession } from '../base/zk-session-metrics.js';
 import { ZkSession } from '../zk/zk-session.js';
 import { listNodeIds, readLiveNodes } from './live-nodes.js';
+import { countPublish, lastPublishOk } from './lb-metrics.js';
 import { reportLines, type ReportContext } from './lb-report.js';
 import { defaultNginxBinary, nginxInstallHint, type NginxTarget } from './nginx-control.js';
 import { UpstreamPublisher } from './upstream-publisher.js';
@@ -28,6 +31,7 @@ interface LbArgs extends SecretArgs {
   nginx: string;
   once: boolean;
   reload: boolean;
+  metrics: string | undefined;
 }
 
 export const lbCommand: CommandModule<object, LbArgs> = {
@@ -48,6 +52,7 @@ export const lbCommand: CommandModule<object, LbArgs> = {
       .option('nginx', { type: 'string', default: defaultNginxBinary, describe: 'the nginx executable' })
       .option('once', { type: 'boolean', default: false, describe: 'write and reload once, then exit' })
       .option('reload', { type: 'boolean', default: true, describe: 'reload nginx after writing (--no-reload: only write and check)' })
+      .option('metrics', metricsOption)
       .check((argv) => {
         const maxFails = argv['max-fails'] as number;
         const failTimeoutS = argv['fail-timeout'] as number;
@@ -57,6 +62,7 @@ export const lbCommand: CommandModule<object, LbArgs> = {
         checkWholeOption('--fail-timeout', failTimeoutS, 1, 'seconds');
         checkWholeOption('--debounce-ms', debounceMs, 0, 'milliseconds');
         if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`--upstream-name "${name}": use letters, digits and _ only`);
+        if (argv.metrics !== undefined) parseMetricsAddress(String(argv.metrics));
         return true;
       })
       .example('$0 lb --zk 127.0.0.1:2181 --conf /srv/nginx/nginx.conf', 'watch /dchat/nodes; write /srv/nginx/dchat-upstream.conf; reload nginx')
@@ -95,11 +101,28 @@ async function runLb(args: LbArgs): Promise<number> {
     process.stderr.write(`dchat lb: ${errorMessage(err)}\n`);
     return 1;
   }
+  let ops: OpsEndpoint | undefined;
   try {
+    if (args.metrics !== undefined) {
+      watchZkSession(session);
+      ops = await serveOps('dchat lb', args.metrics, () => Promise.resolve(lbReadiness()));
+    }
     return args.once ? await publishOnce(session, setup) : await follow(session, setup, args.debounceMs);
+  } catch (err) {
+    process.stderr.write(`dchat lb: ${errorMessage(err)}\n`);
+    return 1;
   } finally {
+    await ops?.stop();
     await session.close();
   }
+}
+
+/** Why `dchat lb` is not doing its job now (empty: it is). */
+function lbReadiness(): string[] {
+  const reasons: string[] = [];
+  if (!isZkConnected()) reasons.push('the ZooKeeper session is disconnected or expired: /dchat/nodes is not watched');
+  if (!lastPublishOk()) reasons.push('the last publish of the upstream failed (see the log)');
+  return reasons;
 }
 
 function print(report: SyncReport, context: ReportContext): boolean {
@@ -130,7 +153,10 @@ async function follow(session: ZkSession, setup: LbSetup, debounceMs: number): P
     debounceMs,
     maxDelayMs: Math.max(debounceMs * 4, 2_000),
     retryMs: 2_000,
-    onReport: (report) => void print(report, setup.context),
+    onReport: (report) => {
+      countPublish(report);
+      print(report, setup.context);
+    },
   });
   process.stdout.write(`dchat lb: watching /dchat/nodes on ${session.connectString}; upstream file ${setup.context.upstreamFile}, nginx ${setup.target.configPath}\n`);
   sync.start();

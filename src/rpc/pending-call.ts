@@ -4,6 +4,7 @@
 // Its outcome goes one of two ways: raw response bytes to `callback` (protobufjs's rpcImpl,
 // whose stub decodes), or a message decoded with the target's response type to `resolve` /
 // `reject` (channel.stub(), whose promise needs nothing else per call).
+import { metricsNow } from '../base/metrics.js';
 import type { DeadlineHandle } from './deadline-wheel.js';
 import type { RpcController } from './rpc-controller.js';
 import type { RpcError } from './rpc-error.js';
@@ -35,6 +36,8 @@ export class PendingCall {
   /** The provider address it went to, for error messages. */
   address = '';
   removeCancelListener: (() => void) | undefined = undefined;
+  /** performance.now() when the call was made, for its latency metric (0 when not counting). */
+  readonly startedAtMs = metricsNow();
 
   constructor(
     readonly target: CallTarget,

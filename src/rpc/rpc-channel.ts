@@ -20,6 +20,7 @@ import type { RpcController } from './rpc-controller.js';
 import { RpcError } from './rpc-error.js';
 import { errorMessage } from '../base/dchat-error.js';
 import { copyBytes, DEFAULT_MAX_RPC_FRAME_BYTES, encodeNameFields } from './rpc-frame.js';
+import { countClientCall } from './rpc-metrics.js';
 import { serviceNameOfPath, type MethodDescriptor, type ServiceClass } from './service-descriptor.js';
 import { createStub } from './rpc-stub.js';
 
@@ -305,6 +306,7 @@ export class RpcChannel {
   private finish(call: PendingCall, error: RpcError | undefined, bytes = EMPTY, start = 0, end = 0): void {
     if (call.isDone) return;
     call.isDone = true;
+    countClientCall(call.target, error ? error.code : 'OK', call.startedAtMs);
     if (call.deadlineSlot !== undefined) this.deadlines.remove(call, call.deadlineSlot);
     call.removeCancelListener?.();
     if (call.callback) {

@@ -23,6 +23,8 @@ import { RpcError } from './rpc-error.js';
 import { DEFAULT_MAX_RPC_FRAME_BYTES, drainFrames, encodeCallFrameScratch, encodeFrameScratch, type RpcHeader } from './rpc-frame.js';
 import type { ClusterSecret } from '../base/cluster-secret.js';
 import { isLoopbackHost, providerTlsOptions } from './rpc-tls.js';
+import { countServedCall } from './rpc-metrics.js';
+import { metricsNow } from '../base/metrics.js';
 import { describeService, type MethodDescriptor, type ServiceClass, type ServiceDescriptor } from './service-descriptor.js';
 import type { ServiceImpl } from './service-impl.js';
 
@@ -68,6 +70,8 @@ interface HostedService {
 class ServedCall extends CallContext {
   deadlineSlot: DeadlineHandle<ServedCall> | undefined = undefined;
   deadlineIndex = -1;
+  /** performance.now() when the request was read, for its latency metric (0 when not counting). */
+  readonly startedAtMs = metricsNow();
   constructor(
     readonly callId: number,
     readonly state: CallerState,
@@ -339,6 +343,7 @@ export class RpcProvider {
   private finish(state: CallerState, call: ServedCall, error: RpcError | undefined, response: object | undefined): void {
     if (state.calls.get(call.callId) !== call) return;
     state.calls.delete(call.callId);
+    countServedCall(call.method, call.serviceName, call.methodName, error ? error.code : 'OK', call.startedAtMs);
     if (call.deadlineSlot !== undefined) this.deadlines.remove(call, call.deadlineSlot);
     this.inFlight--;
     if (this.inFlight === 0) this.onIdle?.();

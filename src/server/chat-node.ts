@@ -2,7 +2,11 @@
 // reached through stubs). Standalone (no --zk): SQLite and the in-process registry. In a cluster
 // (--zk): ZooKeeper for the registry, presence and membership, and ChatServiceRpc to reach users
 // on other nodes.
-import { createLogger } from '../base/logger.js';
+import { probeReason } from '../base/ops-endpoint.js';
+import { createLogger, setLogNodeId } from '../base/logger.js';
+import { isZkConnected, watchZkSession } from '../base/zk-session-metrics.js';
+import { publishBacklog } from '../store/store-metrics.js';
+import { publishNodeGauges } from './chat-metrics.js';
 import { ChatService, endMovedSession } from './chat-service.js';
 import { ClusterPresence } from './cluster-presence.js';
 import { ClusterRouter } from './cluster-router.js';
@@ -49,6 +53,7 @@ export class ChatNode {
   private gateway: Gateway | undefined;
   private cluster: Cluster | undefined;
   private presence: ClusterPresence | undefined;
+  private isDraining = false;
 
   constructor(private readonly options: ChatNodeOptions) {}
 
@@ -65,7 +70,7 @@ export class ChatNode {
 
   private async startGateway(backend: NodeBackend): Promise<{ host: string; port: number; nodeId: string; rpcAddress: string | undefined }> {
     const { host, port } = this.options;
-    let nodeId = this.options.nodeId ?? `${host}:${port}`;
+    let nodeId: string;
     const ctx: HandlerContext = {
       services: backend.services,
       sessions: this.sessions,
@@ -77,10 +82,14 @@ export class ChatNode {
     };
     this.gateway = new Gateway({ ...defaultGatewayOptions, ...definedOnly(this.options), host, port }, ctx);
     const address = await this.gateway.start();
+    const gateway = this.gateway;
+    publishNodeGauges({ loggedIn: () => this.sessions.count(), anonymous: () => gateway.stats().anonymous });
+    if (backend.repo) publishBacklog(backend.repo);
+    if (backend.zk) watchZkSession(backend.zk);
     const rpcAddress = backend.rpcAddress();
+    // With --port 0 the node's name is known only now that the gateway listens.
+    nodeId = this.options.nodeId ?? `${address.host}:${address.port}`;
     if (backend.zk && rpcAddress !== undefined) {
-      // With --port 0 the node's name is known only now that the gateway listens.
-      nodeId = this.options.nodeId ?? `${address.host}:${address.port}`;
       const peers = new NodePeers(this.options.credentials);
       const presence = new ClusterPresence(backend.zk, { nodeId, rpcAddress }, peers, (userId) =>
         endMovedSession(this.sessions, userId, `user ${userId} logged in on another node while this node was cut off from ZooKeeper`),
@@ -99,8 +108,25 @@ export class ChatNode {
       const unwatchRedelivery = new Redelivery(this.sessions, ctx.replay).watch(backend.zk, nodeId);
       this.cluster = { membership, peers, router, unwatchRedelivery };
     }
+    setLogNodeId(nodeId);
     log.info('chat node %s listening on %s:%d (rpc %s)', nodeId, address.host, address.port, rpcAddress ?? 'none: services in-process');
     return { ...address, nodeId, rpcAddress };
+  }
+
+  /**
+   * Why the node should not be given clients now (empty: ready): it is stopping, its ZooKeeper
+   * session is down (it is not listed in /dchat/nodes), or its store does not answer.
+   */
+  async readiness(): Promise<string[]> {
+    const reasons: string[] = [];
+    if (this.isDraining) reasons.push('draining: the node is shutting down');
+    if (!this.gateway) reasons.push('starting: the client gateway does not listen yet');
+    if (this.backend?.zk && !isZkConnected()) reasons.push('not registered: the ZooKeeper session is disconnected or expired');
+    else if (this.cluster?.membership.wasTaken()) reasons.push('not registered: another node took this node\'s id in /dchat/nodes');
+    const repo = this.backend?.repo;
+    const storeReason = repo ? await probeReason('store', () => repo.ping()) : undefined;
+    if (storeReason) reasons.push(storeReason);
+    return reasons;
   }
 
   connectionCount(): number {
@@ -109,6 +135,7 @@ export class ChatNode {
 
   /** Graceful: leave the cluster, stop accepting, say goodbye to every client, flush, close. */
   async stop(): Promise<void> {
+    this.isDraining = true;
     this.cluster?.unwatchRedelivery();
     this.cluster?.router.close();
     await this.cluster?.membership.leave();

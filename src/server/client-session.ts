@@ -21,6 +21,7 @@ export class ClientSession {
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
   private closing = false;
+  private isDraining = false;
   private drainWaiters: (() => void)[] = [];
 
   constructor(
@@ -43,8 +44,15 @@ export class ClientSession {
     if (this.queued >= this.maxQueuedRequests && this.conn.isReading()) this.conn.stopRead();
     this.queue = this.queue.then(task).finally(() => {
       this.queued--;
-      if (this.queued < this.maxQueuedRequests / 2 && !this.conn.isReading() && this.isOpen()) this.conn.startRead();
+      if (this.queued < this.maxQueuedRequests / 2 && !this.conn.isReading() && this.isOpen() && !this.isDraining) this.conn.startRead();
     });
+  }
+
+  /** Reads no more requests; resolves once those already read are answered (or failed). */
+  finishRequestsRead(): Promise<void> {
+    this.isDraining = true;
+    if (this.conn.isReading()) this.conn.stopRead();
+    return this.queue.catch(() => undefined);
   }
 
   /** Resolves once the connection's output queue is empty (or the connection is gone). */

@@ -8,6 +8,7 @@
 // frame is held for a limited time (and before login only a few KiB of it). Every kick ends the
 // login at once and the connection within closeGraceMs, whether or not the client closes.
 import { DchatError, errorMessage } from '../base/dchat-error.js';
+import { metricsNow } from '../base/metrics.js';
 import { createLogger } from '../base/logger.js';
 import { dchat } from '../gen/proto.js';
 import { defaultMaxConnections } from '../net/descriptor-limit.js';
@@ -16,6 +17,7 @@ import { RefusalLog } from '../net/refusal-log.js';
 import type { TcpConnection } from '../net/tcp-connection.js';
 import { TcpServer } from '../net/tcp-server.js';
 import { AnonymousConnections } from './anonymous-connections.js';
+import { countRequest } from './chat-metrics.js';
 import { ClientSession, type Reply } from './client-session.js';
 import { endLogin, handleRequest, type HandlerContext } from './request-handlers.js';
 
@@ -48,6 +50,8 @@ export interface GatewayOptions {
   partialFrameTimeoutMs: number;
   /** After a kick, how long a client has to close its side before the node resets the connection. */
   closeGraceMs: number;
+  /** At stop, how long the requests already read may take to be answered before clients are told SHUTTING_DOWN. */
+  drainTimeoutMs: number;
 }
 
 export const defaultGatewayOptions: Omit<GatewayOptions, 'host' | 'port'> = {
@@ -63,6 +67,7 @@ export const defaultGatewayOptions: Omit<GatewayOptions, 'host' | 'port'> = {
   maxLoginFrameBytes: 4096,
   partialFrameTimeoutMs: 15_000,
   closeGraceMs: 2000,
+  drainTimeoutMs: 5000,
 };
 
 export class Gateway {
@@ -114,12 +119,25 @@ export class Gateway {
     return { connections: this.sessions.size, anonymous: this.anonymous.count(), heldInputBytes };
   }
 
-  /** Stops accepting, tells every client the node is going away, and waits for the connections to close. */
+  /**
+   * Stops accepting, answers the requests already read (reading nothing more), tells every client
+   * the node is going away, and waits for the connections to close. A client told SHUTTING_DOWN
+   * with a send still unanswered could not know whether it was stored; one whose request was
+   * never read knows it was not, and sends it again on its next connection.
+   */
   async stop(): Promise<void> {
     clearInterval(this.sweepTimer);
     await this.server.stopAccepting();
+    await this.finishRequestsRead(this.options.drainTimeoutMs);
     for (const session of this.sessions) this.kick(session, KickCode.SHUTTING_DOWN, 'the server is shutting down; reconnect to continue');
     await this.server.stop(this.options.closeGraceMs);
+  }
+
+  private async finishRequestsRead(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.all([...this.sessions].map((session) => session.finishRequestsRead())), timeout]);
+    clearTimeout(timer);
   }
 
   private onConnection(conn: TcpConnection): void {
@@ -186,8 +204,10 @@ export class Gateway {
       this.refuseFrame(conn, `the frame of ${frame.length} bytes is not a dchat.client.Request (${errorMessage(err)})`);
       return;
     }
+    const arrivedMs = metricsNow();
     session.enqueue(async () => {
       const reply = await this.run(session, request);
+      countRequest(request.body, reply, arrivedMs);
       session.respond(request.requestId, reply);
       this.anonymous.track(session);
       // A connection that registers users (a sign-up form, a load generator) is doing what comes before a login.

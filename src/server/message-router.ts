@@ -3,6 +3,7 @@
 // A standalone node knows only its own sessions (LocalRouter); a cluster node also finds where
 // else a user is logged in and pushes there over ChatServiceRpc (cluster-router.ts).
 import type { dchat } from '../gen/proto.js';
+import { countLivePush } from './chat-metrics.js';
 import type { SessionRegistry } from './session-registry.js';
 
 export interface MessageRouter {
@@ -21,6 +22,7 @@ export function pushLocally(sessions: SessionRegistry, userIds: readonly number[
     const session = sessions.get(id);
     if (!session) continue;
     session.push(event);
+    if (event.message) countLivePush(event.message);
     reached.push(id);
   }
   return reached;

@@ -57,7 +57,8 @@ export class NodeBackend {
     readonly services: Services,
     readonly zk: ZkSession | undefined,
     private readonly rpc: ClusterRpc | undefined,
-    private readonly repo: ChatRepository | undefined,
+    /** The store, when this node hosts services. */
+    readonly repo: ChatRepository | undefined,
   ) {}
 
   /**

@@ -31,6 +31,7 @@ const holderProbeMs = 1_000;
 export class NodeMembership {
   private timer: NodeJS.Timeout | undefined;
   private readonly path: string;
+  private isTaken = false;
 
   constructor(
     private readonly zk: ZkSession,
@@ -53,6 +54,7 @@ export class NodeMembership {
     }
     await this.zk.registerEphemeral(this.path, this.encode(), {
       onTaken: () => {
+        this.isTaken = true;
         clearInterval(this.timer);
         log.error('%s was taken by another node while this node\'s ZooKeeper session had expired; this node is no longer listed (restart it with another --node-id)', this.path);
       },
@@ -61,6 +63,11 @@ export class NodeMembership {
       this.zk.updateEphemeral(this.path, this.encode()).catch((err: unknown) => log.warn('could not refresh %s: %s', this.path, errorMessage(err)));
     }, this.refreshMs);
     this.timer.unref();
+  }
+
+  /** Whether another node took this node's id while its session had expired: it is not listed. */
+  wasTaken(): boolean {
+    return this.isTaken;
   }
 
   async leave(): Promise<void> {

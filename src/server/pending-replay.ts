@@ -5,6 +5,7 @@ import { errorMessage } from '../base/dchat-error.js';
 import { createLogger } from '../base/logger.js';
 import { dchat } from '../gen/proto.js';
 import type { OfflineServiceApi } from '../services/service-api.js';
+import { countReplayedPush } from './chat-metrics.js';
 import type { ClientSession } from './client-session.js';
 
 const log = createLogger('server.pending-replay');
@@ -35,6 +36,7 @@ export class PendingReplay {
         const messages = res.messages ?? [];
         for (const message of messages) {
           session.push({ message });
+          countReplayedPush();
           afterId = message.id ?? afterId;
         }
         // A page cut by bytes (has_more) is shorter than pageSize yet not the last.

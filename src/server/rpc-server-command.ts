@@ -2,8 +2,12 @@
 // nodes, registered in ZooKeeper (/UserServiceRpc/<host:port>, ...) so that chat nodes find them.
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { errorMessage } from '../base/dchat-error.js';
+import { setLogNodeId } from '../base/logger.js';
 import { checkPortOption, checkWholeOption } from '../base/option-checks.js';
 import { requiredSecret, secretOptions } from '../base/cluster-secret.js';
+import { metricsOption, parseMetricsAddress, probeReason, serveOps, type OpsEndpoint } from '../base/ops-endpoint.js';
+import { isZkConnected, watchZkSession } from '../base/zk-session-metrics.js';
+import { publishBacklog } from '../store/store-metrics.js';
 import { lockDchatZnodes } from '../zk/dchat-layout.js';
 import { RpcProvider } from '../rpc/rpc-provider.js';
 import { ZkRegistry } from '../rpc/zk-registry.js';
@@ -29,6 +33,7 @@ interface RpcServerArgs {
   clusterSecretFile: string | undefined;
   sessionTimeoutMs: number;
   passwordCost: string;
+  metrics: string | undefined;
   limit: string[];
 }
 
@@ -49,8 +54,10 @@ export const rpcServerCommand: CommandModule<object, RpcServerArgs> = {
       .options(secretOptions)
       .option('session-timeout-ms', { type: 'number', default: 10_000, describe: 'ZooKeeper session timeout: how soon a crashed server leaves the registry' })
       .option('password-cost', passwordCostOption)
+      .option('metrics', metricsOption)
       .option('limit', limitOption)
       .check((argv) => {
+        if (argv.metrics !== undefined) parseMetricsAddress(String(argv.metrics));
         parseServices(argv.services as string);
         checkPortOption('--port', argv.port, true);
         checkWholeOption('--session-timeout-ms', argv['session-timeout-ms'], 1, 'milliseconds');
@@ -67,6 +74,8 @@ export const rpcServerCommand: CommandModule<object, RpcServerArgs> = {
     let repo: ChatRepository | undefined;
     let session: ZkSession | undefined;
     let provider: RpcProvider;
+    let ops: OpsEndpoint | undefined;
+    let isStopping = false;
     try {
       const keys = parseServices(args.services);
       const credentials = requiredSecret('dchat rpc-server', args);
@@ -88,6 +97,11 @@ export const rpcServerCommand: CommandModule<object, RpcServerArgs> = {
       });
       for (const key of keys) hostService(provider, services, key);
       await provider.run();
+      setLogNodeId(provider.address());
+      if (session) watchZkSession(session);
+      publishBacklog(repo);
+      const store = repo;
+      if (args.metrics !== undefined) ops = await serveOps('dchat rpc-server', args.metrics, () => rpcServerReadiness(store, session !== undefined, isStopping));
     } catch (err) {
       process.stderr.write(`dchat rpc-server: ${errorMessage(err)}\n`);
       await session?.close().catch(() => undefined);
@@ -100,12 +114,24 @@ export const rpcServerCommand: CommandModule<object, RpcServerArgs> = {
       process.once('SIGINT', () => resolve());
       process.once('SIGTERM', () => resolve());
     });
+    isStopping = true;
     process.stdout.write('dchat rpc-server: shutting down\n');
     const forceExit = setTimeout(() => process.exit(1), 10_000);
     forceExit.unref();
     await provider.stop();
     await session?.close();
     await repo.close();
+    await ops?.stop();
     process.exit(0);
   },
 };
+
+/** Why the server should not be called now (empty: ready). */
+async function rpcServerReadiness(repo: ChatRepository, isClustered: boolean, isStopping: boolean): Promise<string[]> {
+  const reasons: string[] = [];
+  if (isStopping) reasons.push('draining: the server is shutting down');
+  if (isClustered && !isZkConnected()) reasons.push('not registered: the ZooKeeper session is disconnected or expired');
+  const storeReason = await probeReason('store', () => repo.ping());
+  if (storeReason) reasons.push(storeReason);
+  return reasons;
+}

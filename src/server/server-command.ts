@@ -5,6 +5,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { errorMessage } from '../base/dchat-error.js';
 import { checkPortOption, checkWholeOption } from '../base/option-checks.js';
 import { requiredSecret, secretOptions } from '../base/cluster-secret.js';
+import { metricsOption, parseMetricsAddress, serveOps, type OpsEndpoint } from '../base/ops-endpoint.js';
 import { ChatNode } from './chat-node.js';
 import { admissionFrom, checkKdfOptions, kdfQueueFrom, resumeTokensFrom, withAdmissionOptions, withKdfOptions } from './login-limit-options.js';
 import { defaultReportIntervalMs } from './node-membership.js';
@@ -28,6 +29,7 @@ interface ServerArgs {
   maxLoginFrameBytes: number;
   partialFrameTimeoutMs: number;
   closeGraceMs: number;
+  drainTimeoutMs: number;
   zk: string | undefined;
   rpcHost: string | undefined;
   rpcPort: number;
@@ -40,6 +42,7 @@ interface ServerArgs {
   reportIntervalMs: number;
   zkSessionTimeoutMs: number;
   passwordCost: string;
+  metrics: string | undefined;
   limit: string[];
 }
 
@@ -60,6 +63,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       .option('max-login-frame-bytes', { type: 'number', default: defaultGatewayOptions.maxLoginFrameBytes, describe: 'Largest frame accepted before login' })
       .option('partial-frame-timeout-ms', { type: 'number', default: defaultGatewayOptions.partialFrameTimeoutMs, describe: 'Drop a frame still incomplete this long after it began, and its connection' })
       .option('close-grace-ms', { type: 'number', default: defaultGatewayOptions.closeGraceMs, describe: 'After a kick, reset a connection whose client has not closed within this' })
+      .option('drain-timeout-ms', { type: 'number', default: defaultGatewayOptions.drainTimeoutMs, describe: 'At SIGTERM, answer the requests already read for up to this long before telling clients SHUTTING_DOWN' })
       .option('zk', { type: 'string', default: process.env['DCHAT_ZK'] || undefined, describe: 'ZooKeeper host:port[,host:port...][/chroot] (env DCHAT_ZK): join a cluster; absent: standalone' })
       .option('rpc-host', { type: 'string', describe: 'Address the RPC port binds (default: --host)' })
       .option('rpc-port', { type: 'number', default: 0, describe: 'RPC port for other nodes and services; 0 picks a free one' })
@@ -71,8 +75,10 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       .option('report-interval-ms', { type: 'number', default: defaultReportIntervalMs, describe: 'How often the node rewrites its /dchat/nodes entry with its load (dchat console marks it stale after two)' })
       .option('zk-session-timeout-ms', { type: 'number', default: 10_000, describe: 'ZooKeeper session timeout: how soon a crashed node leaves the cluster' })
       .option('password-cost', passwordCostOption)
+      .option('metrics', metricsOption)
       .option('limit', limitOption)
       .check((argv) => {
+        if (argv.metrics !== undefined) parseMetricsAddress(String(argv.metrics));
         parseLimitOptions(argv.limit as string[]);
         parseServiceKeys(argv.services as string, { allowNone: true });
         if (parseServiceKeys(argv.services as string, { allowNone: true }).length === 0 && !argv.zk) throw new Error('--services none needs --zk: a standalone node must host its services');
@@ -86,6 +92,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
         checkWholeOption('--max-login-frame-bytes', argv['max-login-frame-bytes'], 64, 'bytes');
         checkWholeOption('--partial-frame-timeout-ms', argv['partial-frame-timeout-ms'], 1, 'milliseconds');
         checkWholeOption('--close-grace-ms', argv['close-grace-ms'], 1, 'milliseconds');
+        checkWholeOption('--drain-timeout-ms', argv['drain-timeout-ms'], 0, 'milliseconds');
         checkWholeOption('--weight', argv.weight, 1, "the node's share in nginx's upstream");
         checkWholeOption('--report-interval-ms', argv['report-interval-ms'], 100, 'milliseconds');
         checkWholeOption('--zk-session-timeout-ms', argv['zk-session-timeout-ms'], 1, 'milliseconds');
@@ -121,6 +128,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       maxLoginFrameBytes: args.maxLoginFrameBytes,
       partialFrameTimeoutMs: args.partialFrameTimeoutMs,
       closeGraceMs: args.closeGraceMs,
+      drainTimeoutMs: args.drainTimeoutMs,
       zk: args.zk,
       zkSessionTimeoutMs: args.zkSessionTimeoutMs,
       rpcHost: args.rpcHost,
@@ -139,8 +147,10 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       sendRates: rates,
     });
     let address: { host: string; port: number; nodeId: string; rpcAddress: string | undefined };
+    let ops: OpsEndpoint | undefined;
     try {
       address = await node.start();
+      if (args.metrics !== undefined) ops = await serveOps('dchat server', args.metrics, () => node.readiness());
     } catch (err) {
       process.stderr.write(`dchat server: ${errorMessage(err)}\n`);
       process.exit(1);
@@ -153,6 +163,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
     const forceExit = setTimeout(() => process.exit(1), 10_000);
     forceExit.unref();
     await node.stop();
+    await ops?.stop();
     process.exit(0);
   },
 };

@@ -27,6 +27,7 @@ import { upgradesDue, wideningsDue } from './schema-upgrades.js';
 import { userRow, groupRow, memberRow, messageRow, sessionTokenRow } from './mysql-rows.js';
 import { SenderNames } from './sender-names.js';
 import { StoreError } from './store-error.js';
+import { countMysqlCommit, metricsNow } from './store-metrics.js';
 import { describeMySql, type MySqlLocation } from './store-url.js';
 
 export interface MySqlStoreOptions {
@@ -117,9 +118,11 @@ export class MySqlStore implements ChatRepository {
   private async transaction<T>(work: (conn: PoolConnection) => Promise<T>): Promise<T> {
     const conn = await this.pool.getConnection();
     try {
+      const beganMs = metricsNow();
       await conn.beginTransaction();
       const result = await work(conn);
       await conn.commit();
+      countMysqlCommit(beganMs);
       conn.release();
       return result;
     } catch (err) {
@@ -446,6 +449,19 @@ export class MySqlStore implements ChatRepository {
       const max = pageLimit(limit);
       if (max === 0) return [];
       return (await this.rows(this.pool, sql.pending, [userId, afterId, max])).map(messageRow);
+    });
+  }
+
+  countAllPending(): Promise<number> {
+    return this.guard('countAllPending', async () => {
+      const [row] = await this.rows(this.pool, sql.countAllPending, []);
+      return Number(row?.['n'] ?? 0);
+    });
+  }
+
+  ping(): Promise<void> {
+    return this.guard('ping', async () => {
+      await this.rows(this.pool, sql.ping, []);
     });
   }
 

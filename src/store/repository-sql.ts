@@ -76,6 +76,9 @@ export const sql = {
     `${selectMessage} JOIN offlinemessage o ON o.message_id = m.id ` +
     'WHERE o.userid = ? AND o.message_id > ? ORDER BY o.message_id LIMIT ?',
   countPending: 'SELECT COUNT(*) AS n FROM offlinemessage WHERE userid = ?',
+  /** Every user's pending deliveries: the backlog metric, read when Prometheus scrapes. */
+  countAllPending: 'SELECT COUNT(*) AS n FROM offlinemessage',
+  ping: 'SELECT 1 AS n',
   /** Preceded by "WHERE userid IN (…)" of the backend; parameter after the list: the count. */
   pendingAtLeastTail: 'GROUP BY userid HAVING COUNT(*) >= ? ORDER BY userid',
   /** Parameter: messageId. The index offlinemessage_message finds the rows. */

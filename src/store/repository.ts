@@ -101,6 +101,8 @@ export interface ChatRepository {
   /** Creates the tables and indexes that do not exist yet; safe to run on every start. */
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /** Resolves when the database answers a query; rejects with the StoreError that says why not. */
+  ping(): Promise<void>;
 
   /** Returns undefined when the name is taken. */
   createUser(name: string, passwordHash: string, createdAtMs: number): Promise<UserRow | undefined>;
@@ -164,6 +166,8 @@ export interface ChatRepository {
   /** Messages pending for the user with id > afterId, oldest first, at most limit. */
   listPending(userId: number, afterId: number, limit: number): Promise<MessageRow[]>;
   countPending(userId: number): Promise<number>;
+  /** Pending deliveries of every user (the backlog gauge). */
+  countAllPending(): Promise<number>;
   /** Those of the users with at least `count` pending messages, in id order. */
   usersWithPendingAtLeast(userIds: readonly number[], count: number): Promise<number[]>;
   /** The users the message is still pending for (not acknowledged yet), in id order. */

@@ -377,6 +377,16 @@ export class SqliteStore implements ChatRepository {
     return this.guard('listPending', () => this.rows<MessageRow>(sql.pending, userId, afterId, pageLimit(limit)));
   }
 
+  countAllPending(): Promise<number> {
+    return this.guard('countAllPending', () => this.row<{ n: number }>(sql.countAllPending)?.n ?? 0);
+  }
+
+  ping(): Promise<void> {
+    return this.guard('ping', () => {
+      this.row(sql.ping);
+    });
+  }
+
   countPending(userId: number): Promise<number> {
     return this.guard('countPending', () => this.row<{ n: number }>(sql.countPending, userId)?.n ?? 0);
   }

@@ -6,6 +6,7 @@
 // leaves nothing half done; a failing commit fails every write of its batch. No promise resolves
 // before its write is committed.
 import type Database from 'better-sqlite3';
+import { countSqliteCommit, metricsNow } from './store-metrics.js';
 
 interface QueuedWrite {
   readonly action: string;
@@ -51,7 +52,9 @@ export class SqliteWriteBatch {
     if (batch.length === 0) return;
     const outcomes: Outcome[] = [];
     try {
+      const beganMs = metricsNow();
       this.commitAll(batch, outcomes);
+      countSqliteCommit(beganMs);
     } catch (error) {
       // Some failures (a full disk) make SQLite roll the whole transaction back, and the commit
       // then fails for want of a transaction: the write that failed first says why.

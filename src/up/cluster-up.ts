@@ -2,6 +2,8 @@
 // completes: the Debian packages, a ZooKeeper ensemble of three, MariaDB, N chat nodes, `dchat
 // lb`, nginx in front, then the address to connect to. Every process is recorded in
 // DIR/cluster.json the moment it starts, so Ctrl-C here or `dchat down` elsewhere stops all of it.
+// Then it reports a process that exits (supervisor.ts) and one that runs but says it is not ready
+// (readiness-watch.ts, from the /readyz of each chat node and dchat lb).
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -9,6 +11,7 @@ import { ClusterSecret } from '../base/cluster-secret.js';
 import { DchatError, errorMessage } from '../base/dchat-error.js';
 import { startChild, type StartedChild } from './child-process.js';
 import { removeState, readState, writeState, type ClusterState, type RecordedProcess } from './cluster-state.js';
+import { ReadinessWatch } from './readiness-watch.js';
 import { isSupervisorRunning, stopProcesses } from './cluster-stop.js';
 import { dchatExecutable } from './dchat-executable.js';
 import { freeLoopbackPort, freeLoopbackPorts, isPortFree } from './free-ports.js';
@@ -36,6 +39,7 @@ const lbReadyTimeoutMs = 60_000;
 class ClusterRun {
   readonly state: ClusterState;
   readonly supervisor: Supervisor;
+  readonly readiness: ReadinessWatch;
   private stopping: Promise<void> | undefined;
 
   /** Set by Ctrl-C: a step that fails because its process was just stopped is no error to report. */
@@ -46,6 +50,7 @@ class ClusterRun {
   constructor(readonly options: ClusterOptions) {
     this.state = { dir: options.dir, supervisorPid: process.pid, startedAtMs: Date.now(), entry: undefined, zk: undefined, db: undefined, processes: [] };
     this.supervisor = new Supervisor(options.dir, (text) => process.stdout.write(`[up] ${text}\n`), options.restart);
+    this.readiness = new ReadinessWatch((text) => process.stdout.write(`[up] ${text}\n`));
   }
 
   say(step: number, text: string): void {
@@ -71,6 +76,7 @@ class ClusterRun {
 
   stopAll(): Promise<void> {
     this.supervisor.stop();
+    this.readiness.stop();
     this.stopping ??= stopProcesses(this.state.processes, (line) => process.stdout.write(`  ${line}\n`)).then(() => removeState(this.state.dir));
     return this.stopping;
   }
@@ -124,13 +130,17 @@ async function startAll(run: ClusterRun): Promise<void> {
   if (!(await isPortFree(entryPort))) {
     throw new DchatError('DCHAT_UP_PORT_TAKEN', `port ${entryPort} on 127.0.0.1 is taken: stop what listens there, or give another with \`dchat up --cluster ${options.nodes} --port ${entryPort + 1}\` (--port 0 picks a free one)`);
   }
-  const ports = await freeLoopbackPorts(9 + 1 + options.nodes);
+  // ZooKeeper 9, MariaDB 1, per node a chat port and a metrics port, and lb's metrics port.
+  const ports = await freeLoopbackPorts(9 + 1 + 2 * options.nodes + 1);
+  const metricsPorts = ports.slice(10 + options.nodes);
   writeState(run.state);
   await startZooKeeper(run, ports.slice(0, 9));
   await startDatabase(run, ports[9] ?? 0);
-  await startChatNodes(run, ports.slice(10));
-  await startLb(run, entryPort);
+  await startChatNodes(run, ports.slice(10, 10 + options.nodes), metricsPorts);
+  await startLb(run, entryPort, metricsPorts[options.nodes] ?? 0);
   await startNginx(run, entryPort);
+  for (const [i, port] of metricsPorts.entries()) run.readiness.add(i < options.nodes ? `chat node ${i + 1}` : 'dchat lb', `127.0.0.1:${port}`);
+  run.readiness.start();
   const entry = `127.0.0.1:${entryPort}`;
   run.state.entry = entry;
   writeState(run.state);
@@ -139,6 +149,7 @@ async function startAll(run: ClusterRun): Promise<void> {
     `\nConnect with:\n    npx dchat client --server ${entry}\n` +
       'Start with register:<name>:<password>, then login:<userid>:<password>; help lists every command.\n' +
       `Operator tools need the cluster's credentials: npx dchat console --zk ${run.state.zk ?? ''} --cluster-secret-file ${clusterSecretFile(options.dir)}\n` +
+      `Metrics for Prometheus (also /healthz, /readyz): ${metricsPorts.map((p) => `http://127.0.0.1:${p}/metrics`).join(', ')}; a scrape config for them: ${writeScrapeConfig(options.dir, metricsPorts)}\n` +
       `Everything lives in ${options.dir} (logs, data, cluster.json with the pids).\n` +
       `Stop it with Ctrl-C here, or \`npx dchat down --dir ${options.dir}\` from anywhere.\n\n`,
   );
@@ -178,13 +189,13 @@ async function startDatabase(run: ClusterRun, port: number): Promise<void> {
 }
 
 /** One at a time: the first creates the schema, and the progress reads in order. */
-async function startChatNodes(run: ClusterRun, ports: number[]): Promise<void> {
+async function startChatNodes(run: ClusterRun, ports: number[], metricsPorts: number[]): Promise<void> {
   const env = secretEnv(run.options.dir);
   for (const [i, port] of ports.entries()) {
     const dataDir = join(run.options.dir, `node-${i + 1}`);
     mkdirSync(dataDir, { recursive: true });
     const name = `chat node ${i + 1}`;
-    const args = ['server', '--host', '127.0.0.1', '--port', String(port), '--zk', run.state.zk ?? '', '--db', run.state.db ?? '', '--data-dir', dataDir];
+    const args = ['server', '--host', '127.0.0.1', '--port', String(port), '--zk', run.state.zk ?? '', '--db', run.state.db ?? '', '--data-dir', dataDir, '--metrics', `127.0.0.1:${metricsPorts[i] ?? 0}`];
     const start = (onSpawn: (pid: number) => void): Promise<StartedChild> =>
       startChild({
         name,
@@ -203,11 +214,11 @@ async function startChatNodes(run: ClusterRun, ports: number[]): Promise<void> {
 }
 
 /** lb writes the upstream before nginx starts: nginx will not start without the file it includes. */
-async function startLb(run: ClusterRun, entryPort: number): Promise<void> {
+async function startLb(run: ClusterRun, entryPort: number, metricsPort: number): Promise<void> {
   const layout = nginxLayout(join(run.options.dir, 'nginx'));
   const count = run.options.nodes;
   writeNginxConfig(layout, entryPort);
-  const args = ['lb', '--zk', run.state.zk ?? '', '--conf', layout.configPath, '--prefix', layout.prefix, '--upstream-file', layout.upstreamFile, '--mode', run.options.mode];
+  const args = ['lb', '--zk', run.state.zk ?? '', '--conf', layout.configPath, '--prefix', layout.prefix, '--upstream-file', layout.upstreamFile, '--mode', run.options.mode, '--metrics', `127.0.0.1:${metricsPort}`];
   const logFile = join(run.options.dir, 'lb.log');
   const lb = await startChild({
     name: 'dchat lb',
@@ -247,4 +258,12 @@ export function clusterSecretFile(dir: string): string {
 /** The environment that gives a child the cluster's credentials, by file: not in any command line. */
 function secretEnv(dir: string): NodeJS.ProcessEnv {
   return { DCHAT_CLUSTER_SECRET_FILE: clusterSecretFile(dir), DCHAT_CLUSTER_SECRET: '' };
+}
+
+/** DIR/prometheus.yml: a Prometheus config scraping every metrics port of the cluster; returns its path. */
+function writeScrapeConfig(dir: string, metricsPorts: readonly number[]): string {
+  const file = join(dir, 'prometheus.yml');
+  const targets = metricsPorts.map((p) => `'127.0.0.1:${p}'`).join(', ');
+  writeFileSync(file, `# Written by dchat up: run \`prometheus --config.file=${file}\` to scrape this cluster.\nglobal:\n  scrape_interval: 5s\nscrape_configs:\n  - job_name: dchat\n    static_configs:\n      - targets: [${targets}]\n`);
+  return file;
 }

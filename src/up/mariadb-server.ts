@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { DchatError } from '../base/dchat-error.js';
-import { assertRunning, launchService, type ServiceProcess } from './service-process.js';
+import { assertRunning, launchService, loopbackPlacement, type ServicePlacement, type ServiceProcess } from './service-process.js';
 import { clusterBinaries } from './system-packages.js';
 import { waitUntil } from './wait-until.js';
 
@@ -22,6 +22,13 @@ export interface MariaDbServer {
 }
 
 const installTimeoutMs = 120_000;
+/**
+ * A transaction left open by a node that was cut off (its link, not its process, died) keeps its
+ * row locks until MariaDB notices the connection is gone: wait_timeout, 8 hours. A login needs
+ * the user's row, so that user could log in nowhere. dchat's transactions are a few statements
+ * sent back to back, never idle for seconds: one idle this long is ended, its connection closed.
+ */
+export const idleTransactionTimeoutS = 10;
 const readyTimeoutMs = 60_000;
 
 /** Creates the system tables in DIR/data unless they are there already (a restarted cluster keeps its data). */
@@ -59,7 +66,9 @@ function failureLines(output: string): string {
   return (errors.length > 0 ? errors : lines).slice(0, 15).join('\n');
 }
 
-export async function startMariaDb(dir: string, port: number, onLaunched: (server: MariaDbServer) => void): Promise<MariaDbServer> {
+/** Starts mariadbd where `placement` says (loopback here by default) and waits until it serves. */
+export async function startMariaDb(dir: string, port: number, onLaunched: (server: MariaDbServer) => void, placement: ServicePlacement = loopbackPlacement): Promise<MariaDbServer> {
+  const host = placement.bindHost;
   const dataDir = join(dir, 'data');
   const logFile = join(dir, 'error.log');
   const args = [
@@ -68,36 +77,42 @@ export async function startMariaDb(dir: string, port: number, onLaunched: (serve
     `--tmpdir=${ownTmpDir(dir)}`,
     '--user=root',
     `--port=${port}`,
-    '--bind-address=127.0.0.1',
+    `--bind-address=${host}`,
     `--socket=${join(dir, 'sock')}`,
     `--pid-file=${join(dir, 'pid')}`,
     `--log-error=${logFile}`,
+    `--idle-transaction-timeout=${idleTransactionTimeoutS}`,
     '--character-set-server=utf8mb4',
     '--collation-server=utf8mb4_general_ci',
   ];
-  const server = { port, url: `mysql://root@127.0.0.1:${port}/dchat`, dataDir, logFile, process: launchService('MariaDB', clusterBinaries.mariadbd, args, join(dir, 'mariadbd.out')) };
+  const mariadbd = launchService('MariaDB', clusterBinaries.mariadbd, args, join(dir, 'mariadbd.out'), undefined, placement.commandPrefix);
+  const server = { port, url: `mysql://root@${host}:${port}/dchat`, dataDir, logFile, process: mariadbd };
   onLaunched(server);
   await waitUntil(
     async () => {
       assertRunning('MariaDB', server.process, logFile);
-      return answersSelectOne(port);
+      return answersSelectOne(host, port);
     },
     readyTimeoutMs,
-    `MariaDB on 127.0.0.1:${port} to answer SELECT 1 over TCP (log: ${logFile})`,
+    `MariaDB on ${host}:${port} to answer SELECT 1 over TCP (log: ${logFile})`,
     100,
   );
   return server;
 }
 
-/** Whether MariaDB serves on the port: it answers a query, or refuses the login (root has a password once secured). */
-async function answersSelectOne(port: number): Promise<boolean> {
+/**
+ * Whether MariaDB serves on the port: it answers a query, or refuses the login (root has a
+ * password once secured; root may log in from its own host only, when MariaDB is on another).
+ */
+async function answersSelectOne(host: string, port: number): Promise<boolean> {
   let conn: mysql.Connection | undefined;
   try {
-    conn = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root', connectTimeout: 1_000 });
+    conn = await mysql.createConnection({ host, port, user: 'root', connectTimeout: 1_000 });
     await conn.query('SELECT 1');
     return true;
   } catch (err) {
-    return (err as { code?: unknown }).code === 'ER_ACCESS_DENIED_ERROR';
+    const code = (err as { code?: unknown }).code;
+    return code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_HOST_NOT_PRIVILEGED';
   } finally {
     await conn?.end().catch(() => conn?.destroy());
   }

@@ -89,9 +89,9 @@ export function writeNginxConfig(layout: NginxLayout, port: number, tuning: Fron
 }
 
 /** Starts the nginx master on the config as it is; its output goes to PREFIX/nginx.out. */
-export function launchNginx(files: NginxFiles): ServiceProcess {
+export function launchNginx(files: NginxFiles, commandPrefix: readonly string[] = []): ServiceProcess {
   const args = ['-c', files.configPath, '-p', `${files.prefix}/`, '-e', files.errorLog];
-  return launchService('nginx', clusterBinaries.nginx, args, join(files.prefix, 'nginx.out'));
+  return launchService('nginx', clusterBinaries.nginx, args, join(files.prefix, 'nginx.out'), undefined, commandPrefix);
 }
 
 export async function startNginxFront(layout: NginxLayout, port: number, onLaunched: (front: NginxFront) => void): Promise<NginxFront> {

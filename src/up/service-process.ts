@@ -12,9 +12,21 @@ export interface ServiceProcess {
   exitStatus(): string | undefined;
 }
 
-export function launchService(name: string, command: string, args: string[], logFile: string, cwd?: string): ServiceProcess {
+/**
+ * Where a service runs: the address it binds, and what its command line is prefixed with to get
+ * there (tests run services on other hosts with `ip netns exec NS`). The default is loopback here.
+ */
+export interface ServicePlacement {
+  readonly bindHost: string;
+  readonly commandPrefix: readonly string[];
+}
+
+export const loopbackPlacement: ServicePlacement = { bindHost: '127.0.0.1', commandPrefix: [] };
+
+export function launchService(name: string, command: string, args: string[], logFile: string, cwd?: string, commandPrefix: readonly string[] = []): ServiceProcess {
   const log = openSync(logFile, 'a');
-  const child = spawn(command, args, { stdio: ['ignore', log, log], detached: true, ...(cwd ? { cwd } : {}) });
+  const [program, ...prefixArgs] = [...commandPrefix, command];
+  const child = spawn(program ?? command, [...prefixArgs, ...args], { stdio: ['ignore', log, log], detached: true, ...(cwd ? { cwd } : {}) });
   closeSync(log);
   if (child.pid === undefined) throw new DchatError('DCHAT_UP_START_FAILED', `could not start ${name} (${command}); see ${logFile}`);
   let status: string | undefined;

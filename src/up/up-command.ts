@@ -1,7 +1,7 @@
 // `dchat up`: a whole local deployment in one command. Without flags: a standalone chat node
 // (SQLite, services in-process) and, in a terminal, a client connected to it. With --cluster N:
 // ZooKeeper, MariaDB, N chat nodes, `dchat lb` and nginx (cluster-up.ts).
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { errorMessage } from '../base/dchat-error.js';
@@ -75,7 +75,7 @@ async function upStandalone(args: { port: number; dataDir: string; client: boole
   try {
     node = await startChild({
       name: 'the chat node',
-      ...dchatExecutable(['server', '--port', String(args.port), '--data-dir', args.dataDir]),
+      ...dchatExecutable(['server', '--port', String(args.port), '--data-dir', args.dataDir, '--metrics', '127.0.0.1:0']),
       logFile,
       ready: /dchat server listening on (\S+):(\d+)/,
       readyTimeoutMs: 30_000,
@@ -86,7 +86,9 @@ async function upStandalone(args: { port: number; dataDir: string; client: boole
     return 1;
   }
   const address = `${node.match[1] ?? '127.0.0.1'}:${node.match[2] ?? args.port}`;
-  process.stdout.write(`[2/2] chat node ready on ${address} (pid ${node.pid})\n\n`);
+  process.stdout.write(`[2/2] chat node ready on ${address} (pid ${node.pid})\n`);
+  const metrics = [...readFileSync(logFile, 'utf8').matchAll(/metrics on (http:\/\/\S+\/metrics)/g)].pop()?.[1];
+  process.stdout.write(metrics ? `Metrics for Prometheus on ${metrics} (also /healthz, /readyz)\n\n` : '\n');
   process.stdout.write(`Open more clients in other terminals with:\n    npx dchat client --server ${address}\n`);
   process.stdout.write('Start with register:<name>:<password>, then login:<userid>:<password>; help lists every command.\n\n');
 

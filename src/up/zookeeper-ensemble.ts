@@ -5,7 +5,7 @@
 import { connect } from 'node:net';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertRunning, launchService, type ServiceProcess } from './service-process.js';
+import { assertRunning, launchService, loopbackPlacement, type ServicePlacement, type ServiceProcess } from './service-process.js';
 import { clusterBinaries } from './system-packages.js';
 import { waitUntil } from './wait-until.js';
 
@@ -13,9 +13,12 @@ import { waitUntil } from './wait-until.js';
 export interface ZooKeeperServerFiles {
   readonly name: string;
   readonly dir: string;
+  /** The address every port of the server binds. */
+  readonly host: string;
   readonly clientPort: number;
   readonly configPath: string;
   readonly logFile: string;
+  readonly commandPrefix: readonly string[];
 }
 
 export interface ZooKeeperMember extends ZooKeeperServerFiles {
@@ -48,42 +51,45 @@ export async function startZooKeeperEnsemble(
     onLaunched(member);
   }
   await Promise.all(members.map(waitUntilServing));
-  return { connectString: members.map((m) => `127.0.0.1:${m.clientPort}`).join(','), members };
+  return { connectString: members.map((m) => `${m.host}:${m.clientPort}`).join(','), members };
 }
 
 /**
  * One directory per server under `baseDir`, emptied first: ZooKeeper holds only the live state
  * of one run (ephemeral nodes of processes that are gone would otherwise linger). A single
- * server gets no quorum lines and runs standalone.
+ * server gets no quorum lines and runs standalone. Server i runs where `placements[i]` says
+ * (loopback by default).
  */
-export function writeZooKeeperConfigs(baseDir: string, ports: readonly number[]): ZooKeeperServerFiles[] {
+export function writeZooKeeperConfigs(baseDir: string, ports: readonly number[], placements: readonly ServicePlacement[] = []): ZooKeeperServerFiles[] {
   const size = Math.floor(ports.length / 3);
-  const quorum = size === 1 ? [] : Array.from({ length: size }, (_, i) => `server.${i + 1}=127.0.0.1:${ports[i * 3 + 1]}:${ports[i * 3 + 2]}`);
+  const placementOf = (i: number): ServicePlacement => placements[i] ?? loopbackPlacement;
+  const quorum = size === 1 ? [] : Array.from({ length: size }, (_, i) => `server.${i + 1}=${placementOf(i).bindHost}:${ports[i * 3 + 1]}:${ports[i * 3 + 2]}`);
   return Array.from({ length: size }, (_, i) => {
     const dir = join(baseDir, `zookeeper-${i + 1}`);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     const clientPort = ports[i * 3] ?? 0;
     const configPath = join(dir, 'zoo.cfg');
-    writeFileSync(configPath, zooConfig(dir, clientPort, quorum));
+    const { bindHost: host, commandPrefix } = placementOf(i);
+    writeFileSync(configPath, zooConfig(dir, host, clientPort, quorum));
     if (quorum.length > 0) writeFileSync(join(dir, 'myid'), `${i + 1}\n`);
-    return { name: `ZooKeeper ${i + 1}`, dir, clientPort, configPath, logFile: join(dir, 'zookeeper.log') };
+    return { name: `ZooKeeper ${i + 1}`, dir, host, clientPort, configPath, logFile: join(dir, 'zookeeper.log'), commandPrefix };
   });
 }
 
 /** Starts one server from its config; also a server that was stopped, with the data it left. */
 export function launchZooKeeper(server: ZooKeeperServerFiles): ZooKeeperMember {
   const args = ['-Xmx256m', '-cp', clusterBinaries.zookeeperClassPath, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', server.configPath];
-  return { ...server, process: launchService(server.name, clusterBinaries.java, args, server.logFile, server.dir) };
+  return { ...server, process: launchService(server.name, clusterBinaries.java, args, server.logFile, server.dir, server.commandPrefix) };
 }
 
-function zooConfig(dir: string, clientPort: number, quorum: string[]): string {
+function zooConfig(dir: string, host: string, clientPort: number, quorum: string[]): string {
   const quorumLines = quorum.length > 0 ? ['initLimit=10', 'syncLimit=5', ...quorum] : [];
   return [
     'tickTime=2000',
     `dataDir=${dir}`,
     `clientPort=${clientPort}`,
-    'clientPortAddress=127.0.0.1',
+    `clientPortAddress=${host}`,
     'admin.enableServer=false',
     '4lw.commands.whitelist=ruok,srvr,stat,mntr',
     ...quorumLines,
@@ -92,11 +98,11 @@ function zooConfig(dir: string, clientPort: number, quorum: string[]): string {
 }
 
 export async function waitUntilServing(member: ZooKeeperMember): Promise<void> {
-  const name = `ZooKeeper on 127.0.0.1:${member.clientPort}`;
+  const name = `ZooKeeper on ${member.host}:${member.clientPort}`;
   await waitUntil(
     async () => {
       assertRunning(name, member.process, member.logFile);
-      return (await zooKeeperMode(member.clientPort)) !== undefined;
+      return (await zooKeeperMode(member.clientPort, member.host)) !== undefined;
     },
     readyTimeoutMs,
     `${name} to answer srvr with a Mode line (log: ${member.logFile})`,
@@ -105,14 +111,14 @@ export async function waitUntilServing(member: ZooKeeperMember): Promise<void> {
 }
 
 /** The server's `Mode:` (standalone, leader, follower), or undefined while it does not serve. */
-export async function zooKeeperMode(port: number): Promise<string | undefined> {
-  return /^Mode: (\S+)/m.exec(await fourLetterWord(port, 'srvr'))?.[1];
+export async function zooKeeperMode(port: number, host = '127.0.0.1'): Promise<string | undefined> {
+  return /^Mode: (\S+)/m.exec(await fourLetterWord(port, 'srvr', 1_000, host))?.[1];
 }
 
 /** The whole answer to a four-letter command, or '' if nothing answers. */
-export function fourLetterWord(port: number, word: FourLetterWord, timeoutMs = 1_000): Promise<string> {
+export function fourLetterWord(port: number, word: FourLetterWord, timeoutMs = 1_000, host = '127.0.0.1'): Promise<string> {
   return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
+    const socket = connect({ host, port });
     let answer = '';
     const done = (): void => {
       clearTimeout(timer);

@@ -32,25 +32,34 @@ export interface DchatProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function spawnDchat(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return killChildOnExit(spawn(process.execPath, [dchatBin, ...args], { cwd: repoRoot, env: { ...process.env, DCHAT_CLUSTER_SECRET: testClusterSecret, ...env }, stdio: ['pipe', 'pipe', 'pipe'] }));
+export interface DchatStartOptions {
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Runs the process elsewhere: `ip netns exec NS` for another host. */
+  commandPrefix?: readonly string[];
+}
+
+/** Spawns `dchat args`; `commandPrefix` runs it elsewhere (`ip netns exec NS` for another host). */
+export function spawnDchat(args: string[], env: NodeJS.ProcessEnv = {}, commandPrefix: readonly string[] = []): ChildProcess {
+  const [program, ...prefixArgs] = [...commandPrefix, process.execPath];
+  return killChildOnExit(spawn(program ?? process.execPath, [...prefixArgs, dchatBin, ...args], { cwd: repoRoot, env: { ...process.env, DCHAT_CLUSTER_SECRET: testClusterSecret, ...env }, stdio: ['pipe', 'pipe', 'pipe'] }));
 }
 
 /** Starts `dchat server` on a free port in a fresh data directory (unless args name their own). */
-export function startDchatServer(args: string[] = [], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<DchatProcess> {
+export function startDchatServer(args: string[] = [], options: DchatStartOptions = {}): Promise<DchatProcess> {
   return startDchatProcess('server', args, /dchat server listening on (\S+):(\d+)/, options);
 }
 
 /** Starts `dchat rpc-server` on a free port in a fresh data directory (unless args name their own). */
-export function startDchatRpcServer(args: string[] = [], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<DchatProcess> {
+export function startDchatRpcServer(args: string[] = [], options: DchatStartOptions = {}): Promise<DchatProcess> {
   return startDchatProcess('rpc-server', args, /dchat rpc-server serving .* on (\S+):(\d+) \(/, options);
 }
 
 /** Starts `dchat <command>`; ready once its output matches `ready`, whose two groups are host and port. */
-async function startDchatProcess(command: string, args: string[], ready: RegExp, options: { timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<DchatProcess> {
+async function startDchatProcess(command: string, args: string[], ready: RegExp, options: DchatStartOptions): Promise<DchatProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dchat-node-'));
   const defaults = [...(args.includes('--port') ? [] : ['--port', '0']), ...(args.includes('--data-dir') ? [] : ['--data-dir', dataDir])];
-  const child = spawnDchat([command, ...defaults, ...args], options.env);
+  const child = spawnDchat([command, ...defaults, ...args], options.env, options.commandPrefix);
   let output = '';
   // 'close', not 'exit': it comes after the last output of the process was read.
   const exit = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));

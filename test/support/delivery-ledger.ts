@@ -19,7 +19,16 @@ export interface Endpoint {
   localAddress?: string;
 }
 
-export class Correspondent {
+/** What the ledger needs of a person: their id, their screen, and a way to send. */
+export interface Person {
+  readonly name: string;
+  id: number;
+  arrivals: number;
+  readonly shown: dchat.IChatMessage[];
+  request(body: RequestBody): Promise<dchat.client.Response>;
+}
+
+export class Correspondent implements Person {
   id = 0;
   /** Every message that reached one of this person's connections, duplicates included. */
   arrivals = 0;
@@ -90,8 +99,8 @@ export type Outcome = 'acked' | 'refused' | 'no-answer';
 
 interface SentMessage {
   text: string;
-  from: Correspondent;
-  to: readonly Correspondent[];
+  from: Person;
+  to: readonly Person[];
   outcome: Outcome;
   messageId: number;
 }
@@ -110,12 +119,12 @@ export class DeliveryLedger {
   slowestAnswerMs = 0;
 
   /** Sends a one-to-one chat and records what came of it. */
-  chat(from: Correspondent, to: Correspondent, text: string): Promise<Outcome> {
+  chat(from: Person, to: Person, text: string): Promise<Outcome> {
     return this.record(from, [to], text, { chat: { toId: to.id, text } });
   }
 
   /** Sends to a group; `members` are the other members, who must each see it. */
-  groupChat(from: Correspondent, groupId: number, members: readonly Correspondent[], text: string): Promise<Outcome> {
+  groupChat(from: Person, groupId: number, members: readonly Person[], text: string): Promise<Outcome> {
     return this.record(from, members, text, { groupChat: { groupId, text } });
   }
 
@@ -123,7 +132,7 @@ export class DeliveryLedger {
    * Records a message acknowledged outside this ledger's requests: stored by a test in the very
    * state a node leaves when it acknowledges a message and dies before pushing it.
    */
-  acknowledgedElsewhere(from: Correspondent, to: Correspondent, text: string, messageId: number): void {
+  acknowledgedElsewhere(from: Person, to: Person, text: string, messageId: number): void {
     this.sent.push({ text, from, to: [to], outcome: 'acked', messageId });
   }
 
@@ -162,7 +171,7 @@ export class DeliveryLedger {
    * The contract: each acknowledged message shown exactly once to each recipient, with its text
    * and sender; no message shown twice; nothing shown that was never sent to that person.
    */
-  assertExactlyOnce(people: readonly Correspondent[]): void {
+  assertExactlyOnce(people: readonly Person[]): void {
     for (const person of people) {
       const ids = person.shown.map((m) => m.id ?? 0);
       assert.equal(new Set(ids).size, ids.length, `${person.name} was shown a message twice`);
@@ -180,7 +189,7 @@ export class DeliveryLedger {
   }
 
   summary(): string {
-    const shown = new Set<Correspondent>(this.sent.flatMap((m) => m.to));
+    const shown = new Set<Person>(this.sent.flatMap((m) => m.to));
     const arrivals = [...shown].reduce((n, p) => n + p.arrivals, 0);
     const shownCount = [...shown].reduce((n, p) => n + p.shown.length, 0);
     const statuses = [...new Set(this.refusals.map((r) => r.status))].join('/') || '-';
@@ -188,7 +197,7 @@ export class DeliveryLedger {
       `arrived ${arrivals} (duplicates included), shown ${shownCount}; slowest answer ${Math.round(this.slowestAnswerMs)} ms`;
   }
 
-  private async record(from: Correspondent, to: readonly Correspondent[], text: string, body: RequestBody): Promise<Outcome> {
+  private async record(from: Person, to: readonly Person[], text: string, body: RequestBody): Promise<Outcome> {
     const entry: SentMessage = { text, from, to, outcome: 'no-answer', messageId: 0 };
     this.sent.push(entry);
     const startMs = performance.now();

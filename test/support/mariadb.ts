@@ -3,16 +3,18 @@
 // temporary directory on a free loopback port. What `dchat up` never does to it lives here: a
 // crash and a restart, and another port when one was taken between probing and binding. stop()
 // ends it by its pid, SIGTERM then SIGKILL, and removes the directory.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mysql from 'mysql2/promise';
 import { freeLoopbackPort } from '../../src/up/free-ports.js';
 import { initialiseMariaDb, startMariaDb as startServer, type MariaDbServer } from '../../src/up/mariadb-server.js';
-import { logTail, type ServiceProcess } from '../../src/up/service-process.js';
+import { logTail, loopbackPlacement, type ServicePlacement, type ServiceProcess } from '../../src/up/service-process.js';
 import { assertInstalled, killOnExit, stopService } from './test-services.js';
 
 export interface MariaDbHandle {
-  /** mysql://root@127.0.0.1:<port>/dchat, for --db / openStore. */
+  /** mysql://root@127.0.0.1:<port>/dchat, for --db / openStore; on another host, a `dchat` account's URL. */
   url: string;
   host: string;
   port: number;
@@ -28,20 +30,19 @@ export interface MariaDbHandle {
   stop(): Promise<void>;
 }
 
-const host = '127.0.0.1';
 const stopGraceMs = 10_000;
 const portAttempts = 3;
 
 /** Starts mariadbd on `port` and waits until it serves; the process is recorded as soon as it exists. */
-function serve(dir: string, port: number, onLaunched: (service: ServiceProcess) => void): Promise<MariaDbServer> {
-  return startServer(dir, port, (server) => onLaunched(killOnExit(server.process)));
+function serve(dir: string, port: number, placement: ServicePlacement, onLaunched: (service: ServiceProcess) => void): Promise<MariaDbServer> {
+  return startServer(dir, port, (server) => onLaunched(killOnExit(server.process)), placement);
 }
 
 /** Starts mariadbd on a free port and waits until it serves; 'port-taken' if another process won the port. */
-async function serveOnFreePort(dir: string): Promise<MariaDbServer | 'port-taken'> {
+async function serveOnFreePort(dir: string, placement: ServicePlacement): Promise<MariaDbServer | 'port-taken'> {
   let launched: ServiceProcess | undefined;
   try {
-    return await serve(dir, await freeLoopbackPort(), (service) => (launched = service));
+    return await serve(dir, await freeLoopbackPort(), placement, (service) => (launched = service));
   } catch (err) {
     if (launched) await stopService(launched, 'SIGTERM', stopGraceMs);
     if (/Address already in use|Can't start server: Bind/i.test(logTail(join(dir, 'error.log'), 40))) return 'port-taken';
@@ -49,15 +50,45 @@ async function serveOnFreePort(dir: string): Promise<MariaDbServer | 'port-taken
   }
 }
 
-/** A fresh MariaDB server with an empty root password, on a free loopback port. */
-export async function startMariaDb(): Promise<MariaDbHandle> {
+/**
+ * root may log in from MariaDB's own host only, and the test process is not on it: a `dchat`
+ * account that may log in from anywhere, made over the server's unix socket (a file, so it is
+ * reached from the test process whatever host the server is on).
+ */
+async function remoteAccountUrl(dir: string, host: string, port: number): Promise<string> {
+  const password = randomBytes(12).toString('base64url');
+  const conn = await mysql.createConnection({ socketPath: join(dir, 'sock'), user: 'root' });
+  try {
+    await conn.query('CREATE DATABASE IF NOT EXISTS dchat CHARACTER SET utf8mb4');
+    await conn.query("CREATE USER IF NOT EXISTS 'dchat'@'%' IDENTIFIED BY ?", [password]);
+    await conn.query("GRANT ALL PRIVILEGES ON dchat.* TO 'dchat'@'%'");
+  } finally {
+    await conn.end();
+  }
+  return `mysql://dchat:${password}@${host}:${port}/dchat`;
+}
+
+/**
+ * A fresh MariaDB server with an empty root password, on a free loopback port; or, with a
+ * placement, on that host's address, reached through a `dchat` account (see `url`).
+ */
+export async function startMariaDb(placement: ServicePlacement = loopbackPlacement): Promise<MariaDbHandle> {
   assertInstalled(['mariadb-server']);
   const dir = mkdtempSync(join(tmpdir(), 'dchat-mariadb-'));
   try {
     await initialiseMariaDb(dir);
     for (let attempt = 1; attempt <= portAttempts; attempt++) {
-      const served = await serveOnFreePort(dir);
-      if (served !== 'port-taken') return handle(served, dir);
+      const served = await serveOnFreePort(dir, placement);
+      if (served === 'port-taken') continue;
+      const running = handle(served, dir, placement);
+      if (placement === loopbackPlacement) return running;
+      try {
+        running.url = await remoteAccountUrl(dir, placement.bindHost, served.port);
+      } catch (err) {
+        await running.stop();
+        throw err;
+      }
+      return running;
     }
     throw new Error(`mariadbd found its port taken ${portAttempts} times in a row:\n${logTail(join(dir, 'error.log'))}`);
   } catch (err) {
@@ -66,7 +97,8 @@ export async function startMariaDb(): Promise<MariaDbHandle> {
   }
 }
 
-function handle(first: MariaDbServer, dir: string): MariaDbHandle {
+function handle(first: MariaDbServer, dir: string, placement: ServicePlacement): MariaDbHandle {
+  const host = placement.bindHost;
   let service: ServiceProcess | undefined = first.process;
   let stopping: Promise<void> | undefined;
   const { port } = first;
@@ -85,7 +117,7 @@ function handle(first: MariaDbServer, dir: string): MariaDbHandle {
     },
     async restart() {
       if (service) throw new Error(`MariaDB on ${host}:${port} is still running (pid ${self.pid}): crash() it first`);
-      await serve(dir, port, (next) => {
+      await serve(dir, port, placement, (next) => {
         service = next;
         self.pid = next.pid;
       });

@@ -46,13 +46,14 @@ export function nginxConfigText(prefix: string, streamBody: string): string {
   return nginxStreamConfig(filesIn(prefix), { processes: 1, connections: 1024 }, streamBody);
 }
 
-export async function startNginx(streamBody: string): Promise<NginxHandle> {
+/** Starts nginx; `commandPrefix` runs it elsewhere (`ip netns exec NS` for another host). */
+export async function startNginx(streamBody: string, commandPrefix: readonly string[] = []): Promise<NginxHandle> {
   assertInstalled(['nginx-light', 'libnginx-mod-stream']);
   const files = filesIn(mkdtempSync(join(tmpdir(), 'dchat-nginx-')));
   writeFileSync(files.configPath, nginxConfigText(files.prefix, streamBody));
-  checkConfig(files);
-  const service = killOnExit(launchNginx(files));
-  const handle = makeHandle(files, service);
+  checkConfig(files, commandPrefix);
+  const service = killOnExit(launchNginx(files, commandPrefix));
+  const handle = makeHandle(files, service, commandPrefix);
   try {
     await waitFor(
       () => {
@@ -69,7 +70,7 @@ export async function startNginx(streamBody: string): Promise<NginxHandle> {
   return handle;
 }
 
-function makeHandle(files: NginxFiles, service: ServiceProcess): NginxHandle {
+function makeHandle(files: NginxFiles, service: ServiceProcess, commandPrefix: readonly string[]): NginxHandle {
   const { prefix, configPath } = files;
   const { pid } = service;
   let isStopped = false;
@@ -82,7 +83,7 @@ function makeHandle(files: NginxFiles, service: ServiceProcess): NginxHandle {
     async reload(streamBody: string): Promise<void> {
       const oldWorkers = childPids(pid);
       writeFileSync(configPath, nginxConfigText(prefix, streamBody));
-      checkConfig(files);
+      checkConfig(files, commandPrefix);
       process.kill(pid, 'SIGHUP');
       await waitFor(
         () => {
@@ -104,11 +105,10 @@ function makeHandle(files: NginxFiles, service: ServiceProcess): NginxHandle {
   };
 }
 
-/** Runs `nginx -t` so that a bad config fails with nginx's own words instead of a timeout. */
-function checkConfig(files: NginxFiles): void {
-  const result = spawnSync(clusterBinaries.nginx, ['-t', '-q', '-c', files.configPath, '-p', `${files.prefix}/`, '-e', files.errorLog], {
-    encoding: 'utf8',
-  });
+/** Runs `nginx -t` (where nginx runs: it binds the listen addresses) so that a bad config fails with nginx's own words instead of a timeout. */
+function checkConfig(files: NginxFiles, commandPrefix: readonly string[]): void {
+  const [program, ...args] = [...commandPrefix, clusterBinaries.nginx, '-t', '-q', '-c', files.configPath, '-p', `${files.prefix}/`, '-e', files.errorLog];
+  const result = spawnSync(program ?? clusterBinaries.nginx, args, { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`nginx rejects ${files.configPath}: ${result.stderr.trim()}`);
 }
 

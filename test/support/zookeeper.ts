@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeLoopbackPorts } from '../../src/up/free-ports.js';
-import type { ServiceProcess } from '../../src/up/service-process.js';
+import type { ServicePlacement, ServiceProcess } from '../../src/up/service-process.js';
 import {
   fourLetterWord as askFourLetterWord,
   launchZooKeeper,
@@ -28,6 +28,8 @@ export interface ZkServerHandle {
   connectString: string;
   /** Client port of each server, by index. */
   ports: number[];
+  /** Address of each server, by index (127.0.0.1 unless placed on hosts). */
+  hosts: string[];
   /** Pid of each server by index; 0 while a server is killed. */
   pids: number[];
   /** Data directory of each server (removed by stop). */
@@ -55,10 +57,10 @@ export function fourLetterWord(port: number, word: FourLetterWord, timeoutMs = 2
   return askFourLetterWord(port, word, timeoutMs);
 }
 
-async function startServers(size: number): Promise<ZkServerHandle> {
+async function startServers(size: number, placements: readonly ServicePlacement[] = []): Promise<ZkServerHandle> {
   assertInstalled(['zookeeper']);
   const baseDir = mkdtempSync(join(tmpdir(), 'dchat-zk-'));
-  const servers = writeZooKeeperConfigs(baseDir, await freeLoopbackPorts(size * 3));
+  const servers = writeZooKeeperConfigs(baseDir, await freeLoopbackPorts(size * 3), placements);
   const running: (ServiceProcess | undefined)[] = servers.map(() => undefined);
   const pids = servers.map(() => 0);
   const serverAt = (index: number): ZooKeeperServerFiles => {
@@ -80,8 +82,9 @@ async function startServers(size: number): Promise<ZkServerHandle> {
     if (service) await stopService(service, signal, stopGraceMs);
   };
   const handle: ZkServerHandle = {
-    connectString: servers.map((s) => `127.0.0.1:${s.clientPort}`).join(','),
+    connectString: servers.map((s) => `${s.host}:${s.clientPort}`).join(','),
     ports: servers.map((s) => s.clientPort),
+    hosts: servers.map((s) => s.host),
     pids,
     dirs: servers.map((s) => s.dir),
     async stop() {
@@ -95,7 +98,7 @@ async function startServers(size: number): Promise<ZkServerHandle> {
     },
     leaderIndex() {
       const probe = async (): Promise<number | undefined> => {
-        const modes = await Promise.all(servers.map((s, i) => (running[i] ? zooKeeperMode(s.clientPort) : undefined)));
+        const modes = await Promise.all(servers.map((s, i) => (running[i] ? zooKeeperMode(s.clientPort, s.host) : undefined)));
         const index = modes.findIndex((m) => m === 'leader' || m === 'standalone');
         return index >= 0 ? index : undefined;
       };
@@ -108,7 +111,7 @@ async function startServers(size: number): Promise<ZkServerHandle> {
       runningAt(index)?.child.kill('SIGCONT');
     },
     async clientConnections(index) {
-      const match = /^Connections: (\d+)/m.exec(await fourLetterWord(serverAt(index).clientPort, 'stat'));
+      const match = /^Connections: (\d+)/m.exec(await askFourLetterWord(serverAt(index).clientPort, 'stat', 2_000, serverAt(index).host));
       if (!match) throw new Error(`ZooKeeper server ${index} did not answer stat`);
       return Number(match[1]) - 1;
     },
@@ -127,9 +130,12 @@ export function startZooKeeper(): Promise<ZkServerHandle> {
   return startServers(1);
 }
 
-/** A three-server ensemble on free loopback ports; resolves once every server serves. */
-export function startZooKeeperEnsemble(size: 3 = 3): Promise<ZkServerHandle> {
-  return startServers(size);
+/**
+ * A three-server ensemble, on free loopback ports or, given three placements, each server on its
+ * own host (its address, its `ip netns exec`); resolves once every server serves.
+ */
+export function startZooKeeperEnsemble(size: 3 = 3, placements: readonly ServicePlacement[] = []): Promise<ZkServerHandle> {
+  return startServers(size, placements);
 }
 
 type Attempt = 'expired' | 'closed' | 'preempted' | 'failed';
