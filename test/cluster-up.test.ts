@@ -44,8 +44,8 @@ test('dchat up --cluster 2 shows each step and records every process with its pi
 
 test('dchat up --cluster 2 serves metrics and health on each chat node and dchat lb, writes a scrape config, and logs no secret', async () => {
   assert.ok(state);
-  const listed = /Metrics for Prometheus \(also \/healthz, \/readyz\): (.*); a scrape config for them: (\S+)/.exec(upOutput);
-  assert.ok(listed, `dchat up printed the metrics addresses:\n${upOutput}`);
+  const listed = /Metrics for Prometheus \(also \/healthz, \/readyz\): (.*); a scrape config for them: (\S+)/.exec(upOutput());
+  assert.ok(listed, `dchat up printed the metrics addresses:\n${upOutput()}`);
   const urls = (listed[1] ?? '').split(', ');
   assert.equal(urls.length, 3, 'two chat nodes and dchat lb');
   for (const url of urls) {
@@ -69,14 +69,14 @@ test('dchat up --cluster 2 reports a chat node that cannot reach its store as no
   assert.ok(state);
   const mariadb = state.processes.find((p) => p.role === 'mariadb');
   assert.ok(mariadb);
-  const seen = upOutput.length;
+  const seen = upOutput().length;
   process.kill(mariadb.pid, 'SIGSTOP');
   try {
-    await waitFor(() => /\[up\] chat node 1 is not ready \(http:\/\/127\.0\.0\.1:\d+\/readyz\): store unreachable: no answer within 2000 ms/.test(upOutput.slice(seen)), 15_000, `dchat up to report chat node 1 not ready while MariaDB is stopped; it printed:\n${upOutput.slice(seen)}`);
+    await waitFor(() => /\[up\] chat node 1 is not ready \(http:\/\/127\.0\.0\.1:\d+\/readyz\): store unreachable: no answer within 2000 ms/.test(upOutput().slice(seen)), 15_000, `dchat up to report chat node 1 not ready while MariaDB is stopped; it printed:\n${upOutput().slice(seen)}`);
   } finally {
     process.kill(mariadb.pid, 'SIGCONT');
   }
-  await waitFor(() => /\[up\] chat node 1 is ready again/.test(upOutput.slice(seen)), 15_000, `dchat up to report chat node 1 ready again; it printed:\n${upOutput.slice(seen)}`);
+  await waitFor(() => /\[up\] chat node 1 is ready again/.test(upOutput().slice(seen)), 15_000, `dchat up to report chat node 1 ready again; it printed:\n${upOutput().slice(seen)}`);
 });
 
 test('dchat up --cluster 2 is secured with no extra step: no password-less MariaDB root, RPC and znodes behind the cluster secret', async () => {
