@@ -180,4 +180,14 @@ describe('chat state', () => {
     assert.deepEqual(state.conversations.find((c) => c.key === 'friend:8')?.lines.map((l) => l.text), ['a stranger writes']);
     assert.equal(state.conversations.find((c) => c.key === 'friend:8')?.isFriend, false);
   });
+
+  test('a message sent from the dchat pane shows in the conversation with its recipient', () => {
+    const sentTo = (toId: number): ChatAction => ({ kind: 'response', request: { chat: { toId, text: 'hi' } }, response: { ...ok, sent: { messageId: 40, sentAtMs: 1 } } });
+    let state = play(login, sentTo(2));
+    assert.deepEqual(state.conversations.find((c) => c.key === 'friend:2')?.lines.map((l) => [l.fromName, l.text]), [['ann', 'hi']]);
+    state = after(state, sentTo(9));
+    const stranger = state.conversations.find((c) => c.key === 'friend:9');
+    assert.equal(stranger?.title, 'user 9', 'named by id, not by the sender');
+    assert.equal(stranger?.lines[0]?.text, 'hi');
+  });
 });

@@ -292,7 +292,9 @@ function withMessage(state: ChatState, message: dchat.IChatMessage, isIncoming: 
   const key = groupId !== 0 ? keyOfGroup(groupId) : keyOfFriend(peerId);
   let next = state;
   if (!state.conversations.some((c) => c.key === key)) {
-    const stranger = groupId !== 0 ? emptyConversation('group', groupId, `group ${groupId}`) : emptyConversation('friend', peerId, visibleName(message.fromName ?? ''));
+    // A message of one's own (sent from the dchat pane) names the recipient only by id.
+    const peerName = fromId === state.me?.id ? `user ${peerId}` : visibleName(message.fromName ?? '');
+    const stranger = groupId !== 0 ? emptyConversation('group', groupId, `group ${groupId}`) : emptyConversation('friend', peerId, peerName);
     next = groupId !== 0
       ? rebuild(state, state.conversations.filter((c) => c.kind === 'friend'), [...state.conversations.filter((c) => c.kind === 'group'), stranger])
       : rebuild(state, [...state.conversations.filter((c) => c.kind === 'friend'), stranger], state.conversations.filter((c) => c.kind === 'group'));
