@@ -1,6 +1,6 @@
 // The dchat command tree. Each command lives beside the code it runs (src/*/…-command.ts);
 // this file only puts them together.
-import yargs, { type Argv } from 'yargs';
+import yargs, { type Argv, type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { serverCommand } from '../src/server/server-command.js';
 import { dbCommand } from '../src/server/db-command.js';
@@ -42,6 +42,30 @@ function failWithSuggestion(message: string | undefined, error: Error | undefine
   process.exit(1);
 }
 
+/**
+ * The command with its examples printed whole, each command on a line of its own and its
+ * description under it: yargs sets examples in two columns and breaks a long command across
+ * lines of its left column, where it can no longer be copied.
+ */
+function withWholeExamples<T, U>(command: CommandModule<T, U>): CommandModule<T, U> {
+  const build = command.builder;
+  if (typeof build !== 'function') return command;
+  return {
+    ...command,
+    builder: (y: Argv<T>) => {
+      const examples: [string, string][] = [];
+      const instance = y as unknown as { example: (cmd: string, text: string) => unknown };
+      instance.example = (cmd: string, text: string) => {
+        examples.push([cmd.replace(/\$0/g, 'dchat'), text]);
+        return y;
+      };
+      const built = build(y) as Argv<U>;
+      if (examples.length === 0) return built;
+      return built.epilog(['Examples:', ...examples.flatMap(([cmd, text]) => [`  ${cmd}`, `      ${text}`])].join('\n'));
+    },
+  };
+}
+
 // Output piped into `head` and the like: once the reader is gone there is nothing left to say,
 // and an EPIPE is the normal end of that, not a crash.
 for (const stream of [process.stdout, process.stderr]) {
@@ -63,18 +87,18 @@ await yargs(hideBin(process.argv))
     describe: 'Log lines as JSON, or pretty for people (env DCHAT_LOG_FORMAT); auto: pretty when stderr is a terminal',
   })
   .middleware((argv) => setLogFormat(argv['logFormat'] as string | undefined))
-  .command(serverCommand)
-  .command(dbCommand)
-  .command(clientCommand)
-  .command(upCommand)
-  .command(ringCommand)
-  .command(zkCommand)
-  .command(rpcServerCommand)
-  .command(lbCommand)
-  .command(restartNodesCommand)
-  .command(downCommand)
-  .command(consoleCommand)
-  .command(secretCommand)
+  .command(withWholeExamples(serverCommand))
+  .command(withWholeExamples(dbCommand))
+  .command(withWholeExamples(clientCommand))
+  .command(withWholeExamples(upCommand))
+  .command(withWholeExamples(ringCommand))
+  .command(withWholeExamples(zkCommand))
+  .command(withWholeExamples(rpcServerCommand))
+  .command(withWholeExamples(lbCommand))
+  .command(withWholeExamples(restartNodesCommand))
+  .command(withWholeExamples(downCommand))
+  .command(withWholeExamples(consoleCommand))
+  .command(withWholeExamples(secretCommand))
   .fail(failWithSuggestion)
   .demandCommand(1, 'Name a command: `dchat --help` lists them.')
   .recommendCommands()

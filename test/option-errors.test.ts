@@ -47,3 +47,8 @@ test('dchat --version prints the version of dchat, from any directory', () => {
   const result = spawnSync(dchatBin, ['--version'], { encoding: 'utf8', timeout: 20_000, cwd: tmpdir() });
   assert.equal(result.stdout.trim(), version);
 });
+
+test('--help prints every example whole, its command on a line of its own', () => {
+  const result = spawnSync(dchatBin, ['client', '--help'], { encoding: 'utf8', timeout: 20_000 });
+  assert.match(result.stdout, /\n {2}printf 'login:1:secret\\nchat:2:hello\\nloginout\\n' \| dchat client --plain\n {6}a scripted session\n/, result.stdout);
+});
