@@ -21,9 +21,11 @@ export interface ChatAppProps {
   session: ChatSessionOptions;
   /** Called when the first connection fails, before the app exits. */
   onConnectFailed: (message: string) => void;
+  /** Lines the dchat pane starts with after the greeting. */
+  greeting?: readonly string[];
 }
 
-export function ChatApp({ session: options, onConnectFailed }: ChatAppProps) {
+export function ChatApp({ session: options, onConnectFailed, greeting }: ChatAppProps) {
   const { exit } = useApp();
   const { columns, rows } = useTerminalSize();
   const failConnect = useCallback((message: string) => {
@@ -35,7 +37,7 @@ export function ChatApp({ session: options, onConnectFailed }: ChatAppProps) {
     closeRef.current();
     exit();
   }, [exit]);
-  const { state, dispatch, submit, close, loadOlder } = useChatSession(options, failConnect, quit);
+  const { state, dispatch, submit, close, loadOlder } = useChatSession(options, failConnect, quit, greeting);
   closeRef.current = close;
   const middleRows = Math.max(3, rows - 3);
   const leftWidth = Math.min(listWidth, Math.floor(columns / 3));

@@ -79,16 +79,18 @@ const greeting: ChatLine[] = [
   'Tab moves between conversations; /help lists the commands and keys.',
 ].map((text) => ({ id: 0, fromId: 0, fromName: '', text, sentAtMs: 0 }));
 
-function dchatPane(): Conversation {
-  return { key: 'dchat', kind: 'dchat', id: 0, title: 'dchat', isOnline: true, isFriend: false, lines: greeting, unread: 0, isHistoryLoaded: true, hasOlder: false, creatorName: '' };
+function dchatPane(extraLines: readonly string[] = []): Conversation {
+  const extra = extraLines.map((text) => ({ id: 0, fromId: 0, fromName: '', text, sentAtMs: 0 }));
+  return { key: 'dchat', kind: 'dchat', id: 0, title: 'dchat', isOnline: true, isFriend: false, lines: [...greeting, ...extra], unread: 0, isHistoryLoaded: true, hasOlder: false, creatorName: '' };
 }
 
-export function initialChatState(server: string): ChatState {
+/** `extraGreeting`: lines the dchat pane starts with after the greeting (`dchat up`'s hint). */
+export function initialChatState(server: string, extraGreeting: readonly string[] = []): ChatState {
   return {
     server,
     connection: { status: 'connecting', detail: `connecting to ${server}` },
     me: undefined,
-    conversations: [dchatPane()],
+    conversations: [dchatPane(extraGreeting)],
     selectedKey: 'dchat',
     statusLine: { text: '/register NAME PASSWORD, then /login ID PASSWORD; /help for more', isError: false },
   };

@@ -34,8 +34,8 @@ function describeConnection(status: SessionStatus, detail: string): ChatAction[]
 }
 
 /** `onConnectFailed`: the first connection failed (nothing listens there); the caller decides whether to stay. */
-export function useChatSession(options: ChatSessionOptions, onConnectFailed: (message: string) => void, onQuit: () => void): ChatSessionHandle {
-  const [state, dispatch] = useReducer(reduceChat, `${options.host}:${options.port}`, initialChatState);
+export function useChatSession(options: ChatSessionOptions, onConnectFailed: (message: string) => void, onQuit: () => void, greeting: readonly string[] = []): ChatSessionHandle {
+  const [state, dispatch] = useReducer(reduceChat, `${options.host}:${options.port}`, (server: string) => initialChatState(server, greeting));
   const stateRef = useRef(state);
   stateRef.current = state;
   const session = useMemo(() => createSession(options, dispatch, () => stateRef.current), [options]);
