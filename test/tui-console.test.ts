@@ -118,6 +118,11 @@ describe('dchat console', () => {
       assert.equal(rows.length, 24);
       assert.ok(rows.every((row) => row.length <= 80), shown);
       for (const address of shown.match(/127\.0\.0\.1[^\s│]*/g) ?? []) assert.match(address, /^127\.0\.0\.1:\d+$/, `an address cut or wrapped:\n${shown}`);
+      for (const order of ['users', 'conns', 'up']) {
+        await screen.sendKeys('s');
+        await screen.waitForScreen(new RegExp(`chat nodes \\(/dchat/nodes\\), by ${order}: s sorts`), `the table sorted by ${order}`);
+      }
+      await screen.waitForScreen(/node-tmux-1\s+up\s[^\n]*\n[^\n]*node-again\s+restarted/, 'by uptime: the node running longest first');
       await screen.sendKeys('?');
       await screen.waitForScreen(/q, Escape\s+quit/, 'the keys on ?');
       await screen.sendKeys('Escape');

@@ -59,6 +59,7 @@ export function runClusterConsole(options: ClusterConsoleOptions): Promise<void>
 
   return new Promise((resolve) => {
     screen.key(['?'], () => dashboard.toggleHelp());
+    screen.key(['s'], () => dashboard.sortNext());
     screen.key(['q', 'escape', 'C-c'], (_ch: unknown, key: { full?: string }) => {
       if (key.full === 'escape' && dashboard.isHelpShown()) return dashboard.toggleHelp();
       clearInterval(timer);

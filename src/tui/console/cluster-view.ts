@@ -26,6 +26,25 @@ export interface ClusterView {
   totals: { nodes: number; staleNodes: number; connections: number; users: number };
 }
 
+/** The orders `s` cycles through in the dashboard: by id, then the busiest or oldest first. */
+export const nodeOrders = ['node', 'users', 'conns', 'up', 'state'] as const;
+export type NodeOrder = (typeof nodeOrders)[number];
+
+const stateRank: Record<NodeState, number> = { stale: 0, restarted: 1, up: 2 };
+
+/** The nodes in `order`; ties keep the order of their ids. */
+export function sortedNodes(nodes: readonly NodeView[], order: NodeOrder): NodeView[] {
+  const byId = [...nodes].sort((a, b) => a.nodeId.localeCompare(b.nodeId));
+  const key: Record<NodeOrder, (n: NodeView) => number> = {
+    node: () => 0,
+    users: (n) => -n.users,
+    conns: (n) => -n.connections,
+    up: (n) => n.startedAtMs,
+    state: (n) => stateRank[n.state],
+  };
+  return byId.sort((a, b) => key[order](a) - key[order](b));
+}
+
 /** A node is stale once two report intervals passed without an update. */
 export function isStale(node: NodeSnapshot, nowMs: number): boolean {
   return nowMs - node.updatedAtMs > 2 * node.reportIntervalMs;

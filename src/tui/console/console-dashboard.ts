@@ -4,7 +4,7 @@
 // decides when.
 import blessed from 'blessed';
 import contrib from 'blessed-contrib';
-import type { ClusterView } from './cluster-view.js';
+import { nodeOrders, sortedNodes, type ClusterView, type NodeOrder } from './cluster-view.js';
 import { cut, fitColumns, loadSeries, nodeTable, providerLines, summaryLines, type ChartSeries } from './dashboard-data.js';
 import type { LoadHistory } from './load-history.js';
 
@@ -22,6 +22,7 @@ export const consoleKeys = [
   'dchat console keys',
   '',
   '  ?            show or hide this help',
+  '  s            sort the nodes: by id, users, connections, uptime, state',
   '  q, Escape    quit (Escape first closes this help)',
   '  Ctrl-C       quit',
   '',
@@ -40,6 +41,7 @@ export class ConsoleDashboard {
   private readonly summary: blessed.Widgets.BoxElement;
   private readonly help: blessed.Widgets.BoxElement;
   private last: { view: ClusterView; history: LoadHistory; header: DashboardHeader } | undefined;
+  private order: NodeOrder = 'node';
 
   constructor(private readonly screen: blessed.Widgets.Screen) {
     this.header = blessed.box({ parent: screen, top: 0, left: 0, width: '100%', height: 1, tags: true, style: { fg: 'white', bg: 'blue' } });
@@ -78,6 +80,12 @@ export class ConsoleDashboard {
     if (this.last) this.last.header = header;
     this.header.setContent(headerText(header));
     this.screen.render();
+  }
+
+  /** The next order of the node table. */
+  sortNext(): void {
+    this.order = nodeOrders[(nodeOrders.indexOf(this.order) + 1) % nodeOrders.length] ?? 'node';
+    this.redraw();
   }
 
   isHelpShown(): boolean {
@@ -124,7 +132,9 @@ export class ConsoleDashboard {
     const providerText = providerLines(view, Math.max(20, Math.floor(columns * 0.66) - 2));
     this.layout(view, providerText);
     this.header.setContent(headerText(last.header));
-    const { headers, rows } = nodeTable(view, Date.now());
+    const sorted = { ...view, nodes: sortedNodes(view.nodes, this.order) };
+    this.nodes.setLabel(` chat nodes (/dchat/nodes), by ${this.order}: s sorts `);
+    const { headers, rows } = nodeTable(sorted, Date.now());
     // Two spaces between columns where they fit, one where that saves cutting a cell.
     const natural = fitColumns(headers, rows, Number.MAX_SAFE_INTEGER).reduce((a, b) => a + b, 0);
     // The box's inner width is columns - 2; one more column is left free, as blessed wraps a
@@ -135,7 +145,7 @@ export class ConsoleDashboard {
     const line = (cells: string[]): string => cells.map((c, i) => blessed.escape(cut(c, widths[i] ?? 0).padEnd(widths[i] ?? 0))).join(' '.repeat(gap)).trimEnd();
     const stateTag = (state: string): string | undefined => (state === 'stale' ? 'red' : state === 'restarted' ? 'yellow' : undefined);
     const lines = [`{bold}${line(headers)}{/bold}`];
-    view.nodes.forEach((node, r) => {
+    sorted.nodes.forEach((node, r) => {
       const text = line(rows[r] ?? []);
       const colour = stateTag(node.state);
       lines.push(colour ? `{${colour}-fg}${text}{/${colour}-fg}` : text);

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterSnapshot } from './cluster-snapshot.js';
-import { NodeStarts, viewOf } from './cluster-view.js';
+import { NodeStarts, sortedNodes, viewOf } from './cluster-view.js';
 import { fitColumns, formatDuration, loadSeries, nodeTableRows, onceText, providerLines, summaryLines, tableLines, unreadableRows } from './dashboard-data.js';
 import { LoadHistory } from './load-history.js';
 
@@ -80,5 +80,13 @@ describe('dashboard data', () => {
     assert.equal(series[0]?.title, 'node-1');
     assert.deepEqual(series[0]?.y, [4, 0]);
     assert.equal(series[0]?.x.length, 2);
+  });
+
+  test('the node table sorts by users, connections, uptime or state, ties by id', () => {
+    const base = snapshot.nodes[0]!;
+    const view = viewOf({ ...snapshot, nodes: [{ ...base, nodeId: 'b', users: 1, startedAtMs: 5 }, { ...base, nodeId: 'a', users: 9, startedAtMs: 50 }, { ...base, nodeId: 'c', users: 1, startedAtMs: 1 }] });
+    assert.deepEqual(sortedNodes(view.nodes, 'node').map((n) => n.nodeId), ['a', 'b', 'c']);
+    assert.deepEqual(sortedNodes(view.nodes, 'users').map((n) => n.nodeId), ['a', 'b', 'c']);
+    assert.deepEqual(sortedNodes(view.nodes, 'up').map((n) => n.nodeId), ['c', 'b', 'a']);
   });
 });
