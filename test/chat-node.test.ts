@@ -112,6 +112,7 @@ describe('standalone chat node', () => {
     assert.equal(toHank.groupId, groupId);
     assert.equal(toHank.id, toIvy.id);
     await outsider.expectRefusal({ groupChat: { groupId, text: 'let me in' } }, Status.PERMISSION_DENIED, /not a member/);
+    await outsider.expectRefusal({ delGroup: { groupId } }, Status.PERMISSION_DENIED, /not a member/);
     await hank.client.call({ ping: {} });
     assert.equal(gina.messages().length, 0, 'the sender is not sent her own message');
 
@@ -140,6 +141,7 @@ describe('standalone chat node', () => {
     await kim.expectRefusal({ register: { name: 'shorty', password: 'x' } }, Status.INVALID_ARGUMENT, /password/);
     await kim.expectRefusal({ login: { userId: kim.id, password: 'wrong' } }, Status.UNAUTHENTICATED, /wrong user id or password/);
     await kim.expectRefusal({ login: { userId: 987654, password: 'whatever' } }, Status.UNAUTHENTICATED, /wrong user id or password/);
+    await kim.expectRefusal({ login: { userId: 0, password: 'whatever' } }, Status.INVALID_ARGUMENT);
     await kim.login();
     await kim.expectRefusal({ login: { userId: kim.id, password: 'kim-secret' } }, Status.FAILED_PRECONDITION, /already/);
     await kim.expectRefusal({ chat: { toId: 987654, text: 'anyone?' } }, Status.NOT_FOUND, /no user 987654/);

@@ -117,6 +117,8 @@ describe('kicked connections close', () => {
     const refused = await waitFor(() => peer.frames.find((f) => f.response?.status === dchat.Status.BAD_FRAME)?.response ?? undefined, 5000, 'a BAD_FRAME response');
     assert.match(refused.errorText ?? '', /frame length 100000 > maxLoginFrameBytes \(before login\) 4096/);
     await peer.waitForClosed('the oversized frame before login', 5000);
+    const order = peer.frames.map((f) => (f.response ? `response ${f.response.status}` : f.event?.kicked ? `kicked ${f.event.kicked.code}` : 'other'));
+    assert.deepEqual(order, [`response ${dchat.Status.BAD_FRAME}`, `kicked ${KickCode.BAD_FRAME_SENT}`], 'the BAD_FRAME response, then kicked{BAD_FRAME_SENT}, then the close');
   });
 });
 

@@ -3,6 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { dchatBin } from './support/dchat-process.js';
 
 const cases: { args: string[]; says: RegExp }[] = [
@@ -30,3 +33,22 @@ for (const { args, says } of cases) {
     assert.match(result.stderr, says);
   });
 }
+
+test('an unknown option is refused with the option it was probably meant to be', () => {
+  const result = spawnSync(dchatBin, ['server', '--prot', '7000'], { encoding: 'utf8', timeout: 20_000, input: '' });
+  assert.equal(result.status, 1, result.stderr);
+  assert.match(result.stderr, /Unknown argument: prot; did you mean --port\?/);
+  const once = spawnSync(dchatBin, ['console', '--zk', '127.0.0.1:1', '--onse'], { encoding: 'utf8', timeout: 20_000, input: '' });
+  assert.match(once.stderr, /Unknown argument: onse; did you mean --once\?/);
+});
+
+test('dchat --version prints the version of dchat, from any directory', () => {
+  const version = (JSON.parse(readFileSync(join(dirname(dchatBin), '..', 'package.json'), 'utf8')) as { version: string }).version;
+  const result = spawnSync(dchatBin, ['--version'], { encoding: 'utf8', timeout: 20_000, cwd: tmpdir() });
+  assert.equal(result.stdout.trim(), version);
+});
+
+test('--help prints every example whole, its command on a line of its own', () => {
+  const result = spawnSync(dchatBin, ['client', '--help'], { encoding: 'utf8', timeout: 20_000 });
+  assert.match(result.stdout, /\n {2}printf 'login:1:secret\\nchat:2:hello\\nloginout\\n' \| dchat client --plain\n {6}a scripted session\n/, result.stdout);
+});

@@ -85,8 +85,10 @@ describe('dchat client --plain', () => {
     await ann.waitForOutput(/deleted friend/, 'the deletion');
 
     ann.send('loginout');
-    await ann.waitForOutput(/logged out/, 'the logout');
-    assert.equal(await ann.exited, 0, 'loginout ends the client');
+    ann.send(`login:${annId}:ann-pass`);
+    await ann.waitForOutput(/logged out\n[\s\S]*logged in as ann/, 'the logout, then the next login on the same connection: nothing read after loginout is dropped');
+    ann.end();
+    assert.equal(await ann.exited, 0, 'the end of input ends the client');
     ben.end();
     assert.equal(await ben.exited, 0, 'the end of input ends the client');
   });
@@ -101,8 +103,12 @@ describe('dchat client --plain', () => {
     await c.waitForOutput(/error \(UNAUTHENTICATED\): log in first/, 'the refusal before login');
     c.send('login:999999:nope');
     await c.waitForOutput(/error \(UNAUTHENTICATED\): wrong user id or password/, 'the failed login');
+    c.send('chat 3 hi');
+    await c.waitForOutput(/did you mean chat:3:hi or \/chat 3 hi\?/, 'the near miss');
     c.end();
-    assert.equal(await c.exited, 0);
+    assert.equal(await c.exited, 1, 'in a pipe, a failed command makes the exit status 1');
+    assert.match(c.output(), /dchat client: 5 command\(s\) failed: line 1 \(chat\), line 2 \(frobnicate\), line 3 \(showfriendlist\), line 4 \(login\), line 5 \(chat\)/);
+    assert.doesNotMatch(c.output(), /failed: .*nope/, 'no password in the summary');
   });
 
   test('a message sent while the recipient was away is printed after login, with sender and time', async () => {

@@ -36,7 +36,21 @@ test('dchat ring add says when a point count is not a multiple of 160 and so not
   assert.match(added.stdout, /150 is not a multiple of 160/);
   const nginx = await ring(state, 'nginx', 'chat');
   assert.match(nginx.stdout, /upstream chat \{\n    hash \$remote_addr consistent;\n    # 10\.0\.0\.1:6000 has 150 points/);
-  assert.match(nginx.stderr, /note: 10\.0\.0\.1:6000 has 150 virtual nodes, nginx gives its weight 160/);
+  assert.equal(nginx.stderr, '', 'the comment in the upstream says it; no second note');
+});
+
+test('dchat ring shell: showTime --all as docs/ring.md writes it, did you mean, not a number, help in columns', async () => {
+  const state = join(dir, 'shell-ux.json');
+  const input = 'add 10.0.0.1 6000 2\nshowTime --all\nadd foo bar\ndle 10.0.0.1 6000\nhelp\n';
+  const run = await runDchat(['ring', '--state', state], { input });
+  assert.equal(run.status, 1, 'two lines failed');
+  assert.equal(run.stdout.match(/10\.0\.0\.1:6000$/gm)?.length, 2, `both points listed by showTime --all:\n${run.stdout}`);
+  assert.match(run.stderr, /port "bar" is not a number/);
+  assert.match(run.stderr, /unknown command "dle": did you mean del\?/);
+  const help = run.stdout.split('\n').filter((line) => /^  \S/.test(line));
+  const columns = new Set(help.map((line) => line.search(/\S {2,}\S/) + line.slice(line.search(/\S {2,}\S/)).search(/ \S/) + 1));
+  assert.equal(help.length, 10, run.stdout);
+  assert.equal(columns.size, 1, `the descriptions start in one column:\n${help.join('\n')}`);
 });
 
 test('dchat ring get names the server and hash, and the client port does not move the client', async () => {

@@ -55,10 +55,12 @@ describe('dchat client (full screen)', () => {
       await screen.waitForScreen(new RegExp(`● ben \\(${ben.id}\\)`), 'ben as an online friend in the left pane');
 
       await screen.resize(80, 20);
-      const resized = await screen.waitForScreen(/^to ben>.*$/m, 'the input line after the resize');
-      const rows = (await screen.capture()).split('\n');
+      // The last row of the screen (no m flag: $ is the end of the capture).
+      const resized = await screen.waitForScreen(/to ben>[^\n]*$/, 'the input line on the last row after the resize');
+      const shown = await screen.capture();
+      const rows = shown.split('\n');
       assert.equal(rows.length, 20, 'the capture is the resized screen');
-      assert.equal(rows[19], resized[0], 'the input line sits on the last row of the smaller terminal');
+      assert.equal(rows[19], resized[0].trimEnd(), `the input line sits on the last row of the smaller terminal; the screen:\n${shown}`);
       assert.ok(rows.every((row) => row.length <= 80), 'no row is wider than the terminal');
 
       await server.kill();
@@ -72,6 +74,112 @@ describe('dchat client (full screen)', () => {
     } finally {
       ben?.close();
       await screen?.stop();
+    }
+  });
+
+  test('commands with /, typos refused, a masked password, line editing, scrolling to the first message and back, on 40x12', async () => {
+    let screen: TmuxScreen | undefined;
+    let eve: ChatUser | undefined;
+    const node = await startDchatServer();
+    try {
+      screen = await startDchatInTmux(['client', '--server', `${node.host}:${node.port}`], { env: { DCHAT_LOG_FILE: join(logDir, 'keys.log') }, columns: 100, rows: 30 });
+      await screen.waitForScreen(/Welcome to dchat[\s\S]*\/register NAME PASSWORD .*\/login ID PASSWORD/, 'a greeting naming the first two commands');
+      await screen.type('/register dot dot-pass');
+      await screen.sendKeys('Enter');
+      const dotId = Number((await screen.waitForScreen(/registered dot: your user id is (\d+)/, "dot's user id"))[1]);
+      await screen.type(`/login ${dotId} dot-pa`);
+      await screen.waitForScreen(new RegExp(`command> /login ${dotId} \\*{6}`), 'the password masked while typed');
+      assert.doesNotMatch(await screen.capture(), /dot-pa/, 'the password is not on screen');
+      await screen.type('ss');
+      await screen.sendKeys('Enter');
+      await screen.waitForScreen(new RegExp(`│  dot \\(${dotId}\\)  │`), 'dot logged in with /login');
+
+      eve = await ChatUser.registered('eve', node.host, node.port);
+      await eve.login();
+      await screen.type(`/addfriend ${eve.id}`);
+      await screen.sendKeys('Enter');
+      await screen.waitForScreen(/asked eve .* to be your friend/, 'the friend request sent');
+      await eve.client.call({ addFriend: { friendId: dotId } });
+      await screen.waitForScreen(new RegExp(`● eve \\(${eve.id}\\)`), 'eve as a friend once she accepted');
+      for (let n = 1; n <= 70; n++) await eve.client.call({ chat: { toId: dotId, text: `note ${n}` } });
+      // Tab and a line in one read of the terminal: the line goes to the conversation Tab chose.
+      await screen.sendKeys('Tab', 'h', 'i', 'Enter');
+      await eve.waitForMessage('hi');
+      await screen.waitForScreen(/ eve: note 70/, "eve's newest message in her conversation");
+
+      // Never sent: a typo of a command with a colon, a / line, a lone typo.
+      for (const [line, says] of [['loign:1:secret', /did you mean login:…/], ['/quti', /did you mean \/quit\?/], ['helpp', /did you mean help/]] as const) {
+        await screen.type(line);
+        await screen.sendKeys('Enter');
+        await screen.waitForScreen(says, `the refusal of ${line}`);
+      }
+      assert.doesNotMatch(await screen.capture(), /secret/, 'the refused line is not repeated');
+
+      await screen.type('helo');
+      await screen.sendKeys('Left');
+      await screen.type('l');
+      await screen.sendKeys('C-a');
+      await screen.type('well, ');
+      await screen.sendKeys('Enter');
+      await screen.waitForScreen(/ dot: well, hello/, 'the line edited at the cursor, sent');
+      await screen.waitForScreen(/\nsent\n/, 'the status line saying sent');
+      await screen.waitForScreen(/┘\n\nto eve>/, 'the status line cleared again');
+      await eve.waitForMessage('well, hello');
+      await screen.sendKeys('Up');
+      await screen.waitForScreen(/to eve> well, hello/, 'Up brings back the last line');
+      await screen.sendKeys('Up', 'Up', 'Up', 'Up', 'Up');
+      await screen.waitForScreen(new RegExp(`to eve> /addfriend ${eve.id}`), 'Up reaches the oldest line kept');
+      assert.doesNotMatch(await screen.capture(), /\/login/, 'the login line is not in the input history');
+      await screen.sendKeys('C-u');
+
+      assert.deepEqual(eve.messages().map((m) => m.text), ['hi', 'well, hello'], 'eve was sent nothing by mistake');
+      await screen.type('/quit');
+      await screen.sendKeys('Enter');
+      await waitFor(async () => !(await screen?.isRunning()), 10_000, 'the client to exit on /quit');
+
+      // A new client has only the newest page of the 72 messages; PageUp fetches the rest.
+      screen = await startDchatInTmux(['client', '--server', `${node.host}:${node.port}`], { env: { DCHAT_LOG_FILE: join(logDir, 'keys.log') }, columns: 100, rows: 30 });
+      await screen.type(`/login ${dotId} dot-pass`);
+      await screen.sendKeys('Enter');
+      await screen.waitForScreen(new RegExp(`│  dot \\(${dotId}\\)  │`), 'dot logged in again');
+      await screen.sendKeys('Tab');
+      await screen.waitForScreen(/ dot: well, hello/, 'the newest page of the conversation');
+      // 30 rows: 24 of text, a page is 23: two PageUps reach the top of the 51 rows loaded.
+      await screen.sendKeys('PPage');
+      await screen.waitForScreen(/\(↑23, End: newest\)/, 'one page scrolled back');
+      await screen.sendKeys('PPage');
+      await screen.waitForScreen(/\(↑27, End: newest\)\s*│\n│[^\n]*── older messages: PageUp ──/, 'the marker above the oldest loaded message, and no over-count');
+      await screen.sendKeys('PPage');
+      await screen.waitForScreen(/loaded 22 older messages of eve/, 'PageUp at the top fetching the older page');
+      for (let i = 0; i < 4; i++) await screen.sendKeys('PPage');
+      await screen.waitForScreen(/── start of the conversation ──\s*│\n│[^\n]* eve: note 1\s*│/, 'PageUp past the loaded messages fetches the older ones, up to the first');
+      await screen.sendKeys('NPage');
+      await screen.waitForScreen(/↑\d+[^]*eve: note 3\d/, 'one PageDown moves down at once: PageUp stopped at the top');
+      assert.doesNotMatch(await screen.capture(), /start of the conversation/);
+      await screen.sendKeys('End');
+      await screen.waitForScreen(/ dot: well, hello\s*│\n└/, 'End shows the newest message');
+
+      await eve.client.call({ logout: {} });
+      await screen.waitForScreen(/eve is offline/, 'presence in words');
+
+      await screen.resize(40, 12);
+      // tmux shows the old picture re-flowed until the client draws again: wait for a screen
+      // whose every row fits, then check the borders on it.
+      const fits = (shown: string): boolean => shown.split('\n').length === 12 && shown.split('\n').every((row) => row.length <= 40) && /\n┌─*┐┌─*┐\n/.test(shown) && /\nto eve>[^\n]*$/.test(shown);
+      const narrow = await waitFor(async () => {
+        const shown = await screen?.capture();
+        return shown !== undefined && fits(shown) ? shown : undefined;
+      }, 15_000, 'a 40x12 screen with the input line on its last row');
+      for (const row of narrow.split('\n').slice(1, 10)) {
+        assert.match(row, /^[┌│└].*[┐│┘]$/, `the panes' borders are whole on every row:\n${narrow}`);
+      }
+      await screen.type('/quit');
+      await screen.sendKeys('Enter');
+      await waitFor(async () => !(await screen?.isRunning()), 10_000, 'the client to exit on /quit');
+    } finally {
+      eve?.close();
+      await screen?.stop();
+      await node.stop();
     }
   });
 

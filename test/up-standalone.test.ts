@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChatUser } from './support/chat-user.js';
 import { spawnDchat } from './support/dchat-process.js';
+import { startDchatInTmux } from './support/tmux-screen.js';
 import { waitFor } from './support/wait.js';
 
 test('dchat up --no-client starts a standalone node that takes clients, logs to its data dir and stops on SIGINT', async () => {
@@ -28,6 +29,21 @@ test('dchat up --no-client starts a standalone node that takes clients, logs to 
   } finally {
     user?.close();
     if (up.exitCode === null) up.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('dchat up with its client keeps the "open more clients" hint on the full screen, where it stays visible', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'dchat-up-tui-'));
+  const screen = await startDchatInTmux(['up', '--port', '0', '--data-dir', dataDir], { env: { DCHAT_LOG_FILE: join(dataDir, 'client.log') }, columns: 100, rows: 24 });
+  try {
+    await screen.waitForScreen(/Welcome to dchat[\s\S]*Open more clients in other terminals with:[\s\S]*npx dchat client --server 127\.0\.0\.1:\d+/, 'the hint in the dchat pane of the client');
+    await screen.sendKeys('C-c');
+    await screen.waitForScreen(/The chat node keeps running for other clients/, 'the client gone, the node still up');
+    await screen.sendKeys('C-c');
+    await waitFor(async () => !(await screen.isRunning()), 20_000, 'dchat up to stop on the second Ctrl-C');
+  } finally {
+    await screen.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 });

@@ -3,8 +3,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { freeLoopbackPort } from '../src/up/free-ports.js';
 import { ZkSession } from '../src/zk/zk-session.js';
-import { spawnDchat, testZkDigests } from './support/dchat-process.js';
+import { spawnSync } from 'node:child_process';
+import { dchatBin, spawnDchat, testClusterSecret, testZkDigests } from './support/dchat-process.js';
 import { runDchat, type DchatRun } from './support/run-dchat.js';
+import { startDchatInTmux } from './support/tmux-screen.js';
 import { startZooKeeper, type ZkServerHandle } from './support/zookeeper.js';
 
 describe('dchat zk against a real ZooKeeper', () => {
@@ -119,6 +121,46 @@ describe('dchat zk against a real ZooKeeper', () => {
     assert.equal(run.status, 1);
     assert.match(run.stderr, /unknown command "frobnicate"/);
     assert.match(run.stdout, /^zookeeper$/m);
+  });
+
+  test("zkCli's stat, ls -R, ls -s, getAcl and deleteall work one at a time and in the shell", async () => {
+    await observer.create('/tree/a/leaf', Buffer.from('x'), { parents: true });
+    await observer.create('/tree/b', undefined, {});
+    const stat = await zkCli(['stat', '/tree/a']);
+    assert.equal(stat.status, 0, stat.stderr);
+    assert.match(stat.stdout, /^version = 0\nephemeralOwner = 0 \(persistent\)\n[\s\S]*numChildren = 1\n$/);
+    assert.equal((await zkCli(['ls', '-R', '/tree'])).stdout, '/tree\n/tree/a\n/tree/b\n/tree/a/leaf\n', 'breadth first, as zkCli lists');
+    assert.match((await zkCli(['ls', '-s', '/tree'])).stdout, /^a\nb\nversion = 0\n[\s\S]*numChildren = 2\n$/);
+    const acl = await zkCli(['getAcl', '/tree']);
+    assert.equal(acl.status, 0, acl.stderr);
+    assert.match(acl.stdout, /^'digest,'dchat:\S+\n: [rwcda]{5}\n$/, 'locked to the cluster credentials by the session that made it');
+    const shell = await zkCli([], 'stat /tree/b\nls -R /tree/a\ngetAcl /tree/b\ndeleteall /tree\ndelte /tree\n');
+    assert.match(shell.stdout, /numChildren = 0\n\/tree\/a\n\/tree\/a\/leaf\n'digest,'dchat:\S+\n: [rwcda]{5}\ndeleted \/tree and everything under it\n/);
+    assert.match(shell.stderr, /unknown command "delte": did you mean delete\?/);
+    assert.equal(await observer.exists('/tree'), undefined);
+  });
+
+  test('output piped into head ends quietly, without an EPIPE', async () => {
+    const bash = spawnSync('bash', ['-c', `set -o pipefail; ${process.execPath} ${dchatBin} zk --zk ${zk.connectString} | head -1`], {
+      input: 'help\n'.repeat(20_000),
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, DCHAT_CLUSTER_SECRET: testClusterSecret },
+    });
+    assert.equal(bash.stdout, 'ls [-R] [-s] [PATH]               children of PATH (default /); -R every path under it, -s its stat too\n');
+    assert.doesNotMatch(bash.stderr, /EPIPE|Error/, bash.stderr);
+    assert.equal(bash.status, 0, `the pipeline's status; stderr: ${bash.stderr}`);
+  });
+
+  test('Ctrl-D leaves the shell with a newline, so the next prompt starts a line of its own', async () => {
+    const screen = await startDchatInTmux(['zk', '--zk', zk.connectString], { columns: 100, rows: 10, after: 'echo "after $?"; sleep 60' });
+    try {
+      await screen.waitForScreen(/zk \S+> ?$/m, 'the shell prompt');
+      await screen.sendKeys('C-d');
+      await screen.waitForScreen(/zk \S+>\s*\nafter 0$/m, 'the shell to end its prompt line on Ctrl-D and exit 0');
+    } finally {
+      await screen.stop();
+    }
   });
 
   test('DCHAT_ZK is used when --zk is not given, chroot included', async () => {

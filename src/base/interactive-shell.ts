@@ -45,13 +45,20 @@ export async function runInteractiveShell(options: InteractiveShellOptions): Pro
     rl.prompt();
   }
   let failures = 0;
+  let hasQuit = false;
   for await (const line of rl) {
     const outcome = await options.runLine(line);
     if (outcome === 'failed') failures++;
-    if (outcome === 'quit') break;
+    if (outcome === 'quit') {
+      hasQuit = true;
+      break;
+    }
     if (isInteractive) rl.prompt();
   }
   rl.close();
+  // Ctrl-D leaves the cursor after the prompt: end that line, as shells do, so the shell's own
+  // prompt starts on a line of its own.
+  if (isInteractive && !hasQuit) terminal.write('\n');
   if (isInteractive) writeHistory(options.historyFile, history);
   return isInteractive || failures === 0 ? 0 : 1;
 }

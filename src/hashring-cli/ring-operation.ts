@@ -1,6 +1,7 @@
 // The operations of `dchat ring`, shared by one-shot commands and the interactive shell: both
 // turn their words into a RingOperation with parseRingWords, so they validate alike.
 import type { StatusOr } from '../base/dchat-error.js';
+import { closestWord } from '../base/did-you-mean.js';
 import { remoteAddrOf } from '../hashring/remote-addr.js';
 import { parsePort, parseServerAddress, serverName } from '../hashring/server-address.js';
 import { NGINX_POINTS_PER_WEIGHT } from '../hashring/nginx-chash.js';
@@ -22,18 +23,26 @@ export type RingOperation =
   | { kind: 'help' }
   | { kind: 'quit' };
 
-export const ringUsage: Record<RingOperation['kind'], string> = {
-  add: `add HOST PORT [NUM]       put a server on the ring with NUM virtual nodes (default ${NGINX_POINTS_PER_WEIGHT}, nginx weight=1)`,
-  del: 'del HOST PORT             take a server off the ring',
-  get: 'get HOST [PORT]           the server a client at HOST belongs to (nginx hashes HOST only)',
-  getVirNum: 'getVirNum [HOST PORT]     virtual nodes of one server, or of every server',
-  showTime: `showTime [PAGE|all]       every point of the ring and its server, ${DEFAULT_PAGE_SIZE} a page`,
-  stats: `stats [KEYS]              share of the circle and of KEYS sample clients per server (default ${DEFAULT_STATS_KEYS})`,
-  nginx: 'nginx [UPSTREAM]          the nginx upstream block that balances as this ring does',
-  'from-nginx': 'from-nginx FILE [UPSTREAM] replace the ring by the servers and weights of an nginx upstream',
-  help: 'help                      this list',
-  quit: 'quit                      leave the shell (also exit, Ctrl-D)',
+/** Each command's syntax and what it does, as `help` lists them. */
+const ringCommands: Record<RingOperation['kind'], [string, string]> = {
+  add: ['add HOST PORT [NUM]', `put a server on the ring with NUM virtual nodes (default ${NGINX_POINTS_PER_WEIGHT}, nginx weight=1)`],
+  del: ['del HOST PORT', 'take a server off the ring'],
+  get: ['get HOST [PORT]', 'the server a client at HOST belongs to (nginx hashes HOST only)'],
+  getVirNum: ['getVirNum [HOST PORT]', 'virtual nodes of one server, or of every server'],
+  showTime: ['showTime [PAGE|--all]', `every point of the ring and its server, ${DEFAULT_PAGE_SIZE} a page`],
+  stats: ['stats [KEYS]', `share of the circle and of KEYS sample clients per server (default ${DEFAULT_STATS_KEYS})`],
+  nginx: ['nginx [UPSTREAM]', 'the nginx upstream block that balances as this ring does'],
+  'from-nginx': ['from-nginx FILE [UPSTREAM]', 'replace the ring by the servers and weights of an nginx upstream'],
+  help: ['help', 'this list'],
+  quit: ['quit', 'leave the shell (also exit, Ctrl-D)'],
 };
+
+const syntaxWidth = Math.max(...Object.values(ringCommands).map(([syntax]) => syntax.length));
+
+/** `help`'s lines, the descriptions in one column. */
+export const ringUsage = Object.fromEntries(
+  Object.entries(ringCommands).map(([kind, [syntax, text]]) => [kind, `${syntax.padEnd(syntaxWidth)}  ${text}`]),
+) as Record<RingOperation['kind'], string>;
 
 const commandNames = new Map<string, RingOperation['kind']>(
   (Object.keys(ringUsage) as RingOperation['kind'][]).map((kind) => [kind.toLowerCase(), kind]),
@@ -46,13 +55,16 @@ type Parsed = StatusOr<RingOperation, RingCliError | HashRingError>;
 export function parseRingWords(words: readonly string[], pageSize = DEFAULT_PAGE_SIZE): Parsed {
   const [first = '', ...args] = words;
   const kind = commandNames.get(first.toLowerCase());
-  if (kind === undefined) return usageError(`unknown command "${first}": the commands are ${[...commandNames.keys()].join(', ')}`);
+  if (kind === undefined) {
+    const near = closestWord(first, Object.keys(ringCommands));
+    return usageError(`unknown command "${first}"${near ? `: did you mean ${near}?` : ''} (the commands: ${Object.keys(ringCommands).join(', ')})`);
+  }
   const arity: Record<RingOperation['kind'], [number, number]> = {
     add: [2, 3], del: [2, 2], get: [1, 2], getVirNum: [0, 2], showTime: [0, 1], stats: [0, 1],
     nginx: [0, 1], 'from-nginx': [1, 2], help: [0, 0], quit: [0, 0],
   };
   const [min, max] = arity[kind];
-  if (args.length < min || args.length > max) return usageError(`${kind} takes ${min === max ? min : `${min} to ${max}`} arguments, got ${args.length}: ${ringUsage[kind].replace(/ {2,}.*/, '')}`);
+  if (args.length < min || args.length > max) return usageError(`${kind} takes ${min === max ? min : `${min} to ${max}`} arguments, got ${args.length}: ${ringCommands[kind][0]}`);
   return parseArguments(kind, args, pageSize);
 }
 
@@ -106,7 +118,8 @@ function parseGet(host: string, portText: string | undefined): Parsed {
 }
 
 function parseShowTime(pageText: string | undefined, pageSize: number): Parsed {
-  if (pageText === 'all') return { ok: true, value: { kind: 'showTime', page: 'all', pageSize } };
+  // docs/ring.md writes `showTime --all`; the seed's shell took `all`.
+  if (pageText === 'all' || pageText === '--all' || pageText === '-a') return { ok: true, value: { kind: 'showTime', page: 'all', pageSize } };
   const page = parseCount(pageText ?? '1', 'PAGE');
   return page.ok ? { ok: true, value: { kind: 'showTime', page: page.value, pageSize } } : page;
 }

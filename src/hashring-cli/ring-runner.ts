@@ -43,13 +43,9 @@ function print(result: RingResult, output: RingOutput): void {
     output.out(formatRingJson(result));
     return;
   }
+  // A weight nginx cannot match is said once, by the comment inside the upstream block.
   const text = formatRingResult(result);
   if (text !== '') output.out(text);
-  if (result.kind === 'nginx') {
-    for (const m of result.mismatches) {
-      output.err(`note: ${m.server} has ${m.points} virtual nodes, nginx gives its weight ${m.nginxPoints}: this upstream and the ring differ for its clients`);
-    }
-  }
 }
 
 export function reportError(error: DchatError, output: RingOutput): undefined {

@@ -19,6 +19,7 @@ const ipv4Like = /^[0-9.]+$/;
 export function parsePort(text: string): StatusOr<number, HashRingError> {
   const port = /^[0-9]{1,5}$/.test(text) ? Number(text) : NaN;
   if (port >= 1 && port <= 65535) return { ok: true, value: port };
+  if (!/^[0-9]+$/.test(text)) return fail('DCHAT_RING_BAD_PORT', `port "${text}" is not a number: give a decimal number from 1 to 65535`);
   return fail('DCHAT_RING_BAD_PORT', `port "${text}" is out of range: give a decimal number from 1 to 65535`);
 }
 

@@ -32,6 +32,8 @@ export interface ChatNodeOptions extends Partial<Omit<GatewayOptions, 'host' | '
   /** The node's name in /dchat/nodes and /dchat/presence; default host:port of the gateway. */
   nodeId?: string | undefined;
   weight?: number;
+  /** How often the node rewrites its /dchat/nodes entry with its load; default defaultReportIntervalMs. */
+  reportIntervalMs?: number;
   /** Token buckets on register, login and resume (login-admission.ts); absent: the defaults. */
   admission?: LoginAdmissionOptions;
   /** How fast one user may send; default defaultSendRates. */
@@ -100,6 +102,7 @@ export class ChatNode {
         backend.zk,
         { nodeId, clientAddress: `${address.host}:${address.port}`, rpcAddress, startedAtMs: Date.now(), weight: this.options.weight ?? 1 },
         () => ({ connections: this.gateway?.connectionCount() ?? 0, users: this.sessions.count() }),
+        this.options.reportIntervalMs,
       );
       await membership.join();
       const unwatchRedelivery = new Redelivery(this.sessions, ctx.replay).watch(backend.zk, nodeId);

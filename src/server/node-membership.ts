@@ -19,7 +19,11 @@ export interface NodeEntry {
   connections: number;
   users: number;
   updatedAtMs: number;
+  /** How often the node rewrites its entry; a reader that sees no update for two of these knows it stopped reporting. */
+  reportIntervalMs: number;
 }
+
+export const defaultReportIntervalMs = 5000;
 
 /** How long join() waits for the node already holding this node's id to answer a connection. */
 const holderProbeMs = 1_000;
@@ -31,9 +35,9 @@ export class NodeMembership {
 
   constructor(
     private readonly zk: ZkSession,
-    private readonly entry: Omit<NodeEntry, 'connections' | 'users' | 'updatedAtMs'>,
+    private readonly entry: Omit<NodeEntry, 'connections' | 'users' | 'updatedAtMs' | 'reportIntervalMs'>,
     private readonly load: () => { connections: number; users: number },
-    private readonly refreshMs = 5000,
+    private readonly refreshMs = defaultReportIntervalMs,
   ) {
     this.path = `${nodesRoot}/${entry.nodeId}`;
   }
@@ -86,7 +90,7 @@ export class NodeMembership {
   }
 
   private encode(): Buffer {
-    const value: NodeEntry = { ...this.entry, ...this.load(), updatedAtMs: Date.now() };
+    const value: NodeEntry = { ...this.entry, ...this.load(), updatedAtMs: Date.now(), reportIntervalMs: this.refreshMs };
     return Buffer.from(JSON.stringify(value));
   }
 }

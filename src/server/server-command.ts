@@ -8,6 +8,7 @@ import { requiredSecret, secretOptions } from '../base/cluster-secret.js';
 import { metricsOption, parseMetricsAddress, serveOps, type OpsEndpoint } from '../base/ops-endpoint.js';
 import { ChatNode } from './chat-node.js';
 import { admissionFrom, checkKdfOptions, kdfQueueFrom, resumeTokensFrom, withAdmissionOptions, withKdfOptions } from './login-limit-options.js';
+import { defaultReportIntervalMs } from './node-membership.js';
 import { defaultGatewayOptions } from './gateway.js';
 import { limitOption, parseLimitOptions } from './limit-options.js';
 import { chosenPasswordCost, passwordCostNamed, passwordCostOption } from './password-cost-option.js';
@@ -38,6 +39,7 @@ interface ServerArgs {
   clusterSecretFile: string | undefined;
   nodeId: string | undefined;
   weight: number;
+  reportIntervalMs: number;
   zkSessionTimeoutMs: number;
   passwordCost: string;
   metrics: string | undefined;
@@ -70,6 +72,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       .options(secretOptions)
       .option('node-id', { type: 'string', describe: 'Name of the node in /dchat/nodes (default: host:port of the gateway)' })
       .option('weight', { type: 'number', default: 1, describe: 'Weight of the node in the nginx upstream that `dchat lb` writes' })
+      .option('report-interval-ms', { type: 'number', default: defaultReportIntervalMs, describe: 'How often the node rewrites its /dchat/nodes entry with its load (dchat console marks it stale after two)' })
       .option('zk-session-timeout-ms', { type: 'number', default: 10_000, describe: 'ZooKeeper session timeout: how soon a crashed node leaves the cluster' })
       .option('password-cost', passwordCostOption)
       .option('metrics', metricsOption)
@@ -91,6 +94,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
         checkWholeOption('--close-grace-ms', argv['close-grace-ms'], 1, 'milliseconds');
         checkWholeOption('--drain-timeout-ms', argv['drain-timeout-ms'], 0, 'milliseconds');
         checkWholeOption('--weight', argv.weight, 1, "the node's share in nginx's upstream");
+        checkWholeOption('--report-interval-ms', argv['report-interval-ms'], 100, 'milliseconds');
         checkWholeOption('--zk-session-timeout-ms', argv['zk-session-timeout-ms'], 1, 'milliseconds');
         passwordCostNamed(argv['password-cost'] as string);
         checkKdfOptions(argv);
@@ -134,6 +138,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       credentials,
       nodeId: args.nodeId,
       weight: args.weight,
+      reportIntervalMs: args.reportIntervalMs,
       passwordCost: chosenPasswordCost(args.passwordCost, 'server'),
       admission: admissionFrom(args),
       kdfQueue: kdfQueueFrom(args),

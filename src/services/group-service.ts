@@ -134,7 +134,7 @@ export class GroupService implements GroupServiceApi {
     const groupId = group.id;
     const members = await this.repo.listGroupMembers(groupId);
     if (!members.some((m) => m.userId === userId)) {
-      return refuse(Status.NOT_FOUND, `you are not a member of group ${groupId} (${group.name})`);
+      return refuse(Status.PERMISSION_DENIED, `you are not a member of group ${groupId} (${group.name})`);
     }
     if (group.creatorId !== userId) {
       await this.repo.removeGroupMember(groupId, userId);

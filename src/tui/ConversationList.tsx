@@ -1,5 +1,6 @@
-// The left pane: the dchat pane, the friends (● online, ○ offline) and the groups, each with
-// its unread count; the selected one is highlighted.
+// The left pane: the dchat pane, the friends (● online, ○ offline), the people who wrote without
+// being friends (or are no longer), and the groups, each with its unread count; the selected one
+// is highlighted.
 import { Box, Text } from 'ink';
 import type { ChatState, Conversation } from './chat-state.js';
 import { fitColumns, windowStartAround } from './text-wrap.js';
@@ -34,14 +35,16 @@ function Row({ conversation, isSelected, width }: { conversation: Conversation; 
 }
 
 export function ConversationList({ state, width, height }: { state: ChatState; width: number; height: number }) {
-  const friends = state.conversations.filter((c) => c.kind === 'friend');
+  const friends = state.conversations.filter((c) => c.kind === 'friend' && c.isFriend);
+  const others = state.conversations.filter((c) => c.kind === 'friend' && !c.isFriend);
   const groups = state.conversations.filter((c) => c.kind === 'group');
   const inner = width - 2;
   const row = (c: Conversation) => <Row key={c.key} conversation={c} isSelected={c.key === state.selectedKey} width={inner} />;
   const rows = [
     ...state.conversations.filter((c) => c.kind === 'dchat').map(row),
-    <Text key="friends" dimColor>{'Friends'}</Text>,
+    <Text key="friends" dimColor wrap="truncate-end">{'Friends'}</Text>,
     ...(friends.length === 0 ? [<Text key="no-friends" dimColor>{'  none'}</Text>] : friends.map(row)),
+    ...(others.length === 0 ? [] : [<Text key="others" dimColor>{'Not friends'}</Text>, ...others.map(row)]),
     <Text key="groups" dimColor>{'Groups'}</Text>,
     ...(groups.length === 0 ? [<Text key="no-groups" dimColor>{'  none'}</Text>] : groups.map(row)),
   ];

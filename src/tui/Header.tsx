@@ -10,7 +10,9 @@ export function Header({ state, columns }: { state: ChatState; columns: number }
   const shown = status === 'reconnecting' || status === 'disconnected' || status === 'closed' ? `${status}: ${detail}` : status;
   return (
     <Box width={columns} height={1}>
-      <Text bold inverse>{` dchat `}</Text>
+      <Box flexShrink={0}>
+        <Text bold inverse>{` dchat `}</Text>
+      </Box>
       <Text wrap="truncate-end">
         {` ${state.server}  │  ${who}  │  `}
         <Text color={statusColor[status]}>{`● ${shown}`}</Text>

@@ -4,6 +4,10 @@ import { dchat } from '../gen/proto.js';
 import { initialChatState, reduceChat, selectedConversation, type ChatAction, type ChatState } from './chat-state.js';
 
 const ok = { status: dchat.Status.OK };
+
+function after(state: ChatState, ...actions: ChatAction[]): ChatState {
+  return actions.reduce(reduceChat, state);
+}
 const ann = { id: 1, name: 'ann' };
 
 function play(...actions: ChatAction[]): ChatState {
@@ -124,7 +128,35 @@ describe('chat state', () => {
   test('command output goes to the dchat pane and the status line names how much more there is', () => {
     const state = play({ kind: 'output', lines: ['friends:', '  2 ben (online)'], isError: false });
     assert.equal(state.statusLine.text, 'friends: (+1 more lines in the dchat pane)');
-    assert.deepEqual(state.conversations[0]?.lines.map((l) => l.text), ['friends:', '  2 ben (online)']);
+    assert.deepEqual(state.conversations[0]?.lines.map((l) => l.text).slice(-2), ['friends:', '  2 ben (online)']);
+  });
+
+  test('the first screen greets and names the first two commands', () => {
+    const text = initialChatState('127.0.0.1:6000').conversations[0]?.lines.map((l) => l.text).join('\n') ?? '';
+    assert.match(text, /Welcome to dchat/);
+    assert.match(text, /\/register NAME PASSWORD .* \/login ID PASSWORD/);
+  });
+
+  test('an ended friendship keeps a conversation with messages readable, listed after the friends', () => {
+    let state = play(login, message(10, 2, 'ben', { toId: 1 }, 'hi'), { kind: 'select', key: 'friend:2' });
+    state = reduceChat(state, { kind: 'event', event: { friendChanged: { friend: { id: 2, name: 'ben' }, added: false } } });
+    assert.deepEqual(keys(state), ['dchat', 'friend:3', 'friend:2', 'group:7']);
+    const ben = state.conversations.find((c) => c.key === 'friend:2');
+    assert.equal(ben?.isFriend, false);
+    assert.equal(ben?.lines.length, 1);
+    assert.equal(state.selectedKey, 'friend:2', 'still on screen');
+  });
+
+  test('history says whether older messages exist; a passing status clears unless replaced', () => {
+    let state = play(login, { kind: 'response', request: { history: { peerId: 2, limit: 1 } }, response: { ...ok, history: { messages: [{ id: 5, fromId: 2, text: 'x' }], hasMore: true } } });
+    assert.equal(state.conversations.find((c) => c.key === 'friend:2')?.hasOlder, true);
+    state = reduceChat(state, { kind: 'response', request: { history: { peerId: 2, beforeId: 5, limit: 1 } }, response: { ...ok, history: { messages: [{ id: 4, fromId: 2, text: 'w' }], hasMore: false } } });
+    assert.deepEqual(state.conversations.find((c) => c.key === 'friend:2')?.lines.map((l) => l.id), [4, 5]);
+    assert.equal(state.conversations.find((c) => c.key === 'friend:2')?.hasOlder, false);
+    state = after(state, { kind: 'status', text: 'sent', isError: false }, { kind: 'status-expired', text: 'sent' });
+    assert.equal(state.statusLine.text, '');
+    state = after(state, { kind: 'status', text: 'sent', isError: false }, { kind: 'status', text: 'error: x', isError: true }, { kind: 'status-expired', text: 'sent' });
+    assert.equal(state.statusLine.text, 'error: x');
   });
 
   test('control characters from the node reach the state as visible escapes, in names, texts and titles', () => {
@@ -147,5 +179,15 @@ describe('chat state', () => {
     assert.deepEqual(state.conversations.find((c) => c.key === 'friend:2')?.lines.map((l) => l.text), ['while you were away']);
     assert.deepEqual(state.conversations.find((c) => c.key === 'friend:8')?.lines.map((l) => l.text), ['a stranger writes']);
     assert.equal(state.conversations.find((c) => c.key === 'friend:8')?.isFriend, false);
+  });
+
+  test('a message sent from the dchat pane shows in the conversation with its recipient', () => {
+    const sentTo = (toId: number): ChatAction => ({ kind: 'response', request: { chat: { toId, text: 'hi' } }, response: { ...ok, sent: { messageId: 40, sentAtMs: 1 } } });
+    let state = play(login, sentTo(2));
+    assert.deepEqual(state.conversations.find((c) => c.key === 'friend:2')?.lines.map((l) => [l.fromName, l.text]), [['ann', 'hi']]);
+    state = after(state, sentTo(9));
+    const stranger = state.conversations.find((c) => c.key === 'friend:9');
+    assert.equal(stranger?.title, 'user 9', 'named by id, not by the sender');
+    assert.equal(stranger?.lines[0]?.text, 'hi');
   });
 });

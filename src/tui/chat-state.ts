@@ -34,6 +34,10 @@ export interface Conversation {
   lines: ChatLine[];
   unread: number;
   isHistoryLoaded: boolean;
+  /** The node has messages older than the oldest loaded (history's has_more). */
+  hasOlder: boolean;
+  /** A group's creator, by name, when the node told it ('' otherwise). */
+  creatorName: string;
 }
 
 export interface ChatState {
@@ -51,6 +55,8 @@ export type ChatAction =
   | { kind: 'event'; event: dchat.client.IEvent }
   | { kind: 'output'; lines: string[]; isError: boolean }
   | { kind: 'status'; text: string; isError: boolean }
+  /** Clears the status line if it still says `text`. */
+  | { kind: 'status-expired'; text: string }
   | { kind: 'select'; key: ConversationKey }
   | { kind: 'select-next' }
   | { kind: 'select-previous' };
@@ -66,18 +72,27 @@ export function keyOfGroup(id: number): ConversationKey {
   return `group:${id}`;
 }
 
-function dchatPane(): Conversation {
-  return { key: 'dchat', kind: 'dchat', id: 0, title: 'dchat', isOnline: true, isFriend: false, lines: [], unread: 0, isHistoryLoaded: true };
+/** The dchat pane's first lines: what to type first. */
+const greeting: ChatLine[] = [
+  'Welcome to dchat.',
+  'New here?  /register NAME PASSWORD   then   /login ID PASSWORD',
+  'Tab moves between conversations; /help lists the commands and keys.',
+].map((text) => ({ id: 0, fromId: 0, fromName: '', text, sentAtMs: 0 }));
+
+function dchatPane(extraLines: readonly string[] = []): Conversation {
+  const extra = extraLines.map((text) => ({ id: 0, fromId: 0, fromName: '', text, sentAtMs: 0 }));
+  return { key: 'dchat', kind: 'dchat', id: 0, title: 'dchat', isOnline: true, isFriend: false, lines: [...greeting, ...extra], unread: 0, isHistoryLoaded: true, hasOlder: false, creatorName: '' };
 }
 
-export function initialChatState(server: string): ChatState {
+/** `extraGreeting`: lines the dchat pane starts with after the greeting (`dchat up`'s hint). */
+export function initialChatState(server: string, extraGreeting: readonly string[] = []): ChatState {
   return {
     server,
     connection: { status: 'connecting', detail: `connecting to ${server}` },
     me: undefined,
-    conversations: [dchatPane()],
+    conversations: [dchatPane(extraGreeting)],
     selectedKey: 'dchat',
-    statusLine: { text: 'type help for the commands; register:name:password, then login:userid:password', isError: false },
+    statusLine: { text: '/register NAME PASSWORD, then /login ID PASSWORD; /help for more', isError: false },
   };
 }
 
@@ -97,6 +112,8 @@ export function reduceChat(state: ChatState, action: ChatAction): ChatState {
       return applyOutput(state, action.lines, action.isError);
     case 'status':
       return { ...state, statusLine: { text: visibleText(action.text), isError: action.isError } };
+    case 'status-expired':
+      return state.statusLine.text === visibleText(action.text) ? { ...state, statusLine: { text: '', isError: false } } : state;
     case 'select':
       return select(state, action.key);
     case 'select-next':
@@ -138,10 +155,10 @@ function applyResponse(state: ChatState, request: RequestBody, response: dchat.c
   if (response.friendList) return withFriends(state, [...((request.friendList?.afterId ?? 0) > 0 ? friendsOf(state) : []), ...(response.friendList.friends ?? [])]);
   if (response.groupList) return withGroups(state, [...((request.groupList?.afterId ?? 0) > 0 ? groupsOf(state) : []), ...(response.groupList.groups ?? [])]);
   if (response.friend?.friend && !response.friend.requested) return withFriends(state, [...friendsOf(state), response.friend.friend]);
-  if (request.delFriend) return without(state, keyOfFriend(request.delFriend.friendId ?? 0));
+  if (request.delFriend) return unfriended(state, request.delFriend.friendId ?? 0);
   if (response.group?.group && !response.group.asked) return withGroups(state, [...groupsOf(state), response.group.group]);
   if (request.delGroup) return without(state, keyOfGroup(request.delGroup.groupId ?? 0));
-  if (response.history && request.history) return withHistory(state, request.history, response.history.messages ?? []);
+  if (response.history && request.history) return withHistory(state, request.history, response.history);
   if (response.sent) return withOwnMessage(state, request, response.sent);
   return state;
 }
@@ -169,7 +186,7 @@ function applyEvent(state: ChatState, event: dchat.client.IEvent): ChatState {
   const friendChanged = event.friendChanged;
   if (friendChanged?.friend) {
     const friend = friendChanged.friend;
-    return friendChanged.added ? withFriends(state, [...friendsOf(state), friend]) : without(state, keyOfFriend(friend.id ?? 0));
+    return friendChanged.added ? withFriends(state, [...friendsOf(state), friend]) : unfriended(state, friend.id ?? 0);
   }
   return state;
 }
@@ -187,21 +204,31 @@ function groupsOf(state: ChatState): dchat.IGroup[] {
 }
 
 /**
- * Replaces the friend conversations by `friends`, keeping the messages of those that stay, and
- * the chats with strangers who wrote first (they are no friend list's to remove).
+ * Replaces the friend conversations by `friends`, keeping the messages of those that stay, the
+ * chats with strangers who wrote first (they are no friend list's to remove) and a conversation
+ * with someone who is no friend any more while it has messages to read.
  */
 function withFriends(state: ChatState, friends: dchat.IUser[]): ChatState {
   const byId = new Map<number, dchat.IUser>();
   for (const f of friends) byId.set(f.id ?? 0, f);
-  const strangers = state.conversations.filter((c) => c.kind === 'friend' && !c.isFriend && !byId.has(c.id));
-  const conversations = [...byId.values()]
-    .sort((a, b) => (a.id ?? 0) - (b.id ?? 0))
-    .map((f) => {
-      const key = keyOfFriend(f.id ?? 0);
-      const old = state.conversations.find((c) => c.key === key);
-      return { ...(old ?? emptyConversation('friend', f.id ?? 0, '')), title: visibleName(f.name ?? ''), isOnline: f.online ?? false, isFriend: true };
-    });
-  return rebuild(state, [...conversations, ...strangers].sort((a, b) => a.id - b.id), state.conversations.filter((c) => c.kind === 'group'));
+  const conversations = [...byId.values()].map((f) => {
+    const key = keyOfFriend(f.id ?? 0);
+    const old = state.conversations.find((c) => c.key === key);
+    return { ...(old ?? emptyConversation('friend', f.id ?? 0, '')), title: visibleName(f.name ?? ''), isOnline: f.online ?? false, isFriend: true };
+  });
+  const others = state.conversations
+    .filter((c) => c.kind === 'friend' && !byId.has(c.id) && (!c.isFriend || c.lines.length > 0))
+    .map((c) => ({ ...c, isFriend: false, isOnline: false }));
+  return rebuild(state, [...conversations, ...others], state.conversations.filter((c) => c.kind === 'group'));
+}
+
+/** An ended friendship: the conversation stays readable, listed apart from the friends. */
+function unfriended(state: ChatState, friendId: number): ChatState {
+  const key = keyOfFriend(friendId);
+  const kept = updateConversation(state, key, (c) => ({ ...c, isFriend: false, isOnline: false }));
+  const conversation = kept.conversations.find((c) => c.key === key);
+  if (!conversation || conversation.lines.length > 0) return rebuild(kept, kept.conversations.filter((c) => c.kind === 'friend'), kept.conversations.filter((c) => c.kind === 'group'));
+  return without(kept, key);
 }
 
 function withGroups(state: ChatState, groups: dchat.IGroup[]): ChatState {
@@ -211,14 +238,18 @@ function withGroups(state: ChatState, groups: dchat.IGroup[]): ChatState {
     .sort((a, b) => (a.id ?? 0) - (b.id ?? 0))
     .map((g) => {
       const old = state.conversations.find((c) => c.key === keyOfGroup(g.id ?? 0));
-      return { ...(old ?? emptyConversation('group', g.id ?? 0, '')), title: visibleName(g.name ?? '') };
+      const creator = (g.members ?? []).find((m) => m.role === 'creator')?.name ?? '';
+      return { ...(old ?? emptyConversation('group', g.id ?? 0, '')), title: visibleName(g.name ?? ''), creatorName: creator || (old?.creatorName ?? '') };
     });
   // Chats with people who are not friends (a stranger wrote first) sit among the friends.
   return rebuild(state, state.conversations.filter((c) => c.kind === 'friend'), conversations);
 }
 
+/** The order of the list and of Tab: dchat, friends, others who wrote, groups; each by id. */
 function rebuild(state: ChatState, friends: Conversation[], groups: Conversation[]): ChatState {
-  const conversations = [conversationOf(state, 'dchat'), ...friends, ...groups];
+  const byId = (a: Conversation, b: Conversation): number => a.id - b.id;
+  const people = [...friends.filter((c) => c.isFriend).sort(byId), ...friends.filter((c) => !c.isFriend).sort(byId)];
+  const conversations = [conversationOf(state, 'dchat'), ...people, ...[...groups].sort(byId)];
   const isSelectedKept = conversations.some((c) => c.key === state.selectedKey);
   return { ...state, conversations, selectedKey: isSelectedKept ? state.selectedKey : 'dchat' };
 }
@@ -230,12 +261,13 @@ function without(state: ChatState, key: ConversationKey): ChatState {
 
 function emptyConversation(kind: 'friend' | 'group', id: number, title: string): Conversation {
   const key = kind === 'friend' ? keyOfFriend(id) : keyOfGroup(id);
-  return { key, kind, id, title, isOnline: false, isFriend: false, lines: [], unread: 0, isHistoryLoaded: false };
+  return { key, kind, id, title, isOnline: false, isFriend: false, lines: [], unread: 0, isHistoryLoaded: false, hasOlder: false, creatorName: '' };
 }
 
-function withHistory(state: ChatState, request: dchat.client.IHistory, messages: dchat.IChatMessage[]): ChatState {
+function withHistory(state: ChatState, request: dchat.client.IHistory, history: dchat.client.IHistoryResult): ChatState {
   const key = (request.groupId ?? 0) !== 0 ? keyOfGroup(request.groupId ?? 0) : keyOfFriend(request.peerId ?? 0);
-  return updateConversation(state, key, (c) => ({ ...c, lines: merged(c.lines, messages.map(lineOf)), isHistoryLoaded: true }));
+  const messages = history.messages ?? [];
+  return updateConversation(state, key, (c) => ({ ...c, lines: merged(c.lines, messages.map(lineOf), true), isHistoryLoaded: true, hasOlder: history.hasMore ?? false }));
 }
 
 function withOwnMessage(state: ChatState, request: RequestBody, sent: dchat.client.ISentResult): ChatState {
@@ -262,7 +294,9 @@ function withMessage(state: ChatState, message: dchat.IChatMessage, isIncoming: 
   const key = groupId !== 0 ? keyOfGroup(groupId) : keyOfFriend(peerId);
   let next = state;
   if (!state.conversations.some((c) => c.key === key)) {
-    const stranger = groupId !== 0 ? emptyConversation('group', groupId, `group ${groupId}`) : emptyConversation('friend', peerId, visibleName(message.fromName ?? ''));
+    // A message of one's own (sent from the dchat pane) names the recipient only by id.
+    const peerName = fromId === state.me?.id ? `user ${peerId}` : visibleName(message.fromName ?? '');
+    const stranger = groupId !== 0 ? emptyConversation('group', groupId, `group ${groupId}`) : emptyConversation('friend', peerId, peerName);
     next = groupId !== 0
       ? rebuild(state, state.conversations.filter((c) => c.kind === 'friend'), [...state.conversations.filter((c) => c.kind === 'group'), stranger])
       : rebuild(state, [...state.conversations.filter((c) => c.kind === 'friend'), stranger], state.conversations.filter((c) => c.kind === 'group'));
@@ -279,11 +313,16 @@ function lineOf(m: dchat.IChatMessage): ChatLine {
   return { id: m.id ?? 0, fromId: m.fromId ?? 0, fromName: visibleName(m.fromName ?? ''), text: visibleText(m.text ?? ''), sentAtMs: m.sentAtMs ?? 0 };
 }
 
-/** Both lists' lines, each message id once, ordered by id (the node assigns them increasing). */
-function merged(old: ChatLine[], added: ChatLine[]): ChatLine[] {
+/**
+ * Both lists' lines, each message id once, ordered by id (the node assigns them increasing).
+ * Pages of history fetched on purpose (`isHistoryPage`: PageUp past the top) are kept past the
+ * cap, so PageUp shows what it fetched and End still reaches the newest.
+ */
+function merged(old: ChatLine[], added: ChatLine[], isHistoryPage = false): ChatLine[] {
   const byId = new Map<number, ChatLine>();
   for (const line of [...old, ...added]) byId.set(line.id, line);
-  return capped([...byId.values()].sort((a, b) => a.id - b.id));
+  const lines = [...byId.values()].sort((a, b) => a.id - b.id);
+  return isHistoryPage ? lines : capped(lines);
 }
 
 function capped(lines: ChatLine[]): ChatLine[] {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { commandHelp, parseCommand } from './command-parser.js';
+import { commandHelp, parseCommand, parseTypedCommand } from './command-parser.js';
 
 test('command parser reads every seed command as the seed writes it', () => {
   assert.deepEqual(parseCommand('help'), { ok: true, command: { kind: 'help' } });
@@ -57,4 +57,15 @@ test('help lists the seed command set plus register, login, history and the door
     commandHelp.map(([name]) => name),
     ['help', 'register', 'login', 'chat', 'addfriend', 'delfriend', 'creategroup', 'createprivategroup', 'invite', 'addgroup', 'delgroup', 'groupchat', 'showfriendlist', 'history', 'grouphistory', 'loginout'],
   );
+});
+
+test('parseTypedCommand suggests the command meant by a near miss of the line client', () => {
+  const spaced = parseTypedCommand('chat 3 hi there');
+  assert.equal(spaced.ok, false);
+  assert.match(spaced.ok ? '' : spaced.error, /did you mean chat:3:hi there or \/chat 3 hi there\?/);
+  const login = parseTypedCommand('login 3 secret');
+  assert.match(login.ok ? '' : login.error, /did you mean login:3:… or \/login 3 …\?/);
+  const typo = parseTypedCommand('showfriendlsit');
+  assert.match(typo.ok ? '' : typo.error, /did you mean showfriendlist\?/);
+  assert.deepEqual(parseTypedCommand('/chat 3 hi'), { ok: true, command: { kind: 'chat', friendId: 3, text: 'hi' } });
 });

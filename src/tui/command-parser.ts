@@ -1,6 +1,8 @@
 // The seed's command language, shared by the line client and the full-screen client:
 // `name:arg:arg`, where the last argument of chat, groupchat and creategroup keeps any further
-// colons (a message may contain "12:30").
+// colons (a message may contain "12:30"), and beside it the slash form `/name arg arg`.
+
+import { closestWord } from '../base/did-you-mean.js';
 
 export type Command =
   | { kind: 'help' }
@@ -118,4 +120,77 @@ function parseHistory(name: 'history' | 'grouphistory', parts: string[], bad: (w
   return name === 'history'
     ? { ok: true, command: { kind: 'history', friendId: target, count } }
     : { ok: true, command: { kind: 'grouphistory', groupId: target, count } };
+}
+
+// The slash form every chat client knows (`/chat 2 hi`, `/login 1 pw`, `/help`): words instead
+// of colons. The last argument of these keeps the rest of the line, spaces and colons included.
+const restTakers = new Set(['chat', 'groupchat', 'register', 'login', 'creategroup']);
+const slashAliases = new Map([['logout', 'loginout']]);
+
+export const commandNames: readonly string[] = commandHelp.map(([name]) => name);
+
+/** A command's format in the slash form: `/chat friendid message`. */
+export function slashFormat(name: string): string {
+  return `/${(formats.get(name) ?? name).replace(/:/g, ' ')}`;
+}
+
+/** Parses `/name arg …`; unknown names get the command they are closest to (among `extraNames` too). */
+export function parseSlashCommand(line: string, extraNames: readonly string[] = []): ParseResult {
+  const body = line.trim().slice(1);
+  const space = body.search(/\s/);
+  const typed = (space < 0 ? body : body.slice(0, space)).toLowerCase();
+  const rest = space < 0 ? '' : body.slice(space).trim();
+  const name = slashAliases.get(typed) ?? typed;
+  if (!formats.has(name)) {
+    const near = closestWord(typed, [...commandNames, ...slashAliases.keys(), ...extraNames]);
+    return { ok: false, error: `unknown command "/${typed}"${near ? `: did you mean /${near}?` : ''} (/help lists the commands; nothing was sent)` };
+  }
+  let seed = name;
+  if (rest !== '' && restTakers.has(name)) {
+    const gap = rest.search(/\s/);
+    seed = gap < 0 ? `${name}:${rest}` : `${name}:${rest.slice(0, gap)}:${rest.slice(gap).trim()}`;
+  } else if (rest !== '') {
+    seed = `${name}:${rest.split(/\s+/).join(':')}`;
+  }
+  const parsed = parseCommand(seed);
+  if (parsed.ok) return parsed;
+  return { ok: false, error: parsed.error.replace(/usage: .*$/, `usage: ${slashFormat(name)}`) };
+}
+
+/**
+ * Any typed command: the slash form or the seed's `name:arg` form. A near miss is refused with
+ * the command meant (`chat 3 hi` → chat:3:hi), never with the arguments repeated: the line
+ * may hold a password.
+ */
+export function parseTypedCommand(line: string): ParseResult {
+  const trimmed = line.trim();
+  if (trimmed.startsWith('/')) return parseSlashCommand(trimmed);
+  const parsed = parseCommand(trimmed);
+  if (parsed.ok || formats.has((trimmed.split(':')[0] ?? '').toLowerCase())) return parsed;
+  const suggestion = suggestCommand(trimmed);
+  return suggestion ? { ok: false, error: `unknown command "${commandWordOf(trimmed)}": did you mean ${suggestion}? (help lists the commands)` } : parsed;
+}
+
+/** The first word of a line: up to the first colon or space. */
+export function commandWordOf(line: string): string {
+  return (line.trim().split(/[:\s]/)[0] ?? '').toLowerCase();
+}
+
+/** The command a near miss was meant to be, as the person would type it; undefined if none. */
+export function suggestCommand(line: string): string | undefined {
+  const trimmed = line.trim();
+  const word = commandWordOf(trimmed);
+  const afterWord = trimmed.slice(word.length);
+  // `chat 3 hi`: the right name with spaces for colons.
+  if (formats.has(word) && /^\s/.test(afterWord)) {
+    const words = afterWord.trim().split(/\s+/);
+    const first = words[0] ?? '';
+    const rest = words.slice(1).join(' ');
+    const hidesRest = word === 'login' || word === 'register';
+    const seed = restTakers.has(word) ? `${word}:${first}${rest ? `:${hidesRest ? '…' : rest}` : ''}` : `${word}:${words.join(':')}`;
+    return `${seed} or /${word} ${first}${rest ? ` ${hidesRest ? '…' : rest}` : ''}`;
+  }
+  const near = closestWord(word, commandNames);
+  if (!near) return undefined;
+  return afterWord.startsWith(':') ? `${near}:…` : near;
 }

@@ -10,6 +10,8 @@ export interface FullScreenClientOptions {
   host: string;
   port: number;
   pingIntervalMs?: number;
+  /** Lines the dchat pane starts with after the greeting (`dchat up` says how to open more clients). */
+  greeting?: readonly string[];
 }
 
 const enterAlternateScreen = '\x1b[?1049h';
@@ -30,7 +32,7 @@ export async function runFullScreenClient(options: FullScreenClientOptions): Pro
     connectError = message;
   };
   try {
-    const app = render(<ChatApp session={session} onConnectFailed={onConnectFailed} />, { exitOnCtrlC: false, patchConsole: true });
+    const app = render(<ChatApp session={session} onConnectFailed={onConnectFailed} greeting={options.greeting ?? []} />, { exitOnCtrlC: false, patchConsole: true });
     await app.waitUntilExit();
   } finally {
     restore();

@@ -5,11 +5,11 @@ import { InputHistory } from './input-history.js';
 describe('input history', () => {
   test('Up walks back from the newest line and stops at the oldest; Down returns to the draft', () => {
     const history = new InputHistory();
-    history.add('login:1:pw');
+    history.add('showfriendlist');
     history.add('help');
     assert.equal(history.previous('half typed'), 'help');
-    assert.equal(history.previous('help'), 'login:1:pw');
-    assert.equal(history.previous('login:1:pw'), 'login:1:pw');
+    assert.equal(history.previous('help'), 'showfriendlist');
+    assert.equal(history.previous('showfriendlist'), 'showfriendlist');
     assert.equal(history.next(), 'help');
     assert.equal(history.next(), 'half typed');
     assert.equal(history.next(), 'half typed');
@@ -25,5 +25,13 @@ describe('input history', () => {
 
   test('Up with no history keeps what is typed', () => {
     assert.equal(new InputHistory().previous('draft'), 'draft');
+  });
+
+  test('a line with a password is never remembered, in either form or as a typo', () => {
+    const history = new InputHistory();
+    history.add('help');
+    for (const line of ['login:1:secret', '/login 1 secret', 'register:ann:secret', 'loign:1:secret']) history.add(line);
+    assert.equal(history.previous(''), 'help');
+    assert.equal(history.previous('help'), 'help');
   });
 });

@@ -1,5 +1,7 @@
 // The input line's history, as in a shell: Up walks back through the lines entered, Down walks
-// forward again and past the newest returns to what was being typed before Up was pressed.
+// forward again and past the newest returns to what was being typed before Up was pressed. A
+// line that carries a password (login, register) is never remembered.
+import { passwordStart } from './line-editor.js';
 
 export class InputHistory {
   private readonly entries: string[] = [];
@@ -9,9 +11,10 @@ export class InputHistory {
 
   constructor(private readonly maxEntries = 200) {}
 
-  /** Remembers an entered line (not a repeat of the last one) and stops browsing. */
+  /** Remembers an entered line (not a repeat of the last one, nor one with a password) and stops browsing. */
   add(line: string): void {
-    if (line.trim() !== '' && this.entries[this.entries.length - 1] !== line) this.entries.push(line);
+    const isRemembered = line.trim() !== '' && this.entries[this.entries.length - 1] !== line && passwordStart(line) === undefined;
+    if (isRemembered) this.entries.push(line);
     if (this.entries.length > this.maxEntries) this.entries.shift();
     this.position = this.entries.length;
     this.draft = '';

@@ -1,7 +1,9 @@
 // `dchat client --plain`: the seed's line client. Commands come from a terminal or a pipe, one
 // per line, and run one after the other; pushed messages are printed as they arrive. When the
-// connection dies it reconnects and logs in again by itself (ChatSession). It stops at
-// loginout, at the end of its input (after lingering a moment for late messages), or on Ctrl-C.
+// connection dies it reconnects and logs in again by itself (ChatSession). `loginout` ends the
+// login and keeps the connection, so a later login goes on it. It stops at the end of its input
+// (after lingering a moment for late messages) or on Ctrl-C; in a pipe its exit status is 1 when
+// a command failed, and stderr says which lines.
 // After a kick that stops automatic reconnection (the same user logged in elsewhere, no login
 // in time) it says so and goes on reading: the next login connects again.
 import { createInterface, type Interface } from 'node:readline';
@@ -9,7 +11,7 @@ import type { Readable, Writable } from 'node:stream';
 import { errorMessage, isDchatError } from '../base/dchat-error.js';
 import { dchat } from '../gen/proto.js';
 import { ChatSession } from '../client/chat-session.js';
-import { parseCommand } from './command-parser.js';
+import { commandWordOf, parseTypedCommand } from './command-parser.js';
 import { describeEvent, runCommand } from './command-runner.js';
 import { formatMessage } from './message-format.js';
 import { visibleText } from './visible-text.js';
@@ -19,6 +21,8 @@ export interface PlainClientOptions {
   port: number;
   input: Readable;
   output: Writable;
+  /** Where a pipe's failed commands are summed up at the end; process.stderr unless given. */
+  errors?: Writable;
   isInteractive: boolean;
   /** After the input ends, how long to keep printing pushed messages before leaving. */
   lingerMs: number;
@@ -73,29 +77,40 @@ export async function runPlainClient(options: PlainClientOptions): Promise<numbe
     terminal: options.isInteractive,
     ...(options.isInteractive ? { output: options.output, prompt: '> ' } : {}),
   });
-  await readCommands(session, lines, options, print);
+  const failed = await readCommands(session, lines, options, print);
   if (!wasEnded && !options.isInteractive) await lingerFor(options.lingerMs);
   session.close();
+  if (failed.length > 0 && !options.isInteractive) {
+    (options.errors ?? process.stderr).write(`dchat client: ${failed.length} command(s) failed: ${failed.join(', ')}\n`);
+    return 1;
+  }
   return wasEnded ? 1 : 0;
 }
 
-async function readCommands(session: ChatSession, lines: Interface, options: PlainClientOptions, print: (line: string) => void): Promise<void> {
+/** Runs every line; returns the failed ones as "line N (command)", never with their arguments (a password). */
+async function readCommands(session: ChatSession, lines: Interface, options: PlainClientOptions, print: (line: string) => void): Promise<string[]> {
   const prompt = (): void => (options.isInteractive ? lines.prompt() : undefined);
+  const failed: string[] = [];
+  let lineNumber = 0;
   prompt();
   for await (const line of lines) {
+    lineNumber++;
     if (line.trim() !== '') {
-      const parsed = parseCommand(line);
+      const parsed = parseTypedCommand(line);
+      let isFailed = !parsed.ok;
       if (!parsed.ok) {
         print(`error: ${parsed.error}`);
       } else {
         const outcome = await runCommand(session, parsed.command).catch((err: unknown) => ({ lines: [`error: ${errorMessage(err)}`], isError: true }));
         for (const text of outcome.lines) print(text);
-        if (parsed.command.kind === 'loginout' && !outcome.isError) break;
+        isFailed = outcome.isError;
       }
+      if (isFailed) failed.push(`line ${lineNumber} (${commandWordOf(line.trim().replace(/^\//, '')) || 'empty'})`);
     }
     prompt();
   }
   lines.close();
+  return failed;
 }
 
 function lingerFor(ms: number): Promise<void> {

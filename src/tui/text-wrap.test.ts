@@ -21,6 +21,17 @@ describe('text wrap', () => {
     assert.deepEqual(wrapText('宽', 1), ['宽'], 'a wide character in a one-column pane still shows');
   });
 
+  test('graphemes made of several code points are measured as the terminal shows them, and never split', () => {
+    const family = '👨\u200d👩\u200d👧';
+    const rainbow = '🏳\ufe0f\u200d🌈';
+    assert.equal(textColumns(family), 2);
+    assert.equal(textColumns(rainbow), 2);
+    assert.equal(textColumns('ｶﾀｶﾅ'), 4, 'halfwidth katakana take one column each');
+    assert.deepEqual(wrapText(`${family}${family}${family}`, 4), [`${family}${family}`, family]);
+    assert.deepEqual(wrapText(`ab${rainbow}`, 3), ['ab', rainbow]);
+    assert.equal(lastColumns(`x${family}`, 2), family);
+  });
+
   test('lastColumns keeps the end that fits; fitColumns cuts with an ellipsis or pads, in columns', () => {
     assert.equal(lastColumns('hello', 3), 'llo');
     assert.equal(lastColumns('你好世界', 5), '世界');

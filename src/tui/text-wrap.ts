@@ -1,31 +1,34 @@
 // Fitting text into a pane of the full-screen client: lines wrapped to the pane's width (at a
 // space where one is near, mid-word otherwise) and the window of rows that fits its height.
-// Widths are terminal columns: CJK, fullwidth forms and emoji take two, combining marks none.
+// Widths are terminal columns, measured per grapheme by string-width (Ink's own measure): a
+// family emoji or a flag made of several code points is one grapheme of two columns, halfwidth
+// katakana one, CJK two, a combining mark none. A grapheme is never split.
+import stringWidth from 'string-width';
 
-const zeroWidth = /^[\p{Mn}\p{Me}\p{Cf}]$/u;
-const doubleWidth =
-  /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Extended_Pictographic}\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\uA960-\uA97F\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]$/u;
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
-/** Terminal columns one code point takes. */
-export function columnsOf(codePoint: string): number {
-  if (zeroWidth.test(codePoint)) return 0;
-  return doubleWidth.test(codePoint) ? 2 : 1;
+/** The graphemes of `text`, in order. */
+export function graphemesOf(text: string): string[] {
+  return [...segmenter.segment(text)].map((s) => s.segment);
+}
+
+/** Terminal columns one grapheme takes. */
+export function columnsOf(grapheme: string): number {
+  return stringWidth(grapheme);
 }
 
 /** Terminal columns a line of text takes. */
 export function textColumns(text: string): number {
-  let columns = 0;
-  for (const codePoint of text) columns += columnsOf(codePoint);
-  return columns;
+  return stringWidth(text);
 }
 
 /** The longest end of `text` that fits in `columns`. */
 export function lastColumns(text: string, columns: number): string {
-  const codePoints = [...text];
+  const graphemes = graphemesOf(text);
   let used = 0;
-  let start = codePoints.length;
-  while (start > 0 && used + columnsOf(codePoints[start - 1] ?? '') <= columns) used += columnsOf(codePoints[--start] ?? '');
-  return codePoints.slice(start).join('');
+  let start = graphemes.length;
+  while (start > 0 && used + columnsOf(graphemes[start - 1] ?? '') <= columns) used += columnsOf(graphemes[--start] ?? '');
+  return graphemes.slice(start).join('');
 }
 
 /** `text` cut to `columns` with an ellipsis when it is longer, padded with spaces when shorter. */
@@ -34,10 +37,10 @@ export function fitColumns(text: string, columns: number): string {
   if (width <= columns) return text + ' '.repeat(columns - width);
   let fitted = '';
   let used = 0;
-  for (const codePoint of text) {
-    const next = columnsOf(codePoint);
+  for (const grapheme of graphemesOf(text)) {
+    const next = columnsOf(grapheme);
     if (used + next > columns - 1) break;
-    fitted += codePoint;
+    fitted += grapheme;
     used += next;
   }
   return `${fitted}…${' '.repeat(Math.max(0, columns - 1 - used))}`;
@@ -52,7 +55,7 @@ export function wrapText(text: string, width: number): string[] {
     // Where the last space of the row is (index into row) and the columns before it.
     let space = -1;
     let spaceColumns = 0;
-    for (const codePoint of paragraph) {
+    for (const codePoint of graphemesOf(paragraph)) {
       const columns = Math.min(columnsOf(codePoint), width);
       if (rowColumns + columns > width) {
         if (codePoint === ' ') {

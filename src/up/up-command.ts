@@ -90,7 +90,7 @@ async function upStandalone(args: { port: number; dataDir: string; client: boole
   const metrics = [...readFileSync(logFile, 'utf8').matchAll(/metrics on (http:\/\/\S+\/metrics)/g)].pop()?.[1];
   process.stdout.write(metrics ? `Metrics for Prometheus on ${metrics} (also /healthz, /readyz)\n\n` : '\n');
   process.stdout.write(`Open more clients in other terminals with:\n    npx dchat client --server ${address}\n`);
-  process.stdout.write('Start with register:<name>:<password>, then login:<userid>:<password>; help lists every command.\n\n');
+  process.stdout.write('Start with /register NAME PASSWORD, then /login ID PASSWORD; /help lists every command.\n\n');
 
   const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
@@ -100,7 +100,9 @@ async function upStandalone(args: { port: number; dataDir: string; client: boole
     const host = node.match[1] ?? '127.0.0.1';
     const port = Number(node.match[2] ?? args.port);
     // The node logs to its file, so the full screen is the client's alone.
-    if (!args.plain && process.stdout.isTTY) await (await loadFullScreenClient())({ host, port });
+    // The full screen hides what was printed above it: the hint goes into the client's first screen.
+    const greeting = ['', 'Open more clients in other terminals with:', `    npx dchat client --server ${address}`];
+    if (!args.plain && process.stdout.isTTY) await (await loadFullScreenClient())({ host, port, greeting });
     else await runPlainClient({ host, port, input: process.stdin, output: process.stdout, isInteractive: true, lingerMs: 0 });
     process.stdout.write(`\nThe chat node keeps running for other clients on ${address}; press Ctrl-C to stop it.\n`);
   } else {

@@ -107,7 +107,7 @@ const shellCommand: CommandModule<ZkArgs, ZkArgs> = {
 
 export const zkCommand: CommandModule<object, ZkArgs> = {
   command: 'zk',
-  describe: 'ZooKeeper browser: ls, get, create, set, delete, one at a time or in a shell',
+  describe: 'ZooKeeper browser: ls, get, stat, getAcl, create, set, delete, one at a time or in a shell',
   builder: (yargs) =>
     yargs
       .option('zk', {
@@ -124,8 +124,16 @@ export const zkCommand: CommandModule<object, ZkArgs> = {
         checkWholeOption('--connect-timeout-ms', argv['connect-timeout-ms'], 1, 'milliseconds');
         return true;
       })
-      .command(oneShot('ls [path]', 'the children of a znode', (y) => y.positional('path', { ...pathArg, default: '/' }),
-        (a) => ['ls', '--', ...word(a['path'])]))
+      .command(oneShot('ls [path]', 'the children of a znode', (y) => y.positional('path', { ...pathArg, default: '/' })
+          .option('R', { type: 'boolean', describe: 'every path under it, as zkCli ls -R' })
+          .option('s', { type: 'boolean', describe: 'its stat too' }),
+        (a) => ['ls', ...flag(a['R'], 'R'), ...flag(a['s'], 's'), '--', ...word(a['path'])]))
+      .command(oneShot('stat <path>', 'the stat of a znode (version, ephemeral owner, mtime, children)', (y) => y.positional('path', pathArg),
+        (a) => ['stat', '--', ...word(a['path'])]))
+      .command(oneShot('getAcl <path>', 'who may do what on a znode (scheme, id, permissions crwda)', (y) => y.positional('path', pathArg),
+        (a) => ['getAcl', '--', ...word(a['path'])]))
+      .command(oneShot('deleteall <path>', 'remove a znode and everything under it (delete -r)', (y) => y.positional('path', pathArg),
+        (a) => ['delete', '-r', '--', ...word(a['path'])]))
       .command(oneShot('get <path>', 'data and stat of a znode (version, ephemeral owner, mtime)', (y) => y.positional('path', pathArg),
         (a) => ['get', '--', ...word(a['path'])]))
       .command(oneShot('create <path> [data]', 'a new znode with data',

@@ -3,12 +3,15 @@
 import { isDchatError, type DchatError, type StatusOr } from '../base/dchat-error.js';
 import { ZkError } from '../zk/zk-error.js';
 import { parentOf } from '../zk/zk-path.js';
-import type { ZkSession, ZkStat } from '../zk/zk-session.js';
+import type { ZkAclEntry, ZkSession, ZkStat } from '../zk/zk-session.js';
 import type { ZkOperation } from './zk-operation.js';
 
 export type ZkAnswer =
-  | { kind: 'ls'; path: string; children: string[] }
+  | { kind: 'ls'; path: string; children: string[]; stat: ZkStat | undefined }
+  | { kind: 'tree'; path: string; paths: string[] }
   | { kind: 'get'; path: string; data: Buffer; stat: ZkStat }
+  | { kind: 'stat'; path: string; stat: ZkStat }
+  | { kind: 'acl'; path: string; entries: ZkAclEntry[] }
   | { kind: 'created'; path: string; isEphemeral: boolean }
   | { kind: 'set'; path: string; stat: ZkStat }
   | { kind: 'deleted'; path: string; isRecursive: boolean }
@@ -29,8 +32,15 @@ export async function executeZkOperation(op: ZkOperation, session: ZkSession): P
 
 async function run(op: CommandOperation, session: ZkSession): Promise<ZkAnswer> {
   switch (op.kind) {
-    case 'ls':
-      return { kind: 'ls', path: op.path, children: await session.getChildren(op.path) };
+    case 'ls': {
+      if (op.isRecursive) return { kind: 'tree', path: op.path, paths: await treeOf(session, op.path) };
+      const children = await session.getChildren(op.path);
+      return { kind: 'ls', path: op.path, children, stat: op.withStat ? await statOf(session, op.path) : undefined };
+    }
+    case 'stat':
+      return { kind: 'stat', path: op.path, stat: await statOf(session, op.path) };
+    case 'getAcl':
+      return { kind: 'acl', path: op.path, entries: await session.getAcl(op.path) };
     case 'get': {
       const read = await session.getData(op.path);
       if (!read) throw new ZkError('DCHAT_ZK_NO_NODE', `get ${op.path}: no such znode`);
@@ -51,6 +61,27 @@ async function run(op: CommandOperation, session: ZkSession): Promise<ZkAnswer> 
       throw new Error(`unknown operation ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+async function statOf(session: ZkSession, path: string): Promise<ZkStat> {
+  const stat = await session.exists(path);
+  if (!stat) throw new ZkError('DCHAT_ZK_NO_NODE', `stat ${path}: no such znode`);
+  return stat;
+}
+
+/** `path` and every path under it, breadth first (parents before children), as zkCli's `ls -R` lists them. */
+async function treeOf(session: ZkSession, path: string): Promise<string[]> {
+  const paths = [path];
+  for (let i = 0; i < paths.length; i++) {
+    const parent = paths[i] as string;
+    const children = await session.getChildren(parent).catch((err: unknown) => {
+      // A znode deleted while the tree is walked has no children any more.
+      if (isDchatError(err, 'DCHAT_ZK_NO_NODE') && i > 0) return [];
+      throw err;
+    });
+    for (const child of children.sort()) paths.push(parent === '/' ? `/${child}` : `${parent}/${child}`);
+  }
+  return paths;
 }
 
 /** Rewords a ZooKeeper failure in the terms of the shell: what went wrong and the command that helps. */

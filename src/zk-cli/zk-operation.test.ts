@@ -24,7 +24,9 @@ test('parseZkWords reads flags anywhere before --, combined or apart', () => {
     value: { kind: 'create', path: '/a', data: '-1', isEphemeral: false, isSequential: false, withParents: true },
   });
   assert.deepEqual(parseZkWords(words('rmr /a')), { ok: true, value: { kind: 'delete', path: '/a', isRecursive: true, version: undefined } });
-  assert.deepEqual(parseZkWords(words('ls')), { ok: true, value: { kind: 'ls', path: '/' } });
+  assert.deepEqual(parseZkWords(words('ls')), { ok: true, value: { kind: 'ls', path: '/', isRecursive: false, withStat: false } });
+  assert.deepEqual(parseZkWords(words('ls -Rs /a')), { ok: true, value: { kind: 'ls', path: '/a', isRecursive: true, withStat: true } });
+  assert.deepEqual(parseZkWords(words('deleteall /a')), { ok: true, value: { kind: 'delete', path: '/a', isRecursive: true, version: undefined } });
 });
 
 test('parseZkWords rejects unknown commands, flags, bad versions and extra words with a usage error', () => {

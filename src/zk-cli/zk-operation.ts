@@ -1,12 +1,15 @@
 // The commands of `dchat zk`, the seed's ZooKeeper client set (ls, get, create, set, delete) plus
-// the shell's help and quit, parsed from the words of one shell line. The one-shot commands
+// zkCli's stat, ls -R, ls -s, deleteall and getAcl, and the shell's help and quit, parsed from the words of one shell line. The one-shot commands
 // build the same operations from yargs, so both run through one executor.
 import type { StatusOr } from '../base/dchat-error.js';
+import { closestWord } from '../base/did-you-mean.js';
 import { usageError, type ZkCliError } from './zk-cli-error.js';
 
 export type ZkOperation =
-  | { kind: 'ls'; path: string }
+  | { kind: 'ls'; path: string; isRecursive: boolean; withStat: boolean }
   | { kind: 'get'; path: string }
+  | { kind: 'stat'; path: string }
+  | { kind: 'getAcl'; path: string }
   | { kind: 'create'; path: string; data: string; isEphemeral: boolean; isSequential: boolean; withParents: boolean }
   | { kind: 'set'; path: string; data: string; version: number | undefined }
   | { kind: 'delete'; path: string; isRecursive: boolean; version: number | undefined }
@@ -14,11 +17,13 @@ export type ZkOperation =
   | { kind: 'quit' };
 
 export const shellHelp = [
-  'ls [PATH]                         children of PATH (default /)',
+  'ls [-R] [-s] [PATH]               children of PATH (default /); -R every path under it, -s its stat too',
   'get PATH                          data and stat (version, ephemeral owner, mtime) of PATH',
+  'stat PATH                         the stat of PATH alone',
+  'getAcl PATH                       who may do what on PATH (scheme, id, permissions crwda)',
   'create [-e] [-s] [-p] PATH [DATA] new znode: -e ephemeral (lives as long as this shell), -s sequential, -p with parents',
   'set PATH DATA [VERSION]           new data, only if the znode is at VERSION when given',
-  'delete [-r] PATH [VERSION]        remove PATH; -r also removes its children',
+  'delete [-r] PATH [VERSION]        remove PATH; -r also removes its children (deleteall PATH: the same as -r)',
   'help                              this list',
   'quit                              leave (also exit, or Ctrl-D)',
 ].join('\n');
@@ -101,8 +106,10 @@ function parseDelete(flags: Set<string>, rest: string[]): Parsed {
 }
 
 const commands: Record<string, { flags: string; parse: Parser }> = {
-  ls: { flags: '', parse: (_, rest) => arity(rest, 0, 1, 'ls [PATH]') ?? ok({ kind: 'ls', path: rest[0] ?? '/' }) },
+  ls: { flags: 'Rs', parse: (flags, rest) => arity(rest, 0, 1, 'ls [-R] [-s] [PATH]') ?? ok({ kind: 'ls', path: rest[0] ?? '/', isRecursive: flags.has('R'), withStat: flags.has('s') }) },
   get: { flags: '', parse: (_, rest) => arity(rest, 1, 1, 'get PATH') ?? ok({ kind: 'get', path: rest[0] as string }) },
+  stat: { flags: '', parse: (_, rest) => arity(rest, 1, 1, 'stat PATH') ?? ok({ kind: 'stat', path: rest[0] as string }) },
+  getAcl: { flags: '', parse: (_, rest) => arity(rest, 1, 1, 'getAcl PATH') ?? ok({ kind: 'getAcl', path: rest[0] as string }) },
   create: {
     flags: 'esp',
     parse: (flags, rest) =>
@@ -114,16 +121,19 @@ const commands: Record<string, { flags: string; parse: Parser }> = {
   help: { flags: '', parse: () => ok({ kind: 'help' }) },
   quit: { flags: '', parse: () => ok({ kind: 'quit' }) },
 };
-const aliases: Record<string, string> = { rm: 'delete', rmr: 'delete', exit: 'quit', '?': 'help' };
+const aliases: Record<string, string> = { rm: 'delete', rmr: 'delete', deleteall: 'delete', getacl: 'getAcl', exit: 'quit', '?': 'help' };
 
 /** Parses the words of one shell line (the command first). */
 export function parseZkWords(words: string[]): Parsed {
   const [typed = '', ...args] = words;
   const name = aliases[typed] ?? typed;
   const command = commands[name];
-  if (!command) return fail(`unknown command ${JSON.stringify(typed)} (the commands: ls, get, create, set, delete, help, quit)`);
+  if (!command) {
+    const near = closestWord(typed, [...Object.keys(commands), 'deleteall']);
+    return fail(`unknown command ${JSON.stringify(typed)}${near ? `: did you mean ${near}?` : ''} (the commands: ${Object.keys(commands).join(', ')}, deleteall)`);
+  }
   const split = splitFlags(args, command.flags);
   if (!split.ok) return split;
-  if (typed === 'rmr') split.value.flags.add('r');
+  if (typed === 'rmr' || typed === 'deleteall') split.value.flags.add('r');
   return command.parse(split.value.flags, split.value.rest);
 }

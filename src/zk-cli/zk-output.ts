@@ -41,9 +41,16 @@ function describeData(data: Buffer): string {
 export function humanLines(answer: ZkAnswer): string[] {
   switch (answer.kind) {
     case 'ls':
-      return answer.children;
+      return [...answer.children, ...(answer.stat ? statLines(answer.stat) : [])];
+    case 'tree':
+      return answer.paths;
     case 'get':
       return [describeData(answer.data), ...statLines(answer.stat)];
+    case 'stat':
+      return statLines(answer.stat);
+    case 'acl':
+      // zkCli's layout: the scheme and id quoted, then the permissions.
+      return answer.entries.flatMap((e) => [`'${e.scheme},'${e.id}`, `: ${e.perms}`]);
     case 'created':
       return [`created ${answer.path}${answer.isEphemeral ? ' (ephemeral)' : ''}`];
     case 'set':
@@ -68,7 +75,13 @@ function statJson(stat: ZkStat): Record<string, unknown> {
 export function jsonOf(answer: ZkAnswer): Record<string, unknown> | undefined {
   switch (answer.kind) {
     case 'ls':
-      return { path: answer.path, children: answer.children };
+      return { path: answer.path, children: answer.children, ...(answer.stat ? { stat: statJson(answer.stat) } : {}) };
+    case 'tree':
+      return { path: answer.path, paths: answer.paths };
+    case 'stat':
+      return { path: answer.path, stat: statJson(answer.stat) };
+    case 'acl':
+      return { path: answer.path, acl: answer.entries };
     case 'get':
       return { path: answer.path, data: asText(answer.data) ?? null, dataBase64: answer.data.toString('base64'), stat: statJson(answer.stat) };
     case 'created':

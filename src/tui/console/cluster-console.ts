@@ -1,7 +1,8 @@
 // `dchat console --zk …`: the operator dashboard of a running cluster. It reads a snapshot of
 // ZooKeeper when a watched list changes (nodes, providers, presence; debounced, since a node
 // starting registers several znodes at once) and every refreshMs, because a node's load figures
-// change without any child event. q, Escape or Ctrl-C quit and give the terminal back as it was.
+// change without any child event. ? shows the keys; q, Escape or Ctrl-C quit and give the
+// terminal back as it was.
 // Nothing but blessed writes to the terminal: logs go to DCHAT_LOG_FILE (set by the command).
 import blessed from 'blessed';
 import { errorMessage } from '../../base/dchat-error.js';
@@ -9,6 +10,7 @@ import { createLogger } from '../../base/logger.js';
 import type { ZkSession, ZkSessionEvent } from '../../zk/zk-session.js';
 import { readClusterSnapshot, watchCluster } from './cluster-snapshot.js';
 import { ConsoleDashboard, type DashboardHeader } from './console-dashboard.js';
+import { NodeStarts, viewOf } from './cluster-view.js';
 import { LoadHistory } from './load-history.js';
 
 const log = createLogger('tui.console');
@@ -29,13 +31,14 @@ export function runClusterConsole(options: ClusterConsoleOptions): Promise<void>
   const screen = blessed.screen({ smartCSR: true, title: 'dchat console', fullUnicode: true });
   const dashboard = new ConsoleDashboard(screen);
   const history = new LoadHistory();
+  const starts = new NodeStarts();
   const header: DashboardHeader = { zkAddress: options.session.connectString, zkState: 'connected', problem: undefined };
   const refresher = new Refresher(async () => {
     try {
       const snapshot = await readClusterSnapshot(options.session);
       history.add(snapshot);
       header.problem = undefined;
-      dashboard.show(snapshot, history, header);
+      dashboard.show(viewOf(snapshot, starts), history, header);
     } catch (err) {
       header.problem = `reading ZooKeeper failed: ${errorMessage(err)}; retrying every ${options.refreshMs} ms`;
       log.warn('%s', header.problem);
@@ -55,7 +58,10 @@ export function runClusterConsole(options: ClusterConsoleOptions): Promise<void>
   screen.render();
 
   return new Promise((resolve) => {
-    screen.key(['q', 'escape', 'C-c'], () => {
+    screen.key(['?'], () => dashboard.toggleHelp());
+    screen.key(['s'], () => dashboard.sortNext());
+    screen.key(['q', 'escape', 'C-c'], (_ch: unknown, key: { full?: string }) => {
+      if (key.full === 'escape' && dashboard.isHelpShown()) return dashboard.toggleHelp();
       clearInterval(timer);
       stopWatching();
       options.session.off('state', onState);

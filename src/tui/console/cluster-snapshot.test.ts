@@ -20,7 +20,7 @@ function nodeEntry(nodeId: string, port: number, load: { connections: number; us
 describe('parseNodeEntry', () => {
   test('reads every field a node registers', () => {
     const parsed = parseNodeEntry('n1', nodeEntry('n1', 7000, { connections: 4, users: 3 }));
-    assert.deepEqual(parsed, { ok: true, value: { nodeId: 'n1', clientAddress: '127.0.0.1:7000', rpcAddress: '127.0.0.1:7001', startedAtMs: 1000, weight: 1, connections: 4, users: 3, updatedAtMs: 2000 } });
+    assert.deepEqual(parsed, { ok: true, value: { nodeId: 'n1', clientAddress: '127.0.0.1:7000', rpcAddress: '127.0.0.1:7001', startedAtMs: 1000, weight: 1, connections: 4, users: 3, updatedAtMs: 2000, reportIntervalMs: 5000 } });
   });
 
   test('names the field that is wrong, and data that is not JSON', () => {

@@ -5,7 +5,7 @@
 // the operator should see it. `watchCluster` says when any of these lists changes.
 import { errorMessage, isDchatError, type StatusOr } from '../../base/dchat-error.js';
 import { presenceRoot } from '../../server/cluster-presence.js';
-import { nodesRoot, type NodeEntry } from '../../server/node-membership.js';
+import { defaultReportIntervalMs, nodesRoot, type NodeEntry } from '../../server/node-membership.js';
 import type { ZkSession } from '../../zk/zk-session.js';
 
 // The layout is the one chat nodes write: its names and the shape of a node's entry come from them.
@@ -27,7 +27,7 @@ export interface ClusterSnapshot {
   onlineUsers: number;
 }
 
-const numberFields = ['startedAtMs', 'weight', 'connections', 'users', 'updatedAtMs'] as const;
+const numberFields = ['startedAtMs', 'weight', 'connections', 'users', 'updatedAtMs', 'reportIntervalMs'] as const;
 const stringFields = ['clientAddress', 'rpcAddress'] as const;
 
 export function parseNodeEntry(nodeId: string, data: Buffer): StatusOr<NodeSnapshot, string> {
@@ -39,7 +39,8 @@ export function parseNodeEntry(nodeId: string, data: Buffer): StatusOr<NodeSnaps
   }
   if (typeof parsed !== 'object' || parsed === null) return { ok: false, error: 'its data is not a JSON object' };
   const fields = parsed as Record<string, unknown>;
-  const entry: NodeSnapshot = { nodeId, clientAddress: '', rpcAddress: '', startedAtMs: 0, weight: 1, connections: 0, users: 0, updatedAtMs: 0 };
+  // Nodes of older versions write no reportIntervalMs: they report at the old fixed interval.
+  const entry: NodeSnapshot = { nodeId, clientAddress: '', rpcAddress: '', startedAtMs: 0, weight: 1, connections: 0, users: 0, updatedAtMs: 0, reportIntervalMs: defaultReportIntervalMs };
   for (const name of stringFields) {
     const value = fields[name];
     if (typeof value !== 'string') return { ok: false, error: `${name} is ${JSON.stringify(value)}, not a string` };

@@ -1,12 +1,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterSnapshot } from './cluster-snapshot.js';
-import { formatDuration, loadSeries, nodeTableRows, providerLines, summaryLines } from './dashboard-data.js';
+import { NodeStarts, sortedNodes, viewOf } from './cluster-view.js';
+import { fitColumns, formatDuration, loadSeries, nodeTableRows, onceText, providerLines, summaryLines, tableLines, unreadableRows } from './dashboard-data.js';
 import { LoadHistory } from './load-history.js';
 
 const snapshot: ClusterSnapshot = {
   takenAtMs: 100_000,
-  nodes: [{ nodeId: 'node-1', clientAddress: '127.0.0.1:7000', rpcAddress: '127.0.0.1:7001', startedAtMs: 10_000, weight: 2, connections: 5, users: 4, updatedAtMs: 97_000 }],
+  nodes: [{ nodeId: 'node-1', clientAddress: '127.0.0.1:7000', rpcAddress: '127.0.0.1:7001', startedAtMs: 10_000, weight: 2, connections: 5, users: 4, updatedAtMs: 97_000 , reportIntervalMs: 5000}],
   unreadableNodes: [{ nodeId: 'node-x', reason: 'its data is not JSON: "?"' }],
   providers: { UserServiceRpc: ['127.0.0.1:7001'], FriendServiceRpc: [], GroupServiceRpc: [], OfflineServiceRpc: [], ChatServiceRpc: ['127.0.0.1:7001', '127.0.0.1:7101'] },
   onlineUsers: 4,
@@ -17,23 +18,57 @@ describe('dashboard data', () => {
     assert.deepEqual([0, 45_000, 12 * 60_000, 185 * 60_000, 52 * 3_600_000].map(formatDuration), ['0s', '45s', '12m', '3h 5m', '2d 4h']);
   });
 
-  test('the node table has a row per node, and unreadable nodes say why', () => {
-    assert.deepEqual(nodeTableRows(snapshot, 100_000), [
-      ['node-1', '127.0.0.1:7000', '127.0.0.1:7001', '2', '5', '4', '1m', '3s ago'],
-      ['node-x', 'unreadable: its data is not JSON: "?"', '', '', '', '', '', ''],
-    ]);
+  test('the node table has a row per node with its state, and unreadable nodes say why', () => {
+    assert.deepEqual(nodeTableRows(viewOf(snapshot), 100_000), [['node-1', 'up', '127.0.0.1:7000', '127.0.0.1:7001', '2', '5', '4', '1m', '3s ago']]);
+    assert.deepEqual(unreadableRows(viewOf(snapshot)), [['node-x', 'unreadable', 'its data is not JSON: "?"']]);
   });
 
-  test('the provider pane lists every service, (none) where no provider runs', () => {
+  test('a node silent for two report intervals is stale and leaves the totals', () => {
+    const quiet = { ...snapshot.nodes[0]!, nodeId: 'node-2', connections: 7, users: 6, updatedAtMs: 100_000 - 10_001 };
+    const view = viewOf({ ...snapshot, nodes: [snapshot.nodes[0]!, quiet] });
+    assert.deepEqual(view.nodes.map((n) => n.state), ['up', 'stale']);
+    assert.deepEqual(view.totals, { nodes: 1, staleNodes: 1, connections: 5, users: 4 });
+    assert.equal(nodeTableRows(view, 100_000)[1]?.[1], 'stale: silent 10s');
+    assert.equal(summaryLines(view)[1], 'chat nodes   1, 1 stale, 1 unreadable');
+  });
+
+  test('a node seen with a new start time is marked restarted', () => {
+    const starts = new NodeStarts();
+    viewOf(snapshot, starts);
+    const again = viewOf({ ...snapshot, takenAtMs: 101_000, nodes: [{ ...snapshot.nodes[0]!, startedAtMs: 100_500, updatedAtMs: 100_900 }] }, starts);
+    assert.equal(again.nodes[0]?.state, 'restarted');
+    assert.equal(again.nodes[0]?.restartedAtMs, 101_000);
+  });
+
+  test('the provider pane lists every service, (none) where no provider runs, wrapped between addresses', () => {
     const lines = providerLines(snapshot);
     assert.equal(lines.length, 5);
     assert.match(lines[0] ?? '', /^UserServiceRpc\s+127\.0\.0\.1:7001$/);
     assert.match(lines[1] ?? '', /^FriendServiceRpc\s+\(none\)$/);
-    assert.match(lines[4] ?? '', /^ChatServiceRpc\s+127\.0\.0\.1:7001  127\.0\.0\.1:7101$/);
+    assert.match(lines[4] ?? '', /^ChatServiceRpc\s+127\.0\.0\.1:7001 127\.0\.0\.1:7101$/);
+    const narrow = providerLines(snapshot, 36);
+    assert.deepEqual(narrow.slice(4), ['ChatServiceRpc     127.0.0.1:7001', '                   127.0.0.1:7101']);
   });
 
-  test('the summary counts users, nodes and connections', () => {
-    assert.deepEqual(summaryLines(snapshot).slice(0, 3), ['online users   4', 'chat nodes     1 (+1 unreadable)', 'connections    5']);
+  test('table columns fit their content with a gap, and cut with an ellipsis when too narrow', () => {
+    const rows = [['node-1', 'a-long-client-address:7000']];
+    assert.deepEqual(tableLines(['node', 'address'], rows, 80), ['node    address', 'node-1  a-long-client-address:7000']);
+    assert.deepEqual(tableLines(['node', 'address'], rows, 20), ['node    address', 'node-1  a-long-clie…']);
+  });
+
+  test('addresses are cut last when the table is too wide', () => {
+    const widths = fitColumns(['node', 'state', 'rpc address'], [['127.0.0.1:41234', 'restarted 17:40:01', '127.0.0.1:41235']], 40);
+    assert.equal(widths[2], 15, 'the address stays whole');
+    assert.ok(widths.reduce((a, b) => a + b, 4) <= 40);
+  });
+
+  test('--once prints the table, the providers and the totals within 80 columns', () => {
+    const text = onceText(viewOf(snapshot), 80);
+    assert.match(text, /^node\s+state\s+client address\s+rpc address/);
+    assert.match(text, /node-1\s+up\s+127\.0\.0\.1:7000\s+127\.0\.0\.1:7001\s+2\s+5\s+4/);
+    assert.match(text, /node-x  unreadable: its data is not JSON/);
+    assert.match(text, /online users\s+4/);
+    assert.ok(text.split('\n').every((line) => line.length <= 80), text);
   });
 
   test('load series have one line per node over the remembered times', () => {
@@ -45,5 +80,13 @@ describe('dashboard data', () => {
     assert.equal(series[0]?.title, 'node-1');
     assert.deepEqual(series[0]?.y, [4, 0]);
     assert.equal(series[0]?.x.length, 2);
+  });
+
+  test('the node table sorts by users, connections, uptime or state, ties by id', () => {
+    const base = snapshot.nodes[0]!;
+    const view = viewOf({ ...snapshot, nodes: [{ ...base, nodeId: 'b', users: 1, startedAtMs: 5 }, { ...base, nodeId: 'a', users: 9, startedAtMs: 50 }, { ...base, nodeId: 'c', users: 1, startedAtMs: 1 }] });
+    assert.deepEqual(sortedNodes(view.nodes, 'node').map((n) => n.nodeId), ['a', 'b', 'c']);
+    assert.deepEqual(sortedNodes(view.nodes, 'users').map((n) => n.nodeId), ['a', 'b', 'c']);
+    assert.deepEqual(sortedNodes(view.nodes, 'up').map((n) => n.nodeId), ['c', 'b', 'a']);
   });
 });

@@ -1,11 +1,12 @@
 // What the console's widgets show, computed from snapshots: the rows of the node table, the
 // series of the load charts and the text of the provider and summary panes. Kept apart from
 // blessed so that it can be tested as plain values.
-import type { ClusterSnapshot, NodeSnapshot } from './cluster-snapshot.js';
 import { serviceNames } from './cluster-snapshot.js';
+import type { ClusterView, NodeView } from './cluster-view.js';
 import type { LoadHistory } from './load-history.js';
 
-export const nodeTableHeaders = ['node', 'client address', 'rpc address', 'weight', 'conns', 'users', 'up', 'updated'];
+export const nodeTableHeaders = ['node', 'state', 'client address', 'rpc address', 'wt', 'conns', 'users', 'up', 'seen'];
+
 
 export interface ChartSeries {
   title: string;
@@ -30,9 +31,27 @@ export function formatClock(ms: number): string {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
-function nodeRow(node: NodeSnapshot, nowMs: number): string[] {
+/** "up", "restarted", "stale: silent 12s": what the state column says. */
+export function stateText(node: NodeView): string {
+  switch (node.state) {
+    case 'up':
+      return 'up';
+    case 'restarted':
+      // When: its new uptime says it, in the "up" column.
+      return 'restarted';
+    case 'stale':
+      return `stale: silent ${formatDuration(node.silentMs)}`;
+    default: {
+      const unreachable: never = node.state;
+      return unreachable;
+    }
+  }
+}
+
+function nodeRow(node: NodeView, nowMs: number): string[] {
   return [
     node.nodeId,
+    stateText(node),
     node.clientAddress,
     node.rpcAddress,
     String(node.weight),
@@ -43,10 +62,60 @@ function nodeRow(node: NodeSnapshot, nowMs: number): string[] {
   ];
 }
 
-export function nodeTableRows(snapshot: ClusterSnapshot, nowMs: number): string[][] {
-  const rows = snapshot.nodes.map((node) => nodeRow(node, nowMs));
-  for (const bad of snapshot.unreadableNodes) rows.push([bad.nodeId, `unreadable: ${bad.reason}`, '', '', '', '', '', '']);
-  return rows;
+export function nodeTableRows(view: ClusterView, nowMs: number): string[][] {
+  return view.nodes.map((node) => nodeRow(node, nowMs));
+}
+
+/** A node whose entry could not be read, as a table row: the reason spans the columns after the state. */
+export function unreadableRows(view: ClusterView): string[][] {
+  return view.unreadableNodes.map((bad) => [bad.nodeId, 'unreadable', bad.reason]);
+}
+
+/**
+ * The node table, without the columns that would say nothing: the client address when every
+ * node is named by it (the default node id), and the weight when every node has weight 1.
+ */
+export function nodeTable(view: ClusterView, nowMs: number): { headers: string[]; rows: string[][] } {
+  const rows = nodeTableRows(view, nowMs);
+  const dropped = new Set<number>();
+  if (view.nodes.length > 0 && view.nodes.every((n) => n.nodeId === n.clientAddress)) dropped.add(2);
+  if (view.nodes.every((n) => n.weight === 1)) dropped.add(4);
+  const keep = (cells: string[]): string[] => cells.filter((_, i) => !dropped.has(i));
+  return { headers: keep(nodeTableHeaders), rows: rows.map(keep) };
+}
+
+/** `text` cut to `width` with an ellipsis where it is longer. */
+export function cut(text: string, width: number): string {
+  if (text.length <= width) return text;
+  return width <= 1 ? text.slice(0, width) : `${text.slice(0, width - 1)}…`;
+}
+
+/**
+ * Column widths that fit the content (and the header), within `totalWidth` counting `gap`
+ * columns between them; when too wide, the widest columns give way first, those named in
+ * `keepLast` (node ids and addresses: one cut in the middle is no use) only when the others cannot.
+ */
+export function fitColumns(headers: string[], rows: string[][], totalWidth: number, gap = 2, keepLast: ReadonlySet<string> = new Set(['node', 'client address', 'rpc address'])): number[] {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const room = totalWidth - gap * (headers.length - 1);
+  const shrink = (mayCut: (i: number) => boolean): void => {
+    while (widths.reduce((a, b) => a + b, 0) > room) {
+      const candidates = widths.map((w, i) => (mayCut(i) && w > 4 ? w : -1));
+      const widest = candidates.indexOf(Math.max(...candidates));
+      if ((candidates[widest] ?? -1) < 0) return;
+      widths[widest] = (widths[widest] ?? 0) - 1;
+    }
+  };
+  shrink((i) => !keepLast.has(headers[i] ?? ''));
+  shrink(() => true);
+  return widths;
+}
+
+/** Rows of cells as lines of text: each cell cut to its column with an ellipsis, `gap` spaces between. */
+export function tableLines(headers: string[], rows: string[][], totalWidth: number, gap = 2): string[] {
+  const widths = fitColumns(headers, rows, totalWidth, gap, new Set());
+  const line = (cells: string[]): string => cells.map((c, i) => cut(c, widths[i] ?? 0).padEnd(widths[i] ?? 0)).join(' '.repeat(gap)).trimEnd();
+  return [line(headers), ...rows.map(line)];
 }
 
 /** One series per node for `field`, over the remembered times; 0 where the node was absent. */
@@ -55,20 +124,54 @@ export function loadSeries(history: LoadHistory, field: 'connections' | 'users')
   return history.nodeIds().map((nodeId) => ({ title: nodeId, x, y: history.pointsOf(nodeId).map((p) => p?.[field] ?? 0) }));
 }
 
-export function providerLines(snapshot: ClusterSnapshot): string[] {
-  const width = Math.max(...serviceNames.map((name) => name.length));
-  return serviceNames.map((name) => {
-    const list = snapshot.providers[name];
-    return `${name.padEnd(width)}  ${list.length === 0 ? '(none)' : list.join('  ')}`;
+/**
+ * Every service and its providers, wrapped at an address (never inside one) to `width`
+ * columns, the continuation lines indented under the first address.
+ */
+export function providerLines(view: Pick<ClusterView, 'providers'>, width = Number.MAX_SAFE_INTEGER): string[] {
+  const nameWidth = Math.max(...serviceNames.map((name) => name.length));
+  const indent = ' '.repeat(nameWidth + 2);
+  return serviceNames.flatMap((name) => {
+    const list = view.providers[name];
+    if (list.length === 0) return [`${name.padEnd(nameWidth)}  (none)`];
+    const lines: string[] = [];
+    let line = `${name.padEnd(nameWidth)} `;
+    for (const address of list) {
+      if (line.length + 1 + address.length > width && line.trim() !== name) {
+        lines.push(line);
+        line = indent.slice(0, -1);
+      }
+      line += ` ${address}`;
+    }
+    lines.push(line);
+    return lines;
   });
 }
 
-export function summaryLines(snapshot: ClusterSnapshot): string[] {
-  const connections = snapshot.nodes.reduce((sum, n) => sum + n.connections, 0);
+/** The cluster pane: short labels, so that it reads in the third of an 80-column screen. */
+export function summaryLines(view: ClusterView): string[] {
+  const { totals } = view;
+  const aside = [totals.staleNodes > 0 ? `${totals.staleNodes} stale` : '', view.unreadableNodes.length > 0 ? `${view.unreadableNodes.length} unreadable` : ''].filter(Boolean);
+  const row = (label: string, value: string): string => `${label.padEnd(12)} ${value}`;
   return [
-    `online users   ${snapshot.onlineUsers}`,
-    `chat nodes     ${snapshot.nodes.length}${snapshot.unreadableNodes.length > 0 ? ` (+${snapshot.unreadableNodes.length} unreadable)` : ''}`,
-    `connections    ${connections}`,
-    `read at        ${formatClock(snapshot.takenAtMs)}`,
+    row('online users', String(view.onlineUsers)),
+    row('chat nodes', `${totals.nodes}${aside.length > 0 ? `, ${aside.join(', ')}` : ''}`),
+    row('connections', String(totals.connections)),
+    row('node users', String(totals.users)),
+    row('read at', formatClock(view.takenAtMs)),
   ];
+}
+
+/** `dchat console --once`: the view as text for a terminal or a script, `columns` wide. */
+export function onceText(view: ClusterView, columns: number): string {
+  const { headers, rows } = nodeTable(view, view.takenAtMs);
+  const widths = fitColumns(headers, rows, columns);
+  const line = (cells: string[]): string => cells.map((c, i) => cut(c, widths[i] ?? 0).padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const unreadable = view.unreadableNodes.map((bad) => cut(`${bad.nodeId}  unreadable: ${bad.reason}`, columns));
+  return [line(headers), ...rows.map(line), ...unreadable, '', ...providerLines(view, columns), '', ...summaryLines(view)].join('\n') + '\n';
+}
+
+/** `dchat console --once --json`: the view as one JSON document. */
+export function onceJson(view: ClusterView): string {
+  return `${JSON.stringify(view, null, 2)}\n`;
 }

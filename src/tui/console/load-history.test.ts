@@ -4,7 +4,7 @@ import type { ClusterSnapshot, NodeSnapshot } from './cluster-snapshot.js';
 import { LoadHistory } from './load-history.js';
 
 function node(nodeId: string, connections: number, users: number): NodeSnapshot {
-  return { nodeId, clientAddress: '127.0.0.1:1', rpcAddress: '127.0.0.1:2', startedAtMs: 0, weight: 1, connections, users, updatedAtMs: 0 };
+  return { nodeId, clientAddress: '127.0.0.1:1', rpcAddress: '127.0.0.1:2', startedAtMs: 0, weight: 1, connections, users, updatedAtMs: 0 , reportIntervalMs: 5000};
 }
 
 function snapshot(atMs: number, nodes: NodeSnapshot[]): ClusterSnapshot {
