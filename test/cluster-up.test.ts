@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { clusterSecretFrom } from '../src/base/cluster-secret.js';
 import { ZkSession } from '../src/zk/zk-session.js';
 import { ChatUser } from './support/chat-user.js';
+import { fetchOps } from './support/dchat-process.js';
 import { isAlive, startDchatUp, type DchatUpRun, type UpStateFile } from './support/dchat-up.js';
 import { runDchat } from './support/run-dchat.js';
 import { waitFor } from './support/wait.js';
@@ -48,9 +49,11 @@ test('dchat up --cluster 2 serves metrics and health on each chat node and dchat
   assert.ok(listed, `dchat up printed the metrics addresses:\n${upOutput()}`);
   const urls = (listed[1] ?? '').split(', ');
   assert.equal(urls.length, 3, 'two chat nodes and dchat lb');
+  const token = readFileSync(join(dir, 'metrics-token'), 'utf8').trim();
   for (const url of urls) {
-    assert.match(await (await fetch(url)).text(), /^process_cpu_seconds_total /m, `${url} serves metrics`);
-    const ready = await fetch(url.replace(/\/metrics$/, '/readyz'));
+    assert.equal((await fetch(url)).status, 401, `${url} asks for the bearer token`);
+    assert.match(await (await fetchOps(url, token)).text(), /^process_cpu_seconds_total /m, `${url} serves metrics`);
+    const ready = await fetchOps(url.replace(/\/metrics$/, '/readyz'), token);
     assert.equal(ready.status, 200, `${url}: ${await ready.text()}`);
   }
   const config = readFileSync(listed[2] ?? '', 'utf8');

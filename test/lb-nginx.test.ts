@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { placeholderUpstreamText, defaultUpstreamOptions } from '../src/lb/upstream-text.js';
 import { childPids } from '../src/up/process-stopper.js';
 import { ZkSession } from '../src/zk/zk-session.js';
-import { spawnDchat, testZkDigests } from './support/dchat-process.js';
+import { spawnDchat, testZkDigests, fetchOps } from './support/dchat-process.js';
 import { freeLoopbackPort, startNginx, type NginxHandle } from './support/nginx.js';
 import { runDchat } from './support/run-dchat.js';
 import { startTcpBackend, whichBackend, type TcpBackend } from './support/tcp-backend.js';
@@ -175,10 +175,10 @@ test('dchat lb follows nodes joining, leaving and dying, and nginx reaches exact
   await registerNode(b3());
   await lb.waitForLine(/upstream dchat has 3 node\(s\).*nginx reloaded/, 'an upstream with the third node');
   await assertReachesExactly([b1(), b2(), b3()]);
-  const metrics = await (await fetch(`${metricsUrl}/metrics`)).text();
+  const metrics = await (await fetchOps(`${metricsUrl}/metrics`)).text();
   assert.match(metrics, /^dchat_lb_publishes_total\{outcome="written"\} 2$/m, 'two upstreams written');
   assert.match(metrics, /^dchat_lb_upstream_nodes\{state="published"\} 3$/m);
-  assert.equal((await fetch(`${metricsUrl}/readyz`)).status, 200, 'dchat lb is ready');
+  assert.equal((await fetchOps(`${metricsUrl}/readyz`)).status, 200, 'dchat lb is ready');
 
   await nodeSessions.get(b1().address)?.unregisterEphemeral(`/dchat/nodes/${b1().address}`);
   await lb.waitForLine(new RegExp(`has 2 node\\(s\\): ${b2().address} weight=2, ${b3().address}|has 2 node\\(s\\): ${b3().address} weight=1, ${b2().address}`), 'an upstream without the node that left');

@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { ChatClient } from '../src/client/chat-client.js';
 import { dchat } from '../src/gen/proto.js';
 import { ChatUser } from './support/chat-user.js';
-import { testClusterSecret, type DchatProcess } from './support/dchat-process.js';
+import { testClusterSecret, type DchatProcess, fetchOps, testMetricsToken } from './support/dchat-process.js';
 import { startPrometheus, type PrometheusHandle } from './support/prometheus.js';
 import { startTestCluster, type TestCluster } from './support/test-cluster.js';
 import { waitFor } from './support/wait.js';
@@ -22,7 +22,7 @@ function metricsAddressOf(node: DchatProcess): string {
 }
 
 async function get(url: string): Promise<{ status: number; text: string }> {
-  const res = await fetch(url);
+  const res = await fetchOps(url);
   return { status: res.status, text: await res.text() };
 }
 
@@ -37,7 +37,7 @@ describe('operations: metrics, health and logs', () => {
   before(async () => {
     cluster = await startTestCluster({ nodes: 2, nodeArgs: ['--metrics', '127.0.0.1:0'] });
     [a, b] = cluster.nodes as [DchatProcess, DchatProcess];
-    prometheus = await startPrometheus([metricsAddressOf(a), metricsAddressOf(b)]);
+    prometheus = await startPrometheus([metricsAddressOf(a), metricsAddressOf(b)], testMetricsToken);
   });
   after(async () => {
     for (const u of users) u.close();

@@ -12,7 +12,7 @@ import { RpcChannel } from '../src/rpc/rpc-channel.js';
 import { ZkRegistry } from '../src/rpc/zk-registry.js';
 import { ZkSession } from '../src/zk/zk-session.js';
 import { ClusterSecret } from '../src/base/cluster-secret.js';
-import { spawnDchat, testClusterSecret, testZkDigests } from './support/dchat-process.js';
+import { spawnDchat, testClusterSecret, testZkDigests, fetchOps } from './support/dchat-process.js';
 import { startZooKeeper, type ZkServerHandle } from './support/zookeeper.js';
 import { runDchat } from './support/run-dchat.js';
 import { waitFor } from './support/wait.js';
@@ -122,13 +122,16 @@ test('dchat rpc-server --metrics counts the calls it serves by service, method a
     const carol = (await users.register({ name: 'carol', password: 'carol-password' })).user;
     await users.login({ id: carol?.id ?? 0, password: 'carol-password' });
     await users.login({ id: carol?.id ?? 0, password: 'carol-password' });
-    const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+    const text = await (await fetchOps(`${metricsUrl}/metrics`)).text();
     assert.match(text, /^dchat_rpc_server_calls_total\{service="UserServiceRpc",method="Register",code="OK"\} 1$/m);
     assert.match(text, /^dchat_rpc_server_calls_total\{service="UserServiceRpc",method="Login",code="OK"\} 2$/m);
     assert.match(text, /^dchat_rpc_server_duration_seconds_count\{service="UserServiceRpc",method="Login"\} 2$/m);
     assert.match(text, /^dchat_zk_connected 1$/m);
     assert.match(text, /^dchat_pending_deliveries 0$/m);
-    const ready = await fetch(`${metricsUrl}/readyz`);
+    assert.equal((await fetch(`${metricsUrl}/metrics`)).status, 401, 'the metrics address asks for the bearer token');
+    assert.equal((await fetchOps(`${metricsUrl}/metrics`, 'not-the-token')).status, 401, 'a wrong token is refused');
+    assert.equal((await fetch(`${metricsUrl}/healthz`)).status, 200, '/healthz answers anyone');
+    const ready = await fetchOps(`${metricsUrl}/readyz`);
     assert.equal(ready.status, 200, await ready.text());
   } finally {
     await channel.close();

@@ -50,6 +50,14 @@ export class ClusterSecret {
     return undefined;
   }
 
+  /**
+   * The bearer token a process with this secret asks of whoever reads its `--metrics` address
+   * (Prometheus: `authorization: { credentials_file: … }`); `dchat secret metrics-token` prints it.
+   */
+  metricsToken(): string {
+    return derive(this.secrets[0]!, 'dchat metrics bearer', 24).toString('base64url');
+  }
+
   /** The ZooKeeper digest credentials of dchat's znodes: `user:password`, and the ACL id ZooKeeper stores. */
   zkDigest(): ZkDigest {
     return zkDigestOf(this.secrets[0]!);

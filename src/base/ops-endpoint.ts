@@ -1,8 +1,11 @@
 // The operator's HTTP address of a dchat process (`--metrics host:port`): Prometheus scrapes
 // GET /metrics; supervisors ask GET /healthz (the process serves: always 200 while it runs) and
 // GET /readyz (200 when it should be given work, else 503 with one line per reason). It carries
-// no user data and takes no input beyond the path, so it needs no authentication; bind it to an
-// address only operators reach (docs/operations.md).
+// no user data and takes no input beyond the path. A process holding the cluster secret asks for
+// the bearer token derived from it on /metrics and /readyz; one without (a standalone node) binds
+// only a loopback address. /healthz answers "ok" to anyone: it reads nothing and says nothing but
+// that the process runs. Bind it to an address only operators reach (docs/operations.md).
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { DchatError, errorMessage } from './dchat-error.js';
 import { enableMetrics, metricsRegistry } from './metrics.js';
@@ -33,6 +36,16 @@ export interface OpsEndpointOptions {
   /** "host:port"; port 0 picks a free one. */
   address: string;
   readiness: ReadinessCheck;
+  /** Asked of every request but /healthz as `Authorization: Bearer <token>`; absent: loopback addresses only. */
+  token?: string | undefined;
+}
+
+/** How long a client may take to send its request, and how many may be connected at once. */
+const requestTimeoutMs = 5_000;
+const maxConnections = 64;
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 export interface OpsAddress {
@@ -60,12 +73,18 @@ export class OpsEndpoint {
   private readonly server: Server;
 
   constructor(private readonly options: OpsEndpointOptions) {
-    this.server = createServer((req, res) => void this.serve(req, res));
+    this.server = createServer({ headersTimeout: requestTimeoutMs, requestTimeout: requestTimeoutMs }, (req, res) => void this.serve(req, res));
+    this.server.maxConnections = maxConnections;
   }
 
   /** Listens; resolves with the bound address (the port chosen when 0 was asked). */
   start(): Promise<OpsAddress> {
     const { host, port } = parseMetricsAddress(this.options.address);
+    if (this.options.token === undefined && !isLoopback(host)) {
+      return Promise.reject(
+        new DchatError('DCHAT_OPS_NEEDS_SECRET', `--metrics ${host}:${port}: only a loopback address can be served without the cluster secret (its readers authenticate with the bearer token \`dchat secret metrics-token\` prints); give --cluster-secret-file, or --metrics 127.0.0.1:${port}`),
+      );
+    }
     return new Promise((resolve, reject) => {
       this.server.once('error', (err) => reject(new DchatError('DCHAT_OPS_LISTEN_FAILED', `--metrics ${host}:${port}: cannot listen (${errorMessage(err)}); pick a free port`)));
       this.server.listen(port, host, () => {
@@ -84,6 +103,10 @@ export class OpsEndpoint {
     const path = (req.url ?? '/').split('?')[0];
     try {
       if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'only GET is served here\n');
+      if (path !== '/healthz' && !this.isAuthorised(req)) {
+        res.setHeader('www-authenticate', 'Bearer realm="dchat"');
+        return reply(res, 401, 'this address asks for the bearer token of the cluster secret (`dchat secret metrics-token`)\n');
+      }
       switch (path) {
         case '/metrics':
           return reply(res, 200, await metricsRegistry.metrics(), metricsRegistry.contentType);
@@ -100,6 +123,14 @@ export class OpsEndpoint {
       reply(res, 500, `${errorMessage(err)}\n`);
     }
   }
+
+  private isAuthorised(req: IncomingMessage): boolean {
+    const token = this.options.token;
+    if (token === undefined) return true;
+    const given = Buffer.from(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
+    const wanted = Buffer.from(token);
+    return given.length === wanted.length && timingSafeEqual(given, wanted);
+  }
 }
 
 function reply(res: ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
@@ -111,9 +142,9 @@ function reply(res: ServerResponse, status: number, body: string, contentType = 
  * For a command's `--metrics`: starts counting, serves the endpoint and prints where
  * (`<command>: metrics on http://host:port/metrics ...` on stdout, which `dchat up` and tests read).
  */
-export async function serveOps(command: string, address: string, readiness: ReadinessCheck): Promise<OpsEndpoint> {
+export async function serveOps(command: string, address: string, readiness: ReadinessCheck, token: string | undefined): Promise<OpsEndpoint> {
   enableMetrics();
-  const endpoint = new OpsEndpoint({ address, readiness });
+  const endpoint = new OpsEndpoint({ address, readiness, token });
   const bound = await endpoint.start();
   const host = bound.host.includes(':') ? `[${bound.host}]` : bound.host;
   process.stdout.write(`${command}: metrics on http://${host}:${bound.port}/metrics (health /healthz, readiness /readyz)\n`);

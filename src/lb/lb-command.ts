@@ -4,7 +4,7 @@
 // current nodes and exits (for scripts).
 import { dirname, join, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { requiredSecret, secretOptions, type SecretArgs } from '../base/cluster-secret.js';
+import { requiredSecret, secretOptions, type ClusterSecret, type SecretArgs } from '../base/cluster-secret.js';
 import { errorMessage } from '../base/dchat-error.js';
 import { checkWholeOption } from '../base/option-checks.js';
 import { metricsOption, parseMetricsAddress, serveOps, type OpsEndpoint } from '../base/ops-endpoint.js';
@@ -95,8 +95,10 @@ async function runLb(args: LbArgs): Promise<number> {
   }
   const setup = setUp(args);
   let session: ZkSession;
+  let secret: ClusterSecret;
   try {
-    session = await ZkSession.connect({ connectString: args.zk, digests: requiredSecret('dchat lb', args).zkDigests() });
+    secret = requiredSecret('dchat lb', args);
+    session = await ZkSession.connect({ connectString: args.zk, digests: secret.zkDigests() });
   } catch (err) {
     process.stderr.write(`dchat lb: ${errorMessage(err)}\n`);
     return 1;
@@ -105,7 +107,7 @@ async function runLb(args: LbArgs): Promise<number> {
   try {
     if (args.metrics !== undefined) {
       watchZkSession(session);
-      ops = await serveOps('dchat lb', args.metrics, () => Promise.resolve(lbReadiness()));
+      ops = await serveOps('dchat lb', args.metrics, () => Promise.resolve(lbReadiness()), secret.metricsToken());
     }
     return args.once ? await publishOnce(session, setup) : await follow(session, setup, args.debounceMs);
   } catch (err) {

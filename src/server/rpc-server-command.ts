@@ -101,7 +101,7 @@ export const rpcServerCommand: CommandModule<object, RpcServerArgs> = {
       if (session) watchZkSession(session);
       publishBacklog(repo);
       const store = repo;
-      if (args.metrics !== undefined) ops = await serveOps('dchat rpc-server', args.metrics, () => rpcServerReadiness(store, session !== undefined, isStopping));
+      if (args.metrics !== undefined) ops = await serveOps('dchat rpc-server', args.metrics, () => rpcServerReadiness(store, session !== undefined, isStopping), credentials.metricsToken());
     } catch (err) {
       process.stderr.write(`dchat rpc-server: ${errorMessage(err)}\n`);
       await session?.close().catch(() => undefined);

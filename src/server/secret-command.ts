@@ -38,13 +38,28 @@ const zkAuthCommand: CommandModule<object, SecretArgs> = {
   },
 };
 
+const metricsTokenCommand: CommandModule<object, SecretArgs> = {
+  command: 'metrics-token',
+  describe: "Print the bearer token that --metrics addresses of a cluster's processes ask for (Prometheus: authorization credentials)",
+  builder: (y: Argv) => y.options(secretOptions) as unknown as Argv<SecretArgs>,
+  handler: (args: ArgumentsCamelCase<SecretArgs>) => {
+    try {
+      process.stdout.write(`${requiredSecret('dchat secret metrics-token', args).metricsToken()}\n`);
+    } catch (err) {
+      process.stderr.write(`dchat secret metrics-token: ${errorMessage(err)}\n`);
+      process.exit(1);
+    }
+  },
+};
+
 export const secretCommand: CommandModule = {
   command: 'secret <command>',
-  describe: "The cluster secret: make one, or print the ZooKeeper credentials derived from it",
+  describe: 'The cluster secret: make one, or print the ZooKeeper credentials or the metrics token derived from it',
   builder: (y: Argv) =>
     y
       .command(newCommand)
       .command(zkAuthCommand)
+      .command(metricsTokenCommand)
       .demandCommand(1)
       .example('$0 secret new /etc/dchat/cluster-secret', 'a new secret for a hand-made cluster')
       .example('$0 secret zk-auth --cluster-secret-file /etc/dchat/cluster-secret', 'the user:password for zkCli.sh `addauth digest`'),

@@ -150,7 +150,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
     let ops: OpsEndpoint | undefined;
     try {
       address = await node.start();
-      if (args.metrics !== undefined) ops = await serveOps('dchat server', args.metrics, () => node.readiness());
+      if (args.metrics !== undefined) ops = await serveOps('dchat server', args.metrics, () => node.readiness(), credentials?.metricsToken());
     } catch (err) {
       process.stderr.write(`dchat server: ${errorMessage(err)}\n`);
       process.exit(1);

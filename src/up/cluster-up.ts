@@ -5,7 +5,7 @@
 // Then it reports a process that exits (supervisor.ts) and one that runs but says it is not ready
 // (readiness-watch.ts, from the /readyz of each chat node and dchat lb).
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ClusterSecret } from '../base/cluster-secret.js';
 import { DchatError, errorMessage } from '../base/dchat-error.js';
@@ -50,7 +50,7 @@ class ClusterRun {
   constructor(readonly options: ClusterOptions) {
     this.state = { dir: options.dir, supervisorPid: process.pid, startedAtMs: Date.now(), entry: undefined, zk: undefined, db: undefined, processes: [] };
     this.supervisor = new Supervisor(options.dir, (text) => process.stdout.write(`[up] ${text}\n`), options.restart);
-    this.readiness = new ReadinessWatch((text) => process.stdout.write(`[up] ${text}\n`));
+    this.readiness = new ReadinessWatch((text) => process.stdout.write(`[up] ${text}\n`), metricsTokenOf(options.dir));
   }
 
   say(step: number, text: string): void {
@@ -260,10 +260,23 @@ function secretEnv(dir: string): NodeJS.ProcessEnv {
   return { DCHAT_CLUSTER_SECRET_FILE: clusterSecretFile(dir), DCHAT_CLUSTER_SECRET: '' };
 }
 
-/** DIR/prometheus.yml: a Prometheus config scraping every metrics port of the cluster; returns its path. */
+/** The bearer token of the cluster's --metrics addresses, from DIR/cluster-secret. */
+function metricsTokenOf(dir: string): string {
+  return ClusterSecret.of([readFileSync(clusterSecretFile(dir), 'utf8').trim()], `${dir}/cluster-secret`).metricsToken();
+}
+
+/**
+ * DIR/prometheus.yml: a Prometheus config scraping every metrics port of the cluster, with the
+ * bearer token they ask for in DIR/metrics-token (mode 0600); returns the config's path.
+ */
 function writeScrapeConfig(dir: string, metricsPorts: readonly number[]): string {
   const file = join(dir, 'prometheus.yml');
+  const tokenFile = join(dir, 'metrics-token');
+  writeFileSync(tokenFile, `${metricsTokenOf(dir)}\n`, { mode: 0o600 });
   const targets = metricsPorts.map((p) => `'127.0.0.1:${p}'`).join(', ');
-  writeFileSync(file, `# Written by dchat up: run \`prometheus --config.file=${file}\` to scrape this cluster.\nglobal:\n  scrape_interval: 5s\nscrape_configs:\n  - job_name: dchat\n    static_configs:\n      - targets: [${targets}]\n`);
+  writeFileSync(
+    file,
+    `# Written by dchat up: run \`prometheus --config.file=${file}\` to scrape this cluster.\nglobal:\n  scrape_interval: 5s\nscrape_configs:\n  - job_name: dchat\n    authorization:\n      type: Bearer\n      credentials_file: ${tokenFile}\n    static_configs:\n      - targets: [${targets}]\n`,
+  );
   return file;
 }

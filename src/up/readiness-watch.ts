@@ -20,6 +20,8 @@ export class ReadinessWatch {
 
   constructor(
     private readonly write: (line: string) => void,
+    /** The bearer token the cluster's --metrics addresses ask for; undefined: none asked (a standalone node). */
+    private readonly token: string | undefined,
     private readonly pollMs = readinessPollMs,
   ) {}
 
@@ -50,7 +52,8 @@ export class ReadinessWatch {
   private async check(watched: Watched): Promise<void> {
     let answer: { status: number; text: string };
     try {
-      const res = await fetch(watched.url, { signal: AbortSignal.timeout(requestTimeoutMs) });
+      const headers: Record<string, string> = this.token === undefined ? {} : { authorization: `Bearer ${this.token}` };
+      const res = await fetch(watched.url, { headers, signal: AbortSignal.timeout(requestTimeoutMs) });
       answer = { status: res.status, text: await res.text() };
     } catch {
       return; // not answering at all: exited (the supervisor reports it) or restarting

@@ -15,6 +15,13 @@ import { killChildOnExit } from './test-services.js';
  */
 export const testClusterSecret = ClusterSecret.generate();
 export const testZkDigests = ClusterSecret.of([testClusterSecret], 'the tests\' secret').zkDigests();
+/** The bearer token the --metrics addresses of the test's dchat processes ask for. */
+export const testMetricsToken = ClusterSecret.of([testClusterSecret], 'the tests\' secret').metricsToken();
+
+/** GET of a --metrics address of a test's dchat process, with its bearer token. */
+export function fetchOps(url: string, token = testMetricsToken): Promise<Response> {
+  return fetch(url, { headers: { authorization: `Bearer ${token}` } });
+}
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const dchatBin = join(repoRoot, 'bin', 'dchat');

@@ -24,12 +24,14 @@ export interface PrometheusHandle {
   stop(): Promise<void>;
 }
 
-/** Starts Prometheus scraping `targets` (host:port of /metrics endpoints) every second. */
-export async function startPrometheus(targets: readonly string[]): Promise<PrometheusHandle> {
+/** Starts Prometheus scraping `targets` (host:port of /metrics endpoints) every second, with the bearer token they ask for. */
+export async function startPrometheus(targets: readonly string[], token: string): Promise<PrometheusHandle> {
   if (!existsSync(prometheusBinary)) throw new DchatError('DCHAT_UP_MISSING_PACKAGES', notInstalledMessage(['prometheus']));
   const dir = mkdtempSync(join(tmpdir(), 'dchat-prometheus-'));
   const port = await freeLoopbackPort();
   const configFile = join(dir, 'prometheus.yml');
+  const tokenFile = join(dir, 'metrics-token');
+  writeFileSync(tokenFile, token, { mode: 0o600 });
   writeFileSync(
     configFile,
     [
@@ -38,6 +40,9 @@ export async function startPrometheus(targets: readonly string[]): Promise<Prome
       '  evaluation_interval: 1s',
       'scrape_configs:',
       '  - job_name: dchat',
+      '    authorization:',
+      '      type: Bearer',
+      `      credentials_file: ${tokenFile}`,
       '    static_configs:',
       `      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]`,
       '',
