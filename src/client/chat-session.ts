@@ -237,7 +237,7 @@ export class ChatSession {
       ...(this.options.localAddress ? { localAddress: this.options.localAddress } : {}),
       ...(this.options.requestTimeoutMs ? { requestTimeoutMs: this.options.requestTimeoutMs } : {}),
     });
-    client.onEvent((event) => this.onEvent(event));
+    client.onEvent((event) => this.onEvent(client, event));
     client.onClose(() => this.onConnectionLost(client));
     await client.connect();
     this.client = client;
@@ -245,11 +245,15 @@ export class ChatSession {
     this.startHeartbeat(client);
   }
 
-  private onEvent(event: dchat.client.Event): void {
+  private onEvent(client: ChatClient, event: dchat.client.Event): void {
     if (event.message) {
       if (this.inbox.accept(event.message)) this.listener.message?.(event.message);
       return;
     }
+    // A kick of a connection this session has already left (it reconnected meanwhile, and the node
+    // ends the old login in favour of the new one) is about nobody: acting on it would end the
+    // session's own newer login.
+    if (event.kicked && client !== this.client) return;
     const kickCode = event.kicked?.code;
     if (kickCode === dchat.client.KickCode.LOGGED_IN_ELSEWHERE) {
       // Reconnecting would take the login back from the other device, which would take it back again.

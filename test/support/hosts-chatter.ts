@@ -3,6 +3,7 @@
 // unanswered (its connection closed, or nothing came back in time) does what the dchat client
 // does: it connects again through nginx and logs in.
 import assert from 'node:assert/strict';
+import { dchat } from '../../src/gen/proto.js';
 import type { DeliveryLedger } from './delivery-ledger.js';
 import type { HostsCluster } from './hosts-cluster.js';
 import type { RemoteCorrespondent } from './remote-correspondent.js';
@@ -25,13 +26,28 @@ export async function joinPeople(cluster: HostsCluster, tag: string, count: numb
  * Connects again through nginx and logs in, trying for 30 s; stops trying once `isStopped()`.
  * Resolves true when logged in, false when it stopped first.
  */
-export async function reconnect(cluster: HostsCluster, person: RemoteCorrespondent, isStopped: () => boolean): Promise<boolean> {
+export function reconnect(cluster: HostsCluster, person: RemoteCorrespondent, isStopped: () => boolean): Promise<boolean> {
+  // Both flows of a person may find it cut off at once: they share one reconnect, or the second
+  // would replace the first one's fresh connection and login.
+  let pending = reconnecting.get(person);
+  if (!pending) {
+    pending = reconnectOnce(cluster, person, isStopped).finally(() => reconnecting.delete(person));
+    reconnecting.set(person, pending);
+  }
+  return pending;
+}
+
+const reconnecting = new WeakMap<RemoteCorrespondent, Promise<boolean>>();
+
+async function reconnectOnce(cluster: HostsCluster, person: RemoteCorrespondent, isStopped: () => boolean): Promise<boolean> {
   let lastError = '';
   return waitFor(async () => {
     if (isStopped()) return 'stopped';
     try {
       await person.connect(cluster.front);
-      await person.login();
+      const login = await person.login();
+      // A refused login (RESOURCE_EXHAUSTED while many log in again through nginx's one address) is no login.
+      if (login.status !== dchat.Status.OK) throw new Error(`login refused: ${dchat.Status[login.status]} ${login.errorText}`);
       return 'logged-in';
     } catch (err) {
       lastError = (err as Error).message;
