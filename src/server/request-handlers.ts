@@ -110,6 +110,9 @@ async function login(ctx: HandlerContext, session: ClientSession, req: dchat.ILo
   const res = await ctx.services.user.login({ ...req, source: session.conn.peerAddress });
   const refusal = refusalOf(res);
   if (refusal || !res.user) return refusal ?? { status: Status.INTERNAL, errorText: 'login returned no user' };
+  // The client may have given up and closed while the check ran (a slow store): a login bound
+  // now would be a session nobody holds, displacing the user's live one.
+  if (!session.isOpen()) return { status: Status.UNAVAILABLE, errorText: 'the connection closed while the login was checked' };
   session.userId = res.user.id ?? 0;
   session.userName = res.user.name ?? '';
   const displaced = ctx.sessions.bind(session);
@@ -122,6 +125,11 @@ async function login(ctx: HandlerContext, session: ClientSession, req: dchat.ILo
     session.userId = 0;
     session.userName = '';
     throw err;
+  }
+  if (!session.isOpen()) {
+    // Closed while the presence was claimed: its close found no login to end, so end it here.
+    await endLogin(ctx, session).catch(() => undefined);
+    return { status: Status.UNAVAILABLE, errorText: 'the connection closed during the login' };
   }
   displaced?.kick(dchat.client.KickCode.LOGGED_IN_ELSEWHERE, `user ${session.userId} logged in from another connection (${session.conn.peerAddress}:${session.conn.peerPort})`);
   try {
