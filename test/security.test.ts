@@ -3,7 +3,6 @@
 // and the victim must say so in its log.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -15,19 +14,11 @@ import { RpcController } from '../src/rpc/rpc-controller.js';
 import { StaticRegistry } from '../src/rpc/static-registry.js';
 import { ZkSession } from '../src/zk/zk-session.js';
 import { ChatUser } from './support/chat-user.js';
+import { listeningPorts } from './support/listening-ports.js';
 import { startDchatServer, testClusterSecret, type DchatProcess } from './support/dchat-process.js';
 import { runDchat } from './support/run-dchat.js';
 import { startTestCluster, type TestCluster } from './support/test-cluster.js';
 import { waitFor } from './support/wait.js';
-
-/** The TCP ports process `pid` listens on, as the kernel reports them (ss). */
-function listeningPorts(pid: number): number[] {
-  const lines = execFileSync('ss', ['-Hltnp'], { encoding: 'utf8' }).split('\n');
-  return lines
-    .filter((line) => line.includes(`pid=${pid},`))
-    .map((line) => Number(/:(\d+)\s/.exec(line.split(/\s+/)[3] + ' ')?.[1]))
-    .sort((a, b) => a - b);
-}
 
 /** CPU time (user + system) of a process so far, in milliseconds. */
 function cpuMs(pid: number): number {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChatUser } from './support/chat-user.js';
 import { spawnDchat } from './support/dchat-process.js';
+import { listeningPorts } from './support/listening-ports.js';
 import { startDchatInTmux } from './support/tmux-screen.js';
 import { waitFor } from './support/wait.js';
 
@@ -21,6 +22,7 @@ test('dchat up --no-client starts a standalone node that takes clients, logs to 
     const ready = await waitFor(() => /\[2\/2\] chat node ready on (\S+):(\d+) \(pid (\d+)\)/.exec(output) ?? undefined, 30_000, `dchat up to print its ready line; it printed:\n${output}`);
     user = await ChatUser.registered('solo', ready[1] ?? '', Number(ready[2]));
     assert.ok(user.id > 0);
+    assert.deepEqual(listeningPorts(Number(ready[3])), [Number(ready[2])], 'the node of `npm start` opens its chat port and no other');
     assert.match(readFileSync(join(dataDir, 'server.log'), 'utf8'), /listening on/);
     up.kill('SIGINT');
     assert.equal(await exited, 0, output);

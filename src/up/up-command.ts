@@ -20,6 +20,7 @@ interface UpArgs {
   dataDir: string;
   client: boolean;
   plain: boolean;
+  metrics: boolean;
   cluster: number | undefined;
   dir: string;
   mode: 'round-robin' | 'hash';
@@ -40,6 +41,7 @@ export const upCommand: CommandModule<object, UpArgs> = {
       .option('data-dir', { type: 'string', default: defaultDataDir(), describe: 'Where the standalone node keeps its data and log (env DCHAT_DATA_DIR)' })
       .option('client', { type: 'boolean', default: true, describe: 'Open a client in this terminal (--no-client: only the node)' })
       .option('plain', { type: 'boolean', default: false, describe: 'Open the line client instead of the full-screen one' })
+      .option('metrics', { type: 'boolean', default: false, describe: 'Standalone: also serve Prometheus /metrics, /healthz and /readyz on a loopback port (off: the node opens its chat port only); with --cluster always on' })
       .option('cluster', { type: 'number', describe: 'Run N chat nodes behind nginx, with a ZooKeeper ensemble of three, MariaDB and dchat lb' })
       .option('dir', { type: 'string', default: defaultClusterDir(), describe: 'With --cluster: the one directory for all data, logs and the state file (env DCHAT_CLUSTER_DIR)' })
       .option('mode', { choices: ['round-robin', 'hash'] as const, default: 'round-robin' as const, describe: 'With --cluster: how nginx picks a node' })
@@ -67,7 +69,7 @@ export const upCommand: CommandModule<object, UpArgs> = {
   },
 };
 
-async function upStandalone(args: { port: number; dataDir: string; client: boolean; plain: boolean }): Promise<number> {
+async function upStandalone(args: { port: number; dataDir: string; client: boolean; plain: boolean; metrics: boolean }): Promise<number> {
   mkdirSync(args.dataDir, { recursive: true });
   const logFile = join(args.dataDir, 'server.log');
   process.stdout.write(`[1/2] starting a standalone chat node on 127.0.0.1:${args.port} (data and log in ${args.dataDir}) ...\n`);
@@ -75,7 +77,8 @@ async function upStandalone(args: { port: number; dataDir: string; client: boole
   try {
     node = await startChild({
       name: 'the chat node',
-      ...dchatExecutable(['server', '--port', String(args.port), '--data-dir', args.dataDir, '--metrics', '127.0.0.1:0']),
+      // The newcomer's node opens its chat port and nothing else (docs/security.md); --metrics adds the operator address.
+      ...dchatExecutable(['server', '--port', String(args.port), '--data-dir', args.dataDir, ...(args.metrics ? ['--metrics', '127.0.0.1:0'] : [])]),
       logFile,
       ready: /dchat server listening on (\S+):(\d+)/,
       readyTimeoutMs: 30_000,
@@ -87,7 +90,7 @@ async function upStandalone(args: { port: number; dataDir: string; client: boole
   }
   const address = `${node.match[1] ?? '127.0.0.1'}:${node.match[2] ?? args.port}`;
   process.stdout.write(`[2/2] chat node ready on ${address} (pid ${node.pid})\n`);
-  const metrics = [...readFileSync(logFile, 'utf8').matchAll(/metrics on (http:\/\/\S+\/metrics)/g)].pop()?.[1];
+  const metrics = args.metrics ? [...readFileSync(logFile, 'utf8').matchAll(/metrics on (http:\/\/\S+\/metrics)/g)].pop()?.[1] : undefined;
   process.stdout.write(metrics ? `Metrics for Prometheus on ${metrics} (also /healthz, /readyz)\n\n` : '\n');
   process.stdout.write(`Open more clients in other terminals with:\n    npx dchat client --server ${address}\n`);
   process.stdout.write('Start with /register NAME PASSWORD, then /login ID PASSWORD; /help lists every command.\n\n');
