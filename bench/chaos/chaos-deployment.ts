@@ -4,11 +4,11 @@
 // does lives here too: the faults. Each node reaches ZooKeeper through user-space relays of its
 // own (test/support/faulty-relay.ts), so that one node can be cut off while the others stay.
 // Every process is recorded as it starts and stopped by its pid, also when the run fails.
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClusterSecret } from '../../src/base/cluster-secret.js';
 import { defaultUpstreamOptions, upstreamText } from '../../src/lb/upstream-text.js';
-import { startChild, type StartedChild } from '../../src/up/child-process.js';
+import { fileSize, readFrom, startChild, type StartedChild } from '../../src/up/child-process.js';
 import type { RecordedProcess } from '../../src/up/cluster-state.js';
 import { dchatExecutable } from '../../src/up/dchat-executable.js';
 import { freeLoopbackPorts } from '../../src/up/free-ports.js';
@@ -298,22 +298,6 @@ export class ChaosDeployment {
 
 /** What src/zk/zk-session.ts logs once a new session has everything of the expired one back. */
 const restoredLine = /new session 0x[0-9a-f]+, \d+ ephemeral\(s\) and \d+ watch\(es\) restored/;
-
-function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
-
-function readFrom(path: string, offset: number): string {
-  try {
-    return readFileSync(path).subarray(offset).toString('utf8');
-  } catch {
-    return '';
-  }
-}
 
 /** SIGKILL, and the exit seen: a crash, not a shutdown. */
 async function killAndWait(service: ServiceProcess, name: string): Promise<void> {

@@ -240,13 +240,19 @@ describe('mysql store message writes', () => {
     }
   }
 
-  it('commits the message saves and acks of one turn in one transaction', async () => {
+  /** A store in a database of its own, holding users alice and bob. */
+  async function storeWithAliceAndBob(): Promise<{ store: MySqlStore; alice: { id: number }; bob: { id: number } }> {
     const store = new MySqlStore(location(`dchat_batch_${++databases}`), { connectionLimit: 4 });
+    await store.migrate();
+    const alice = await store.createUser('alice', 'hash', 1);
+    const bob = await store.createUser('bob', 'hash', 1);
+    assert.ok(alice && bob);
+    return { store, alice, bob };
+  }
+
+  it('commits the message saves and acks of one turn in one transaction', async () => {
+    const { store, alice, bob } = await storeWithAliceAndBob();
     try {
-      await store.migrate();
-      const alice = await store.createUser('alice', 'hash', 1);
-      const bob = await store.createUser('bob', 'hash', 1);
-      assert.ok(alice && bob);
       const before = await commits();
       const saved = await Promise.all(
         Array.from({ length: 20 }, (_, i) => store.saveMessage({ fromId: alice.id, toId: bob.id, groupId: 0, text: `m${i}`, sentAtMs: i, recipientIds: [bob.id] })),
@@ -262,12 +268,8 @@ describe('mysql store message writes', () => {
   });
 
   it('fails only the write that fails when one of a turn fails, and stores the others', async () => {
-    const store = new MySqlStore(location(`dchat_batch_${++databases}`), { connectionLimit: 4 });
+    const { store, alice, bob } = await storeWithAliceAndBob();
     try {
-      await store.migrate();
-      const alice = await store.createUser('alice', 'hash', 1);
-      const bob = await store.createUser('bob', 'hash', 1);
-      assert.ok(alice && bob);
       const save = (fromId: number, text: string): Promise<unknown> => store.saveMessage({ fromId, toId: bob.id, groupId: 0, text, sentAtMs: 1, recipientIds: [bob.id] });
       const results = await Promise.allSettled([save(alice.id, 'first'), save(987_654, 'from nobody'), save(alice.id, 'third')]);
       assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);

@@ -65,7 +65,8 @@ export async function startChild(spec: ChildSpec): Promise<StartedChild> {
   return { name: spec.name, pid: child.pid ?? 0, child, logFile: spec.logFile, match, stop };
 }
 
-function fileSize(path: string): number {
+/** A log file's size now (0 while it does not exist): where the lines of what comes next start. */
+export function fileSize(path: string): number {
   try {
     return statSync(path).size;
   } catch {
@@ -73,7 +74,8 @@ function fileSize(path: string): number {
   }
 }
 
-function readFrom(path: string, offset: number): string {
+/** A log file's text from `offset` on ('' while it does not exist). */
+export function readFrom(path: string, offset: number): string {
   try {
     return readFileSync(path).subarray(offset).toString('utf8');
   } catch {
