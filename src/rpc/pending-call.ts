@@ -33,6 +33,8 @@ export class PendingCall {
   isDone = false;
   /** Waited somewhere (registry answer, connection) before being written: its budget has shrunk. */
   hasWaited = false;
+  /** How many stopping providers answered it SHUTTING_DOWN (each time it was sent elsewhere). */
+  refusals = 0;
   /** The provider address it went to, for error messages. */
   address = '';
   removeCancelListener: (() => void) | undefined = undefined;

@@ -265,3 +265,28 @@ test('stop lets a call in flight finish and answers new calls with SHUTTING_DOWN
     await stopping;
   });
 });
+
+test('a call refused by a stopping provider runs on another provider, and the stopping one gets no more calls', async () => {
+  await withSetup(async ({ provider, service, address }) => {
+    const other = await startProvider();
+    const twoProviders = new RpcChannel({ registry: new StaticRegistry([address, other.address]) });
+    try {
+      const stub = twoProviders.stub(dchat.UserServiceRpc);
+      // Both connections ready, so round-robin alternates between them.
+      await Promise.all([stub.getUser({ id: 31 }), stub.getUser({ id: 32 })]);
+      const slow = stub.login({ id: 33, password: 'sleep:200' });
+      await waitFor(() => provider.callsInFlight() + other.provider.callsInFlight() === 1, 2000, 'the slow call to reach a provider');
+      const stopping = provider.callsInFlight() === 1 ? provider : other.provider;
+      const stopped = stopping.stop();
+      const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => stub.getUser({ id: 40 + i })));
+      assert.deepEqual(answers.map((a) => a.user?.id), [40, 41, 42, 43, 44, 45], 'every call answered by the provider that is not stopping');
+      assert.equal((await slow).user?.id, 33);
+      await stopped;
+    } finally {
+      other.service.releaseAll();
+      service.releaseAll();
+      await twoProviders.close();
+      await other.provider.stop();
+    }
+  });
+});

@@ -233,6 +233,9 @@ export class RpcChannel {
   }
 
   private noProviderError(call: PendingCall, route: ServiceRoute): RpcError {
+    if (call.refusals > 0) {
+      return new RpcError('DCHAT_RPC_SHUTTING_DOWN', `${call.describe()}: provider ${call.address} is stopping and no other provider of ${call.serviceName} is ready; retry in a moment`);
+    }
     if (route.providers.length === 0) {
       return new RpcError('DCHAT_RPC_UNAVAILABLE', `${call.describe()}: no provider of ${call.serviceName} is registered in ${this.options.registry.description}; start one (dchat rpc-server or a chat node hosting it)`);
     }

@@ -25,6 +25,8 @@ import type { ClusterSecret } from '../base/cluster-secret.js';
 import { callerTlsOptions } from './rpc-tls.js';
 
 const { FrameKind, RpcStatus } = dchat.rpc;
+/** How many stopping providers may refuse one call before the caller is told SHUTTING_DOWN. */
+const MAX_STOPPING_REFUSALS = 3;
 const log = createLogger('rpc.connection');
 const EMPTY = new Uint8Array(0);
 
@@ -58,6 +60,8 @@ export class RpcConnection implements BalancedProvider {
   private lastError: RpcError | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private isDraining = false;
+  /** The provider answered SHUTTING_DOWN: it takes no new call until a new process answers here. */
+  private isProviderStopping = false;
 
   constructor(private readonly options: RpcConnectionOptions) {
     this.address = `${options.host}:${options.port}`;
@@ -70,6 +74,7 @@ export class RpcConnection implements BalancedProvider {
 
   /** Ready, or making its first attempt: a provider that failed stays out until it is ready again. */
   isHealthy(): boolean {
+    if (this.isProviderStopping) return false;
     return this.state === 'ready' || (this.failures === 0 && this.state !== 'closed' && this.state !== 'backoff');
   }
 
@@ -132,6 +137,9 @@ export class RpcConnection implements BalancedProvider {
   }
 
   private write(call: PendingCall): void {
+    // A stopping provider refuses a call without running it, and the channel sends it elsewhere:
+    // for that the request must outlive the shared writer it was encoded in.
+    call.keepArgs();
     call.isSent = true;
     this.inFlight.add(call);
     this.conn!.send(encodeCallFrameScratch(call.target.nameFields, FrameKind.REQUEST, call.callId, call.remainingDeadlineMs(), call.argsBuffer(), call.argsLength));
@@ -196,6 +204,7 @@ export class RpcConnection implements BalancedProvider {
       const call = this.inFlight.delete(header.callId);
       if (!call) return; // abandoned: its deadline passed or it was cancelled
       if (header.status === RpcStatus.OK) this.options.onCallDone(call, null, bytes, argsStart, argsStart + header.argsSize);
+      else if (header.status === RpcStatus.SHUTTING_DOWN) this.onRefusedByStoppingProvider(call, RpcError.fromStatus(header.status, header.errorText));
       else this.options.onCallDone(call, RpcError.fromStatus(header.status, header.errorText), EMPTY, 0, 0);
       this.closeIfDrained();
     } else if (header.kind === FrameKind.AUTH) {
@@ -204,6 +213,24 @@ export class RpcConnection implements BalancedProvider {
       log.warn('closing the connection to %s: a provider sent a frame of kind %d', this.address, header.kind);
       this.conn?.forceClose();
     }
+  }
+
+  /**
+   * The provider is stopping and did not run `call`: it leaves the balancer's choice, and the call
+   * goes back to the channel for another provider (a few times at most, in case they all stop).
+   */
+  private onRefusedByStoppingProvider(call: PendingCall, error: RpcError): void {
+    if (!this.isProviderStopping) log.info('provider %s is stopping; its calls go to the other providers', this.address);
+    this.isProviderStopping = true;
+    this.lastError = error;
+    if (call.refusals >= MAX_STOPPING_REFUSALS) {
+      this.options.onCallDone(call, error, EMPTY, 0, 0);
+      return;
+    }
+    call.refusals++;
+    call.isSent = false;
+    call.hasWaited = true;
+    this.options.onUnsent([call], error);
   }
 
   /** The provider's first frame: ready, or a refusal. */
@@ -222,6 +249,7 @@ export class RpcConnection implements BalancedProvider {
   }
 
   private becomeReady(): void {
+    this.isProviderStopping = false;
     this.failures = 0;
     this.lastError = undefined;
     this.setState('ready');
