@@ -147,13 +147,14 @@ async function login(ctx: HandlerContext, session: ClientSession, req: dchat.ILo
 
 /** The login answer carries the first page of friends and of groups (without members), so its size never grows with them. */
 async function loginResult(ctx: HandlerContext, session: ClientSession, user: dchat.IUser): Promise<dchat.client.ILoginResult> {
-  const [friends, groups, pending, allFriends, requests] = await Promise.all([
+  const [friends, groups, pending, requests] = await Promise.all([
     ctx.services.friend.getFriendList({ userId: session.userId, limit: limits.loginFriends }),
     ctx.services.group.getGroupList({ userId: session.userId, limit: limits.loginGroups, withoutMembers: true }),
     ctx.replay.countPending(session.userId),
-    friendIdsOf(ctx, session.userId),
     ctx.services.friend.getFriendRequests({ userId: session.userId, limit: limits.friendRequestPage }),
   ]);
+  // Most users' friends fit in the login's page: only more of them costs another query.
+  const allFriends = friends.hasMore ? await friendIdsOf(ctx, session.userId) : (friends.friends ?? []).map((f) => f.id ?? 0);
   const onlineFriends = (await Promise.all(allFriends.map(async (id) => ((await ctx.router.isOnline(id)) ? [id] : [])))).flat();
   await ctx.router.push(onlineFriends, { presence: { userId: session.userId, online: true } });
   const isOnline = new Set(onlineFriends);
