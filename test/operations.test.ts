@@ -96,8 +96,11 @@ describe('operations: metrics, health and logs', () => {
       const rows = await prometheus.query('sum(dchat_messages_acked_total)');
       return (rows[0]?.value ?? 0) >= 1;
     }, 15_000, "prometheus to count bob's acknowledgement");
-    const rpc = await prometheus.query('dchat_rpc_client_calls_total{service="OfflineServiceRpc",method="SaveMessage",code="OK"}');
-    assert.ok(rpc.some((r) => r.labels['instance'] === aMetrics && r.value >= 1), `node A's SaveMessage call counted by service, method and code: ${JSON.stringify(rpc)}`);
+    // Node A stored the message with the services it hosts, in its own process, and pushed it to bob's node over RPC.
+    const rpc = await prometheus.query('dchat_rpc_client_calls_total{service="ChatServiceRpc",method="Push",code="OK"}');
+    assert.ok(rpc.some((r) => r.labels['instance'] === aMetrics && r.value >= 1), `node A's push to node B counted by service, method and code: ${JSON.stringify(rpc)}`);
+    const served = await prometheus.query('dchat_rpc_server_calls_total{service="ChatServiceRpc",method="Push",code="OK"}');
+    assert.ok(served.some((r) => r.labels['instance'] === bMetrics && r.value >= 1), `node B's serving of the push counted: ${JSON.stringify(served)}`);
     await waitFor(async () => {
       const rows = await prometheus.query('sum(dchat_store_commit_seconds_count{backend="mysql"})');
       return (rows[0]?.value ?? 0) >= 1;

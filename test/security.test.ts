@@ -183,8 +183,9 @@ describe('a cluster', () => {
     // As if ZooKeeper's ACLs had been got round: the registry lists the rogue beside the real providers.
     await cluster.zk.create(path, Buffer.from('{}'));
     const users: ChatUser[] = [];
+    // A node that hosts no services of its own calls the user service's providers as listed.
+    const node = await cluster.startNode(['--services', 'none']);
     try {
-      const node = cluster.nodes[0]!;
       await waitFor(() => cluster!.zk.getChildren('/UserServiceRpc').then((c) => c.includes(`127.0.0.1:${rogue.port}`)), 5000, 'the rogue entry to be listed');
       for (let i = 0; i < 12; i++) {
         const user = await ChatUser.registered(`victim${i}`, node.host, node.port);
@@ -199,6 +200,7 @@ describe('a cluster', () => {
       await waitFor(() => new RegExp(`provider 127.0.0.1:${rogue.port} left out until it answers again`).test(node.output()), 5000, 'the node to log why it left the rogue provider out');
     } finally {
       for (const user of users) user.close();
+      await node.stop();
       await cluster.zk.delete(path);
       rogue.server.close();
     }
