@@ -155,6 +155,10 @@ async function coldStart(node: Node, ids: number[]): Promise<ColdFigures> {
   const startedAt = performance.now();
   let busyAnswers = 0;
   let closedWaiting = 0;
+  let loggedIn = 0;
+  const progress = setInterval(() => {
+    process.stdout.write(`cold start: ${loggedIn} of ${ids.length} logged in after ${((performance.now() - startedAt) / 1000).toFixed(0)} s\n`);
+  }, 10_000);
   const results = await Promise.all(
     sessions.map(async (session, i) => {
       // As a person would: try again while the node says it is busy. A connection the node closed
@@ -162,6 +166,7 @@ async function coldStart(node: Node, ids: number[]): Promise<ColdFigures> {
       for (let attempt = 0; attempt < 100; attempt++) {
         try {
           const response = await session.request({ login: { userId: ids[i] ?? 0, password } });
+          if (response.status === Status.OK) loggedIn++;
           if (response.status !== Status.RESOURCE_EXHAUSTED) return response.status === Status.OK;
           busyAnswers++;
         } catch {
@@ -171,6 +176,7 @@ async function coldStart(node: Node, ids: number[]): Promise<ColdFigures> {
       return false;
     }),
   );
+  clearInterval(progress);
   const seconds = (performance.now() - startedAt) / 1000;
   for (const s of sessions) s.close();
   return { users: ids.length, seconds, loggedIn: results.filter(Boolean).length, busyAnswers, closedWaiting };

@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { isDchatError } from '../base/dchat-error.js';
 import { assertSameBytes, deferred, nextLoopTurn, pattern, rawConnect, readToEnd, until, withTimeout } from './net-test-support.js';
@@ -383,4 +385,14 @@ test('tcp server resets a closing connection whose peer never closes, once close
     peer.destroy();
     await server.stop(100);
   }
+});
+
+test('the listening socket has a backlog of 4096 (as the kernel reports it), not node\'s 511', async () => {
+  await withServer(() => undefined, async (_server, port) => {
+    // For a listening socket, ss shows the backlog as Send-Q: "LISTEN 0 4096 127.0.0.1:PORT ...".
+    const line = execFileSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8' }).trim();
+    const backlog = Number(line.split(/\s+/)[2]);
+    const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
+    assert.equal(backlog, Math.min(4096, somaxconn), `ss says: ${line}`);
+  });
 });

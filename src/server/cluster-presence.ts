@@ -3,6 +3,7 @@
 // address. A node that dies takes its users' presence with it when its session expires.
 import { errorMessage } from '../base/dchat-error.js';
 import { createLogger } from '../base/logger.js';
+import { ThrottledWarning } from '../base/throttled-warning.js';
 import type { ZkSession } from '../zk/zk-session.js';
 import type { NodePeers } from './node-peers.js';
 
@@ -19,6 +20,8 @@ export function presencePath(userId: number): string {
 }
 
 export class ClusterPresence {
+  /** A dead node fails the kick of each of its users: one line per node and window. */
+  private readonly kickFailures = new ThrottledWarning(log);
   /**
    * `onClaimTaken` is told when a claim was lost while this node's ZooKeeper session had
    * expired: the user logged in on another node meanwhile, whose claim is newer and stays.
@@ -53,7 +56,7 @@ export class ClusterPresence {
       try {
         await this.peers.stubFor(current.rpcAddress).kick({ userId, reason: `user ${userId} logged in on node ${this.self.nodeId}` });
       } catch (err) {
-        log.warn('could not ask node %s (%s) to end user %d\'s session: %s; taking over', current.nodeId, current.rpcAddress, userId, errorMessage(err));
+        this.kickFailures.warn(current.rpcAddress, `could not ask node ${current.nodeId} (${current.rpcAddress}) to end user ${userId}'s session: ${errorMessage(err)}; taking over`);
         this.peers.forget(current.rpcAddress);
       }
     }

@@ -13,6 +13,7 @@
 // the dead node's ZooKeeper session expires.
 import { errorMessage } from '../base/dchat-error.js';
 import { createLogger } from '../base/logger.js';
+import { ThrottledWarning } from '../base/throttled-warning.js';
 import type { dchat } from '../gen/proto.js';
 import type { ClusterPresence, PresenceEntry } from './cluster-presence.js';
 import { pushLocally, type MessageRouter } from './message-router.js';
@@ -29,6 +30,8 @@ interface NodeBatch {
 
 export class ClusterRouter implements MessageRouter {
   private readonly places: PresencePlaces;
+  /** A dead node fails the pushes to each of its users: one line per node and window. */
+  private readonly pushFailures = new ThrottledWarning(log);
 
   constructor(
     private readonly nodeId: string,
@@ -110,7 +113,7 @@ export class ClusterRouter implements MessageRouter {
       for (const id of missed) this.places.forget(id);
       return missed;
     } catch (err) {
-      log.warn('push to node %s (%s) for users %s failed: %s; following their presence', entry.nodeId, entry.rpcAddress, userIds.join(','), errorMessage(err));
+      this.pushFailures.warn(entry.rpcAddress, `push to node ${entry.nodeId} (${entry.rpcAddress}) for users ${userIds.join(',')} failed: ${errorMessage(err)}; following their presence`);
       this.forgetNode(entry.rpcAddress);
       if (!isFollowUp) await this.followPresence(entry, userIds, event);
       return [];
