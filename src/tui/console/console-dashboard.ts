@@ -5,7 +5,7 @@
 import blessed from 'blessed';
 import contrib from 'blessed-contrib';
 import { nodeOrders, sortedNodes, type ClusterView, type NodeOrder } from './cluster-view.js';
-import { cut, fitColumns, loadSeries, nodeTable, providerLines, summaryLines, type ChartSeries } from './dashboard-data.js';
+import { cell, columnsOf, cut, fitColumns, loadSeries, nodeTable, providerLines, summaryLines, type ChartSeries } from './dashboard-data.js';
 import type { LoadHistory } from './load-history.js';
 
 const seriesColors = ['green', 'yellow', 'cyan', 'magenta', 'red', 'blue', 'white'];
@@ -142,7 +142,7 @@ export class ConsoleDashboard {
     const room = columns - 3;
     const gap = natural + 2 * (headers.length - 1) <= room ? 2 : 1;
     const widths = fitColumns(headers, rows, room, gap);
-    const line = (cells: string[]): string => cells.map((c, i) => blessed.escape(cut(c, widths[i] ?? 0).padEnd(widths[i] ?? 0))).join(' '.repeat(gap)).trimEnd();
+    const line = (cells: string[]): string => cells.map((c, i) => blessed.escape(cell(c, widths[i] ?? 0))).join(' '.repeat(gap)).trimEnd();
     const stateTag = (state: string): string | undefined => (state === 'stale' ? 'red' : state === 'restarted' ? 'yellow' : undefined);
     const lines = [`{bold}${line(headers)}{/bold}`];
     sorted.nodes.forEach((node, r) => {
@@ -153,7 +153,7 @@ export class ConsoleDashboard {
     for (const bad of view.unreadableNodes) lines.push(`{red-fg}${blessed.escape(cut(`${bad.nodeId}  unreadable: ${bad.reason}`, room))}{/red-fg}`);
     this.nodes.setContent(lines.join('\n'));
     // The legend (drawn over the chart's top right) as wide as the longest node id, no wider.
-    const legendWidth = Math.min(24, Math.max(8, ...last.history.nodeIds().map((id) => id.length + 4)));
+    const legendWidth = Math.min(24, Math.max(8, ...last.history.nodeIds().map((id) => columnsOf(id) + 4)));
     for (const chart of [this.connections, this.users]) (chart as unknown as { options: { legend: { width: number } } }).options.legend.width = legendWidth;
     this.connections.setData(styled(loadSeries(last.history, 'connections')));
     this.users.setData(styled(loadSeries(last.history, 'users')));

@@ -1,6 +1,10 @@
 // What the console's widgets show, computed from snapshots: the rows of the node table, the
 // series of the load charts and the text of the provider and summary panes. Kept apart from
-// blessed so that it can be tested as plain values.
+// blessed so that it can be tested as plain values. Widths are terminal columns, measured by
+// string-width (a CJK character or an emoji takes two) and cut by cli-truncate, never by
+// `.length`, so that a node id in any script keeps its column.
+import cliTruncate from 'cli-truncate';
+import stringWidth from 'string-width';
 import { serviceNames } from './cluster-snapshot.js';
 import type { ClusterView, NodeView } from './cluster-view.js';
 import type { LoadHistory } from './load-history.js';
@@ -84,10 +88,25 @@ export function nodeTable(view: ClusterView, nowMs: number): { headers: string[]
   return { headers: keep(nodeTableHeaders), rows: rows.map(keep) };
 }
 
-/** `text` cut to `width` with an ellipsis where it is longer. */
+/** Terminal columns `text` takes. */
+export function columnsOf(text: string): number {
+  return stringWidth(text);
+}
+
+/** `text` cut to `width` columns with an ellipsis where it is longer. */
 export function cut(text: string, width: number): string {
-  if (text.length <= width) return text;
-  return width <= 1 ? text.slice(0, width) : `${text.slice(0, width - 1)}…`;
+  if (columnsOf(text) <= width) return text;
+  let fitted = width <= 0 ? '' : cliTruncate(text, width);
+  // cli-truncate keeps a two-column character that ends one column short of the limit, and its
+  // ellipsis then passes it: ask for one column less.
+  for (let less = width - 1; columnsOf(fitted) > width && less > 0; less--) fitted = cliTruncate(text, less);
+  return fitted;
+}
+
+/** `text` cut to `width` columns and padded with spaces to fill them. */
+export function cell(text: string, width: number): string {
+  const fitted = cut(text, width);
+  return fitted + ' '.repeat(Math.max(0, width - columnsOf(fitted)));
 }
 
 /**
@@ -96,7 +115,7 @@ export function cut(text: string, width: number): string {
  * `keepLast` (node ids and addresses: one cut in the middle is no use) only when the others cannot.
  */
 export function fitColumns(headers: string[], rows: string[][], totalWidth: number, gap = 2, keepLast: ReadonlySet<string> = new Set(['node', 'client address', 'rpc address'])): number[] {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const widths = headers.map((h, i) => Math.max(columnsOf(h), ...rows.map((r) => columnsOf(r[i] ?? ''))));
   const room = totalWidth - gap * (headers.length - 1);
   const shrink = (mayCut: (i: number) => boolean): void => {
     while (widths.reduce((a, b) => a + b, 0) > room) {
@@ -114,7 +133,7 @@ export function fitColumns(headers: string[], rows: string[][], totalWidth: numb
 /** Rows of cells as lines of text: each cell cut to its column with an ellipsis, `gap` spaces between. */
 export function tableLines(headers: string[], rows: string[][], totalWidth: number, gap = 2): string[] {
   const widths = fitColumns(headers, rows, totalWidth, gap, new Set());
-  const line = (cells: string[]): string => cells.map((c, i) => cut(c, widths[i] ?? 0).padEnd(widths[i] ?? 0)).join(' '.repeat(gap)).trimEnd();
+  const line = (cells: string[]): string => cells.map((c, i) => cell(c, widths[i] ?? 0)).join(' '.repeat(gap)).trimEnd();
   return [line(headers), ...rows.map(line)];
 }
 
@@ -137,7 +156,7 @@ export function providerLines(view: Pick<ClusterView, 'providers'>, width = Numb
     const lines: string[] = [];
     let line = `${name.padEnd(nameWidth)} `;
     for (const address of list) {
-      if (line.length + 1 + address.length > width && line.trim() !== name) {
+      if (columnsOf(line) + 1 + columnsOf(address) > width && line.trim() !== name) {
         lines.push(line);
         line = indent.slice(0, -1);
       }
@@ -166,7 +185,7 @@ export function summaryLines(view: ClusterView): string[] {
 export function onceText(view: ClusterView, columns: number): string {
   const { headers, rows } = nodeTable(view, view.takenAtMs);
   const widths = fitColumns(headers, rows, columns);
-  const line = (cells: string[]): string => cells.map((c, i) => cut(c, widths[i] ?? 0).padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]): string => cells.map((c, i) => cell(c, widths[i] ?? 0)).join('  ').trimEnd();
   const unreadable = view.unreadableNodes.map((bad) => cut(`${bad.nodeId}  unreadable: ${bad.reason}`, columns));
   return [line(headers), ...rows.map(line), ...unreadable, '', ...providerLines(view, columns), '', ...summaryLines(view)].join('\n') + '\n';
 }
