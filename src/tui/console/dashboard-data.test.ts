@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterSnapshot } from './cluster-snapshot.js';
 import { NodeStarts, sortedNodes, viewOf } from './cluster-view.js';
-import { cell, columnsOf, cut, fitColumns, formatDuration, loadSeries, nodeTableRows, onceText, providerLines, summaryLines, tableLines, unreadableRows } from './dashboard-data.js';
+import { cell, columnsOf, cut, firstLines, fitColumns, formatDuration, groupedProviderLines, loadSeries, nodeDetailLines, nodeTableRows, onceText, providerLines, summaryLines, tableLines, unreadableRows } from './dashboard-data.js';
 import { LoadHistory } from './load-history.js';
 
 const snapshot: ClusterSnapshot = {
@@ -107,5 +107,34 @@ describe('dashboard data', () => {
     const narrow = tableLines(['node', 'state'], [['東京-節点-1', 'up']], 12);
     assert.ok(narrow.every((line) => columnsOf(line) <= 12), narrow.join('\n'));
     assert.equal(fitColumns(['node'], [['東京-節点-1']], 80)[0], 11, 'the width of 東京-節点-1 is 11 columns, not its 7 code units');
+  });
+  test('grouped, the providers take a line per distinct list: "every service" when all share one', () => {
+    const everywhere = ['127.0.0.1:7001', '127.0.0.1:7101'];
+    const all = { UserServiceRpc: everywhere, FriendServiceRpc: everywhere, GroupServiceRpc: everywhere, OfflineServiceRpc: everywhere, ChatServiceRpc: everywhere };
+    assert.deepEqual(groupedProviderLines({ providers: all }), ['every service  127.0.0.1:7001 127.0.0.1:7101']);
+    const split = { ...all, UserServiceRpc: ['127.0.0.1:9000'], FriendServiceRpc: ['127.0.0.1:9000'], OfflineServiceRpc: [] };
+    assert.deepEqual(groupedProviderLines({ providers: split }), [
+      'User, Friend       127.0.0.1:9000',
+      'Group, Chat        127.0.0.1:7001 127.0.0.1:7101',
+      'OfflineServiceRpc  (none)',
+    ]);
+  });
+
+  test('firstLines says how many lines did not fit', () => {
+    assert.deepEqual(firstLines(['a', 'b', 'c'], 3, (n) => `${n} more`), ['a', 'b', 'c']);
+    assert.deepEqual(firstLines(['a', 'b', 'c', 'd'], 3, (n) => `${n} more`), ['a', 'b', '2 more']);
+  });
+
+  test("a node's detail has every field of its entry and the services on its rpc address; the charts can show it alone", () => {
+    const view = viewOf(snapshot);
+    const detail = nodeDetailLines(view, 'node-1', 100_000);
+    assert.ok(detail.includes('rpc address     127.0.0.1:7001'), detail.join('\n'));
+    assert.ok(detail.includes('provides        UserServiceRpc, ChatServiceRpc'), detail.join('\n'));
+    assert.ok(detail.includes('last report     3s ago, every 5s'), detail.join('\n'));
+    assert.match(nodeDetailLines(view, 'node-gone', 100_000).join('\n'), /not in \/dchat\/nodes any more/);
+    const history = new LoadHistory();
+    history.add({ ...snapshot, nodes: [snapshot.nodes[0]!, { ...snapshot.nodes[0]!, nodeId: 'node-2' }] });
+    assert.deepEqual(loadSeries(history, 'users', 'node-2').map((s) => s.title), ['node-2']);
+    assert.deepEqual(loadSeries(history, 'users').map((s) => s.title), ['node-1', 'node-2']);
   });
 });
