@@ -183,9 +183,11 @@ describe('dchat client (full screen)', () => {
     }
   });
 
-  test("joins and leaves show in words in the group's conversation, in order with its messages", async () => {
+  test("joins and leaves show in words in the group's conversation, in order with its messages; a deletion names its creator", async () => {
     let screen: TmuxScreen | undefined;
     const people: ChatUser[] = [];
+    // A node of its own: the first test kills the shared one.
+    const server = await startDchatServer();
     try {
       const gus = await ChatUser.registered('gus', server.host, server.port);
       people.push(gus);
@@ -208,9 +210,18 @@ describe('dchat client (full screen)', () => {
       await carol.client.call({ delGroup: { groupId } });
       await screen.waitForScreen(/--> carol joined climbers[^]*carol: hi climbers[^]*\d\d:\d\d <-- carol left climbers/, 'the join, her message and her leave, in that order');
       assert.doesNotMatch(await screen.capture(), /group_member|groupMemberChanged|user \d+ joined/, 'no protocol names or bare ids');
+
+      // A group carol made, which gus joins: its deletion is told by name.
+      const bouldersId = (await carol.client.call({ createGroup: { name: 'boulderers', desc: '' } })).group?.group?.id ?? 0;
+      await screen.type(`/addgroup ${bouldersId}`);
+      await screen.sendKeys('Enter');
+      await screen.waitForScreen(/joined group \d+ boulderers/, 'gus joined boulderers');
+      await carol.client.call({ delGroup: { groupId: bouldersId } });
+      await screen.waitForScreen(/carol deleted group boulderers/, 'the deletion in words, naming its creator');
     } finally {
       for (const person of people) person.close();
       await screen?.stop();
+      await server.stop();
     }
   });
 

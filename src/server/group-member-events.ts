@@ -31,6 +31,9 @@ export async function announceMemberChange(services: Services, router: MessageRo
     const name = change.user.name || (members.find((m) => m.userId === change.user.id)?.name ?? '');
     const others = members.map((m) => m.userId ?? 0).filter((id) => id !== change.user.id);
     if (others.length === 0) return;
+    // send() pushes a message on the turn after it answers its sender: wait for that turn, so
+    // that a member is told "left" after the last thing the leaver said, not before it.
+    await new Promise((resolve) => setImmediate(resolve));
     await router.push(others, {
       groupMemberChanged: { group: { id: groupId, name: change.group.name ?? '' }, user: { id: change.user.id, name }, joined: change.joined },
     });
