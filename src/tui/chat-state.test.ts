@@ -108,6 +108,16 @@ describe('chat state', () => {
     assert.deepEqual(keys(state), ['dchat', 'friend:3', 'friend:9', 'group:7']);
   });
 
+  test('a conversation with messages stays readable after the friendship ends, listed apart from the friends', () => {
+    let state = play(login, message(10, 2, 'ben', { toId: 1 }, 'see you'));
+    state = reduceChat(state, { kind: 'event', event: { friendChanged: { friend: { id: 2 }, added: false } } });
+    assert.deepEqual(keys(state), ['dchat', 'friend:3', 'friend:2', 'group:7'], 'after the friends, before the groups');
+    const ben = state.conversations.find((c) => c.key === 'friend:2');
+    assert.deepEqual({ isFriend: ben?.isFriend, isOnline: ben?.isOnline, texts: ben?.lines.map((l) => l.text) }, { isFriend: false, isOnline: false, texts: ['see you'] });
+    state = reduceChat(state, { kind: 'response', request: { delFriend: { friendId: 3 } }, response: ok });
+    assert.deepEqual(keys(state), ['dchat', 'friend:2', 'group:7'], 'one without messages goes');
+  });
+
   test('select-next and select-previous wrap around the list', () => {
     let state = play(login, { kind: 'select-previous' });
     assert.equal(state.selectedKey, 'group:7');
