@@ -218,8 +218,12 @@ export class ConsoleDashboard {
     };
     connections.setLabel(label('connections'));
     users.setLabel(label('users'));
-    connections.setData(styled(loadSeries(history, 'connections', onlyNodeId), history));
-    users.setData(styled(loadSeries(history, 'users', onlyNodeId), history));
+    for (const [chart, field] of [[connections, 'connections'], [users, 'users']] as const) {
+      chart.setData(styled(loadSeries(history, field, onlyNodeId), history));
+      // contrib draws the legend's border black, which vanishes on a dark terminal.
+      const legend = (chart as unknown as { legend?: blessed.Widgets.BoxElement }).legend;
+      if (legend?.style?.border) legend.style.border.fg = 'cyan';
+    }
 
     for (const pane of [this.providers, this.summary]) {
       pane.top = chartTop + chartHeight;
