@@ -50,6 +50,8 @@ interface Client {
   shownAtMs: number | undefined;
   reloginRefused: boolean;
   expectText: string | undefined;
+  /** What the session reported between the kill and its login again: the slowest one's is told. */
+  story: string[];
 }
 
 /** Resolves with the results of `work` over `items`, at most `limit` at a time. */
@@ -99,23 +101,33 @@ async function main(): Promise<void> {
     // buckets and the per-address cap would count all of them as one client.
     nodeArgs: ['--login-source-rate', 'off', '--resume-source-rate', 'off', '--register-source-rate', 'off', '--max-anonymous-per-address', String(clientCount + 1000)],
   });
-  const clients: Client[] = [];
+  const clients = allClients;
   try {
     say('seeding users and their resume tokens into MariaDB ...');
     const seeded = await seed(deployment.databaseUrl(), clientCount);
     say(`connecting ${clientCount} clients through nginx ${deployment.entry.host}:${deployment.entry.port} ...`);
     const startedAt = performance.now();
     await inBatches(seeded, 200, async ({ id, token }) => {
-      const client: Client = { id, session: undefined as unknown as ChatSession, lostAtMs: undefined, backAtMs: undefined, shownAtMs: undefined, reloginRefused: false, expectText: undefined };
+      const client: Client = { id, session: undefined as unknown as ChatSession, lostAtMs: undefined, backAtMs: undefined, shownAtMs: undefined, reloginRefused: false, expectText: undefined, story: [] };
       const session = new ChatSession(
         { host: deployment.entry.host, port: deployment.entry.port, pingIntervalMs: 0, backoffInitialMs: 100, backoffMaxMs: 2000 },
         {
-          status: (status) => {
-            if ((status === 'reconnecting' || status === 'connecting') && client.lostAtMs === undefined && client.backAtMs === undefined && lossWatch.isOn) client.lostAtMs = performance.now();
+          status: (status, detail) => {
+            if (lossWatch.isOn && client.backAtMs === undefined) client.story.push(`${Math.round(performance.now() - lossWatch.sinceMs)} ms ${status}: ${detail ?? ''}`);
+            if ((status === 'reconnecting' || status === 'connecting') && client.lostAtMs === undefined && client.backAtMs === undefined && lossWatch.isOn) {
+              client.lostAtMs = performance.now();
+              sendWhileAway(client);
+            }
           },
           relogin: (response) => {
             if (response.status === Status.OK) client.backAtMs ??= performance.now();
-            else client.reloginRefused = true;
+            else {
+              // RESOURCE_EXHAUSTED and UNAVAILABLE pass: the session tries again after its backoff.
+              const isPassing = response.status === Status.RESOURCE_EXHAUSTED || response.status === Status.UNAVAILABLE;
+              if (!isPassing) client.reloginRefused = true;
+              const key = `${Status[response.status]}: ${response.errorText}`;
+              reloginFailures.set(key, (reloginFailures.get(key) ?? 0) + 1);
+            }
           },
           message: (message) => {
             if (client.expectText !== undefined && message.text === client.expectText) client.shownAtMs ??= performance.now();
@@ -130,8 +142,9 @@ async function main(): Promise<void> {
     });
     say(`all ${clients.length} logged in (resume) in ${Math.round(performance.now() - startedAt)} ms`);
 
-    lossWatch.isOn = true;
     const killedAt = performance.now();
+    lossWatch.sinceMs = killedAt;
+    lossWatch.isOn = true;
     const killing = deployment.killNode(0);
     // The clients of the dead node are those that lose their connection: wait until the count settles.
     let lastCount = -1;
@@ -145,14 +158,8 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const affected = clients.filter((c) => c.lostAtMs !== undefined);
-    const senders = clients.filter((c) => c.lostAtMs === undefined);
-    say(`node 1 killed: ${affected.length} clients lost their connection; each is sent a message by a client of a live node`);
-    await inBatches(affected, 100, async (client, i) => {
-      const sender = senders[i % senders.length]!;
-      client.expectText = `while you were away ${client.id}`;
-      const sent = await sender.session.request({ chat: { toId: client.id, text: client.expectText } });
-      if (sent.status !== Status.OK) throw new Error(`the message to ${client.id} was refused: ${Status[sent.status]} ${sent.errorText}`);
-    });
+    say(`node 1 killed: ${affected.length} clients lost their connection; each was sent a message by a client of a live node as soon as its loss showed`);
+    await Promise.all(sends);
     const deadline = performance.now() + 120_000;
     while (affected.some((c) => c.backAtMs === undefined || c.shownAtMs === undefined) && performance.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -179,6 +186,9 @@ async function main(): Promise<void> {
     console.log(`  logged in again (resume): p50 ${ms(result.loggedInAgainMs.p50)}, p99 ${ms(result.loggedInAgainMs.p99)}, max ${ms(result.loggedInAgainMs.max)}; ${result.notBack} never; ${result.reloginRefused} tokens refused`);
     console.log(`  shown the message sent meanwhile: p50 ${ms(result.shownMs.p50)}, p99 ${ms(result.shownMs.p99)}, max ${ms(result.shownMs.max)}; ${result.notShown} never`);
     console.log(`  all of them back and shown it: ${ms(stormMs)} after the kill: ${stormMs <= targetMs ? 'ok' : 'MISS'} (target <= ${targetMs} ms)`);
+    const slowest = affected.reduce((a, b) => ((a.backAtMs ?? Infinity) >= (b.backAtMs ?? Infinity) ? a : b));
+    console.log(`  the slowest client's way back (${slowest.id}):\n    ${slowest.story.slice(-12).join('\n    ')}`);
+    for (const [why, count] of reloginFailures) console.log(`  relogins answered ${why} (${count}×)`);
     if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(result, null, 2)}\n`);
     process.exitCode = stormMs <= targetMs ? 0 : 1;
   } finally {
@@ -189,6 +199,36 @@ async function main(): Promise<void> {
 }
 
 /** Set at the kill: only connection losses after it count. */
-const lossWatch = { isOn: false };
+const lossWatch = { isOn: false, sinceMs: 0 };
+const sends: Promise<void>[] = [];
+const allClients: Client[] = [];
+/** Relogins not answered OK, by status and text: told at the end. */
+const reloginFailures = new Map<string, number>();
+let nextSender = 0;
+
+/**
+ * A client of the dead node is sent a message the moment its connection drops, by a client that
+ * has not lost its own; a sender that turns out to be on the dead node too is replaced.
+ */
+function sendWhileAway(client: Client): void {
+  client.expectText = `while you were away ${client.id}`;
+  sends.push((async () => {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const sender = pickSender();
+      const sent = await sender.session.request({ chat: { toId: client.id, text: client.expectText } }).catch((err: unknown) => err as Error);
+      if (!(sent instanceof Error) && sent.status === Status.OK) return;
+      if (!(sent instanceof Error) && sender.lostAtMs === undefined) throw new Error(`the message to ${client.id} was refused: ${Status[sent.status]} ${sent.errorText}`);
+    }
+    throw new Error(`no live sender could send the message to ${client.id}`);
+  })());
+}
+
+function pickSender(): Client {
+  for (let tries = 0; tries < allClients.length; tries++) {
+    const candidate = allClients[nextSender++ % allClients.length]!;
+    if (candidate.lostAtMs === undefined) return candidate;
+  }
+  throw new Error('every client lost its connection: no sender is left');
+}
 
 await main();

@@ -31,7 +31,17 @@ export interface TcpServerOptions {
   tls?: TlsOptions;
   /** With tls: a connection whose handshake has not finished by then is closed. */
   handshakeTimeoutMs?: number;
+  /** The listen backlog: connections the kernel completes before they are accepted. */
+  backlog?: number;
 }
+
+/**
+ * Node's own default is 511. When a node dies, its thousands of clients reconnect to the others
+ * within a second while they are busiest; a full queue drops their SYNs, each then waits a
+ * second for the retransmission, and nginx counts a connect timeout against a live node. The
+ * kernel caps it at net.core.somaxconn (4096 on current kernels).
+ */
+export const DEFAULT_LISTEN_BACKLOG = 4096;
 
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
 
@@ -71,7 +81,7 @@ export class TcpServer extends ConnectionCallbacks {
         reject(listenError(host, port, err));
       };
       server.once('error', onListenError);
-      server.listen({ host, port }, () => {
+      server.listen({ host, port, backlog: this.options.backlog ?? DEFAULT_LISTEN_BACKLOG }, () => {
         server.off('error', onListenError);
         server.on('error', (err) => log.error('%s: %s', this.options.name, err.message));
         const address = server.address() as AddressInfo;

@@ -12,6 +12,7 @@ import { ClusterPresence } from './cluster-presence.js';
 import { ClusterRouter } from './cluster-router.js';
 import { defaultGatewayOptions, Gateway, type GatewayOptions } from './gateway.js';
 import { LoginAdmission, type LoginAdmissionOptions } from './login-admission.js';
+import { LoginGate, type LoginGateOptions } from './login-gate.js';
 import { LocalRouter } from './message-router.js';
 import { NodeBackend, type NodeBackendOptions } from './node-backend.js';
 import { NodeMembership } from './node-membership.js';
@@ -36,6 +37,8 @@ export interface ChatNodeOptions extends Partial<Omit<GatewayOptions, 'host' | '
   reportIntervalMs?: number;
   /** Token buckets on register, login and resume (login-admission.ts); absent: the defaults. */
   admission?: LoginAdmissionOptions;
+  /** Logins worked on at once, and how long the others wait (login-gate.ts); absent: the defaults. */
+  loginGate?: LoginGateOptions;
   /** How fast one user may send; default defaultSendRates. */
   sendRates?: SendRates | undefined;
 }
@@ -78,6 +81,7 @@ export class ChatNode {
       replay: new PendingReplay(backend.services.offline),
       presence: { loggedIn: () => Promise.resolve(), loggedOut: () => Promise.resolve() },
       admission: new LoginAdmission(this.options.admission),
+      loginGate: new LoginGate(this.options.loginGate),
       sendRate: new SendRateLimiter(this.options.sendRates),
     };
     this.gateway = new Gateway({ ...defaultGatewayOptions, ...definedOnly(this.options), host, port }, ctx);

@@ -47,7 +47,8 @@ export class ClusterPresence {
    * user, cluster-wide); if that node does not answer, its claim is replaced all the same.
    */
   async claim(userId: number): Promise<void> {
-    const current = await this.locate(userId);
+    const found = await this.zk.getData(presencePath(userId));
+    const current = found ? parseEntry(found.data) : undefined;
     if (current && current.nodeId !== this.self.nodeId) {
       try {
         await this.peers.stubFor(current.rpcAddress).kick({ userId, reason: `user ${userId} logged in on node ${this.self.nodeId}` });
@@ -57,6 +58,7 @@ export class ClusterPresence {
       }
     }
     await this.zk.registerEphemeral(presencePath(userId), Buffer.from(JSON.stringify(this.self)), {
+      occupant: found?.stat,
       onTaken: () => {
         log.warn('user %d logged in on another node while this node\'s ZooKeeper session had expired; ending the session here', userId);
         this.onClaimTaken(userId);

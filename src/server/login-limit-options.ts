@@ -6,6 +6,7 @@ import { checkWholeOption } from '../base/option-checks.js';
 import { defaultKdfQueueOptions, type KdfQueueOptions } from '../services/kdf-queue.js';
 import { defaultResumeTokenOptions, type ResumeTokenOptions } from '../services/resume-token.js';
 import { admissionOptionNames, defaultLoginAdmission, type LoginAdmissionOptions } from './login-admission.js';
+import { defaultLoginGateOptions, type LoginGateOptions } from './login-gate.js';
 import type { BucketRate } from './token-bucket.js';
 
 /** Leaves a password check and the rest of a login time within the RPC layer's 10 s call deadline. */
@@ -67,4 +68,24 @@ export function kdfQueueFrom(argv: Record<string, unknown>): KdfQueueOptions {
 
 export function resumeTokensFrom(argv: Record<string, unknown>): ResumeTokenOptions {
   return { ...defaultResumeTokenOptions, ttlMs: Number(argv['resumeTokenTtlMs']) };
+}
+
+export function withLoginGateOptions<T>(y: Argv<T>): Argv<T> {
+  return y
+    .option('login-concurrency', { type: 'number', default: defaultLoginGateOptions.concurrency, describe: 'Logins, resumes and registrations this node works on at once; the others wait their turn, first come first served' })
+    .option('login-queue', { type: 'number', default: defaultLoginGateOptions.maxQueued, describe: 'Logins that may wait for their turn; beyond: RESOURCE_EXHAUSTED with a retry-after' })
+    .option('login-max-wait-ms', { type: 'number', default: defaultLoginGateOptions.maxWaitMs, describe: 'Longest a login waits for its turn before it is refused with a retry-after' });
+}
+
+export function checkLoginGateOptions(argv: Record<string, unknown>): void {
+  checkWholeOption('--login-concurrency', argv['login-concurrency'], 1, 'logins at once');
+  checkWholeOption('--login-queue', argv['login-queue'], 0, 'waiting logins');
+  checkWholeOption('--login-max-wait-ms', argv['login-max-wait-ms'], 1, 'milliseconds');
+  if (Number(argv['login-max-wait-ms']) > maxKdfWaitMs) {
+    throw new Error(`--login-max-wait-ms ${String(argv['login-max-wait-ms'])} is too long: a client gives up on a request after 10 s, so give at most ${maxKdfWaitMs}`);
+  }
+}
+
+export function loginGateFrom(argv: Record<string, unknown>): LoginGateOptions {
+  return { concurrency: Number(argv['loginConcurrency']), maxQueued: Number(argv['loginQueue']), maxWaitMs: Number(argv['loginMaxWaitMs']) };
 }

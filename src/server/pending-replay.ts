@@ -21,14 +21,27 @@ export class PendingReplay {
     return res.count ?? 0;
   }
 
-  /** Pushes every pending message of the session's user; stops early if the session ends. */
-  async replay(session: ClientSession): Promise<void> {
+  /**
+   * The first page of the user's pending messages, and how many are pending in all: most users
+   * have fewer than a page, and then the page is the count, without a query of its own.
+   */
+  async firstPage(userId: number): Promise<{ page: PendingPage; count: number }> {
+    const page = await this.offline.pullPending({ userId, afterId: 0, limit: this.pageSize });
+    if ((page.result?.code ?? dchat.Status.OK) === dchat.Status.OK && this.isLast(page)) return { page, count: page.messages?.length ?? 0 };
+    return { page, count: await this.countPending(userId) };
+  }
+
+  /**
+   * Pushes every pending message of the session's user; stops early if the session ends.
+   * `first`: the first page, when the login has fetched it already.
+   */
+  async replay(session: ClientSession, first?: PendingPage): Promise<void> {
     const userId = session.userId;
     try {
       let afterId = 0;
-      for (;;) {
+      for (let given = first; ; given = undefined) {
         if (!session.isOpen() || session.userId !== userId) return;
-        const res = await this.offline.pullPending({ userId, afterId, limit: this.pageSize });
+        const res = given ?? (await this.offline.pullPending({ userId, afterId, limit: this.pageSize }));
         if ((res.result?.code ?? dchat.Status.OK) !== dchat.Status.OK) {
           log.warn('replay for user %d refused: %s', userId, res.result?.message ?? '');
           return;
@@ -39,8 +52,7 @@ export class PendingReplay {
           countReplayedPush();
           afterId = message.id ?? afterId;
         }
-        // A page cut by bytes (has_more) is shorter than pageSize yet not the last.
-        if (messages.length === 0 || (messages.length < this.pageSize && !res.hasMore)) return;
+        if (this.isLast(res)) return;
         await session.whenDrained();
       }
     } catch (err) {
@@ -48,4 +60,12 @@ export class PendingReplay {
       log.warn('replay for user %d stopped: %s', userId, errorMessage(err));
     }
   }
+
+  private isLast(page: PendingPage): boolean {
+    const count = page.messages?.length ?? 0;
+    // A page cut by bytes (has_more) is shorter than pageSize yet not the last.
+    return count === 0 || (count < this.pageSize && !page.hasMore);
+  }
 }
+
+type PendingPage = dchat.IPullPendingResponse;

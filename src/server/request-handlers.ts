@@ -6,8 +6,9 @@ import { dchat } from '../gen/proto.js';
 import { limits } from '../services/limits.js';
 import type { Services } from '../services/service-api.js';
 import type { ClientSession, Reply } from './client-session.js';
-import type { AdmissionKind, LoginAdmission } from './login-admission.js';
 import { announceMemberChange } from './group-member-events.js';
+import type { AdmissionKind, LoginAdmission } from './login-admission.js';
+import type { LoginGate } from './login-gate.js';
 import type { MessageRouter } from './message-router.js';
 import type { PendingReplay } from './pending-replay.js';
 import type { SendRateLimiter } from './send-rate.js';
@@ -26,6 +27,8 @@ export interface HandlerContext {
   presence: { loggedIn(session: ClientSession): Promise<void>; loggedOut(userId: number): Promise<void> };
   /** Token buckets on register, login and resume; absent: no limits. */
   admission?: LoginAdmission;
+  /** How many of those are worked on at once; absent: all of them. */
+  loginGate?: LoginGate;
   /** How fast each user may send; none: no limit. */
   sendRate?: SendRateLimiter;
 }
@@ -43,7 +46,8 @@ function refusalOf(response: { result?: dchat.IResult | null }): Reply | undefin
 const openBeforeLogin: ReadonlySet<Body> = new Set<Body>(['register', 'login', 'resume', 'ping']);
 
 /** Runs work when the admission buckets let the attempt in; its token comes back unless it failed. */
-async function admitted(ctx: HandlerContext, session: ClientSession, kind: AdmissionKind, accountId: number, work: () => Promise<Reply>): Promise<Reply> {
+async function admitted(ctx: HandlerContext, session: ClientSession, kind: AdmissionKind, accountId: number, login: () => Promise<Reply>): Promise<Reply> {
+  const work = (): Promise<Reply> => (ctx.loginGate ? inTurn(ctx.loginGate, session, login) : login());
   if (!ctx.admission) return work();
   await ctx.admission.waitTurn(session);
   const admission = ctx.admission.admit(kind, session.conn.peerAddress, accountId);
@@ -55,6 +59,13 @@ async function admitted(ctx: HandlerContext, session: ClientSession, kind: Admis
   if (reply.status === Status.OK || reply.status === Status.RESOURCE_EXHAUSTED) admission.succeeded();
   if (reply.result?.retryAfterMs) ctx.admission.toldToWait(session, reply.result.retryAfterMs);
   return reply;
+}
+
+/** Runs a login when the gate gives it its turn; a login that waited too long is told when to come back. */
+async function inTurn(gate: LoginGate, session: ClientSession, login: () => Promise<Reply>): Promise<Reply> {
+  const outcome = await gate.run(() => session.isOpen(), login);
+  if (outcome.ok) return outcome.value;
+  return { status: Status.RESOURCE_EXHAUSTED, errorText: outcome.why, result: { retryAfterMs: outcome.retryAfterMs } };
 }
 
 export async function handleRequest(ctx: HandlerContext, session: ClientSession, request: dchat.client.Request): Promise<Reply> {
@@ -134,10 +145,11 @@ async function login(ctx: HandlerContext, session: ClientSession, req: dchat.ILo
   }
   displaced?.kick(dchat.client.KickCode.LOGGED_IN_ELSEWHERE, `user ${session.userId} logged in from another connection (${session.conn.peerAddress}:${session.conn.peerPort})`);
   try {
-    const result = { ...(await loginResult(ctx, session, res.user)), resumeToken: res.resumeToken ?? '', resumeTokenExpiresAtMs: res.resumeTokenExpiresAtMs ?? 0 };
+    const { answer, pendingPage } = await loginResult(ctx, session, res.user);
+    const result = { ...answer, resumeToken: res.resumeToken ?? '', resumeTokenExpiresAtMs: res.resumeTokenExpiresAtMs ?? 0 };
     // The reply goes out before the replay starts: the gateway sends it as soon as this returns,
     // and the replay waits for the next turn of the event loop.
-    setImmediate(() => void ctx.replay.replay(session));
+    setImmediate(() => void ctx.replay.replay(session, pendingPage));
     return ok({ login: result });
   } catch (err) {
     // A client told that its login failed must not be left logged in.
@@ -147,22 +159,26 @@ async function login(ctx: HandlerContext, session: ClientSession, req: dchat.ILo
 }
 
 /** The login answer carries the first page of friends and of groups (without members), so its size never grows with them. */
-async function loginResult(ctx: HandlerContext, session: ClientSession, user: dchat.IUser): Promise<dchat.client.ILoginResult> {
-  const [friends, groups, pending, allFriends, requests] = await Promise.all([
+async function loginResult(ctx: HandlerContext, session: ClientSession, user: dchat.IUser): Promise<{ answer: dchat.client.ILoginResult; pendingPage: dchat.IPullPendingResponse | undefined }> {
+  const [friends, groups, pending, requests] = await Promise.all([
     ctx.services.friend.getFriendList({ userId: session.userId, limit: limits.loginFriends }),
     ctx.services.group.getGroupList({ userId: session.userId, limit: limits.loginGroups, withoutMembers: true }),
-    ctx.replay.countPending(session.userId),
-    friendIdsOf(ctx, session.userId),
+    ctx.replay.firstPage(session.userId),
     ctx.services.friend.getFriendRequests({ userId: session.userId, limit: limits.friendRequestPage }),
   ]);
+  // Most users' friends fit in the login's page: only more of them costs another query.
+  const allFriends = friends.hasMore ? await friendIdsOf(ctx, session.userId) : (friends.friends ?? []).map((f) => f.id ?? 0);
   const onlineFriends = (await Promise.all(allFriends.map(async (id) => ((await ctx.router.isOnline(id)) ? [id] : [])))).flat();
   await ctx.router.push(onlineFriends, { presence: { userId: session.userId, online: true } });
   const isOnline = new Set(onlineFriends);
   const friendPage = (friends.friends ?? []).map((f) => ({ ...f, online: isOnline.has(f.id ?? 0) }));
-  return {
-    user, friends: friendPage, groups: groups.groups ?? [], pending, moreFriends: friends.hasMore ?? false, moreGroups: groups.hasMore ?? false,
+  const answer = {
+    user, friends: friendPage, groups: groups.groups ?? [], pending: pending.count, moreFriends: friends.hasMore ?? false, moreGroups: groups.hasMore ?? false,
     friendRequests: requests.requests ?? [], moreFriendRequests: requests.hasMore ?? false,
   };
+  // A refused first page is not handed on: the replay asks again.
+  const isPageOk = (pending.page.result?.code ?? Status.OK) === Status.OK;
+  return { answer, pendingPage: isPageOk ? pending.page : undefined };
 }
 
 /** Every friend of the user, page by page: presence goes to all of them, however many. */

@@ -7,7 +7,7 @@ import { checkPortOption, checkWholeOption } from '../base/option-checks.js';
 import { requiredSecret, secretOptions } from '../base/cluster-secret.js';
 import { metricsOption, parseMetricsAddress, serveOps, type OpsEndpoint } from '../base/ops-endpoint.js';
 import { ChatNode } from './chat-node.js';
-import { admissionFrom, checkKdfOptions, kdfQueueFrom, resumeTokensFrom, withAdmissionOptions, withKdfOptions } from './login-limit-options.js';
+import { admissionFrom, checkKdfOptions, checkLoginGateOptions, kdfQueueFrom, loginGateFrom, resumeTokensFrom, withAdmissionOptions, withKdfOptions, withLoginGateOptions } from './login-limit-options.js';
 import { defaultReportIntervalMs } from './node-membership.js';
 import { defaultGatewayOptions } from './gateway.js';
 import { limitOption, parseLimitOptions } from './limit-options.js';
@@ -50,7 +50,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
   command: 'server',
   describe: 'Run a chat node (standalone by default: SQLite, services in-process)',
   builder: (y: Argv) =>
-    withKdfOptions(withAdmissionOptions(y))
+    withLoginGateOptions(withKdfOptions(withAdmissionOptions(y)))
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address the client gateway listens on' })
       .option('port', { type: 'number', default: 6000, describe: 'Port the client gateway listens on' })
       .option('data-dir', { type: 'string', default: defaultDataDir(), describe: 'Where the standalone node keeps its SQLite database (env DCHAT_DATA_DIR)' })
@@ -98,6 +98,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
         checkWholeOption('--zk-session-timeout-ms', argv['zk-session-timeout-ms'], 1, 'milliseconds');
         passwordCostNamed(argv['password-cost'] as string);
         checkKdfOptions(argv);
+        checkLoginGateOptions(argv);
         admissionFrom(argv);
         return true;
       })
@@ -141,6 +142,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       reportIntervalMs: args.reportIntervalMs,
       passwordCost: chosenPasswordCost(args.passwordCost, 'server'),
       admission: admissionFrom(args),
+      loginGate: loginGateFrom(args),
       kdfQueue: kdfQueueFrom(args),
       resumeTokens: resumeTokensFrom(args),
       usage,

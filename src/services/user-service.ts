@@ -80,7 +80,8 @@ export class UserService implements UserServiceApi {
     if (!user || !matchesAnyHash(token, stored.map((t) => t.tokenHash))) {
       return refuse(Status.UNAUTHENTICATED, 'the resume token is unknown, expired or revoked; log in with the password');
     }
-    await this.repo.setUserState(user.id, 'online');
+    // After a node died its users are still marked online: their resumes write nothing.
+    if (user.state !== 'online') await this.repo.setUserState(user.id, 'online');
     return { result: OK, user: { ...userOf(user), online: true } };
   }
 

@@ -76,6 +76,15 @@ declare module 'node-zookeeper-client' {
       getData(path: string, watcher: Watcher | undefined, callback: (error: unknown, data: Buffer | undefined, stat: Stat) => void): void;
       exists(path: string, watcher: Watcher | undefined, callback: Callback<Stat | null>): void;
       getChildren(path: string, watcher: Watcher | undefined, callback: (error: unknown, children: string[], stat: Stat) => void): void;
+      /** A multi-op: its operations are applied all together or not at all. */
+      transaction(): Transaction;
+    }
+
+    interface Transaction {
+      create(path: string, data: Buffer | null, acls: ACL[], mode: number): Transaction;
+      remove(path: string, version: number): Transaction;
+      /** On failure, the error is that of the first operation that failed. */
+      commit(callback: (error: unknown, results: unknown[]) => void): void;
     }
 
     const Permission: { READ: number; WRITE: number; CREATE: number; DELETE: number; ADMIN: number; ALL: number };

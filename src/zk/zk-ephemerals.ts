@@ -18,6 +18,7 @@ export interface ZkEphemeralHost {
   exists(path: string): Promise<ZkStat | undefined>;
   setData(path: string, data: Uint8Array): Promise<ZkStat>;
   delete(path: string, options: { version: number }): Promise<void>;
+  replaceWithEphemeral(path: string, version: number, data: Uint8Array): Promise<void>;
 }
 
 const maxPutAttempts = 5;
@@ -45,9 +46,23 @@ export class ZkEphemerals {
     return this.owned.size;
   }
 
-  async register(path: string, data: Uint8Array, onTaken?: TakenCallback): Promise<void> {
+  /**
+   * `occupant`: the stat of what the caller has just read at the path. Another session's
+   * ephemeral there (a node that died, its session not yet expired) is then replaced in one
+   * transaction, without first trying a create that must fail.
+   */
+  async register(path: string, data: Uint8Array, onTaken?: TakenCallback, occupant?: ZkStat): Promise<void> {
     const entry = { data: Buffer.from(data), onTaken };
     this.owned.set(path, entry);
+    if (occupant && occupant.ephemeralOwner !== '0' && occupant.ephemeralOwner !== this.host.sessionId()) {
+      try {
+        await this.host.replaceWithEphemeral(path, occupant.version, entry.data);
+        return;
+      } catch (err) {
+        // Changed since it was read: settle it the long way.
+        if (!isDchatError(err, 'DCHAT_ZK_NO_NODE', 'DCHAT_ZK_BAD_VERSION', 'DCHAT_ZK_NODE_EXISTS')) throw err;
+      }
+    }
     await this.put(path, entry.data, 'replace');
   }
 
@@ -105,12 +120,19 @@ export class ZkEphemerals {
    * or keep it and answer false.
    */
   private async put(path: string, data: Buffer, others: 'replace' | 'keep-others'): Promise<boolean> {
-    await this.host.ensurePath(parentOf(path));
+    // The parent is made only when a create says it is missing: a user's login costs one write.
+    let hasEnsuredParent = false;
     for (let attempt = 0; attempt < maxPutAttempts; attempt++) {
       try {
         await this.host.create(path, data, { mode: 'ephemeral' });
         return true;
       } catch (err) {
+        if (isDchatError(err, 'DCHAT_ZK_NO_NODE') && !hasEnsuredParent) {
+          await this.host.ensurePath(parentOf(path));
+          hasEnsuredParent = true;
+          attempt--;
+          continue;
+        }
         if (!isDchatError(err, 'DCHAT_ZK_NODE_EXISTS')) throw err;
       }
       const occupant = await this.settleOccupant(path, data, others);

@@ -180,6 +180,34 @@ describe('ZkSession on one real ZooKeeper server', () => {
     assert.equal(read?.stat.ephemeralOwner, fresh.sessionId());
   });
 
+  test('registerEphemeral given the occupant it read replaces it in one transaction, and settles one that changed since', async () => {
+    const stale = await open();
+    const fresh = await open();
+    await stale.create('/nodes-occupied/n1', Buffer.from('old'), { mode: 'ephemeral', parents: true });
+    const read = await fresh.getData('/nodes-occupied/n1');
+    const versionBefore = read!.stat.version;
+    await fresh.registerEphemeral('/nodes-occupied/n1', Buffer.from('new'), { occupant: read!.stat });
+    const replaced = await stale.getData('/nodes-occupied/n1');
+    assert.equal(replaced?.data.toString(), 'new');
+    assert.equal(replaced?.stat.ephemeralOwner, fresh.sessionId());
+    // A create after a delete: the znode is new (version 0, a later creation time).
+    assert.equal(replaced?.stat.version, 0);
+    assert.ok(versionBefore === 0 && replaced!.stat.ctimeMs >= read!.stat.ctimeMs);
+
+    // The occupant changed after it was read: the transaction fails as a whole, and the long way wins.
+    await stale.create('/nodes-occupied/n2', Buffer.from('old'), { mode: 'ephemeral' });
+    const outdated = await fresh.getData('/nodes-occupied/n2');
+    await stale.setData('/nodes-occupied/n2', Buffer.from('older'));
+    await fresh.registerEphemeral('/nodes-occupied/n2', Buffer.from('new'), { occupant: outdated!.stat });
+    const settled = await stale.getData('/nodes-occupied/n2');
+    assert.equal(settled?.data.toString(), 'new');
+    assert.equal(settled?.stat.ephemeralOwner, fresh.sessionId());
+
+    // A first ephemeral under a parent that does not exist yet: the parent is made.
+    await fresh.registerEphemeral('/nodes-unmade/deeper/n3', Buffer.from('x'));
+    assert.equal((await stale.getData('/nodes-unmade/deeper/n3'))?.data.toString(), 'x');
+  });
+
   test('watchChildren sees adds and removes, reports a missing parent as [] and keeps working across an expiry', async () => {
     const watcher = await open();
     const writer = await open();

@@ -208,10 +208,21 @@ export class ZkSession {
    * before a restart, whose session has not timed out yet) is replaced. After an expiry, though,
    * a znode another session created meanwhile is kept: the path is given up and `onTaken` told.
    */
-  async registerEphemeral(path: string, data: Uint8Array, options?: { onTaken?: TakenCallback }): Promise<void> {
+  async registerEphemeral(path: string, data: Uint8Array, options?: { onTaken?: TakenCallback; occupant?: ZkStat | undefined }): Promise<void> {
     const bad = badPathError(path);
     if (bad) throw bad;
-    await this.ephemerals.register(path, data, options?.onTaken);
+    await this.ephemerals.register(path, data, options?.onTaken, options?.occupant);
+  }
+
+  /**
+   * Deletes the znode at `path` if it still has `version` and creates an ephemeral one of this
+   * session in its place, in one transaction: one write for ZooKeeper's quorum instead of two.
+   */
+  async replaceWithEphemeral(path: string, version: number, data: Uint8Array): Promise<void> {
+    const bytes = toBuffer(data);
+    await this.run('replace', path, (c) =>
+      request<unknown>((done) => c.transaction().remove(path, version).create(path, bytes, this.acl, createModes.ephemeral).commit(done)),
+    );
   }
 
   /** New data for a registered ephemeral, also kept for re-creation; an unregistered path is registered. */
