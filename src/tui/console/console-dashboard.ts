@@ -219,7 +219,7 @@ export class ConsoleDashboard {
     connections.setLabel(label('connections'));
     users.setLabel(label('users'));
     for (const [chart, field] of [[connections, 'connections'], [users, 'users']] as const) {
-      chart.setData(styled(loadSeries(history, field, onlyNodeId), history));
+      chart.setData(styled(loadSeries(history, field, onlyNodeId), history, legendWidth - 2));
       // contrib draws the legend's border black, which vanishes on a dark terminal.
       const legend = (chart as unknown as { legend?: blessed.Widgets.BoxElement }).legend;
       if (legend?.style?.border) legend.style.border.fg = 'cyan';
@@ -293,7 +293,8 @@ function headerText(header: DashboardHeader): string {
  * A chart needs at least one point to draw its axes: with no node yet it gets a flat line at 0.
  * Each node keeps its colour as long as the set of nodes stays the same, filtered or not.
  */
-function styled(series: ChartSeries[], history: LoadHistory): contrib.Widgets.LineData[] {
+function styled(series: ChartSeries[], history: LoadHistory, titleColumns: number): contrib.Widgets.LineData[] {
   if (series.length === 0 || (series[0]?.x.length ?? 0) === 0) return [{ title: '(no nodes)', x: ['-'], y: [0], style: { line: 'white' } }];
-  return series.map((s) => ({ ...s, style: { line: colourOf(history, s.title) } }));
+  // contrib cuts a legend title by UTF-16 units, which lets a wide id overflow: cut it by columns first.
+  return series.map((s) => ({ ...s, title: cut(s.title, titleColumns), style: { line: colourOf(history, s.title) } }));
 }
