@@ -1,7 +1,8 @@
 // The cluster end to end: real ZooKeeper, real MariaDB and two real `dchat server --zk` nodes.
-// Users on different nodes chat and group-chat through ChatServiceRpc; a login on a second node
-// ends the first; a user whose node dies gets, at the next login elsewhere, every message sent
-// to them exactly once, also those whose sends the dying node answered UNAVAILABLE (resent).
+// Users on different nodes chat and group-chat through ChatServiceRpc, and are told who joins and
+// leaves their groups; a login on a second node ends the first; a user whose node dies gets, at
+// the next login elsewhere, every message sent to them exactly once, also those whose sends the
+// dying node answered UNAVAILABLE (resent).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChatSession } from '../src/client/chat-session.js';
@@ -81,6 +82,14 @@ describe('chat cluster', () => {
     await Promise.all([ann.waitForMessage('meeting at noon'), cy.waitForMessage('meeting at noon')]);
     await ann.client.call({ groupChat: { groupId, text: 'on my way' } });
     await Promise.all([bo.waitForMessage('on my way'), cy.waitForMessage('on my way')]);
+
+    // Joins and leaves reach the members on the other node too.
+    const told = (user: ChatUser, who: ChatUser, joined: boolean, what: string): Promise<unknown> =>
+      user.waitForEvent((e) => e.groupMemberChanged?.group?.id === groupId && e.groupMemberChanged.user?.id === who.id && e.groupMemberChanged.joined === joined, what);
+    await told(bo, ann, true, 'c-ann (node a) joined, told on node b');
+    await told(ann, cy, true, 'c-cy (node b) joined, told on node a');
+    await cy.client.call({ delGroup: { groupId } });
+    await Promise.all([told(ann, cy, false, 'c-cy left, told on node a'), told(bo, cy, false, 'c-cy left, told on node b')]);
   });
 
   test('a login on another node ends the first session, cluster-wide', async () => {

@@ -82,4 +82,35 @@ describe('groups with a door', () => {
     await stranger.client.call({ groupChat: { groupId, text: 'thanks for having me' } });
     await guest.waitForMessage('thanks for having me');
   });
+
+  test('the members online are told who joins and who leaves, by name, and the one who moves is not', async () => {
+    const owner = await person('rope');
+    const early = await person('belay');
+    const carol = await person('carol');
+    const asker = await person('asker');
+    const created = await owner.client.call({ createGroup: { name: 'climbers', desc: '' } });
+    const groupId = created.group?.group?.id ?? 0;
+    const memberEvent = (user: ChatUser, joined: boolean) => (e: dchat.client.Event): boolean =>
+      e.groupMemberChanged?.user?.id === user.id && e.groupMemberChanged.joined === joined && e.groupMemberChanged.group?.id === groupId;
+
+    await early.client.call({ addGroup: { groupId } });
+    await owner.waitForEvent(memberEvent(early, true), 'belay joined');
+    await carol.client.call({ addGroup: { groupId } });
+    for (const member of [owner, early]) {
+      const event = await member.waitForEvent(memberEvent(carol, true), 'carol joined');
+      assert.deepEqual({ group: event.groupMemberChanged?.group?.name, user: event.groupMemberChanged?.user?.name }, { group: 'climbers', user: 'carol' });
+    }
+    await carol.client.call({ delGroup: { groupId } });
+    await Promise.all([owner, early].map((member) => member.waitForEvent(memberEvent(carol, false), 'carol left')));
+    assert.equal(carol.events.some((e) => e.groupMemberChanged), false, 'carol is told nothing of her own join or leave');
+
+    // Let in by the creator of an invite-only group, after asking: named though the creator acted.
+    const door = (await owner.client.call({ createGroup: { name: 'summit', desc: '', inviteOnly: true } })).group?.group?.id ?? 0;
+    await owner.client.call({ invite: { groupId: door, userId: early.id } });
+    await early.client.call({ addGroup: { groupId: door } });
+    await asker.client.call({ addGroup: { groupId: door } });
+    await owner.client.call({ invite: { groupId: door, userId: asker.id } });
+    const letIn = await early.waitForEvent((e) => e.groupMemberChanged?.group?.id === door && e.groupMemberChanged.user?.id === asker.id, 'asker let into summit');
+    assert.deepEqual({ name: letIn.groupMemberChanged?.user?.name, joined: letIn.groupMemberChanged?.joined }, { name: 'asker', joined: true });
+  });
 });

@@ -79,6 +79,7 @@ describe('dchat client --plain', () => {
     const groupId = Number((await ann.waitForOutput(/created group climbers: its group id is (\d+)/, 'the group id'))[1]);
     ben.send(`addgroup:${groupId}`);
     await ben.waitForOutput(/joined group/, 'the join confirmation');
+    await ann.waitForOutput(new RegExp(`ben \\(${benId}\\) joined group ${groupId} \\(climbers\\)`), "ben's join, told to the group's creator");
     ben.send(`groupchat:${groupId}:count me in`);
     await ann.waitForOutput(new RegExp(`\\[group ${groupId}\\] ben\\(${benId}\\): count me in`), 'the group message');
     ann.send(`delfriend:${benId}`);

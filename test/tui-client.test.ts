@@ -183,6 +183,48 @@ describe('dchat client (full screen)', () => {
     }
   });
 
+  test("joins and leaves show in words in the group's conversation, in order with its messages; a deletion names its creator", async () => {
+    let screen: TmuxScreen | undefined;
+    const people: ChatUser[] = [];
+    // A node of its own: the first test kills the shared one.
+    const server = await startDchatServer();
+    try {
+      const gus = await ChatUser.registered('gus', server.host, server.port);
+      people.push(gus);
+      await gus.login();
+      const groupId = (await gus.client.call({ createGroup: { name: 'climbers', desc: 'ropes' } })).group?.group?.id ?? 0;
+      gus.close();
+      screen = await startDchatInTmux(['client', '--server', `${server.host}:${server.port}`], { env: { DCHAT_LOG_FILE: join(logDir, 'groups.log') }, columns: 80, rows: 24 });
+      await screen.type(`/login ${gus.id} gus-secret`);
+      await screen.sendKeys('Enter');
+      await screen.waitForScreen(new RegExp(`│  gus \\(${gus.id}\\)  │`), 'gus logged in');
+      await screen.sendKeys('Tab');
+      await screen.waitForScreen(new RegExp(`group climbers \\(${groupId}\\)`), "the group's conversation on screen");
+
+      const carol = await ChatUser.registered('carol', server.host, server.port);
+      people.push(carol);
+      await carol.login();
+      await carol.client.call({ addGroup: { groupId } });
+      await screen.waitForScreen(/\d\d:\d\d --> carol joined climbers/, "carol's join in words");
+      await carol.client.call({ groupChat: { groupId, text: 'hi climbers' } });
+      await carol.client.call({ delGroup: { groupId } });
+      await screen.waitForScreen(/--> carol joined climbers[^]*carol: hi climbers[^]*\d\d:\d\d <-- carol left climbers/, 'the join, her message and her leave, in that order');
+      assert.doesNotMatch(await screen.capture(), /group_member|groupMemberChanged|user \d+ joined/, 'no protocol names or bare ids');
+
+      // A group carol made, which gus joins: its deletion is told by name.
+      const bouldersId = (await carol.client.call({ createGroup: { name: 'boulderers', desc: '' } })).group?.group?.id ?? 0;
+      await screen.type(`/addgroup ${bouldersId}`);
+      await screen.sendKeys('Enter');
+      await screen.waitForScreen(/joined group \d+ boulderers/, 'gus joined boulderers');
+      await carol.client.call({ delGroup: { groupId: bouldersId } });
+      await screen.waitForScreen(/carol deleted group boulderers/, 'the deletion in words, naming its creator');
+    } finally {
+      for (const person of people) person.close();
+      await screen?.stop();
+      await server.stop();
+    }
+  });
+
   test('a kicked person stays in the client: after no login in time, and after a login elsewhere, login connects again', async () => {
     let screen: TmuxScreen | undefined;
     let other: ChatUser | undefined;

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import stringWidth from 'string-width';
 import { startDchatServer, type DchatProcess } from './support/dchat-process.js';
 import { ChatUser } from './support/chat-user.js';
 import { runDchat } from './support/run-dchat.js';
@@ -133,6 +134,63 @@ describe('dchat console', () => {
     } finally {
       await screen?.stop();
       await again.stop();
+    }
+  });
+  /** Rows of the left chart, borders included: from its top border to its bottom one. */
+  function chartRows(shown: string): number {
+    const rows = shown.split('\n');
+    const top = rows.findIndex((row) => row.startsWith('┌─ connections'));
+    const bottom = rows.findIndex((row, i) => i > top && row.startsWith('└'));
+    return top < 0 || bottom < 0 ? 0 : bottom - top + 1;
+  }
+
+  test('at 80x24 with a wide node id: panes never overlap, columns align, a node is selected, shown and charted alone; the charts grow with the terminal', async () => {
+    let screen: TmuxScreen | undefined;
+    const wide = await startDchatServer(['--zk', zk.connectString, '--node-id', '東京-節点-3']);
+    const other = await startDchatServer(['--zk', zk.connectString, '--node-id', 'node-other']);
+    try {
+      screen = await startDchatInTmux(['console', '--zk', zk.connectString, '--refresh-ms', '300'], { env: { DCHAT_LOG_FILE: join(logDir, 'console-wide.log') }, columns: 80, rows: 24 });
+      const providersOf = (text: string): string[] => text.split('\n').slice(text.split('\n').findIndex((row) => row.includes('RPC providers'))).join('\n').match(/127\.0\.0\.1:\d+(?=[\s│])/g) ?? [];
+      // Each node registers its entry and its five services one after the other: wait for all.
+      await screen.waitForScreen(/│ *東京-節点-3 +up +127\.0\.0\.1:\d+ +127\.0\.0\.1:\d+[^\n]*\n[\s\S]*every service +127\.0\.0\.1:\d+/, "the wide id's row and the providers of every service");
+      const shown = await waitFor(async () => {
+        const text = (await screen?.capture()) ?? '';
+        return providersOf(text).length === 3 ? text : undefined;
+      }, 15_000, 'the three nodes as providers of every service');
+      const rows = shown.split('\n');
+      assert.equal(rows.length, 24);
+      assert.ok(rows.every((row) => stringWidth(row) <= 80), `a row wider than the terminal:\n${shown}`);
+      // The state column starts at the same terminal column on every node's row.
+      const stateColumns = rows.filter((row) => / up {2,}127\./.test(row)).map((row) => stringWidth(row.slice(0, row.indexOf(' up ') + 1)));
+      assert.equal(stateColumns.length, 3, shown);
+      assert.equal(new Set(stateColumns).size, 1, `the state column moves with the id's script:\n${shown}`);
+      // The charts' bottom borders are whole (no legend hangs over them), and a chart has room for a line.
+      assert.ok(rows.some((row) => /^└─+┘└─+┘$/.test(row)), `a chart's border is overdrawn:\n${shown}`);
+      assert.ok(chartRows(shown) >= 8, `the charts are ${chartRows(shown)} rows high at 80x24:\n${shown}`);
+      // Every provider address whole (the three matched above end at a space or a border).
+      assert.doesNotMatch(shown, /more lines/);
+
+      await screen.sendKeys('Down');
+      const selected = (await screen.waitForScreen(/│>(\S+)/, 'the first node selected'))[1] ?? '';
+      await screen.sendKeys('Enter');
+      await screen.waitForScreen(new RegExp(`node ${selected}: Enter or Escape closes[^]*rpc address +127\\.0\\.0\\.1:\\d+[^]*provides +every service`), "the selected node's detail");
+      await screen.sendKeys('Escape');
+      await waitFor(async () => !/Enter or Escape closes/.test((await screen?.capture()) ?? ''), 5_000, 'Escape to close the detail');
+      assert.equal(await screen.isRunning(), true, 'Escape closed the detail, not the console');
+      await screen.sendKeys('f');
+      await screen.waitForScreen(new RegExp(`connections of ${selected} \\(f: all\\)`), 'the charts of the selected node alone');
+      await screen.sendKeys('f');
+      await screen.waitForScreen(/┌─ connections per node /, 'the charts of all nodes again');
+
+      const small = chartRows(await screen.capture());
+      await screen.resize(120, 40);
+      await waitFor(async () => chartRows((await screen?.capture()) ?? '') > small + 4, 10_000, `the charts to grow past ${small} rows on a 120x40 terminal`);
+      await screen.sendKeys('q');
+      await waitFor(async () => !(await screen?.isRunning()), 10_000, 'the console to exit on q');
+    } finally {
+      await screen?.stop();
+      await wide.stop();
+      await other.stop();
     }
   });
 });

@@ -6,6 +6,7 @@ import { dchat } from '../gen/proto.js';
 import { limits } from '../services/limits.js';
 import type { Services } from '../services/service-api.js';
 import type { ClientSession, Reply } from './client-session.js';
+import { announceMemberChange } from './group-member-events.js';
 import type { AdmissionKind, LoginAdmission } from './login-admission.js';
 import type { LoginGate } from './login-gate.js';
 import type { MessageRouter } from './message-router.js';
@@ -95,7 +96,7 @@ export async function handleRequest(ctx: HandlerContext, session: ClientSession,
     case 'friendList': return friendList(ctx, userId, request.friendList);
     case 'createGroup': return createGroup(ctx, userId, request.createGroup);
     case 'addGroup': return addGroup(ctx, session, request.addGroup?.groupId ?? 0);
-    case 'delGroup': return delGroup(ctx, userId, request.delGroup?.groupId ?? 0);
+    case 'delGroup': return delGroup(ctx, session, request.delGroup?.groupId ?? 0);
     case 'groupList': return groupList(ctx, userId, request.groupList);
     case 'invite': return invite(ctx, session, request.invite);
     case 'history': return history(ctx, userId, request.history);
@@ -273,6 +274,7 @@ async function addGroup(ctx: HandlerContext, session: ClientSession, groupId: nu
     await ctx.router.push([res.group?.creatorId ?? 0], { groupJoinRequest: { groupId, user } });
     return ok({ group: { group: res.group ?? null, asked: true } });
   }
+  if (res.group) await announceMemberChange(ctx.services, ctx.router, { group: res.group, user: { id: session.userId, name: session.userName }, joined: true });
   return ok({ group: { group: res.group ?? null } });
 }
 
@@ -283,16 +285,20 @@ async function invite(ctx: HandlerContext, session: ClientSession, req: dchat.cl
   const refusal = refusalOf(res);
   if (refusal) return refusal;
   await ctx.router.push([inviteeId], { groupInvite: { group: res.group ?? null, joined: res.joined ?? false } });
+  if (res.joined && res.group) await announceMemberChange(ctx.services, ctx.router, { group: res.group, user: { id: inviteeId, name: '' }, joined: true });
   return ok({ invite: { joined: res.joined ?? false } });
 }
 
-async function delGroup(ctx: HandlerContext, userId: number, groupId: number): Promise<Reply> {
+async function delGroup(ctx: HandlerContext, session: ClientSession, groupId: number): Promise<Reply> {
+  const userId = session.userId;
   const res = await ctx.services.group.delGroup({ userId, groupId });
   const refusal = refusalOf(res);
   if (refusal) return refusal;
   if (res.deleted) {
     const others = (res.formerMemberIds ?? []).filter((id) => id !== userId);
     await ctx.router.push(others, { groupChanged: { groupId, deleted: true } });
+  } else if (res.group) {
+    await announceMemberChange(ctx.services, ctx.router, { group: res.group, user: { id: userId, name: session.userName }, joined: false });
   }
   return ok({ delGroup: { deleted: res.deleted ?? false } });
 }

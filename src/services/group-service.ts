@@ -138,10 +138,10 @@ export class GroupService implements GroupServiceApi {
     }
     if (group.creatorId !== userId) {
       await this.repo.removeGroupMember(groupId, userId);
-      return { result: OK, deleted: false, formerMemberIds: [userId] };
+      return { result: OK, deleted: false, formerMemberIds: [userId], group: groupOf(group) };
     }
     await this.repo.deleteGroup(groupId);
-    return { result: OK, deleted: true, formerMemberIds: members.map((m) => m.userId) };
+    return { result: OK, deleted: true, formerMemberIds: members.map((m) => m.userId), group: groupOf(group) };
   }
 
   /** The checked user id and the existing group a request about membership names, or the refusal. */

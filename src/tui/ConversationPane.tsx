@@ -25,6 +25,7 @@ function titleOf(c: Conversation): string {
 
 function textOf(c: Conversation, line: ChatLine): string {
   if (c.kind === 'dchat') return line.text;
+  if (line.isNotice) return `${formatTime(line.sentAtMs).slice(11, 16)} ${line.text}`;
   return `${formatTime(line.sentAtMs).slice(11, 16)} ${line.fromName}: ${line.text}`;
 }
 

@@ -108,6 +108,16 @@ describe('chat state', () => {
     assert.deepEqual(keys(state), ['dchat', 'friend:3', 'friend:9', 'group:7']);
   });
 
+  test('a conversation with messages stays readable after the friendship ends, listed apart from the friends', () => {
+    let state = play(login, message(10, 2, 'ben', { toId: 1 }, 'see you'));
+    state = reduceChat(state, { kind: 'event', event: { friendChanged: { friend: { id: 2 }, added: false } } });
+    assert.deepEqual(keys(state), ['dchat', 'friend:3', 'friend:2', 'group:7'], 'after the friends, before the groups');
+    const ben = state.conversations.find((c) => c.key === 'friend:2');
+    assert.deepEqual({ isFriend: ben?.isFriend, isOnline: ben?.isOnline, texts: ben?.lines.map((l) => l.text) }, { isFriend: false, isOnline: false, texts: ['see you'] });
+    state = reduceChat(state, { kind: 'response', request: { delFriend: { friendId: 3 } }, response: ok });
+    assert.deepEqual(keys(state), ['dchat', 'friend:2', 'group:7'], 'one without messages goes');
+  });
+
   test('select-next and select-previous wrap around the list', () => {
     let state = play(login, { kind: 'select-previous' });
     assert.equal(state.selectedKey, 'group:7');
@@ -189,5 +199,22 @@ describe('chat state', () => {
     const stranger = state.conversations.find((c) => c.key === 'friend:9');
     assert.equal(stranger?.title, 'user 9', 'named by id, not by the sender');
     assert.equal(stranger?.lines[0]?.text, 'hi');
+  });
+  test('joins and leaves show in words in the group, between the messages they came between', () => {
+    const member = (userId: number, name: string, joined: boolean): ChatAction => ({ kind: 'event', event: { groupMemberChanged: { group: { id: 7, name: 'climbers' }, user: { id: userId, name }, joined } } });
+    const state = play(login, message(10, 2, 'ben', { groupId: 7 }, 'first'), member(4, 'carol', true), message(12, 4, 'carol', { groupId: 7 }, 'hello all'), member(4, 'carol', false));
+    const texts = (s: ChatState): string[] => s.conversations.find((c) => c.key === 'group:7')?.lines.map((l) => l.text) ?? [];
+    assert.deepEqual(texts(state), ['first', '--> carol joined climbers', 'hello all', '<-- carol left climbers']);
+    assert.equal(state.conversations.find((c) => c.key === 'group:7')?.unread, 2, 'a notice is not an unread message');
+    // The first page of history brings what was said before the join, and a message (11) that
+    // came before the join but was not pushed to this client: the join stays after it.
+    const loaded = reduceChat(state, {
+      kind: 'response',
+      request: { history: { groupId: 7, limit: 50 } },
+      response: { ...ok, history: { messages: [12, 11, 10, 9].map((id) => ({ id, fromId: 2, fromName: 'ben', groupId: 7, text: id === 12 ? 'hello all' : id === 10 ? 'first' : `m${id}`, sentAtMs: id })) } },
+    });
+    assert.deepEqual(texts(loaded), ['m9', 'first', 'm11', '--> carol joined climbers', 'hello all', '<-- carol left climbers']);
+    const elsewhere = after(state, { kind: 'event', event: { groupMemberChanged: { group: { id: 8, name: 'other' }, user: { id: 5, name: 'dan' }, joined: true } } });
+    assert.deepEqual(keys(elsewhere), keys(state), 'a group the client does not list is not added');
   });
 });

@@ -19,6 +19,11 @@ export interface ChatLine {
   fromName: string;
   text: string;
   sentAtMs: number;
+  /**
+   * Something that happened in the conversation, not a message (someone joined or left a group).
+   * Its id is that of the message it came after, so it stays between that one and the next.
+   */
+  isNotice?: boolean;
 }
 
 export interface Conversation {
@@ -183,6 +188,12 @@ function applyEvent(state: ChatState, event: dchat.client.IEvent): ChatState {
   }
   if (event.groupChanged?.deleted) return without(state, keyOfGroup(event.groupChanged.groupId ?? 0));
   if (event.groupInvite?.joined && event.groupInvite.group) return withGroups(state, [...groupsOf(state), event.groupInvite.group]);
+  const member = event.groupMemberChanged;
+  if (member?.group) {
+    const who = visibleName(member.user?.name ?? '') || `user ${member.user?.id ?? 0}`;
+    const text = member.joined ? `--> ${who} joined ${visibleName(member.group.name ?? '')}` : `<-- ${who} left ${visibleName(member.group.name ?? '')}`;
+    return withNotice(state, keyOfGroup(member.group.id ?? 0), text);
+  }
   const friendChanged = event.friendChanged;
   if (friendChanged?.friend) {
     const friend = friendChanged.friend;
@@ -266,8 +277,11 @@ function emptyConversation(kind: 'friend' | 'group', id: number, title: string):
 
 function withHistory(state: ChatState, request: dchat.client.IHistory, history: dchat.client.IHistoryResult): ChatState {
   const key = (request.groupId ?? 0) !== 0 ? keyOfGroup(request.groupId ?? 0) : keyOfFriend(request.peerId ?? 0);
-  const messages = history.messages ?? [];
-  return updateConversation(state, key, (c) => ({ ...c, lines: merged(c.lines, messages.map(lineOf), true), isHistoryLoaded: true, hasOlder: history.hasMore ?? false }));
+  const page = (history.messages ?? []).map(lineOf);
+  return updateConversation(state, key, (c) => {
+    const lines = c.isHistoryLoaded ? c.lines : reanchored(c.lines, page);
+    return { ...c, lines: merged(lines, page, true), isHistoryLoaded: true, hasOlder: history.hasMore ?? false };
+  });
 }
 
 function withOwnMessage(state: ChatState, request: RequestBody, sent: dchat.client.ISentResult): ChatState {
@@ -309,6 +323,29 @@ function withMessage(state: ChatState, message: dchat.IChatMessage, isIncoming: 
   });
 }
 
+/** A notice at the end of a conversation the client has open; none for one it does not have. */
+function withNotice(state: ChatState, key: ConversationKey, text: string): ChatState {
+  return updateConversation(state, key, (c) => {
+    const anchor = Math.max(0, ...c.lines.filter((l) => !l.isNotice).map((l) => l.id));
+    const notice: ChatLine = { id: anchor, fromId: 0, fromName: '', text, sentAtMs: Date.now(), isNotice: true };
+    return { ...c, lines: capped([...c.lines, notice]) };
+  });
+}
+
+/**
+ * Before a conversation's first page of history, a notice could follow only the messages pushed
+ * live. Those of the page that came before the next live message came before the notice too:
+ * it moves after them.
+ */
+function reanchored(lines: ChatLine[], page: ChatLine[]): ChatLine[] {
+  const liveIds = lines.filter((l) => !l.isNotice).map((l) => l.id);
+  return lines.map((line) => {
+    if (!line.isNotice) return line;
+    const next = Math.min(...liveIds.filter((id) => id > line.id));
+    return { ...line, id: Math.max(line.id, ...page.map((m) => m.id).filter((id) => id < next)) };
+  });
+}
+
 function lineOf(m: dchat.IChatMessage): ChatLine {
   return { id: m.id ?? 0, fromId: m.fromId ?? 0, fromName: visibleName(m.fromName ?? ''), text: visibleText(m.text ?? ''), sentAtMs: m.sentAtMs ?? 0 };
 }
@@ -320,8 +357,13 @@ function lineOf(m: dchat.IChatMessage): ChatLine {
  */
 function merged(old: ChatLine[], added: ChatLine[], isHistoryPage = false): ChatLine[] {
   const byId = new Map<number, ChatLine>();
-  for (const line of [...old, ...added]) byId.set(line.id, line);
-  const lines = [...byId.values()].sort((a, b) => a.id - b.id);
+  const notices: ChatLine[] = [];
+  for (const line of [...old, ...added]) {
+    if (line.isNotice) notices.push(line);
+    else byId.set(line.id, line);
+  }
+  // A notice after the message of its id; notices of one id keep their order (the sort is stable).
+  const lines = [...byId.values(), ...notices].sort((a, b) => a.id - b.id || Number(a.isNotice ?? false) - Number(b.isNotice ?? false));
   return isHistoryPage ? lines : capped(lines);
 }
 

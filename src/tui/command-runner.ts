@@ -139,6 +139,10 @@ export function describeEvent(event: dchat.client.Event): string | undefined {
     const named = `group ${g?.id ?? 0} (${visibleName(g?.name ?? '')})`;
     return event.groupInvite.joined ? `you were let into ${named}` : `you are invited to ${named}: addgroup:${g?.id ?? 0} joins`;
   }
+  if (event.groupMemberChanged) {
+    const { group, user, joined } = event.groupMemberChanged;
+    return `${visibleName(user?.name ?? '')} (${user?.id ?? 0}) ${joined ? 'joined' : 'left'} group ${group?.id ?? 0} (${visibleName(group?.name ?? '')})`;
+  }
   if (event.groupJoinRequest) {
     const { groupId, user } = event.groupJoinRequest;
     return `${visibleName(user?.name ?? '')} (${user?.id ?? 0}) asks to join group ${groupId}: invite:${groupId}:${user?.id ?? 0} lets them in`;

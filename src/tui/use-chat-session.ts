@@ -110,6 +110,8 @@ function describeEventByName(event: dchat.client.Event, state: ChatState): strin
     const name = group?.title ? `group ${group.title}` : `group ${event.groupChanged.groupId ?? 0}`;
     return group?.creatorName ? `${group.creatorName} deleted ${name}` : `${name} was deleted by its creator`;
   }
+  // Shown in the group's conversation (chat-state.ts), where it happened.
+  if (event.groupMemberChanged) return undefined;
   const friend = event.friendChanged?.friend;
   if (event.friendChanged && friend) {
     const name = friend.name || titleOf(keyOfFriend(friend.id ?? 0)) || `user ${friend.id ?? 0}`;

@@ -1,8 +1,8 @@
 // `dchat console --zk …`: the operator dashboard of a running cluster. It reads a snapshot of
 // ZooKeeper when a watched list changes (nodes, providers, presence; debounced, since a node
 // starting registers several znodes at once) and every refreshMs, because a node's load figures
-// change without any child event. ? shows the keys; q, Escape or Ctrl-C quit and give the
-// terminal back as it was.
+// change without any child event. ? shows the keys (the arrows select a node, Enter shows it, f
+// charts it alone, s sorts); q, Escape or Ctrl-C quit and give the terminal back as it was.
 // Nothing but blessed writes to the terminal: logs go to DCHAT_LOG_FILE (set by the command).
 import blessed from 'blessed';
 import { errorMessage } from '../../base/dchat-error.js';
@@ -60,8 +60,15 @@ export function runClusterConsole(options: ClusterConsoleOptions): Promise<void>
   return new Promise((resolve) => {
     screen.key(['?'], () => dashboard.toggleHelp());
     screen.key(['s'], () => dashboard.sortNext());
+    screen.key(['up', 'k'], () => dashboard.moveSelection(-1));
+    screen.key(['down', 'j'], () => dashboard.moveSelection(1));
+    screen.key(['home'], () => dashboard.moveSelection(-Number.MAX_SAFE_INTEGER));
+    screen.key(['end'], () => dashboard.moveSelection(Number.MAX_SAFE_INTEGER));
+    // Only 'enter': blessed reports the Return key as 'return' and again as 'enter'.
+    screen.key(['enter'], () => dashboard.toggleDetail());
+    screen.key(['f'], () => dashboard.toggleFilter());
     screen.key(['q', 'escape', 'C-c'], (_ch: unknown, key: { full?: string }) => {
-      if (key.full === 'escape' && dashboard.isHelpShown()) return dashboard.toggleHelp();
+      if (key.full === 'escape' && dashboard.isOverlayShown()) return dashboard.closeOverlay();
       clearInterval(timer);
       stopWatching();
       options.session.off('state', onState);

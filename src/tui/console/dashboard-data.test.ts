@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterSnapshot } from './cluster-snapshot.js';
 import { NodeStarts, sortedNodes, viewOf } from './cluster-view.js';
-import { fitColumns, formatDuration, loadSeries, nodeTableRows, onceText, providerLines, summaryLines, tableLines, unreadableRows } from './dashboard-data.js';
+import { cell, columnsOf, cut, firstLines, fitColumns, formatDuration, groupedProviderLines, loadSeries, nodeDetailLines, nodeTableRows, onceText, providerLines, summaryLines, tableLines, unreadableRows } from './dashboard-data.js';
 import { LoadHistory } from './load-history.js';
 
 const snapshot: ClusterSnapshot = {
@@ -88,5 +88,53 @@ describe('dashboard data', () => {
     assert.deepEqual(sortedNodes(view.nodes, 'node').map((n) => n.nodeId), ['a', 'b', 'c']);
     assert.deepEqual(sortedNodes(view.nodes, 'users').map((n) => n.nodeId), ['a', 'b', 'c']);
     assert.deepEqual(sortedNodes(view.nodes, 'up').map((n) => n.nodeId), ['c', 'b', 'a']);
+  });
+  test('wide node ids (CJK, emoji) are measured in terminal columns: columns line up, cuts fit', () => {
+    const ids = ['東京-節点-1', '🚀-node-2', 'node-3'];
+    const base = snapshot.nodes[0]!;
+    const view = viewOf({ ...snapshot, unreadableNodes: [], nodes: ids.map((nodeId, i) => ({ ...base, nodeId, users: i })) });
+    const text = onceText(view, 80);
+    const rows = text.split('\n').slice(1, 4);
+    // Each row's state column ("up") starts at the same terminal column whatever the id's script.
+    const stateColumn = (row: string): number => columnsOf(row.slice(0, row.indexOf('  up') + 2));
+    assert.deepEqual(rows.map(stateColumn), [13, 13, 13], text);
+    assert.ok(text.split('\n').every((line) => columnsOf(line) <= 80), text);
+    assert.equal(cut('東京東京東京', 7), '東京東…');
+    assert.equal(cut('東京東京東京', 6), '東京…', 'a two-column character that would pass the limit goes');
+    assert.equal(cell('東京東京東京', 6), '東京… ', 'and the cell is padded to its width');
+    assert.equal(cut('🚀🚀🚀🚀', 5), '🚀🚀…');
+    assert.equal(cut('👨‍👩‍👧 family', 20), '👨‍👩‍👧 family', 'a ZWJ sequence is two columns, not eight');
+    const narrow = tableLines(['node', 'state'], [['東京-節点-1', 'up']], 12);
+    assert.ok(narrow.every((line) => columnsOf(line) <= 12), narrow.join('\n'));
+    assert.equal(fitColumns(['node'], [['東京-節点-1']], 80)[0], 11, 'the width of 東京-節点-1 is 11 columns, not its 7 code units');
+  });
+  test('grouped, the providers take a line per distinct list: "every service" when all share one', () => {
+    const everywhere = ['127.0.0.1:7001', '127.0.0.1:7101'];
+    const all = { UserServiceRpc: everywhere, FriendServiceRpc: everywhere, GroupServiceRpc: everywhere, OfflineServiceRpc: everywhere, ChatServiceRpc: everywhere };
+    assert.deepEqual(groupedProviderLines({ providers: all }), ['every service  127.0.0.1:7001 127.0.0.1:7101']);
+    const split = { ...all, UserServiceRpc: ['127.0.0.1:9000'], FriendServiceRpc: ['127.0.0.1:9000'], OfflineServiceRpc: [] };
+    assert.deepEqual(groupedProviderLines({ providers: split }), [
+      'User, Friend       127.0.0.1:9000',
+      'Group, Chat        127.0.0.1:7001 127.0.0.1:7101',
+      'OfflineServiceRpc  (none)',
+    ]);
+  });
+
+  test('firstLines says how many lines did not fit', () => {
+    assert.deepEqual(firstLines(['a', 'b', 'c'], 3, (n) => `${n} more`), ['a', 'b', 'c']);
+    assert.deepEqual(firstLines(['a', 'b', 'c', 'd'], 3, (n) => `${n} more`), ['a', 'b', '2 more']);
+  });
+
+  test("a node's detail has every field of its entry and the services on its rpc address; the charts can show it alone", () => {
+    const view = viewOf(snapshot);
+    const detail = nodeDetailLines(view, 'node-1', 100_000);
+    assert.ok(detail.includes('rpc address     127.0.0.1:7001'), detail.join('\n'));
+    assert.ok(detail.includes('provides        UserServiceRpc, ChatServiceRpc'), detail.join('\n'));
+    assert.ok(detail.includes('last report     3s ago, every 5s'), detail.join('\n'));
+    assert.match(nodeDetailLines(view, 'node-gone', 100_000).join('\n'), /not in \/dchat\/nodes any more/);
+    const history = new LoadHistory();
+    history.add({ ...snapshot, nodes: [snapshot.nodes[0]!, { ...snapshot.nodes[0]!, nodeId: 'node-2' }] });
+    assert.deepEqual(loadSeries(history, 'users', 'node-2').map((s) => s.title), ['node-2']);
+    assert.deepEqual(loadSeries(history, 'users').map((s) => s.title), ['node-1', 'node-2']);
   });
 });
