@@ -79,7 +79,7 @@ test('past maxQueued a login is refused at once', async () => {
   const queued = gate.run(() => true, second.work);
   const refused = await gate.run(() => true, controlled().work);
   assert.equal(refused.ok, false);
-  if (!refused.ok) assert.match(refused.why, /1 logins are waiting for their turn on this node \(maxQueued 1\)/);
+  if (!refused.ok) assert.match(refused.why, /1 resumes are waiting for their turn on this node \(maxQueued 1\)/);
   first.release('a');
   second.release('b');
   assert.deepEqual([await running, await queued], [{ ok: true, value: 'a' }, { ok: true, value: 'b' }]);

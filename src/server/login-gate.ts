@@ -1,4 +1,4 @@
-// How many logins (login, resume, register) a node works on at once. When a node dies, its
+// How many resumes a node works on at once. When a node dies, its
 // clients all come back within a second; a node that starts all of their logins at once serves
 // them side by side, so every one of them is slow, the first as much as the last: each waits
 // for its RPCs behind the thousands of others, clients time out after 10 s, send again, and the
@@ -6,6 +6,9 @@
 // dozen at a time: each login takes what it takes on a node at ease, and the queue drains at the
 // node's full speed. A login that waited too long is answered RESOURCE_EXHAUSTED with a
 // retry-after (never started late), and one whose connection closed while it waited is dropped.
+// Password logins and registrations do not pass here: the password queue (kdf-queue.ts) paces
+// them, with a lane per source, so a guessing flood waiting on the password hash cannot hold
+// the places of the resumes.
 
 export interface LoginGateOptions {
   /** Logins worked on at once. */
@@ -60,7 +63,7 @@ export class LoginGate {
   run<T>(isWanted: () => boolean, work: () => Promise<T>): Promise<GateOutcome<T>> {
     if (this.running < this.options.concurrency && this.queued === 0) return this.start(work);
     if (this.queued >= this.options.maxQueued) {
-      return Promise.resolve(this.refusal(`${this.queued} logins are waiting for their turn on this node (maxQueued ${this.options.maxQueued})`));
+      return Promise.resolve(this.refusal(`${this.queued} resumes are waiting for their turn on this node (maxQueued ${this.options.maxQueued})`));
     }
     return new Promise((resolve) => {
       const index = this.waiting.length;
@@ -72,7 +75,7 @@ export class LoginGate {
           if (this.waiting[index] !== waiter) return;
           this.waiting[index] = undefined;
           this.queued--;
-          waiter.refuse(`the login waited ${this.options.maxWaitMs} ms for its turn among ${this.queued + this.running} others (maxWaitMs)`);
+          waiter.refuse(`the resume waited ${this.options.maxWaitMs} ms for its turn among ${this.queued + this.running} others (maxWaitMs)`);
         }, this.options.maxWaitMs),
       };
       this.waiting.push(waiter);
@@ -112,6 +115,6 @@ export class LoginGate {
   private refusal<T>(why: string): GateOutcome<T> {
     const drainMs = ((this.queued + 1) * this.averageLoginMs) / this.options.concurrency;
     const retryAfterMs = Math.round(Math.min(maxRetryAfterMs, Math.max(minRetryAfterMs, drainMs)));
-    return { ok: false, retryAfterMs, why: `the node is busy with logins: ${why}; try again in ${retryAfterMs} ms` };
+    return { ok: false, retryAfterMs, why: `the node is busy with resumes: ${why}; try again in ${retryAfterMs} ms` };
   }
 }

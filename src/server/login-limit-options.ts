@@ -72,20 +72,20 @@ export function resumeTokensFrom(argv: Record<string, unknown>): ResumeTokenOpti
 
 export function withLoginGateOptions<T>(y: Argv<T>): Argv<T> {
   return y
-    .option('login-concurrency', { type: 'number', default: defaultLoginGateOptions.concurrency, describe: 'Logins, resumes and registrations this node works on at once; the others wait their turn, first come first served' })
-    .option('login-queue', { type: 'number', default: defaultLoginGateOptions.maxQueued, describe: 'Logins that may wait for their turn; beyond: RESOURCE_EXHAUSTED with a retry-after' })
-    .option('login-max-wait-ms', { type: 'number', default: defaultLoginGateOptions.maxWaitMs, describe: 'Longest a login waits for its turn before it is refused with a retry-after' });
+    .option('resume-concurrency', { type: 'number', default: defaultLoginGateOptions.concurrency, describe: 'Resumes this node works on at once; the others wait their turn, first come first served' })
+    .option('resume-queue', { type: 'number', default: defaultLoginGateOptions.maxQueued, describe: 'Resumes that may wait for their turn; beyond: RESOURCE_EXHAUSTED with a retry-after' })
+    .option('resume-max-wait-ms', { type: 'number', default: defaultLoginGateOptions.maxWaitMs, describe: 'Longest a resume waits for its turn before it is refused with a retry-after' });
 }
 
 export function checkLoginGateOptions(argv: Record<string, unknown>): void {
-  checkWholeOption('--login-concurrency', argv['login-concurrency'], 1, 'logins at once');
-  checkWholeOption('--login-queue', argv['login-queue'], 0, 'waiting logins');
-  checkWholeOption('--login-max-wait-ms', argv['login-max-wait-ms'], 1, 'milliseconds');
-  if (Number(argv['login-max-wait-ms']) > maxKdfWaitMs) {
-    throw new Error(`--login-max-wait-ms ${String(argv['login-max-wait-ms'])} is too long: a client gives up on a request after 10 s, so give at most ${maxKdfWaitMs}`);
+  checkWholeOption('--resume-concurrency', argv['resume-concurrency'], 1, 'resumes at once');
+  checkWholeOption('--resume-queue', argv['resume-queue'], 0, 'waiting resumes');
+  checkWholeOption('--resume-max-wait-ms', argv['resume-max-wait-ms'], 1, 'milliseconds');
+  if (Number(argv['resume-max-wait-ms']) > maxKdfWaitMs) {
+    throw new Error(`--resume-max-wait-ms ${String(argv['resume-max-wait-ms'])} is too long: a client gives up on a request after 10 s, so give at most ${maxKdfWaitMs}`);
   }
 }
 
 export function loginGateFrom(argv: Record<string, unknown>): LoginGateOptions {
-  return { concurrency: Number(argv['loginConcurrency']), maxQueued: Number(argv['loginQueue']), maxWaitMs: Number(argv['loginMaxWaitMs']) };
+  return { concurrency: Number(argv['resumeConcurrency']), maxQueued: Number(argv['resumeQueue']), maxWaitMs: Number(argv['resumeMaxWaitMs']) };
 }

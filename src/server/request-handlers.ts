@@ -27,7 +27,7 @@ export interface HandlerContext {
   presence: { loggedIn(session: ClientSession): Promise<void>; loggedOut(userId: number): Promise<void> };
   /** Token buckets on register, login and resume; absent: no limits. */
   admission?: LoginAdmission;
-  /** How many of those are worked on at once; absent: all of them. */
+  /** How many resumes are worked on at once; absent: all of them. */
   loginGate?: LoginGate;
   /** How fast each user may send; none: no limit. */
   sendRate?: SendRateLimiter;
@@ -47,7 +47,9 @@ const openBeforeLogin: ReadonlySet<Body> = new Set<Body>(['register', 'login', '
 
 /** Runs work when the admission buckets let the attempt in; its token comes back unless it failed. */
 async function admitted(ctx: HandlerContext, session: ClientSession, kind: AdmissionKind, accountId: number, login: () => Promise<Reply>): Promise<Reply> {
-  const work = (): Promise<Reply> => (ctx.loginGate ? inTurn(ctx.loginGate, session, login) : login());
+  // Resumes take turns at the gate; password logins and registrations at the password queue
+  // (services/kdf-queue.ts), whose lanes per source keep a guessing flood from holding the gate.
+  const work = (): Promise<Reply> => (ctx.loginGate && kind === 'resume' ? inTurn(ctx.loginGate, session, login) : login());
   if (!ctx.admission) return work();
   await ctx.admission.waitTurn(session);
   const admission = ctx.admission.admit(kind, session.conn.peerAddress, accountId);
