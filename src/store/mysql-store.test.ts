@@ -267,6 +267,20 @@ describe('mysql store message writes', () => {
     }
   });
 
+  it('removes an acknowledgement alone in its turn with its DELETE alone: no BEGIN, no COMMIT', async () => {
+    const { store, alice, bob } = await storeWithAliceAndBob();
+    try {
+      const saved = await store.saveMessage({ fromId: alice.id, toId: bob.id, groupId: 0, text: 'read me', sentAtMs: 1, recipientIds: [bob.id] });
+      const before = await commits();
+      assert.equal(await store.ackPending(bob.id, [saved.row.id]), 1);
+      assert.equal((await commits()) - before, 0, 'the DELETE committed by itself');
+      assert.deepEqual(await store.listPending(bob.id, 0, 100), [], 'and its row is gone');
+      assert.equal(await store.ackPending(bob.id, [saved.row.id]), 0, 'a second acknowledgement removes nothing');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('fails only the write that fails when one of a turn fails, and stores the others', async () => {
     const { store, alice, bob } = await storeWithAliceAndBob();
     try {

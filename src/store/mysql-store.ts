@@ -517,16 +517,23 @@ export class MySqlStore implements ChatRepository {
   }
 
   ackPending(userId: number, messageIds: readonly number[]): Promise<number> {
-    return this.guard('ackPending', () =>
-      this.writes.run(async (conn) => {
-        let removed = 0;
-        for (const part of chunks([...new Set(messageIds)], maxIdsPerStatement)) {
-          const text = `DELETE FROM offlinemessage WHERE userid = ? AND message_id IN (${placeholders(part.length)})`;
-          removed += (await this.write(conn, text, [userId, ...part])).affectedRows;
-        }
-        return removed;
-      }),
-    );
+    return this.guard('ackPending', () => {
+      const parts = chunks([...new Set(messageIds)], maxIdsPerStatement);
+      const remove = async (on: Executor, part: readonly number[]): Promise<number> => {
+        const text = `DELETE FROM offlinemessage WHERE userid = ? AND message_id IN (${placeholders(part.length)})`;
+        return (await this.write(on, text, [userId, ...part])).affectedRows;
+      };
+      const only = parts.length === 1 ? parts[0] : undefined;
+      return this.writes.run(
+        async (conn) => {
+          let removed = 0;
+          for (const part of parts) removed += await remove(conn, part);
+          return removed;
+        },
+        // One DELETE is atomic on its own: alone in its turn it needs no transaction around it.
+        only && (() => this.retryingDeadlocks(() => remove(this.pool, only))),
+      );
+    });
   }
 
   saveSessionToken(token: SessionTokenRow, keepPerUser: number): Promise<void> {

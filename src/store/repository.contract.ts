@@ -197,6 +197,32 @@ export function describeRepositoryContract(
         assert.deepEqual(await repo.usersWithPendingAtLeast([b.id, c.id], 3), [c.id]);
         assert.deepEqual(await repo.usersWithPendingAtLeast([], 1), []);
       });
+
+      it('usersWithPendingAtLeast follows the saves, repeats, acknowledgements and group deletions after a first count', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const c = await user('c');
+        assert.deepEqual(await repo.usersWithPendingAtLeast([b.id, c.id], 1), [], 'nothing pending yet');
+        const first = await save({ ...direct(a, b, 'keyed'), clientMsgId: 'k1' });
+        const second = await save(direct(a, b, 'two'));
+        assert.deepEqual(await repo.usersWithPendingAtLeast([b.id, c.id], 2), [b.id]);
+        const repeat = await repo.saveMessage({ ...direct(a, b, 'keyed'), clientMsgId: 'k1' });
+        assert.equal(repeat.isRepeat, true);
+        assert.deepEqual(await repo.usersWithPendingAtLeast([b.id], 3), [], 'a repeat adds no pending row');
+        assert.equal(await repo.ackPending(b.id, [first.id]), 1);
+        assert.deepEqual(await repo.usersWithPendingAtLeast([b.id], 2), [], 'one acknowledged, one left');
+        assert.deepEqual(await repo.usersWithPendingAtLeast([b.id], 1), [b.id]);
+        assert.equal(await repo.ackPending(b.id, [first.id, second.id]), 1);
+        assert.deepEqual(await repo.usersWithPendingAtLeast([b.id], 1), [], 'all acknowledged');
+        const group = await repo.createGroup('g', '', a.id, t0);
+        assert.ok(group);
+        await repo.addGroupMember(group.id, c.id, 'normal');
+        await repo.saveMessage({ fromId: a.id, toId: 0, groupId: group.id, text: 'to the group', sentAtMs: t0, recipientIds: [c.id, c.id] });
+        assert.deepEqual(await repo.usersWithPendingAtLeast([c.id, b.id], 1), [c.id], 'one pending row per recipient');
+        assert.deepEqual(await repo.usersWithPendingAtLeast([c.id], 2), []);
+        assert.equal(await repo.deleteGroup(group.id), true);
+        assert.deepEqual(await repo.usersWithPendingAtLeast([c.id], 1), [], "the group's messages went with their pending rows");
+      });
     });
 
     describe('groups', () => {

@@ -143,4 +143,28 @@ describe('sqlite store migrate', () => {
       await store.close();
     }
   });
+
+  it('answers usersWithPendingAtLeast for users it has counted from memory: rows another process adds are not counted', async () => {
+    const dir = tempDir();
+    const store = SqliteStore.openInDirectory(dir);
+    try {
+      await store.migrate();
+      const alice = await store.createUser('alice', 'h', 1);
+      const bob = await store.createUser('bob', 'h', 1);
+      assert.ok(alice && bob);
+      await store.saveMessage({ fromId: alice.id, toId: bob.id, groupId: 0, text: 'hi', sentAtMs: 1, recipientIds: [bob.id] });
+      assert.deepEqual(await store.usersWithPendingAtLeast([bob.id], 1), [bob.id], 'counted once from the table');
+      const other = new Database(join(dir, sqliteFileName));
+      try {
+        const id = Number(other.prepare('INSERT INTO message (sender_id, recipient_id, body, sent_at) VALUES (?, ?, ?, ?)').run(alice.id, bob.id, 'behind its back', 2).lastInsertRowid);
+        other.prepare('INSERT INTO offlinemessage (userid, message_id) VALUES (?, ?)').run(bob.id, id);
+      } finally {
+        other.close();
+      }
+      assert.equal(await store.countPending(bob.id), 2, 'the table holds both');
+      assert.deepEqual(await store.usersWithPendingAtLeast([bob.id], 2), [], 'the kept count moves only with its own writes');
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -22,6 +22,7 @@ import type {
 } from './repository.js';
 import { describeOldLayout, pageLimit, sql, upperId } from './repository-sql.js';
 import { upgradesDue } from './schema-upgrades.js';
+import { PendingCounts } from './pending-counts.js';
 import { SenderNames } from './sender-names.js';
 import { sqliteSchema } from './sqlite-schema.js';
 import { sqliteStoreError } from './sqlite-error.js';
@@ -40,6 +41,7 @@ export interface SqliteStoreOptions {
 const defaultBusyTimeoutMs = 5_000;
 /** Id lists go in as one JSON text parameter, so one cached statement serves every length. */
 const idListSql = 'SELECT value FROM json_each(?)';
+const noCounts: ReadonlyMap<number, number> = new Map();
 
 export class SqliteStore implements ChatRepository {
   private readonly statements = new Map<string, Database.Statement>();
@@ -49,6 +51,7 @@ export class SqliteStore implements ChatRepository {
   private readonly saveSessionTokenTx: (token: SessionTokenRow, keepPerUser: number) => void;
   private readonly writes: SqliteWriteBatch;
   private readonly senderNames = new SenderNames();
+  private readonly pendingCounts = new PendingCounts();
 
   private constructor(
     private readonly db: Database.Database,
@@ -293,7 +296,14 @@ export class SqliteStore implements ChatRepository {
   }
 
   deleteGroup(id: number): Promise<boolean> {
-    return this.guard('deleteGroup', () => this.deleteGroupTx(id));
+    return this.guard('deleteGroup', () => {
+      try {
+        return this.deleteGroupTx(id);
+      } finally {
+        // The group's messages went with their pending rows, of members counted or not.
+        this.pendingCounts.forgetAll();
+      }
+    });
   }
 
   addGroupMember(groupId: number, userId: number, role: GroupRole): Promise<boolean> {
@@ -336,7 +346,10 @@ export class SqliteStore implements ChatRepository {
   }
 
   saveMessage(message: NewMessage): Promise<SavedMessage> {
-    return this.writes.run('saveMessage', () => this.insertMessage(message));
+    return this.writes.run('saveMessage', () => this.insertMessage(message), (saved) => {
+      if (saved.isRepeat) return;
+      for (const recipientId of new Set(message.recipientIds)) this.pendingCounts.add(recipientId, 1);
+    });
   }
 
   /** Runs in a savepoint of the write batch's transaction, which holds the write lock: no other
@@ -393,9 +406,31 @@ export class SqliteStore implements ChatRepository {
 
   usersWithPendingAtLeast(userIds: readonly number[], count: number): Promise<number[]> {
     if (userIds.length === 0) return Promise.resolve([]);
-    return this.guard('usersWithPendingAtLeast', () =>
-      this.rows<{ userid: number }>(`SELECT userid FROM offlinemessage WHERE userid IN (${idListSql}) ${sql.pendingAtLeastTail}`, JSON.stringify(userIds), count).map((r) => r.userid),
+    return this.guard('usersWithPendingAtLeast', () => {
+      const seeded = this.seedPendingCounts(userIds);
+      const full = [...new Set(userIds)].filter((id) => (this.pendingCounts.of(id) ?? seeded.get(id) ?? 0) >= count);
+      return full.sort((a, b) => a - b);
+    });
+  }
+
+  /** Reads the pending counts of the users not kept yet, in one statement, and keeps them. */
+  private seedPendingCounts(userIds: readonly number[]): ReadonlyMap<number, number> {
+    const unknown = userIds.filter((id) => this.pendingCounts.of(id) === undefined);
+    if (unknown.length === 0) return noCounts;
+    if (unknown.length === 1) {
+      const id = unknown[0] as number;
+      const count = this.row<{ n: number }>(sql.countPending, id)?.n ?? 0;
+      this.pendingCounts.seed(id, count);
+      return new Map([[id, count]]);
+    }
+    const counted = new Map(
+      this.rows<{ userid: number; n: number }>(
+        `SELECT userid, COUNT(*) AS n FROM offlinemessage WHERE userid IN (${idListSql}) GROUP BY userid`,
+        JSON.stringify(unknown),
+      ).map((r) => [r.userid, r.n]),
     );
+    for (const id of unknown) this.pendingCounts.seed(id, counted.get(id) ?? 0);
+    return counted;
   }
 
   listPendingRecipients(messageId: number): Promise<number[]> {
@@ -404,12 +439,16 @@ export class SqliteStore implements ChatRepository {
 
   ackPending(userId: number, messageIds: readonly number[]): Promise<number> {
     if (messageIds.length === 0) return Promise.resolve(0);
-    return this.writes.run('ackPending', () => {
-      // One id (a client acknowledges each message as it arrives) needs no JSON list.
-      if (messageIds.length === 1) return this.stmt(sql.deletePending).run(userId, messageIds[0]).changes;
-      const remove = this.stmt(`DELETE FROM offlinemessage WHERE userid = ? AND message_id IN (${idListSql})`);
-      return remove.run(userId, JSON.stringify(messageIds)).changes;
-    });
+    return this.writes.run(
+      'ackPending',
+      () => {
+        // One id (a client acknowledges each message as it arrives) needs no JSON list.
+        if (messageIds.length === 1) return this.stmt(sql.deletePending).run(userId, messageIds[0]).changes;
+        const remove = this.stmt(`DELETE FROM offlinemessage WHERE userid = ? AND message_id IN (${idListSql})`);
+        return remove.run(userId, JSON.stringify(messageIds)).changes;
+      },
+      (removed) => this.pendingCounts.add(userId, -removed),
+    );
   }
 
   saveSessionToken(token: SessionTokenRow, keepPerUser: number): Promise<void> {

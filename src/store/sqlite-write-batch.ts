@@ -1,21 +1,28 @@
 // Group commit for SQLite: the writes that arrive in one turn of the event loop (the saves and
 // acknowledgements of many clients of a busy node) commit in one transaction, on the next turn.
 // A commit costs far more than the statements it holds (measured: ~50 µs per message when each
-// save and ack commits alone, ~3 µs each when a hundred commit together). Each write still runs
-// in a savepoint of its own, so one failing write (a constraint, a full disk) fails alone and
-// leaves nothing half done; a failing commit fails every write of its batch. No promise resolves
-// before its write is committed.
+// save and ack commits alone, ~3 µs each when a hundred commit together). One failing write (a
+// constraint, a full disk) fails alone and leaves nothing half done: the batch first runs every
+// write straight in the transaction, and only when one throws does it roll the whole batch back
+// and run it again with each write in a savepoint of its own (a savepoint per write costs two
+// statements each, paid by every message otherwise). A failing commit fails every write of its
+// batch. No promise resolves before its write is committed.
 import type Database from 'better-sqlite3';
 import { countSqliteCommit, metricsNow } from './store-metrics.js';
 
 interface QueuedWrite {
   readonly action: string;
   readonly work: () => unknown;
+  /** Runs once the write is committed, before its promise resolves: for caches of what it changed. */
+  readonly onCommitted: ((value: unknown) => void) | undefined;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: Error) => void;
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** Thrown out of the fast path's transaction so that it rolls back; never leaves this file. */
+class WriteFailed extends Error {}
 
 export class SqliteWriteBatch {
   private queue: QueuedWrite[] = [];
@@ -23,6 +30,7 @@ export class SqliteWriteBatch {
   // better-sqlite3 builds a transaction function afresh on every db.transaction() call: made
   // once here. Called inside a transaction, a transaction function runs as a savepoint.
   private readonly commitAll: (batch: readonly QueuedWrite[], outcomes: Outcome[]) => void;
+  private readonly commitEach: (batch: readonly QueuedWrite[], outcomes: Outcome[]) => void;
   private readonly inSavepoint: (work: () => unknown) => unknown;
 
   constructor(
@@ -31,13 +39,29 @@ export class SqliteWriteBatch {
   ) {
     this.inSavepoint = db.transaction((work: () => unknown) => work());
     this.commitAll = db.transaction((batch: readonly QueuedWrite[], outcomes: Outcome[]) => {
+      for (const write of batch) {
+        try {
+          outcomes.push({ ok: true, value: write.work() });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+          throw new WriteFailed();
+        }
+      }
+    });
+    this.commitEach = db.transaction((batch: readonly QueuedWrite[], outcomes: Outcome[]) => {
       for (const write of batch) outcomes.push(this.attempt(write));
     });
   }
 
-  run<T>(action: string, work: () => T): Promise<T> {
+  run<T>(action: string, work: () => T, onCommitted?: (value: T) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ action, work, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({
+        action,
+        work,
+        onCommitted: onCommitted as ((value: unknown) => void) | undefined,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
       if (this.isScheduled) return;
       this.isScheduled = true;
       setImmediate(() => this.flush());
@@ -50,10 +74,18 @@ export class SqliteWriteBatch {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
-    const outcomes: Outcome[] = [];
+    let outcomes: Outcome[] = [];
     try {
       const beganMs = metricsNow();
-      this.commitAll(batch, outcomes);
+      try {
+        this.commitAll(batch, outcomes);
+      } catch (error) {
+        if (!(error instanceof WriteFailed)) throw error;
+        // One write threw and the whole batch rolled back: run it again, each write in a
+        // savepoint, so that the others commit without it.
+        outcomes = [];
+        this.commitEach(batch, outcomes);
+      }
       countSqliteCommit(beganMs);
     } catch (error) {
       // Some failures (a full disk) make SQLite roll the whole transaction back, and the commit
@@ -64,8 +96,10 @@ export class SqliteWriteBatch {
     }
     batch.forEach((write, i) => {
       const outcome = outcomes[i];
-      if (outcome?.ok) write.resolve(outcome.value);
-      else write.reject(this.toStoreError(outcome?.error, write.action));
+      if (outcome?.ok) {
+        write.onCommitted?.(outcome.value);
+        write.resolve(outcome.value);
+      } else write.reject(this.toStoreError(outcome?.error, write.action));
     });
   }
 
