@@ -167,6 +167,8 @@ describe('operations: metrics, health and logs', () => {
     }, 15_000, 'prometheus to list both nodes as not ready (the PromQL of docs/operations.md)');
     await cluster.zkServer.startServer(0);
     await waitFor(async () => (await get(`http://${address}/readyz`)).status === 200, 15_000, 'node A to be ready again once ZooKeeper is back');
+    // Node B lost ZooKeeper too: the tests after this one use it.
+    await waitFor(async () => (await get(`http://${metricsAddressOf(b)}/readyz`)).status === 200, 15_000, 'node B to be ready again once ZooKeeper is back');
   });
 
   test('the logs are JSON lines with time, level, module, node and msg, and hold no password, resume token or secret', async () => {
