@@ -15,7 +15,7 @@ import { LoginAdmission, type LoginAdmissionOptions } from './login-admission.js
 import { LoginGate, type LoginGateOptions } from './login-gate.js';
 import { LocalRouter } from './message-router.js';
 import { NodeBackend, type NodeBackendOptions } from './node-backend.js';
-import { NodeMembership } from './node-membership.js';
+import { NodeMembership, nodesRoot } from './node-membership.js';
 import { NodePeers } from './node-peers.js';
 import { PendingReplay } from './pending-replay.js';
 import { Redelivery } from './redelivery.js';
@@ -48,6 +48,7 @@ interface Cluster {
   peers: NodePeers;
   router: ClusterRouter;
   unwatchRedelivery: () => void;
+  unwatchListed: () => void;
 }
 
 export class ChatNode {
@@ -95,8 +96,14 @@ export class ChatNode {
     nodeId = this.options.nodeId ?? `${address.host}:${address.port}`;
     if (backend.zk && rpcAddress !== undefined) {
       const peers = new NodePeers(this.options.credentials);
-      const presence = new ClusterPresence(backend.zk, { nodeId, rpcAddress }, peers, (userId) =>
-        endMovedSession(this.sessions, userId, `user ${userId} logged in on another node while this node was cut off from ZooKeeper`),
+      let listed: ReadonlySet<string> | undefined;
+      const unwatchListed = backend.zk.watchChildren(nodesRoot, (children) => (listed = new Set(children)));
+      const presence = new ClusterPresence(
+        backend.zk,
+        { nodeId, rpcAddress },
+        peers,
+        (userId) => endMovedSession(this.sessions, userId, `user ${userId} logged in on another node while this node was cut off from ZooKeeper`),
+        (id) => listed?.has(id),
       );
       this.presence = presence;
       const router = new ClusterRouter(nodeId, this.sessions, presence, peers);
@@ -110,7 +117,7 @@ export class ChatNode {
       );
       await membership.join();
       const unwatchRedelivery = new Redelivery(this.sessions, ctx.replay).watch(backend.zk, nodeId);
-      this.cluster = { membership, peers, router, unwatchRedelivery };
+      this.cluster = { membership, peers, router, unwatchRedelivery, unwatchListed };
     }
     setLogNodeId(nodeId);
     log.info('chat node %s listening on %s:%d (rpc %s)', nodeId, address.host, address.port, rpcAddress ?? 'none: services in-process');
@@ -137,12 +144,24 @@ export class ChatNode {
     return this.gateway?.connectionCount() ?? 0;
   }
 
-  /** Graceful: leave the cluster, stop accepting, say goodbye to every client, flush, close. */
+  /** How long stop() may take with the clients of now (its paced drain most of all). */
+  stopBudgetMs(): number {
+    return this.gateway?.stopBudgetMs() ?? 0;
+  }
+
+  /**
+   * Graceful: leave the cluster, stop accepting, say goodbye to every client, flush, close.
+   * Leaving comes first and is two things at once: /dchat/nodes (`dchat lb` takes the node out of
+   * nginx's upstream, so reconnecting clients land elsewhere) and the service registry (other
+   * nodes stop sending this node the logins of the very clients it is about to send away, which
+   * it would answer slowly while draining, or not at all once it exits).
+   */
   async stop(): Promise<void> {
     this.isDraining = true;
     this.cluster?.unwatchRedelivery();
+    this.cluster?.unwatchListed();
     this.cluster?.router.close();
-    await this.cluster?.membership.leave();
+    await Promise.all([this.cluster?.membership.leave(), this.backend?.leaveRegistry()]);
     await this.gateway?.stop();
     await this.cluster?.peers.close();
     await this.backend?.stop();
