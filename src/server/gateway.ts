@@ -76,7 +76,7 @@ export const defaultGatewayOptions: Omit<GatewayOptions, 'host' | 'port'> = {
   drainRatePerS: 100,
 };
 
-/** A paced drain sends a batch of clients away this often. */
+/** A paced drain sends a batch of clients away this often (at rates of 10 a second and more). */
 const DRAIN_TICK_MS = 100;
 
 export class Gateway {
@@ -149,8 +149,8 @@ export class Gateway {
    */
   stopBudgetMs(): number {
     const { drainRatePerS, drainTimeoutMs, closeGraceMs } = this.options;
-    const batches = drainRatePerS > 0 ? Math.ceil(this.sessions.size / Math.max(1, Math.ceil((drainRatePerS * DRAIN_TICK_MS) / 1000))) : 1;
-    return batches * DRAIN_TICK_MS + drainTimeoutMs + 2 * closeGraceMs;
+    const spreadMs = drainRatePerS > 0 ? Math.ceil((this.sessions.size * 1000) / drainRatePerS) : 0;
+    return spreadMs + DRAIN_TICK_MS + drainTimeoutMs + 2 * closeGraceMs;
   }
 
   /**
@@ -163,9 +163,11 @@ export class Gateway {
   private async sendAllAway(): Promise<void> {
     const rate = this.options.drainRatePerS;
     const order = [...this.sessions].sort((a, b) => Number(a.isLoggedIn()) - Number(b.isLoggedIn()));
-    const perTick = rate > 0 ? Math.max(1, Math.ceil((rate * DRAIN_TICK_MS) / 1000)) : order.length;
+    // A batch every DRAIN_TICK_MS, or one client at a time less often when the rate is low.
+    const perTick = rate > 0 ? Math.max(1, Math.round((rate * DRAIN_TICK_MS) / 1000)) : Math.max(1, order.length);
+    const tickMs = rate > 0 ? (perTick * 1000) / rate : 0;
     for (let i = 0; i < order.length; i += perTick) {
-      const tickEndMs = Date.now() + DRAIN_TICK_MS;
+      const tickEndMs = Date.now() + tickMs;
       const batch = order.slice(i, i + perTick).filter((session) => this.sessions.has(session));
       await this.finishRequestsRead(batch, this.options.drainTimeoutMs);
       for (const session of batch) this.sendAway(session);
