@@ -3,8 +3,9 @@
 // client SHUTTING_DOWN; close) and started again on its host, one at a time, the next only once the
 // restarted node is healthy (registered again, and back in nginx's upstream). Twelve users on two
 // client hosts chat through nginx all the while; a client told to go reconnects through nginx and
-// logs in. Nothing answered "sent" may be lost or shown twice, and the test reports each client's
-// longest wait between two messages shown during the restart.
+// logs in. Nothing answered "sent" may be lost or shown twice, and no client waits more than 2 s
+// between two messages shown during the restart (others write to it without pause). The same at
+// a thousand clients is bench/rolling (docs/benchmarks.md).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DeliveryLedger } from './support/delivery-ledger.js';
@@ -37,10 +38,10 @@ describe('dchat across hosts: a rolling restart', () => {
     return Date.now() - startMs;
   };
 
-  // Open finding: in the first runs, a few messages acknowledged during the restart stayed
-  // pending for a recipient who was logged in again, and were not shown within 20 s.
-  const finding = 'open finding (docs/reliability.md): messages acknowledged during a rolling restart can stay pending for a logged-in recipient';
-  test('every node restarted in turn under chatter: nothing sent is lost or shown twice', { todo: finding }, async (t) => {
+  /** The longest a client may wait for a message during the restart (the issue's bound). */
+  const maxGapMs = 2_000;
+
+  test('every node restarted in turn under chatter: nothing sent is lost or shown twice, and nobody waits more than 2 s for a message', async (t) => {
     const people = await joinPeople(cluster, 'rr', 12, requestTimeoutMs);
     const ledger = new DeliveryLedger();
     const talk = startChatter(cluster, people, ledger);
@@ -73,5 +74,7 @@ describe('dchat across hosts: a rolling restart', () => {
     });
     t.diagnostic(`each node back and in nginx's upstream after ${took.join(', ')} ms; longest wait for a message per client: ${gaps.join(', ')} ms (max ${Math.max(...gaps)}); ` +
       `reconnected: ${talk.reconnects.length} times; ${ledger.summary()}`);
+    const late = people.filter((_, i) => (gaps[i] ?? 0) > maxGapMs).map((p) => `${p.name} ${gaps[people.indexOf(p)]} ms`);
+    assert.deepEqual(late, [], `every client was shown a message at least every ${maxGapMs} ms while the nodes restarted`);
   });
 });
