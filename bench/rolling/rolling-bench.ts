@@ -22,7 +22,7 @@ import { withTimeout } from '../chaos/with-timeout.js';
 import { RollingLedger, spread, type AgentEvent, type GapStats } from './rolling-ledger.js';
 
 const usage = `usage: node dist/bench/rolling/rolling-bench.js [--clients N] [--nodes N] [--client-hosts N] [--rate R]
-       [--warmup-s S] [--after-s S] [--bound-ms MS] [--rounds N] [--logs DIR] [--json FILE]
+       [--warmup-s S] [--after-s S] [--bound-ms MS] [--rounds N] [--drain-rate R] [--logs DIR] [--json FILE]
   --clients       people chatting through nginx (default 1000)
   --nodes         chat nodes, each on a host of its own (default 3)
   --client-hosts  hosts the people are spread over (default 4)
@@ -31,6 +31,7 @@ const usage = `usage: node dist/bench/rolling/rolling-bench.js [--clients N] [--
   --after-s       chatting after the last node is back (default 10)
   --bound-ms      the longest wait allowed to any client (default 2000)
   --rounds        how many times every node is restarted in turn (default 1)
+  --drain-rate    the chat nodes' --drain-rate (default: theirs, 100 clients a second; 0: all at once)
   --logs          write every chat node's and dchat lb's output there`;
 
 interface Args {
@@ -42,12 +43,13 @@ interface Args {
   afterS: number;
   boundMs: number;
   rounds: number;
+  drainRate: number | undefined;
   logs: string | undefined;
   json: string | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { clients: 1000, nodes: 3, clientHosts: 4, ratePerS: 0, warmupS: 10, afterS: 10, boundMs: 2000, rounds: 1, logs: undefined, json: undefined };
+  const args: Args = { clients: 1000, nodes: 3, clientHosts: 4, ratePerS: 0, warmupS: 10, afterS: 10, boundMs: 2000, rounds: 1, drainRate: undefined, logs: undefined, json: undefined };
   const fail = (problem: string): never => {
     process.stderr.write(`${problem}\n${usage}\n`);
     process.exit(2);
@@ -69,6 +71,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--rounds') args.rounds = Math.floor(positive());
     else if (flag === '--json') args.json = value();
     else if (flag === '--logs') args.logs = value();
+    else if (flag === '--drain-rate') args.drainRate = Math.max(0, Math.floor(Number(value()) || 0));
     else if (flag === '--help' || flag === '-h') {
       process.stdout.write(`${usage}\n`);
       process.exit(0);
@@ -188,7 +191,8 @@ async function main(): Promise<number> {
     frontConnections: args.clients,
     // Behind nginx every client comes from nginx's address: docs/rules.md says to turn the
     // per-source buckets off there (the per-account ones and the password queue stay).
-    nodeArgs: ['--login-source-rate', 'off', '--register-source-rate', 'off', '--resume-source-rate', 'off', '--max-anonymous-per-address', String(args.clients + 1000)],
+    nodeArgs: ['--login-source-rate', 'off', '--register-source-rate', 'off', '--resume-source-rate', 'off', '--max-anonymous-per-address', String(args.clients + 1000),
+      ...(args.drainRate === undefined ? [] : ['--drain-rate', String(args.drainRate)])],
     lbArgs: ['--max-fails', '1', '--fail-timeout', '2'],
   });
   const agents: Agent[] = [];
