@@ -68,3 +68,45 @@ test('a stopping node leaves the registry first, sends its clients away one a se
   assert.deepEqual(offline.map((e) => e.presence?.userId), [], 'dan is told nobody went offline: his friends only moved');
   for (const u of moving) assert.equal(await presenceOf(u.id), `${stays.host}:${stays.port}`, `${u.name}'s presence names the node that stays`);
 });
+
+test('a login that moves a user off a stopping node does not wait for that node, even when it does not answer', async () => {
+  const stays = cluster.nodes[0] as DchatProcess;
+  const stopping = await cluster.startNode(['--drain-rate', '1']);
+  const moving = await Promise.all(['stall-ann', 'stall-bob'].map((name) => ChatUser.registered(name, stopping.host, stopping.port)));
+  users.push(...moving);
+  const tokens = await Promise.all(moving.map(async (u) => (await u.login()).login?.resumeToken ?? ''));
+  // A message from the other node opens its connection to the stopping one (a push), as in a
+  // cluster that chats: a call on it then waits for an answer, not for a connect to time out.
+  const eve = await ChatUser.registered('stall-eve', stays.host, stays.port);
+  users.push(eve);
+  await eve.login();
+  for (const u of moving) {
+    await eve.client.call({ chat: { toId: u.id, text: `hello ${u.name}` } });
+    await u.waitForMessage(`hello ${u.name}`);
+  }
+
+  process.kill(stopping.pid, 'SIGTERM');
+  await waitFor(async () => (await cluster.zk.getData(`/dchat/nodes/${stopping.host}:${stopping.port}`)) === undefined, 5_000, 'the stopping node to leave /dchat/nodes');
+  // Frozen mid-drain: it answers nothing, not even the other node's request to end a session.
+  process.kill(stopping.pid, 'SIGSTOP');
+  try {
+    const stoppingId = `${stopping.host}:${stopping.port}`;
+    const index = await (async () => {
+      for (const [i, u] of moving.entries()) if ((await presenceOf(u.id)) === stoppingId) return i;
+      return assert.fail('no user\'s presence names the stopping node any more');
+    })();
+    const user = moving[index] as ChatUser;
+    const back = new ChatUser(user.name, stays.host, stays.port);
+    users.push(back);
+    await back.client.connect();
+    const startMs = Date.now();
+    await back.client.call({ resume: { userId: user.id, token: tokens[index] ?? '' } });
+    const tookMs = Date.now() - startMs;
+    // The call to a node that does not answer would wait for the node-to-node deadline (3 s).
+    assert.ok(tookMs < 2_000, `the resume on the other node was answered in ${tookMs} ms, without waiting for the frozen node`);
+    assert.equal(await presenceOf(user.id), `${stays.host}:${stays.port}`, 'the presence names the node the user is on now');
+  } finally {
+    process.kill(stopping.pid, 'SIGCONT');
+  }
+  assert.equal(await stopping.exited(), 0, 'the stopping node, thawed, finishes its drain and exits 0');
+});
