@@ -1,6 +1,6 @@
 // A rolling restart across hosts: each of the three chat nodes is stopped with SIGTERM (its drain:
-// leave /dchat/nodes, so `dchat lb` takes it out of nginx's upstream; stop accepting; tell each
-// client SHUTTING_DOWN; close) and started again on its host, one at a time, the next only once the
+// leave /dchat/nodes, so `dchat lb` takes it out of nginx's upstream, and the service registry;
+// stop accepting; tell its clients SHUTTING_DOWN, --drain-rate a second; close) and started again on its host, one at a time, the next only once the
 // restarted node is healthy (registered again, and back in nginx's upstream). Twelve users on two
 // client hosts chat through nginx all the while; a client told to go reconnects through nginx and
 // logs in. Nothing answered "sent" may be lost or shown twice, and no client waits more than 2 s
