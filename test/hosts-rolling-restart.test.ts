@@ -25,12 +25,16 @@ describe('dchat across hosts: a rolling restart', () => {
     await cluster?.stop();
   });
 
+  /** The output of every node process stopped so far: a failure names what they said about a user. */
+  const stopped: { nodeId: string; output: () => string }[] = [];
+
   /** Stops node `index` (SIGTERM), starts it again, and waits until it is registered and in nginx's upstream. */
   const restartOne = async (index: number): Promise<number> => {
     const node = cluster.nodes[index] ?? assert.fail(`no node ${index}`);
     const upstreams = (): number => (cluster.lb.output().match(/upstream dchat has 3 node\(s\).*nginx reloaded/g) ?? []).length;
     const upstreamsBefore = upstreams();
     const startMs = Date.now();
+    stopped.push({ nodeId: node.nodeId, output: node.process.output });
     await node.process.stop();
     await cluster.restartNode(index);
     await waitFor(async () => (await cluster.zk.getData(`/dchat/nodes/${node.nodeId}`)) !== undefined, 20_000, `${node.nodeId} to register again`);
@@ -61,7 +65,8 @@ describe('dchat across hosts: a rolling restart', () => {
     await ledger.waitForAllAcknowledged(20_000).catch(async (err: unknown) => {
       const missing = [...new Set(ledger.missing().map((m) => m.recipient))].map((name) => people.find((p) => p.name === name) ?? assert.fail(name));
       const lines = await Promise.all(missing.map(async (p) => `${p.name} (user ${p.id}, on ${await cluster.nodeOf(p.id)}, connections ${p.connections}):\n` +
-        cluster.nodes.map((n) => n.process.output().split('\n').filter((l) => new RegExp(`user ${p.id}\\b|WARN|ERROR`).test(l)).map((l) => `  ${n.nodeId} ${l}`).join('\n')).join('\n')));
+        [...stopped, ...cluster.nodes.map((n) => ({ nodeId: n.nodeId, output: n.process.output }))]
+          .map((n) => n.output().split('\n').filter((l) => new RegExp(`users? [\\d,]*\\b${p.id}\\b|"(warn|error)"`).test(l)).map((l) => `  ${n.nodeId} ${l}`).join('\n')).join('\n')));
       throw new Error(`${(err as Error).message}\n${lines.join('\n')}`);
     });
     ledger.assertExactlyOnce(people);

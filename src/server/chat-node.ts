@@ -22,6 +22,7 @@ import { Redelivery } from './redelivery.js';
 import type { HandlerContext } from './request-handlers.js';
 import { SendRateLimiter, type SendRates } from './send-rate.js';
 import { SessionRegistry } from './session-registry.js';
+import type { ZkSession } from '../zk/zk-session.js';
 
 const log = createLogger('server.chat-node');
 
@@ -97,7 +98,12 @@ export class ChatNode {
     if (backend.zk && rpcAddress !== undefined) {
       const peers = new NodePeers(this.options.credentials);
       let listed: ReadonlySet<string> | undefined;
-      const unwatchListed = backend.zk.watchChildren(nodesRoot, (children) => (listed = new Set(children)));
+      const zk: ZkSession = backend.zk;
+      const unwatchListed = zk.watchChildren(nodesRoot, (children) => {
+        const joined = listed ? children.filter((id) => !listed?.has(id)) : [];
+        listed = new Set(children);
+        for (const id of joined) void forgetPeerOf(zk, peers, id);
+      });
       const presence = new ClusterPresence(
         backend.zk,
         { nodeId, rpcAddress },
@@ -166,6 +172,24 @@ export class ChatNode {
     await this.cluster?.peers.close();
     await this.backend?.stop();
     log.info('chat node stopped');
+  }
+}
+
+/**
+ * A node that joins /dchat/nodes may be one restarted at the address of one that left (a rolling
+ * restart): the channel to that address still holds the old process's failure ("left out until
+ * it answers again"), which would fail the first pushes to the users now logging in on the new
+ * process, after their login had replayed what was pending. Its channel is dropped, so the next
+ * push opens a fresh one.
+ */
+async function forgetPeerOf(zk: ZkSession, peers: NodePeers, nodeId: string): Promise<void> {
+  const found = await zk.getData(`${nodesRoot}/${nodeId}`).catch(() => undefined);
+  if (!found) return;
+  try {
+    const rpcAddress = (JSON.parse(found.data.toString('utf8')) as Record<string, unknown>)['rpcAddress'];
+    if (typeof rpcAddress === 'string') peers.forget(rpcAddress);
+  } catch {
+    // Not a node entry dchat wrote: nothing to forget.
   }
 }
 
