@@ -5,6 +5,8 @@
 // node refuses the token (expired, revoked). The node then replays what is pending, and the inbox shows each message id once, so the person sees
 // every message exactly once across reconnects. A chat or group chat message whose answer was
 // lost goes out again, with the same client_msg_id, once the session is back (message-resend.ts).
+// A node that is stopping (SHUTTING_DOWN) is left at once, and the new connection follows within
+// a short random delay (the backoff's first step), so its clients do not all arrive together.
 // A kick that makes reconnecting pointless (logged in elsewhere, not logged in in time) leaves
 // the session disconnected instead, and the next login or register connects again.
 import { DchatError, errorMessage } from '../base/dchat-error.js';
@@ -267,6 +269,10 @@ export class ChatSession {
       this.wasRefusedAsCrowded = true;
     }
     this.listener.event?.(event);
+    // The node answered every request it had read before this notice and reads nothing more:
+    // waiting for it to close the connection (it is sending all its other clients away too)
+    // would only delay the move to another node.
+    if (kickCode === dchat.client.KickCode.SHUTTING_DOWN) client.destroy();
   }
 
   private stopReconnecting(reason: string): void {

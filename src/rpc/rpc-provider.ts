@@ -171,13 +171,23 @@ export class RpcProvider {
   }
 
   /**
+   * Leaves the registry and goes on serving: callers stop choosing this provider as their
+   * registry watches fire, while a call already on its way is still answered. A node draining
+   * before stop() does this first, so that the calls of its own last moments (and of clients
+   * moving away from it) go to providers that stay.
+   */
+  async leaveRegistry(): Promise<void> {
+    await Promise.allSettled(this.registrations.splice(0).map((r) => r.unregister()));
+  }
+
+  /**
    * Leaves the registry first (callers stop choosing this provider), answers new calls with
    * SHUTTING_DOWN, waits up to stopGraceMs for calls in flight, then closes every connection.
    */
   async stop(): Promise<void> {
     if (this.isStopping) return;
     this.isStopping = true;
-    await Promise.allSettled(this.registrations.map((r) => r.unregister()));
+    await this.leaveRegistry();
     await this.server?.stopAccepting();
     await this.waitIdle(this.options.stopGraceMs ?? 5000);
     this.deadlines.stop();

@@ -15,13 +15,14 @@ import { LoginAdmission, type LoginAdmissionOptions } from './login-admission.js
 import { LoginGate, type LoginGateOptions } from './login-gate.js';
 import { LocalRouter } from './message-router.js';
 import { NodeBackend, type NodeBackendOptions } from './node-backend.js';
-import { NodeMembership } from './node-membership.js';
+import { NodeMembership, nodesRoot } from './node-membership.js';
 import { NodePeers } from './node-peers.js';
 import { PendingReplay } from './pending-replay.js';
 import { Redelivery } from './redelivery.js';
 import type { HandlerContext } from './request-handlers.js';
 import { SendRateLimiter, type SendRates } from './send-rate.js';
 import { SessionRegistry } from './session-registry.js';
+import type { ZkSession } from '../zk/zk-session.js';
 
 const log = createLogger('server.chat-node');
 
@@ -48,6 +49,7 @@ interface Cluster {
   peers: NodePeers;
   router: ClusterRouter;
   unwatchRedelivery: () => void;
+  unwatchListed: () => void;
 }
 
 export class ChatNode {
@@ -95,8 +97,19 @@ export class ChatNode {
     nodeId = this.options.nodeId ?? `${address.host}:${address.port}`;
     if (backend.zk && rpcAddress !== undefined) {
       const peers = new NodePeers(this.options.credentials);
-      const presence = new ClusterPresence(backend.zk, { nodeId, rpcAddress }, peers, (userId) =>
-        endMovedSession(this.sessions, userId, `user ${userId} logged in on another node while this node was cut off from ZooKeeper`),
+      let listed: ReadonlySet<string> | undefined;
+      const zk: ZkSession = backend.zk;
+      const unwatchListed = zk.watchChildren(nodesRoot, (children) => {
+        const joined = listed ? children.filter((id) => !listed?.has(id)) : [];
+        listed = new Set(children);
+        for (const id of joined) void forgetPeerOf(zk, peers, id);
+      });
+      const presence = new ClusterPresence(
+        backend.zk,
+        { nodeId, rpcAddress },
+        peers,
+        (userId) => endMovedSession(this.sessions, userId, `user ${userId} logged in on another node while this node was cut off from ZooKeeper`),
+        (id) => listed?.has(id),
       );
       this.presence = presence;
       const router = new ClusterRouter(nodeId, this.sessions, presence, peers);
@@ -110,7 +123,7 @@ export class ChatNode {
       );
       await membership.join();
       const unwatchRedelivery = new Redelivery(this.sessions, ctx.replay).watch(backend.zk, nodeId);
-      this.cluster = { membership, peers, router, unwatchRedelivery };
+      this.cluster = { membership, peers, router, unwatchRedelivery, unwatchListed };
     }
     setLogNodeId(nodeId);
     log.info('chat node %s listening on %s:%d (rpc %s)', nodeId, address.host, address.port, rpcAddress ?? 'none: services in-process');
@@ -137,16 +150,46 @@ export class ChatNode {
     return this.gateway?.connectionCount() ?? 0;
   }
 
-  /** Graceful: leave the cluster, stop accepting, say goodbye to every client, flush, close. */
+  /** How long stop() may take with the clients of now (its paced drain most of all). */
+  stopBudgetMs(): number {
+    return this.gateway?.stopBudgetMs() ?? 0;
+  }
+
+  /**
+   * Graceful: leave the cluster, stop accepting, say goodbye to every client, flush, close.
+   * Leaving comes first and is two things at once: /dchat/nodes (`dchat lb` takes the node out of
+   * nginx's upstream, so reconnecting clients land elsewhere) and the service registry (other
+   * nodes stop sending this node the logins of the very clients it is about to send away, which
+   * it would answer slowly while draining, or not at all once it exits).
+   */
   async stop(): Promise<void> {
     this.isDraining = true;
     this.cluster?.unwatchRedelivery();
+    this.cluster?.unwatchListed();
     this.cluster?.router.close();
-    await this.cluster?.membership.leave();
+    await Promise.all([this.cluster?.membership.leave(), this.backend?.leaveRegistry()]);
     await this.gateway?.stop();
     await this.cluster?.peers.close();
     await this.backend?.stop();
     log.info('chat node stopped');
+  }
+}
+
+/**
+ * A node that joins /dchat/nodes may be one restarted at the address of one that left (a rolling
+ * restart): the channel to that address still holds the old process's failure ("left out until
+ * it answers again"), which would fail the first pushes to the users now logging in on the new
+ * process, after their login had replayed what was pending. Its channel is dropped, so the next
+ * push opens a fresh one.
+ */
+async function forgetPeerOf(zk: ZkSession, peers: NodePeers, nodeId: string): Promise<void> {
+  const found = await zk.getData(`${nodesRoot}/${nodeId}`).catch(() => undefined);
+  if (!found) return;
+  try {
+    const rpcAddress = (JSON.parse(found.data.toString('utf8')) as Record<string, unknown>)['rpcAddress'];
+    if (typeof rpcAddress === 'string') peers.forget(rpcAddress);
+  } catch {
+    // Not a node entry dchat wrote: nothing to forget.
   }
 }
 

@@ -31,6 +31,8 @@ export class ClusterPresence {
     private readonly self: PresenceEntry,
     private readonly peers: NodePeers,
     private readonly onClaimTaken: (userId: number) => void,
+    /** Whether a node is in /dchat/nodes now (undefined: not known yet). */
+    private readonly isListed: (nodeId: string) => boolean | undefined = () => undefined,
   ) {}
 
   /** Where the user is logged in, as ZooKeeper says now; undefined when nowhere. */
@@ -53,12 +55,11 @@ export class ClusterPresence {
     const found = await this.zk.getData(presencePath(userId));
     const current = found ? parseEntry(found.data) : undefined;
     if (current && current.nodeId !== this.self.nodeId) {
-      try {
-        await this.peers.stubFor(current.rpcAddress).kick({ userId, reason: `user ${userId} logged in on node ${this.self.nodeId}` });
-      } catch (err) {
-        this.kickFailures.warn(current.rpcAddress, `could not ask node ${current.nodeId} (${current.rpcAddress}) to end user ${userId}'s session: ${errorMessage(err)}; taking over`);
-        this.peers.forget(current.rpcAddress);
-      }
+      const kick = this.kickElsewhere(current, userId);
+      // A node that has left /dchat/nodes is stopping (it sends all its clients away, and its
+      // presence znodes go with its session) or cut off: the user, who came here from it, is not
+      // kept waiting for its answer. It is still told, so that a cut-off node ends the session.
+      if (this.isListed(current.nodeId) !== false) await kick;
     }
     await this.zk.registerEphemeral(presencePath(userId), Buffer.from(JSON.stringify(this.self)), {
       occupant: found?.stat,
@@ -67,6 +68,15 @@ export class ClusterPresence {
         this.onClaimTaken(userId);
       },
     });
+  }
+
+  private async kickElsewhere(current: PresenceEntry, userId: number): Promise<void> {
+    try {
+      await this.peers.stubFor(current.rpcAddress).kick({ userId, reason: `user ${userId} logged in on node ${this.self.nodeId}` });
+    } catch (err) {
+      this.kickFailures.warn(current.rpcAddress, `could not ask node ${current.nodeId} (${current.rpcAddress}) to end user ${userId}'s session: ${errorMessage(err)}; taking over`);
+      this.peers.forget(current.rpcAddress);
+    }
   }
 
   /** Gives the user up, unless another node has claimed them meanwhile (then its claim stays). */

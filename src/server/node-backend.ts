@@ -119,6 +119,11 @@ export class NodeBackend {
     return this.rpc?.provider.address();
   }
 
+  /** The node is draining: other nodes stop choosing its services; calls on their way are still served. */
+  async leaveRegistry(): Promise<void> {
+    await this.rpc?.provider.leaveRegistry();
+  }
+
   async stop(): Promise<void> {
     await this.rpc?.provider.stop();
     await this.rpc?.channel.close();

@@ -30,6 +30,7 @@ interface ServerArgs {
   partialFrameTimeoutMs: number;
   closeGraceMs: number;
   drainTimeoutMs: number;
+  drainRate: number;
   zk: string | undefined;
   rpcHost: string | undefined;
   rpcPort: number;
@@ -64,6 +65,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       .option('partial-frame-timeout-ms', { type: 'number', default: defaultGatewayOptions.partialFrameTimeoutMs, describe: 'Drop a frame still incomplete this long after it began, and its connection' })
       .option('close-grace-ms', { type: 'number', default: defaultGatewayOptions.closeGraceMs, describe: 'After a kick, reset a connection whose client has not closed within this' })
       .option('drain-timeout-ms', { type: 'number', default: defaultGatewayOptions.drainTimeoutMs, describe: 'At SIGTERM, answer the requests already read for up to this long before telling clients SHUTTING_DOWN' })
+      .option('drain-rate', { type: 'number', default: defaultGatewayOptions.drainRatePerS, describe: 'At SIGTERM, tell this many clients a second SHUTTING_DOWN, so the other nodes take their logins in at a pace they serve (0: all at once)' })
       .option('zk', { type: 'string', default: process.env['DCHAT_ZK'] || undefined, describe: 'ZooKeeper host:port[,host:port...][/chroot] (env DCHAT_ZK): join a cluster; absent: standalone' })
       .option('rpc-host', { type: 'string', describe: 'Address the RPC port binds (default: --host)' })
       .option('rpc-port', { type: 'number', default: 0, describe: 'RPC port for other nodes and services; 0 picks a free one' })
@@ -93,6 +95,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
         checkWholeOption('--partial-frame-timeout-ms', argv['partial-frame-timeout-ms'], 1, 'milliseconds');
         checkWholeOption('--close-grace-ms', argv['close-grace-ms'], 1, 'milliseconds');
         checkWholeOption('--drain-timeout-ms', argv['drain-timeout-ms'], 0, 'milliseconds');
+        checkWholeOption('--drain-rate', argv['drain-rate'], 0, 'clients a second');
         checkWholeOption('--weight', argv.weight, 1, "the node's share in nginx's upstream");
         checkWholeOption('--report-interval-ms', argv['report-interval-ms'], 100, 'milliseconds');
         checkWholeOption('--zk-session-timeout-ms', argv['zk-session-timeout-ms'], 1, 'milliseconds');
@@ -130,6 +133,7 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
       partialFrameTimeoutMs: args.partialFrameTimeoutMs,
       closeGraceMs: args.closeGraceMs,
       drainTimeoutMs: args.drainTimeoutMs,
+      drainRatePerS: args.drainRate,
       zk: args.zk,
       zkSessionTimeoutMs: args.zkSessionTimeoutMs,
       rpcHost: args.rpcHost,
@@ -162,7 +166,8 @@ export const serverCommand: CommandModule<object, ServerArgs> = {
     process.stdout.write(`dchat server listening on ${address.host}:${address.port} (${mode}; rpc ${address.rpcAddress ?? 'none'}; storage: ${storage})\n`);
     await waitForSignal();
     process.stdout.write('dchat server: shutting down\n');
-    const forceExit = setTimeout(() => process.exit(1), 10_000);
+    // The paced drain takes longer the more clients the node has: the deadline grows with it.
+    const forceExit = setTimeout(() => process.exit(1), 10_000 + node.stopBudgetMs());
     forceExit.unref();
     await node.stop();
     await ops?.stop();

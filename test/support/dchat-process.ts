@@ -91,7 +91,7 @@ async function startDchatProcess(command: string, args: string[], ready: RegExp,
     await exit;
   };
   const stop = async (): Promise<void> => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const force = setTimeout(() => child.kill('SIGKILL'), 30_000);
     await kill('SIGTERM');
     clearTimeout(force);
     rmSync(dataDir, { recursive: true, force: true });

@@ -32,6 +32,8 @@ export interface HostsClusterOptions {
   nodeArgs?: string[];
   /** Added to `dchat lb`'s command line. */
   lbArgs?: string[];
+  /** Client connections nginx must proxy at once (default 400: a test's few dozen, with room). */
+  frontConnections?: number;
 }
 
 export interface ChatNodeOnHost {
@@ -133,7 +135,11 @@ export async function startHostsCluster(options: HostsClusterOptions): Promise<H
     const upstreamFile = join(dir, 'dchat-upstream.conf');
     // nginx will not start without the file it includes: lb's own "no node yet" text stands in.
     writeFileSync(upstreamFile, placeholderUpstreamText(defaultUpstreamOptions));
-    const nginx = await startNginx(frontStream(`${frontHost.address}:${frontPort}`, upstreamFile), placementOn(net, frontHost).commandPrefix);
+    // Each proxied connection holds two of a worker's connections, and a reload leaves the old
+    // worker holding its clients while the new one takes the reconnecting ones.
+    const frontConnections = options.frontConnections ?? 400;
+    const workers = { processes: 1, connections: Math.max(1024, 4 * frontConnections), rlimitNofile: Math.max(2048, 8 * frontConnections) };
+    const nginx = await startNginx(frontStream(`${frontHost.address}:${frontPort}`, upstreamFile), placementOn(net, frontHost).commandPrefix, workers);
     stops.push(() => nginx.stop());
     const { child: lbChild, lb } = startLb(net, frontHost, zkServer.connectString, nginx, upstreamFile, options.lbArgs ?? []);
     stops.push(async () => {

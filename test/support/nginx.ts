@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeLoopbackPort } from '../../src/up/free-ports.js';
-import { launchNginx, nginxStreamConfig, type NginxFiles } from '../../src/up/nginx-front.js';
+import { launchNginx, nginxStreamConfig, type NginxFiles, type NginxWorkers } from '../../src/up/nginx-front.js';
 import { childPids, signalQuietly } from '../../src/up/process-stopper.js';
 import { assertRunning, type ServiceProcess } from '../../src/up/service-process.js';
 import { clusterBinaries } from '../../src/up/system-packages.js';
@@ -42,18 +42,21 @@ function filesIn(prefix: string): NginxFiles {
   return { prefix, configPath: join(prefix, 'nginx.conf'), errorLog: join(prefix, 'error.log') };
 }
 
-export function nginxConfigText(prefix: string, streamBody: string): string {
-  return nginxStreamConfig(filesIn(prefix), { processes: 1, connections: 1024 }, streamBody);
+/** One worker holding 1024 connections: what a test needs; a benchmark of many clients asks for more. */
+const testWorkers: NginxWorkers = { processes: 1, connections: 1024 };
+
+export function nginxConfigText(prefix: string, streamBody: string, workers: NginxWorkers = testWorkers): string {
+  return nginxStreamConfig(filesIn(prefix), workers, streamBody);
 }
 
 /** Starts nginx; `commandPrefix` runs it elsewhere (`ip netns exec NS` for another host). */
-export async function startNginx(streamBody: string, commandPrefix: readonly string[] = []): Promise<NginxHandle> {
+export async function startNginx(streamBody: string, commandPrefix: readonly string[] = [], workers: NginxWorkers = testWorkers): Promise<NginxHandle> {
   assertInstalled(['nginx-light', 'libnginx-mod-stream']);
   const files = filesIn(mkdtempSync(join(tmpdir(), 'dchat-nginx-')));
-  writeFileSync(files.configPath, nginxConfigText(files.prefix, streamBody));
+  writeFileSync(files.configPath, nginxConfigText(files.prefix, streamBody, workers));
   checkConfig(files, commandPrefix);
   const service = killOnExit(launchNginx(files, commandPrefix));
-  const handle = makeHandle(files, service, commandPrefix);
+  const handle = makeHandle(files, service, commandPrefix, workers);
   try {
     await waitFor(
       () => {
@@ -70,7 +73,7 @@ export async function startNginx(streamBody: string, commandPrefix: readonly str
   return handle;
 }
 
-function makeHandle(files: NginxFiles, service: ServiceProcess, commandPrefix: readonly string[]): NginxHandle {
+function makeHandle(files: NginxFiles, service: ServiceProcess, commandPrefix: readonly string[], workers: NginxWorkers): NginxHandle {
   const { prefix, configPath } = files;
   const { pid } = service;
   let isStopped = false;
@@ -82,7 +85,7 @@ function makeHandle(files: NginxFiles, service: ServiceProcess, commandPrefix: r
     errorLog: () => readLog(files),
     async reload(streamBody: string): Promise<void> {
       const oldWorkers = childPids(pid);
-      writeFileSync(configPath, nginxConfigText(prefix, streamBody));
+      writeFileSync(configPath, nginxConfigText(prefix, streamBody, workers));
       checkConfig(files, commandPrefix);
       process.kill(pid, 'SIGHUP');
       await waitFor(
