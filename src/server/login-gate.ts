@@ -2,9 +2,9 @@
 // clients all come back within a second; a node that starts all of their logins at once serves
 // them side by side, so every one of them is slow, the first as much as the last: each waits
 // for its RPCs behind the thousands of others, clients time out after 10 s, send again, and the
-// abandoned logins still run. Through the gate they are served first come, first served, a few
-// dozen at a time: each login takes what it takes on a node at ease, and the queue drains at the
-// node's full speed. A login that waited too long is answered RESOURCE_EXHAUSTED with a
+// abandoned logins still run. Through the gate they are served first come, first served, a
+// bounded number at a time (256: a resume mostly waits on the store and ZooKeeper, and a narrower
+// gate leaves the node idle, docs/benchmarks.md), and the queue drains at the node's full speed. A login that waited too long is answered RESOURCE_EXHAUSTED with a
 // retry-after (never started late), and one whose connection closed while it waited is dropped.
 // Password logins and registrations do not pass here: the password queue (kdf-queue.ts) paces
 // them, with a lane per source, so a guessing flood waiting on the password hash cannot hold
@@ -20,7 +20,7 @@ export interface LoginGateOptions {
 }
 
 export const defaultLoginGateOptions: LoginGateOptions = {
-  concurrency: 32,
+  concurrency: 256,
   maxQueued: 10_000,
   maxWaitMs: 5_000,
 };
