@@ -92,3 +92,16 @@ test('a login that fails frees its place for the next', async () => {
   await assert.rejects(failing, /store down/);
   assert.deepEqual(await next, { ok: true, value: 'ok' });
 });
+
+test('a login that fails after waiting its turn fails for its caller, and frees its place', async () => {
+  const gate = new LoginGate({ concurrency: 1, maxQueued: 10, maxWaitMs: 10_000 });
+  const first = controlled();
+  const running = gate.run(() => true, first.work);
+  const failing = gate.run(() => true, () => Promise.reject(new Error('store down')));
+  const next = gate.run(() => true, () => Promise.resolve('ok'));
+  first.release('first');
+  await running;
+  await assert.rejects(failing, /store down/);
+  assert.deepEqual(await next, { ok: true, value: 'ok' });
+  assert.deepEqual(gate.stats(), { running: 0, queued: 0 });
+});

@@ -65,11 +65,11 @@ export class LoginGate {
     if (this.queued >= this.options.maxQueued) {
       return Promise.resolve(this.refusal(`${this.queued} resumes are waiting for their turn on this node (maxQueued ${this.options.maxQueued})`));
     }
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const index = this.waiting.length;
       const waiter: Waiter = {
         isWanted,
-        start: () => void this.start(work).then(resolve),
+        start: () => void this.start(work).then(resolve, reject),
         refuse: (why) => resolve(this.refusal(why)),
         timer: setTimeout(() => {
           if (this.waiting[index] !== waiter) return;
@@ -103,7 +103,7 @@ export class LoginGate {
       this.queued--;
       clearTimeout(waiter.timer);
       if (waiter.isWanted()) waiter.start();
-      else waiter.refuse('the connection closed while the login waited');
+      else waiter.refuse('the connection closed while the resume waited');
     }
     // The array is reused from the start once it has been drained.
     if (this.head === this.waiting.length) {
