@@ -21,6 +21,7 @@ import { openStore } from '../../src/store/open-store.js';
 import { defaultScryptCost, hashPassword } from '../../src/store/password-hash.js';
 import { randomBytes } from 'node:crypto';
 import { ChaosDeployment } from '../chaos/chaos-deployment.js';
+import { startCpuShare } from '../chaos/cpu-share.js';
 
 const { Status } = dchat;
 const targetMs = 10_000;
@@ -143,6 +144,7 @@ async function main(): Promise<void> {
     say(`all ${clients.length} logged in (resume) in ${Math.round(performance.now() - startedAt)} ms`);
 
     const killedAt = performance.now();
+    const stopCpu = startCpuShare(() => deployment.pids());
     lossWatch.sinceMs = killedAt;
     lossWatch.isOn = true;
     const killing = deployment.killNode(0);
@@ -164,6 +166,7 @@ async function main(): Promise<void> {
     while (affected.some((c) => c.backAtMs === undefined || c.shownAtMs === undefined) && performance.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    const cpu = stopCpu();
     await killing;
     const back = affected.filter((c) => c.backAtMs !== undefined).map((c) => (c.backAtMs as number) - killedAt);
     const shown = affected.filter((c) => c.shownAtMs !== undefined).map((c) => (c.shownAtMs as number) - killedAt);
@@ -180,12 +183,14 @@ async function main(): Promise<void> {
       loggedInAgainMs: { p50: percentile(back, 50), p99: percentile(back, 99), max: Math.max(...back) },
       shownMs: { p50: percentile(shown, 50), p99: percentile(shown, 99), max: Math.max(...shown) },
       stormMs,
+      cpuCoresDuringStorm: cpu,
     };
     const ms = (n: number): string => (Number.isFinite(n) ? `${Math.round(n)} ms` : 'never');
     console.log(`reconnect storm: ${clientCount} clients on 3 nodes behind nginx; kill -9 of node 1 (${affected.length} of its clients)`);
     console.log(`  logged in again (resume): p50 ${ms(result.loggedInAgainMs.p50)}, p99 ${ms(result.loggedInAgainMs.p99)}, max ${ms(result.loggedInAgainMs.max)}; ${result.notBack} never; ${result.reloginRefused} tokens refused`);
     console.log(`  shown the message sent meanwhile: p50 ${ms(result.shownMs.p50)}, p99 ${ms(result.shownMs.p99)}, max ${ms(result.shownMs.max)}; ${result.notShown} never`);
     console.log(`  all of them back and shown it: ${ms(stormMs)} after the kill: ${stormMs <= targetMs ? 'ok' : 'MISS'} (target <= ${targetMs} ms)`);
+    console.log(`  cores busy from the kill until then: ${cpu.machineCores.toFixed(2)} of ${cpus().length}, this run's processes ${cpu.runCores.toFixed(2)}, other work ${cpu.otherCores.toFixed(2)}`);
     const slowest = affected.reduce((a, b) => ((a.backAtMs ?? Infinity) >= (b.backAtMs ?? Infinity) ? a : b));
     console.log(`  the slowest client's way back (${slowest.id}):\n    ${slowest.story.slice(-12).join('\n    ')}`);
     for (const [why, count] of reloginFailures) console.log(`  relogins answered ${why} (${count}×)`);
