@@ -182,33 +182,36 @@ describe('ZkSession on one real ZooKeeper server', () => {
 
   test('registerEphemeral given the occupant it read replaces it in one transaction, and settles one that changed since', async () => {
     const counter = await startZkRequestCounter(zk.ports[0] ?? 0);
-    const stale = await open();
     const fresh = await open(`127.0.0.1:${counter.port}`);
-    await stale.create('/nodes-occupied/n1', Buffer.from('old'), { mode: 'ephemeral', parents: true });
-    const read = await fresh.getData('/nodes-occupied/n1');
-    counter.reset();
-    await fresh.registerEphemeral('/nodes-occupied/n1', Buffer.from('new'), { occupant: read!.stat });
-    // One request: the transaction. Without the occupant it takes a create that fails, an exists,
-    // a delete and a create.
-    assert.equal(counter.answered(), 1, 'the replacement is one request to ZooKeeper');
-    const replaced = await stale.getData('/nodes-occupied/n1');
-    assert.equal(replaced?.data.toString(), 'new');
-    assert.equal(replaced?.stat.ephemeralOwner, fresh.sessionId());
+    try {
+      const stale = await open();
+      await stale.create('/nodes-occupied/n1', Buffer.from('old'), { mode: 'ephemeral', parents: true });
+      const read = await fresh.getData('/nodes-occupied/n1');
+      counter.reset();
+      await fresh.registerEphemeral('/nodes-occupied/n1', Buffer.from('new'), { occupant: read!.stat });
+      // One request: the transaction. Without the occupant it takes a create that fails, an exists,
+      // a delete and a create.
+      assert.equal(counter.answered(), 1, 'the replacement is one request to ZooKeeper');
+      const replaced = await stale.getData('/nodes-occupied/n1');
+      assert.equal(replaced?.data.toString(), 'new');
+      assert.equal(replaced?.stat.ephemeralOwner, fresh.sessionId());
 
-    // The occupant changed after it was read: the transaction fails as a whole, and the long way wins.
-    await stale.create('/nodes-occupied/n2', Buffer.from('old'), { mode: 'ephemeral' });
-    const outdated = await fresh.getData('/nodes-occupied/n2');
-    await stale.setData('/nodes-occupied/n2', Buffer.from('older'));
-    await fresh.registerEphemeral('/nodes-occupied/n2', Buffer.from('new'), { occupant: outdated!.stat });
-    const settled = await stale.getData('/nodes-occupied/n2');
-    assert.equal(settled?.data.toString(), 'new');
-    assert.equal(settled?.stat.ephemeralOwner, fresh.sessionId());
+      // The occupant changed after it was read: the transaction fails as a whole, and the long way wins.
+      await stale.create('/nodes-occupied/n2', Buffer.from('old'), { mode: 'ephemeral' });
+      const outdated = await fresh.getData('/nodes-occupied/n2');
+      await stale.setData('/nodes-occupied/n2', Buffer.from('older'));
+      await fresh.registerEphemeral('/nodes-occupied/n2', Buffer.from('new'), { occupant: outdated!.stat });
+      const settled = await stale.getData('/nodes-occupied/n2');
+      assert.equal(settled?.data.toString(), 'new');
+      assert.equal(settled?.stat.ephemeralOwner, fresh.sessionId());
 
-    // A first ephemeral under a parent that does not exist yet: the parent is made.
-    await fresh.registerEphemeral('/nodes-unmade/deeper/n3', Buffer.from('x'));
-    assert.equal((await stale.getData('/nodes-unmade/deeper/n3'))?.data.toString(), 'x');
-    await fresh.close();
-    await counter.close();
+      // A first ephemeral under a parent that does not exist yet: the parent is made.
+      await fresh.registerEphemeral('/nodes-unmade/deeper/n3', Buffer.from('x'));
+      assert.equal((await stale.getData('/nodes-unmade/deeper/n3'))?.data.toString(), 'x');
+    } finally {
+      await fresh.close();
+      await counter.close();
+    }
   });
 
   test('watchChildren sees adds and removes, reports a missing parent as [] and keeps working across an expiry', async () => {
