@@ -52,9 +52,14 @@ export class OfflineService implements OfflineServiceApi {
     }
     const recipients = toId !== 0 ? await this.directRecipients(fromId, toId) : await this.groupRecipients(fromId, groupId);
     if (!Array.isArray(recipients)) return recipients;
-    const { row, isRepeat } = await this.repo.saveMessage({
-      fromId, toId, groupId, text, sentAtMs: this.now(), recipientIds: recipients, ...(clientMsgId ? { clientMsgId } : {}),
-    });
+    const message = { fromId, toId, groupId, text, sentAtMs: this.now(), recipientIds: recipients, ...(clientMsgId ? { clientMsgId } : {}) };
+    // The sender hears that the message was not taken, rather than the recipient losing an old one.
+    const max = this.usage.pendingPerRecipient;
+    const saved = toId !== 0 ? await this.repo.saveMessageUnlessFull(message, max) : await this.repo.saveMessage(message);
+    if (saved === 'recipient-full') {
+      return refuse(Status.RESOURCE_EXHAUSTED, `user ${toId} has ${max} messages waiting, the most one user may have; this one was not stored: send it again once they have read theirs`);
+    }
+    const { row, isRepeat } = saved;
     const reuse = isRepeat ? describeReuse(row, { toId, groupId, text }) : undefined;
     if (reuse) {
       return refuse(Status.INVALID_ARGUMENT, `client_msg_id "${clientMsgId}" already names message ${row.id}, ${reuse}; give every new message a new client_msg_id`);
@@ -69,11 +74,6 @@ export class OfflineService implements OfflineServiceApi {
   private async directRecipients(fromId: number, toId: number): Promise<number[] | Refusal> {
     if (toId === fromId) return refuse(Status.INVALID_ARGUMENT, 'you cannot send a message to yourself');
     if (!(await this.recipientExists(toId))) return refuse(Status.NOT_FOUND, `there is no user ${toId}`);
-    // The sender hears that the message was not taken, rather than the recipient losing an old one.
-    const max = this.usage.pendingPerRecipient;
-    if ((await this.repo.usersWithPendingAtLeast([toId], max)).length > 0) {
-      return refuse(Status.RESOURCE_EXHAUSTED, `user ${toId} has ${max} messages waiting, the most one user may have; this one was not stored: send it again once they have read theirs`);
-    }
     return [toId];
   }
 

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import mysql from 'mysql2/promise';
 import Database from 'better-sqlite3';
 import { startMariaDb, type MariaDbHandle } from '../../test/support/mariadb.js';
+import { startMySqlCommandCounter } from '../../test/support/mysql-command-counter.js';
 import { freeLoopbackPort } from '../up/free-ports.js';
 import { MySqlStore } from './mysql-store.js';
 import { openStore } from './open-store.js';
@@ -276,6 +277,54 @@ describe('mysql store message writes', () => {
       assert.equal((await commits()) - before, 0, 'the DELETE committed by itself');
       assert.deepEqual(await store.listPending(bob.id, 0, 100), [], 'and its row is gone');
       assert.equal(await store.ackPending(bob.id, [saved.row.id]), 0, 'a second acknowledgement removes nothing');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('saves a message alone in its turn in one round trip: the pending-cap count, the message, its pending row and the commit', async () => {
+    const { store: setup, alice, bob } = await storeWithAliceAndBob();
+    const database = setup.location.database;
+    await setup.close();
+    const counter = await startMySqlCommandCounter(server?.port ?? 0);
+    const store = new MySqlStore({ ...location(database), port: counter.port }, { connectionLimit: 4 });
+    try {
+      const message = { fromId: alice.id, toId: bob.id, groupId: 0, sentAtMs: 1, recipientIds: [bob.id] };
+      assert.notEqual(await store.saveMessageUnlessFull({ ...message, text: 'first' }, 10), 'recipient-full');
+      counter.reset();
+      const before = await commits();
+      const saved = await store.saveMessageUnlessFull({ ...message, text: "it's \\' -- 😀 ; COMMIT" }, 10);
+      assert.ok(saved !== 'recipient-full');
+      assert.equal(counter.commands(), 1, 'one query for the count, both inserts and the commit');
+      assert.equal((await commits()) - before, 1);
+      assert.deepEqual((await store.listPending(bob.id, 0, 10)).map((m) => m.text), ['first', "it's \\' -- 😀 ; COMMIT"], 'the text is stored as sent');
+      counter.reset();
+      assert.equal(await store.ackPending(bob.id, [saved.row.id]), 1);
+      assert.equal(counter.commands(), 1, 'and one DELETE for its acknowledgement');
+      counter.reset();
+      const group = await store.createGroup('g', '', alice.id, 1);
+      assert.ok(group);
+      await store.addGroupMember(group.id, bob.id, 'normal');
+      counter.reset();
+      await store.saveMessage({ fromId: alice.id, toId: 0, groupId: group.id, text: 'to all', sentAtMs: 2, recipientIds: [bob.id] });
+      assert.equal(counter.commands(), 1, 'a group message with its pending rows is one query too');
+    } finally {
+      await store.close();
+      await counter.close();
+    }
+  });
+
+  it('fails only the write that fails when one of a batch fails inside the server, and stores the others', async () => {
+    const { store, alice, bob } = await storeWithAliceAndBob();
+    try {
+      const save = (toId: number, text: string): Promise<unknown> => store.saveMessage({ fromId: alice.id, toId, groupId: 0, text, sentAtMs: 1, recipientIds: [toId] });
+      const results = await Promise.allSettled([save(bob.id, 'first'), save(987_654, 'to nobody'), save(bob.id, 'third')]);
+      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+      assert.deepEqual((await store.listPending(bob.id, 0, 100)).map((m) => m.text), ['first', 'third']);
+      const keyed = (text: string, clientMsgId: string): Promise<unknown> => store.saveMessage({ fromId: alice.id, toId: bob.id, groupId: 0, text, sentAtMs: 1, recipientIds: [bob.id], clientMsgId });
+      const again = await Promise.all([keyed('fourth', 'k4'), keyed('fourth', 'k4'), keyed('fifth', 'k5')]);
+      assert.deepEqual(again.map((s) => (s as { isRepeat: boolean }).isRepeat), [false, true, false], 'a key repeated within one batch finds the first');
+      assert.deepEqual((await store.listPending(bob.id, 0, 100)).map((m) => m.text), ['first', 'third', 'fourth', 'fifth']);
     } finally {
       await store.close();
     }

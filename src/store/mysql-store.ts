@@ -28,6 +28,7 @@ import { readMySqlSchema } from './mysql-schema.js';
 import { upgradesDue, wideningsDue } from './schema-upgrades.js';
 import { userRow, groupRow, memberRow, messageRow, sessionTokenRow } from './mysql-rows.js';
 import { MySqlWriteBatch } from './mysql-write-batch.js';
+import { sqlIdOrNull, sqlInt, sqlText } from './sql-literal.js';
 import { SenderNames } from './sender-names.js';
 import { StoreError } from './store-error.js';
 import { countMysqlCommit, metricsNow } from './store-metrics.js';
@@ -58,6 +59,23 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/** The message's INSERT with its values as literals, ending in `VALUES (…)` or `SELECT …` (to add a FROM/WHERE). */
+function insertMessageText(m: NewMessage, form: 'VALUES' | 'SELECT'): string {
+  const values = [sqlInt(m.fromId), sqlIdOrNull(m.toId), sqlIdOrNull(m.groupId), sqlText(m.text), sqlInt(m.sentAtMs), sqlText(m.clientMsgId || undefined)].join(', ');
+  const columns = 'INSERT INTO message (sender_id, recipient_id, group_id, body, sent_at, client_msg_id)';
+  return form === 'VALUES' ? `${columns} VALUES (${values})` : `${columns} SELECT ${values}`;
+}
+
+/** Pending rows for the message inserted just before (LAST_INSERT_ID() of this connection). */
+function insertPendingText(userIds: readonly number[]): string {
+  return `${sql.insertPendingRows} ${userIds.map((id) => `(${sqlInt(id)}, LAST_INSERT_ID())`).join(', ')}`;
+}
+
+/** The row just inserted, built rather than read back. */
+function savedRow(m: NewMessage, id: number, fromName: string): MessageRow {
+  return { id, fromId: m.fromId, fromName, toId: m.toId || 0, groupId: m.groupId || 0, text: m.text, sentAtMs: m.sentAtMs };
+}
+
 const log = createLogger('store.mysql');
 
 /** How often a transaction chosen as a deadlock's victim is run again before the error is the caller's. */
@@ -65,6 +83,7 @@ const deadlockRetries = 4;
 
 export class MySqlStore implements ChatRepository {
   private readonly pool: Pool;
+  private readonly batchPool: Pool;
   private isClosed = false;
   private readonly senderNames = new SenderNames();
   /** Message saves and acks of one turn commit together (mysql-write-batch.ts). */
@@ -81,7 +100,16 @@ export class MySqlStore implements ChatRepository {
       waitForConnections: true,
       enableKeepAlive: true,
     });
-    this.writes = new MySqlWriteBatch(this.pool, (work) => this.transaction(work));
+    // Only the write batches send several statements in one query, each value a literal.
+    this.batchPool = mysql.createPool({
+      ...this.connectionOptions(),
+      database: location.database,
+      connectionLimit: options.connectionLimit ?? defaultConnectionLimit,
+      waitForConnections: true,
+      enableKeepAlive: true,
+      multipleStatements: true,
+    });
+    this.writes = new MySqlWriteBatch(this.batchPool, countMysqlCommit, metricsNow);
   }
 
   private connectionOptions(): mysql.ConnectionOptions {
@@ -226,7 +254,7 @@ export class MySqlStore implements ChatRepository {
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
-    await this.guard('close', () => this.pool.end());
+    await this.guard('close', () => Promise.all([this.pool.end(), this.batchPool.end()]));
   }
 
   createUser(name: string, passwordHash: string, createdAtMs: number): Promise<UserRow | undefined> {
@@ -438,31 +466,72 @@ export class MySqlStore implements ChatRepository {
   }
 
   saveMessage(message: NewMessage): Promise<SavedMessage> {
-    return this.guard('saveMessage', () =>
-      this.writes.run(async (conn) => {
-        const { fromId, toId, groupId, text, sentAtMs } = message;
-        const clientMsgId = message.clientMsgId || null;
-        const params = [fromId, toId || null, groupId || null, text, sentAtMs, clientMsgId];
-        const result = await this.insertUnlessDuplicate(conn, sql.insertMessage, params);
-        if (!result) return { row: await this.earlierMessage(conn, fromId, clientMsgId), isRepeat: true };
-        // Each statement is a round trip: a group's pending rows go in one (or one per 500).
-        const id = result.insertId;
-        for (const part of chunks([...new Set(message.recipientIds)], maxIdsPerStatement)) {
-          await this.write(conn, `${sql.insertPendingRows} ${new Array<string>(part.length).fill('(?, ?)').join(', ')}`, part.flatMap((userId) => [userId, id]));
-        }
-        // The row is what was just inserted: built here rather than read back.
-        const fromName = await this.senderName(conn, fromId);
-        return { row: { id, fromId, fromName, toId: toId || 0, groupId: groupId || 0, text, sentAtMs }, isRepeat: false };
-      }),
-    );
+    return this.guard('saveMessage', async () => {
+      const fromName = this.senderNames.kept(message.fromId) ?? (await this.readSenderName(message.fromId));
+      const recipients = [...new Set(message.recipientIds)];
+      const statements = [insertMessageText(message, 'VALUES'), ...chunks(recipients, maxIdsPerStatement).map(insertPendingText)];
+      return this.writes.run({
+        statements,
+        value: ([inserted]) => ({ row: savedRow(message, Number(inserted?.insertId), fromName), isRepeat: false }),
+        alone: () => this.transaction((conn) => this.saveAlone(conn, message, recipients, fromName)),
+      });
+    });
   }
 
-  private async senderName(conn: PoolConnection, userId: number): Promise<string> {
-    const kept = this.senderNames.kept(userId);
-    if (kept !== undefined) return kept;
-    const [row] = await this.rows(conn, sql.userById, [userId]);
-    if (!row) throw new Error(`the sender ${userId} of a message just stored does not exist`);
-    return this.senderNames.keep(userId, userRow(row).name);
+  saveMessageUnlessFull(message: NewMessage, pendingCap: number): Promise<SavedMessage | 'recipient-full'> {
+    return this.guard('saveMessage', async () => {
+      const fromName = this.senderNames.kept(message.fromId) ?? (await this.readSenderName(message.fromId));
+      const toId = sqlInt(message.toId);
+      // A plain read of the count: inside INSERT … SELECT it would take shared next-key locks on
+      // the recipient's rows, and two saves to one recipient would deadlock on their inserts.
+      const underCap = `@dchat_pending < ${sqlInt(pendingCap)}`;
+      const statements = [
+        `SET @dchat_pending = (SELECT COUNT(*) FROM offlinemessage WHERE userid = ${toId})`,
+        `${insertMessageText(message, 'SELECT')} FROM DUAL WHERE ${underCap}`,
+        `INSERT INTO offlinemessage (userid, message_id) SELECT ${toId}, LAST_INSERT_ID() FROM DUAL WHERE ${underCap}`,
+      ];
+      return this.writes.run<SavedMessage | 'recipient-full'>({
+        statements,
+        value: ([, inserted]) =>
+          inserted?.affectedRows === 1 ? { row: savedRow(message, Number(inserted.insertId), fromName), isRepeat: false } : 'recipient-full',
+        alone: async () => {
+          if ((await this.usersWithPendingAtLeast([message.toId], pendingCap)).length > 0) return 'recipient-full';
+          return this.transaction((conn) => this.saveAlone(conn, message, [message.toId], fromName));
+        },
+      });
+    });
+  }
+
+  /** The save with prepared statements, one round trip each: a repeated key finds its message. */
+  private async saveAlone(conn: PoolConnection, message: NewMessage, recipients: readonly number[], fromName: string): Promise<SavedMessage> {
+    const { fromId, toId, groupId, text, sentAtMs } = message;
+    const clientMsgId = message.clientMsgId || null;
+    const params = [fromId, toId || null, groupId || null, text, sentAtMs, clientMsgId];
+    const result = await this.insertUnlessDuplicate(conn, sql.insertMessage, params);
+    if (!result) return { row: await this.earlierMessage(conn, fromId, clientMsgId), isRepeat: true };
+    const id = result.insertId;
+    for (const part of chunks(recipients, maxIdsPerStatement)) {
+      await this.write(conn, `${sql.insertPendingRows} ${new Array<string>(part.length).fill('(?, ?)').join(', ')}`, part.flatMap((userId) => [userId, id]));
+    }
+    return { row: savedRow(message, id, fromName), isRepeat: false };
+  }
+
+  /** Reads of sender names under way, shared by the saves of a turn that wait for the same one. */
+  private readonly senderNameReads = new Map<number, Promise<string>>();
+
+  /** The sender's name for the message row, read once per sender and kept (names never change). */
+  private async readSenderName(userId: number): Promise<string> {
+    let read = this.senderNameReads.get(userId);
+    if (!read) {
+      read = this.rows(this.pool, sql.userById, [userId]).then((rows) => {
+        const [row] = rows;
+        if (!row) throw new Error(`the sender ${userId} of a message does not exist`);
+        return this.senderNames.keep(userId, userRow(row).name);
+      });
+      this.senderNameReads.set(userId, read);
+      void read.finally(() => this.senderNameReads.delete(userId)).catch(() => undefined);
+    }
+    return read;
   }
 
   /**
@@ -523,20 +592,21 @@ export class MySqlStore implements ChatRepository {
   ackPending(userId: number, messageIds: readonly number[]): Promise<number> {
     return this.guard('ackPending', () => {
       const parts = chunks([...new Set(messageIds)], maxIdsPerStatement);
-      const remove = async (on: Executor, part: readonly number[]): Promise<number> => {
-        const text = `DELETE FROM offlinemessage WHERE userid = ? AND message_id IN (${placeholders(part.length)})`;
-        return (await this.write(on, text, [userId, ...part])).affectedRows;
-      };
+      const removeText = (part: readonly number[]): string => `DELETE FROM offlinemessage WHERE userid = ? AND message_id IN (${placeholders(part.length)})`;
+      const remove = async (on: Executor, part: readonly number[]): Promise<number> => (await this.write(on, removeText(part), [userId, ...part])).affectedRows;
       const only = parts.length === 1 ? parts[0] : undefined;
-      return this.writes.run(
-        async (conn) => {
-          let removed = 0;
-          for (const part of parts) removed += await remove(conn, part);
-          return removed;
-        },
+      return this.writes.run({
+        statements: parts.map((part) => `DELETE FROM offlinemessage WHERE userid = ${sqlInt(userId)} AND message_id IN (${part.map(sqlInt).join(', ')})`),
+        value: (results) => results.reduce((sum, r) => sum + r.affectedRows, 0),
         // One DELETE is atomic on its own: alone in its turn it needs no transaction around it.
-        only && (() => this.retryingDeadlocks(() => remove(this.pool, only))),
-      );
+        alone: only
+          ? () => this.retryingDeadlocks(() => remove(this.pool, only))
+          : () => this.transaction(async (conn) => {
+              let removed = 0;
+              for (const part of parts) removed += await remove(conn, part);
+              return removed;
+            }),
+      });
     });
   }
 

@@ -1,29 +1,41 @@
-// Group commit for MySQL: the message saves and acks that arrive in one turn of the event loop
-// run on one pooled connection in one transaction, committed once, on the next turn. A commit
-// is a round trip and (with InnoDB's default durability) a log flush, and BEGIN another round
-// trip: a node saving a message per client per turn paid both for every message.
+// Group commit for MySQL, in one round trip: the message saves and acks that arrive in one turn
+// of the event loop go to the server as one text query on one pooled connection, "START
+// TRANSACTION; <each write's statements>; COMMIT", on the next turn. Each statement of a batch
+// used to be a round trip of its own (BEGIN, the message, its pending rows, COMMIT, and the
+// pending-cap count before them): on a machine where a socket write and the wake-up for its
+// answer cost tens of microseconds, those round trips were most of a cluster node's work per
+// message. The statements carry their values as literals (sql-literal.ts); the server runs them
+// in order and stops at the first that fails.
 //
-// A write that fails inside the batch (a deadlock, a lost connection) takes the transaction with
-// it; that write fails with its own error, and the others of the batch run again, each in a
-// transaction of its own, so one write's failure is never another's. A failing COMMIT fails every
-// write of its batch (whether it was applied is unknown, as for a single write). No promise
+// A write that fails inside the batch (a duplicate key, a deadlock) stops the query with the
+// transaction open: it is rolled back, and every write of the batch runs again alone, through
+// its own path with prepared statements, so one write's failure is never another's and a
+// duplicate key finds the message that holds it. A connection lost during the query fails every
+// write of its batch: whether the COMMIT ran is unknown, as for a single write. No promise
 // resolves before its write is committed.
 //
-// A write that is one statement (an acknowledgement's DELETE) may say so: alone in its turn it
-// then runs as that statement in autocommit, one round trip instead of BEGIN, the statement and
-// COMMIT. At light load, where turns hold one write each, that is most acknowledgements.
-import type { Pool, PoolConnection } from 'mysql2/promise';
+// A write that is one statement (an acknowledgement's DELETE), alone in its turn, is sent as that
+// statement in autocommit, no transaction around it.
+import type { Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
 
-export type MySqlWork<T> = (conn: PoolConnection) => Promise<T>;
-
-/** The write as one autocommitted statement, for when it runs alone. */
-export type MySqlStatementWork<T> = () => Promise<T>;
+export interface MySqlBatchWrite<T> {
+  /** Its statements, values as literals (sql-literal.ts), without BEGIN or COMMIT. */
+  readonly statements: readonly string[];
+  /** Its value, from the results of its statements (one each, in order). */
+  readonly value: (results: readonly ResultSetHeader[]) => T;
+  /** The same write on its own, in a transaction of its own if it needs one. */
+  readonly alone: () => Promise<T>;
+}
 
 interface QueuedWrite {
-  readonly work: MySqlWork<unknown>;
-  readonly asStatement: MySqlStatementWork<unknown> | undefined;
+  readonly write: MySqlBatchWrite<unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
+}
+
+/** True for an error after which the connection is gone: what the server did is unknown. */
+function isConnectionLost(err: unknown): boolean {
+  return (err as { fatal?: unknown }).fatal === true;
 }
 
 export class MySqlWriteBatch {
@@ -32,14 +44,16 @@ export class MySqlWriteBatch {
   private readonly flushNow = (): void => void this.flush();
 
   constructor(
+    /** A pool whose connections take several statements per query (multipleStatements). */
     private readonly pool: Pool,
-    /** Runs one write alone in a transaction of its own (the store's usual path). */
-    private readonly alone: <T>(work: MySqlWork<T>) => Promise<T>,
+    /** Told of every batch committed, with the time (metricsNow) its query was sent. */
+    private readonly onCommit: (beganMs: number) => void,
+    private readonly now: () => number,
   ) {}
 
-  run<T>(work: MySqlWork<T>, asStatement?: MySqlStatementWork<T>): Promise<T> {
+  run<T>(write: MySqlBatchWrite<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, asStatement, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ write, resolve: resolve as (value: unknown) => void, reject });
       if (this.isScheduled) return;
       this.isScheduled = true;
       setImmediate(this.flushNow);
@@ -50,42 +64,69 @@ export class MySqlWriteBatch {
     this.isScheduled = false;
     const batch = this.queue;
     this.queue = [];
-    if (batch.length === 1) return this.runAlone(batch[0] as QueuedWrite);
     if (batch.length === 0) return;
+    const only = batch.length === 1 ? (batch[0] as QueuedWrite) : undefined;
+    if (only && only.write.statements.length === 1) return this.runStatement(only);
     let conn: PoolConnection;
     try {
       conn = await this.pool.getConnection();
     } catch (err) {
-      for (const write of batch) write.reject(err);
+      for (const queued of batch) queued.reject(err);
       return;
     }
-    const values: unknown[] = [];
+    const text = ['START TRANSACTION', ...batch.flatMap((queued) => queued.write.statements), 'COMMIT'].join(';\n');
+    const beganMs = this.now();
+    let results: ResultSetHeader[];
     try {
-      await conn.beginTransaction();
-      for (const write of batch) values.push(await write.work(conn));
+      [results] = (await conn.query(text)) as unknown as [ResultSetHeader[]];
     } catch (err) {
-      await conn.rollback().then(() => conn.release(), () => conn.destroy());
-      // values.length writes ran before the failing one: it fails, all others run alone.
-      batch[values.length]?.reject(err);
-      for (const [i, write] of batch.entries()) if (i !== values.length) void this.runAlone(write);
+      if (isConnectionLost(err)) {
+        conn.destroy();
+        for (const queued of batch) queued.reject(err);
+        return;
+      }
+      // The server stopped at the failing statement, before COMMIT: undo what ran before it.
+      await conn.query('ROLLBACK').then(() => conn.release(), () => conn.destroy());
+      // One after another, in the order they came: ids keep the order in which messages were sent.
+      for (const queued of batch) await this.runAlone(queued);
       return;
     }
-    try {
-      await conn.commit();
-      conn.release();
-    } catch (err) {
-      conn.destroy();
-      for (const write of batch) write.reject(err);
-      return;
+    conn.release();
+    this.onCommit(beganMs);
+    let next = 1; // results[0] is START TRANSACTION's
+    for (const queued of batch) {
+      const own = results.slice(next, next + queued.write.statements.length);
+      next += queued.write.statements.length;
+      try {
+        queued.resolve(queued.write.value(own));
+      } catch (err) {
+        queued.reject(err);
+      }
     }
-    batch.forEach((write, i) => write.resolve(values[i]));
   }
 
-  private async runAlone(write: QueuedWrite): Promise<void> {
+  /** A lone one-statement write: that statement in autocommit, one round trip. */
+  private async runStatement(queued: QueuedWrite): Promise<void> {
+    let results: ResultSetHeader;
     try {
-      write.resolve(await (write.asStatement ? write.asStatement() : this.alone(write.work)));
+      [results] = (await this.pool.query(queued.write.statements[0] as string)) as unknown as [ResultSetHeader];
     } catch (err) {
-      write.reject(err);
+      if (isConnectionLost(err)) queued.reject(err);
+      else await this.runAlone(queued); // its own path knows what to do with a deadlock
+      return;
+    }
+    try {
+      queued.resolve(queued.write.value([results]));
+    } catch (err) {
+      queued.reject(err);
+    }
+  }
+
+  private async runAlone(queued: QueuedWrite): Promise<void> {
+    try {
+      queued.resolve(await queued.write.alone());
+    } catch (err) {
+      queued.reject(err);
     }
   }
 }

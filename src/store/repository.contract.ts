@@ -225,6 +225,27 @@ export function describeRepositoryContract(
       });
     });
 
+    describe('saves under the pending cap', () => {
+      it('saveMessageUnlessFull stores under the cap, and at the cap stores nothing and says so', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const first = await repo.saveMessageUnlessFull({ ...direct(a, b, 'one'), clientMsgId: 'u1' }, 2);
+        assert.ok(first !== 'recipient-full');
+        assert.deepEqual(first, { row: { ...first.row, fromId: a.id, fromName: 'a', toId: b.id, groupId: 0, text: 'one' }, isRepeat: false });
+        const second = await repo.saveMessageUnlessFull(direct(a, b, 'two'), 2);
+        assert.ok(second !== 'recipient-full' && second.row.id > first.row.id);
+        assert.equal(await repo.saveMessageUnlessFull(direct(a, b, 'three'), 2), 'recipient-full');
+        assert.deepEqual((await repo.listPending(b.id, 0, 10)).map((m) => m.text), ['one', 'two'], 'the third was not stored');
+        assert.equal(await repo.ackPending(b.id, [first.row.id]), 1);
+        const third = await repo.saveMessageUnlessFull(direct(a, b, 'three'), 2);
+        assert.ok(third !== 'recipient-full', 'room again after an acknowledgement');
+        assert.deepEqual(await repo.listPendingRecipients(third.row.id), [b.id]);
+        const repeat = await repo.saveMessageUnlessFull({ ...direct(a, b, 'one'), clientMsgId: 'u1' }, 3);
+        assert.deepEqual(repeat, { row: first.row, isRepeat: true }, 'a repeated key finds its message and stores nothing');
+        assert.deepEqual((await repo.listPending(b.id, 0, 10)).map((m) => m.text), ['two', 'three']);
+      });
+    });
+
     describe('groups', () => {
       it('createGroup returns the group and makes its creator a member with role creator', async () => {
         const owner = await user('owner');

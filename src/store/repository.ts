@@ -163,6 +163,12 @@ export interface ChatRepository {
    * saves race: the unique key (sender, client_msg_id) lets only one insert win.
    */
   saveMessage(message: NewMessage): Promise<SavedMessage>;
+  /**
+   * saveMessage for a message to one user (message.toId), unless that user already has
+   * pendingCap or more messages pending: then nothing is stored and the answer is
+   * 'recipient-full'. The count and the save go to the store together (one round trip in MySQL).
+   */
+  saveMessageUnlessFull(message: NewMessage, pendingCap: number): Promise<SavedMessage | 'recipient-full'>;
   /** Messages pending for the user with id > afterId, oldest first, at most limit. */
   listPending(userId: number, afterId: number, limit: number): Promise<MessageRow[]>;
   countPending(userId: number): Promise<number>;

@@ -352,6 +352,12 @@ export class SqliteStore implements ChatRepository {
     });
   }
 
+  async saveMessageUnlessFull(message: NewMessage, pendingCap: number): Promise<SavedMessage | 'recipient-full'> {
+    // The count is kept in memory (pending-counts.ts): asking it first costs no statement.
+    if ((await this.usersWithPendingAtLeast([message.toId], pendingCap)).length > 0) return 'recipient-full';
+    return this.saveMessage(message);
+  }
+
   /** Runs in a savepoint of the write batch's transaction, which holds the write lock: no other
    * writer can slip in between the insert that finds the key taken and the read of the row that
    * holds it, and a recipient that cannot be marked undoes the whole save. */
