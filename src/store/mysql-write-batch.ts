@@ -92,6 +92,12 @@ export class MySqlWriteBatch {
       return;
     }
     conn.release();
+    const expected = 2 + batch.reduce((n, queued) => n + queued.write.statements.length, 0);
+    if (!Array.isArray(results) || results.length !== expected) {
+      const err = new Error(`MySQL answered a batch of ${expected} statements with ${Array.isArray(results) ? results.length : 'one'} results`);
+      for (const queued of batch) queued.reject(err);
+      return;
+    }
     this.onCommit(beganMs);
     let next = 1; // results[0] is START TRANSACTION's
     for (const queued of batch) {
