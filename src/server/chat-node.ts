@@ -179,15 +179,17 @@ export class ChatNode {
  * A node that joins /dchat/nodes may be one restarted at the address of one that left (a rolling
  * restart): the channel to that address still holds the old process's failure ("left out until
  * it answers again"), which would fail the first pushes to the users now logging in on the new
- * process, after their login had replayed what was pending. Its channel is dropped, so the next
- * push opens a fresh one.
+ * process, after their login had replayed what was pending. The next push opens a fresh channel.
+ * The old one is retired, not closed: the node may also be the same process listed again after
+ * its ZooKeeper session expired, and closing would fail the pushes it is answering, whose users
+ * are still placed there and would wait for their next login.
  */
 async function forgetPeerOf(zk: ZkSession, peers: NodePeers, nodeId: string): Promise<void> {
   const found = await zk.getData(`${nodesRoot}/${nodeId}`).catch(() => undefined);
   if (!found) return;
   try {
     const rpcAddress = (JSON.parse(found.data.toString('utf8')) as Record<string, unknown>)['rpcAddress'];
-    if (typeof rpcAddress === 'string') peers.forget(rpcAddress);
+    if (typeof rpcAddress === 'string') peers.retire(rpcAddress);
   } catch {
     // Not a node entry dchat wrote: nothing to forget.
   }
