@@ -9,6 +9,7 @@ import { startMariaDb, type MariaDbHandle } from '../../test/support/mariadb.js'
 import { startMySqlCommandCounter } from '../../test/support/mysql-command-counter.js';
 import { freeLoopbackPort } from '../up/free-ports.js';
 import { MySqlStore } from './mysql-store.js';
+import { maxQueryChars } from './mysql-write-batch.js';
 import { openStore } from './open-store.js';
 import { describeRepositoryContract } from './repository.contract.js';
 import type { ChatRepository } from './repository.js';
@@ -263,6 +264,25 @@ describe('mysql store message writes', () => {
       const removed = await Promise.all(saved.slice(0, 10).map((s) => store.ackPending(bob.id, [s.row.id])));
       assert.deepEqual(removed, new Array<number>(10).fill(1));
       assert.equal((await store.listPending(bob.id, 0, 100)).length, 10);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('sends a turn whose texts pass maxQueryChars as several queries, and stores every message in order', async () => {
+    const { store, alice, bob } = await storeWithAliceAndBob();
+    try {
+      const longest = '😀'.repeat(4096); // 16 KiB of UTF-8, twice that as a hex literal
+      const count = Math.ceil((3 * maxQueryChars) / (2 * Buffer.byteLength(longest)));
+      const before = await commits();
+      const saved = await Promise.all(
+        Array.from({ length: count }, (_, i) => store.saveMessage({ fromId: alice.id, toId: bob.id, groupId: 0, text: `${i} ${longest}`, sentAtMs: i, recipientIds: [bob.id] })),
+      );
+      const queries = (await commits()) - before;
+      assert.ok(queries >= 3 && queries <= 4, `${count} long saves of one turn in 3-4 queries, not ${queries}`);
+      const ids = saved.map((s) => s.row.id);
+      assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'ids in the order the saves came');
+      assert.equal((await store.listPending(bob.id, 0, 1000)).length, count);
     } finally {
       await store.close();
     }

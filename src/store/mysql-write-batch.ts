@@ -38,6 +38,33 @@ function isConnectionLost(err: unknown): boolean {
   return (err as { fatal?: unknown }).fatal === true;
 }
 
+/**
+ * The most text one query of a batch carries; a turn with more is sent as several. A server
+ * refuses a query longer than its max_allowed_packet (16 MiB by default in MariaDB, 4 MiB in
+ * older MySQL), and a turn of busy senders with long texts (16 KiB of UTF-8 each, 32 KiB as hex)
+ * could reach that.
+ */
+export const maxQueryChars = 1024 * 1024;
+
+/** The writes in order, cut into runs whose statements stay within maxQueryChars (a larger write alone). */
+function byQuerySize(writes: readonly QueuedWrite[]): QueuedWrite[][] {
+  const runs: QueuedWrite[][] = [];
+  let run: QueuedWrite[] = [];
+  let chars = 0;
+  for (const queued of writes) {
+    const size = queued.write.statements.reduce((n, text) => n + text.length + 2, 0);
+    if (run.length > 0 && chars + size > maxQueryChars) {
+      runs.push(run);
+      run = [];
+      chars = 0;
+    }
+    run.push(queued);
+    chars += size;
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
+
 export class MySqlWriteBatch {
   private queue: QueuedWrite[] = [];
   private isScheduled = false;
@@ -62,9 +89,13 @@ export class MySqlWriteBatch {
 
   private async flush(): Promise<void> {
     this.isScheduled = false;
-    const batch = this.queue;
+    const queued = this.queue;
     this.queue = [];
-    if (batch.length === 0) return;
+    // One after another, so that ids keep the order in which the writes came.
+    for (const batch of byQuerySize(queued)) await this.commit(batch);
+  }
+
+  private async commit(batch: readonly QueuedWrite[]): Promise<void> {
     const only = batch.length === 1 ? (batch[0] as QueuedWrite) : undefined;
     if (only && only.write.statements.length === 1) return this.runStatement(only);
     let conn: PoolConnection;
