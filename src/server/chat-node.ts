@@ -114,7 +114,11 @@ export class ChatNode {
       this.presence = presence;
       const router = new ClusterRouter(nodeId, this.sessions, presence, peers);
       ctx.router = router;
-      ctx.presence = { loggedIn: (session) => presence.claim(session.userId), loggedOut: (userId) => presence.release(userId) };
+      ctx.presence = {
+        loggedIn: (session) => presence.claim(session.userId),
+        loggedOut: (userId) => presence.release(userId),
+        unavailable: () => (zk.hasConnection() ? undefined : `node ${nodeId} has lost its connection to ZooKeeper and cannot log anyone in now; connect again (another node may answer) or try here in a moment`),
+      };
       const membership = new NodeMembership(
         backend.zk,
         { nodeId, clientAddress: `${address.host}:${address.port}`, rpcAddress, startedAtMs: Date.now(), weight: this.options.weight ?? 1 },

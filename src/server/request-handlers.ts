@@ -24,7 +24,12 @@ export interface HandlerContext {
   router: MessageRouter;
   replay: PendingReplay;
   /** Called when a session becomes, or stops being, the place where its user is logged in. */
-  presence: { loggedIn(session: ClientSession): Promise<void>; loggedOut(userId: number): Promise<void> };
+  presence: {
+    loggedIn(session: ClientSession): Promise<void>;
+    loggedOut(userId: number): Promise<void>;
+    /** Why a login cannot be claimed now (this node has lost ZooKeeper); undefined when it can. */
+    unavailable?(): string | undefined;
+  };
   /** Token buckets on register, login and resume; absent: no limits. */
   admission?: LoginAdmission;
   /** How many resumes are worked on at once; absent: all of them. */
@@ -45,11 +50,19 @@ function refusalOf(response: { result?: dchat.IResult | null }): Reply | undefin
 
 const openBeforeLogin: ReadonlySet<Body> = new Set<Body>(['register', 'login', 'resume', 'ping']);
 
+/** How soon a login refused by a node without ZooKeeper is told to try again. */
+const presenceRetryAfterMs = 1_000;
+
 /** Runs work when the admission buckets let the attempt in; its token comes back unless it failed. */
 async function admitted(ctx: HandlerContext, session: ClientSession, kind: AdmissionKind, accountId: number, login: () => Promise<Reply>): Promise<Reply> {
   // Resumes take turns at the gate; password logins and registrations at the password queue
   // (services/kdf-queue.ts), whose lanes per source keep a guessing flood from holding the gate.
   const work = (): Promise<Reply> => (ctx.loginGate && kind === 'resume' ? inTurn(ctx.loginGate, session, login) : login());
+  // A login here would wait for ZooKeeper to claim the presence, up to the client's timeout.
+  // Refused at once, before it takes a token or a turn, the client connects again, and through
+  // the load balancer reaches another node.
+  const unavailable = kind === 'register' ? undefined : ctx.presence.unavailable?.();
+  if (unavailable) return { status: Status.UNAVAILABLE, errorText: unavailable, result: { retryAfterMs: presenceRetryAfterMs } };
   if (!ctx.admission) return work();
   await ctx.admission.waitTurn(session);
   const admission = ctx.admission.admit(kind, session.conn.peerAddress, accountId);

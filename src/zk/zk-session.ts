@@ -345,6 +345,11 @@ export class ZkSession {
     await gone;
   }
 
+  /** Whether the session is connected now (a request would be sent at once rather than wait). */
+  hasConnection(): boolean {
+    return this.isConnected && !this.isClosed;
+  }
+
   /** For ZkWatch: the connected client, waiting as long as it takes; undefined once closed. */
   connectedClient(): Promise<zookeeper.Client | undefined> {
     if (this.isClosed) return Promise.resolve(undefined);
