@@ -14,6 +14,11 @@ export interface Reply {
   result?: Omit<dchat.client.IResponse, 'requestId' | 'status' | 'errorText'>;
 }
 
+/** The ServerFrame carrying `event`, as ClientSession.pushEncoded sends it. */
+export function encodeEventFrame(event: dchat.client.IEvent): Uint8Array {
+  return dchat.client.ServerFrame.encode({ event }).finish();
+}
+
 export class ClientSession {
   userId = 0;
   userName = '';
@@ -74,6 +79,12 @@ export class ClientSession {
 
   push(event: dchat.client.IEvent): void {
     this.send({ event });
+  }
+
+  /** Pushes a frame already encoded by encodeEventFrame: one encoding serves every recipient of an event. */
+  pushEncoded(frame: Uint8Array): void {
+    if (!this.isOpen()) return;
+    this.codec.send(this.conn, frame);
   }
 
   /**

@@ -4,6 +4,7 @@
 // else a user is logged in and pushes there over ChatServiceRpc (cluster-router.ts).
 import type { dchat } from '../gen/proto.js';
 import { countLivePush } from './chat-metrics.js';
+import { encodeEventFrame } from './client-session.js';
 import type { SessionRegistry } from './session-registry.js';
 
 export interface MessageRouter {
@@ -18,10 +19,12 @@ export interface MessageRouter {
 /** Pushes to the sessions of this node; returns the ids it reached. */
 export function pushLocally(sessions: SessionRegistry, userIds: readonly number[], event: dchat.client.IEvent): number[] {
   const reached: number[] = [];
+  // Encoded once for all its recipients here (a group message's members): the frame is the same.
+  let frame: Uint8Array | undefined;
   for (const id of userIds) {
     const session = sessions.get(id);
     if (!session) continue;
-    session.push(event);
+    session.pushEncoded((frame ??= encodeEventFrame(event)));
     if (event.message) countLivePush(event.message);
     reached.push(id);
   }
