@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { describeRepositoryContract } from './repository.contract.js';
 import type { ChatRepository } from './repository.js';
+import { sql } from './repository-sql.js';
 import { SqliteStore, sqliteFileName } from './sqlite-store.js';
 import { StoreError } from './store-error.js';
 
@@ -119,6 +120,53 @@ describe('sqlite store migrate', () => {
     try {
       const index = check.prepare("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = 'message_client_msg_id'").get() as { sql: string } | undefined;
       assert.match(index?.sql ?? 'no index', /CREATE UNIQUE INDEX .*\(sender_id, client_msg_id\)/);
+    } finally {
+      check.close();
+    }
+  });
+
+  it('keeps direct messages out of the group index, which a group history page and a group deletion still use', async () => {
+    const dir = tempDir();
+    const store = SqliteStore.openInDirectory(dir);
+    await store.migrate();
+    const a = await store.createUser('a', 'h', 1);
+    const b = await store.createUser('b', 'h', 1);
+    assert.ok(a && b);
+    const group = await store.createGroup('g', '', a.id, 1);
+    assert.ok(group);
+    await store.saveMessage({ fromId: a.id, toId: b.id, groupId: 0, text: 'direct', sentAtMs: 1, recipientIds: [b.id] });
+    await store.saveMessage({ fromId: a.id, toId: 0, groupId: group.id, text: 'to the group', sentAtMs: 2, recipientIds: [] });
+    await store.close();
+    const check = new Database(join(dir, sqliteFileName), { readonly: true });
+    try {
+      const indexes = check.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'message' AND sql IS NOT NULL ORDER BY name").all() as { name: string; sql: string }[];
+      assert.deepEqual(indexes.map((i) => i.name), ['message_client_msg_id', 'message_direct', 'message_group_only']);
+      assert.match(indexes.find((i) => i.name === 'message_group_only')?.sql ?? '', /WHERE group_id IS NOT NULL$/);
+      const entries = check.prepare('SELECT COUNT(*) AS n FROM message INDEXED BY message_group_only WHERE group_id IS NOT NULL').get() as { n: number };
+      assert.equal(entries.n, 1, 'only the group message is in it');
+      const plan = (text: string, ...params: number[]): string => (check.prepare(`EXPLAIN QUERY PLAN ${text}`).all(...params) as { detail: string }[]).map((r) => r.detail).join('; ');
+      assert.match(plan(sql.groupHistory, group.id, 1_000, 0, 10), /USING INDEX message_group_only/);
+      assert.match(plan(sql.deleteGroup[1] as string, group.id), /USING (COVERING )?INDEX message_group_only/);
+    } finally {
+      check.close();
+    }
+  });
+
+  it('drops the recipient index and the full group index of a database made before the group index was partial', async () => {
+    const dir = tempDir();
+    const older = SqliteStore.openInDirectory(dir);
+    await older.migrate();
+    await older.close();
+    const raw = new Database(join(dir, sqliteFileName));
+    raw.exec('DROP INDEX message_group_only; CREATE INDEX message_group ON message (group_id, id); CREATE INDEX message_recipient ON message (recipient_id)');
+    raw.close();
+    const store = SqliteStore.openInDirectory(dir);
+    await store.migrate();
+    await store.close();
+    const check = new Database(join(dir, sqliteFileName), { readonly: true });
+    try {
+      const names = (check.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'message' AND sql IS NOT NULL ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+      assert.deepEqual(names, ['message_client_msg_id', 'message_direct', 'message_group_only']);
     } finally {
       check.close();
     }
