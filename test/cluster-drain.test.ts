@@ -110,3 +110,39 @@ test('a login that moves a user off a stopping node does not wait for that node,
   }
   assert.equal(await stopping.exited(), 0, 'the stopping node, thawed, finishes its drain and exits 0');
 });
+
+test('a user whose client does not come back after the drain is logged out for their friends; one who comes back is not', async () => {
+  const stays = cluster.nodes[0] as DchatProcess;
+  const stopping = await cluster.startNode();
+  const dan = await ChatUser.registered('left-dan', stays.host, stays.port);
+  const [gone, back] = await Promise.all(['left-ann', 'left-bob'].map((name) => ChatUser.registered(name, stopping.host, stopping.port))) as [ChatUser, ChatUser];
+  users.push(dan, gone, back);
+  await dan.login();
+  await gone.login();
+  const token = (await back.login()).login?.resumeToken ?? '';
+  for (const u of [gone, back]) {
+    await dan.client.call({ addFriend: { friendId: u.id } });
+    await u.client.call({ addFriend: { friendId: dan.id } });
+  }
+
+  process.kill(stopping.pid, 'SIGTERM');
+  await back.waitForEvent(isShuttingDown, 'SHUTTING_DOWN', 10_000);
+  const returned = new ChatUser(back.name, stays.host, stays.port);
+  users.push(returned);
+  await returned.client.connect();
+  returned.id = back.id;
+  await returned.client.call({ resume: { userId: back.id, token } });
+  // left-ann's client is told SHUTTING_DOWN too, and never connects again.
+  await gone.waitForEvent(isShuttingDown, 'SHUTTING_DOWN', 10_000);
+
+  await dan.waitForEvent((e) => e.presence?.userId === gone.id && e.presence.online === false, `left-ann (user ${gone.id}) offline`, 15_000);
+  assert.equal(await stopping.exited(), 0, 'the stopping node exits 0');
+  assert.match(stopping.output(), /1 user\(s\) sent away did not log in again elsewhere: logged out, their friends told/);
+  assert.equal(await presenceOf(gone.id), undefined, "left-ann's presence is gone");
+  assert.equal(await presenceOf(back.id), `${stays.host}:${stays.port}`, "left-bob's presence names the node he came back to");
+  const offline = dan.events.filter((e) => e.presence?.online === false).map((e) => e.presence?.userId);
+  assert.deepEqual(offline, [gone.id], 'left-dan is told left-ann went offline, and nothing of left-bob, who only moved');
+  const friends = await dan.client.call({ friendList: {} });
+  const online = new Map((friends.friendList?.friends ?? []).map((f) => [f.id, f.online]));
+  assert.deepEqual([online.get(gone.id), online.get(back.id)], [false, true], 'and his friend list agrees');
+});

@@ -3,6 +3,7 @@
 // (--zk): ZooKeeper for the registry, presence and membership, and ChatServiceRpc to reach users
 // on other nodes.
 import { probeReason } from '../base/ops-endpoint.js';
+import { errorMessage } from '../base/dchat-error.js';
 import { createLogger, setLogNodeId } from '../base/logger.js';
 import { isZkConnected, watchZkSession } from '../base/zk-session-metrics.js';
 import { publishBacklog } from '../store/store-metrics.js';
@@ -19,7 +20,7 @@ import { NodeMembership, nodesRoot } from './node-membership.js';
 import { NodePeers } from './node-peers.js';
 import { PendingReplay } from './pending-replay.js';
 import { Redelivery } from './redelivery.js';
-import type { HandlerContext } from './request-handlers.js';
+import { endLoginOf, type HandlerContext } from './request-handlers.js';
 import { SendRateLimiter, type SendRates } from './send-rate.js';
 import { SessionRegistry } from './session-registry.js';
 import type { ZkSession } from '../zk/zk-session.js';
@@ -44,6 +45,12 @@ export interface ChatNodeOptions extends Partial<Omit<GatewayOptions, 'host' | '
   sendRates?: SendRates | undefined;
 }
 
+/** How long a client sent away by the drain has to log in on another node before its login is ended here. */
+const comebackGraceMs = 2_000;
+/** Logins left behind ended at once, and the most time spent ending them. */
+const leftBehindConcurrency = 32;
+const leftBehindBudgetMs = 5_000;
+
 interface Cluster {
   membership: NodeMembership;
   peers: NodePeers;
@@ -59,6 +66,8 @@ export class ChatNode {
   private cluster: Cluster | undefined;
   private presence: ClusterPresence | undefined;
   private isDraining = false;
+  private nodeId = '';
+  private ctx: HandlerContext | undefined;
 
   constructor(private readonly options: ChatNodeOptions) {}
 
@@ -95,6 +104,8 @@ export class ChatNode {
     const rpcAddress = backend.rpcAddress();
     // With --port 0 the node's name is known only now that the gateway listens.
     nodeId = this.options.nodeId ?? `${address.host}:${address.port}`;
+    this.nodeId = nodeId;
+    this.ctx = ctx;
     if (backend.zk && rpcAddress !== undefined) {
       const peers = new NodePeers(this.options.credentials);
       let listed: ReadonlySet<string> | undefined;
@@ -156,7 +167,35 @@ export class ChatNode {
 
   /** How long stop() may take with the clients of now (its paced drain most of all). */
   stopBudgetMs(): number {
-    return this.gateway?.stopBudgetMs() ?? 0;
+    return (this.gateway?.stopBudgetMs() ?? 0) + comebackGraceMs + leftBehindBudgetMs;
+  }
+
+  /**
+   * The drain hands logins over rather than ending them, so that friends see no offline/online
+   * flap for a user back on another node a moment later. A user whose client did not come back
+   * (closed, or without a network) would stay online for their friends: once the last client
+   * sent away has had comebackGraceMs, the logins that no other node took over are ended as a
+   * logout ends them (presence given up, the user offline, friends told).
+   */
+  private async endLoginsLeftBehind(): Promise<void> {
+    const ctx = this.ctx;
+    const handedOver = this.gateway?.handedOver();
+    if (!ctx || !handedOver || handedOver.userIds.length === 0) return;
+    const presence = this.presence;
+    let leftBehind = handedOver.userIds;
+    if (presence) {
+      const waitMs = handedOver.lastAtMs + comebackGraceMs - Date.now();
+      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+      const self = this.nodeId;
+      const places = await Promise.all(leftBehind.map(async (id) => ({ id, entry: await presence.locate(id).catch(() => undefined) })));
+      leftBehind = places.filter((p) => p.entry?.nodeId === self).map((p) => p.id);
+    }
+    if (leftBehind.length === 0) return;
+    const giveUpAtMs = Date.now() + leftBehindBudgetMs;
+    for (let i = 0; i < leftBehind.length && Date.now() < giveUpAtMs; i += leftBehindConcurrency) {
+      await Promise.all(leftBehind.slice(i, i + leftBehindConcurrency).map((id) => endLoginOf(ctx, id)));
+    }
+    log.info('%d user(s) sent away did not log in again elsewhere: logged out, their friends told', leftBehind.length);
   }
 
   /**
@@ -173,6 +212,7 @@ export class ChatNode {
     this.cluster?.router.close();
     await Promise.all([this.cluster?.membership.leave(), this.backend?.leaveRegistry()]);
     await this.gateway?.stop();
+    await this.endLoginsLeftBehind().catch((err: unknown) => log.warn('ending the logins of the users who did not come back failed: %s', errorMessage(err)));
     await this.cluster?.peers.close();
     await this.backend?.stop();
     log.info('chat node stopped');

@@ -83,6 +83,8 @@ export class Gateway {
   private readonly server: TcpServer;
   private readonly codec: LengthCodec;
   private readonly sessions = new Set<ClientSession>();
+  private readonly handedOverIds = new Set<number>();
+  private lastSentAwayMs = 0;
   private readonly anonymous: AnonymousConnections;
   private readonly crowdedRefusals = new RefusalLog(log);
   private readonly loginTimeouts = new RefusalLog(log, undefined, 'dropped a connection');
@@ -183,7 +185,14 @@ export class Gateway {
    * names this node until the user logs in elsewhere (which takes it over) or this node's
    * ZooKeeper session closes as it exits, whichever comes first.
    */
+  /** The users whose logins the drain handed over, and when it sent the last of them away. */
+  handedOver(): { userIds: number[]; lastAtMs: number } {
+    return { userIds: [...this.handedOverIds], lastAtMs: this.lastSentAwayMs };
+  }
+
   private sendAway(session: ClientSession): void {
+    if (session.isLoggedIn()) this.handedOverIds.add(session.userId);
+    this.lastSentAwayMs = Date.now();
     const reason = 'the server is shutting down; reconnect to continue';
     if (session.isLoggedIn()) session.kick(KickCode.SHUTTING_DOWN, reason);
     else session.refuse(KickCode.SHUTTING_DOWN, reason);

@@ -224,6 +224,11 @@ export async function endLogin(ctx: HandlerContext, session: ClientSession, opti
   session.userId = 0;
   session.userName = '';
   if (!wasCurrent) return; // a newer login of the same user took over: it is still online
+  await endLoginOf(ctx, userId, options);
+}
+
+/** A login's end once no session holds it: presence given up, the user offline, their friends told. */
+export async function endLoginOf(ctx: HandlerContext, userId: number, options: { revokeTokens?: boolean } = {}): Promise<void> {
   await ctx.presence.loggedOut(userId);
   await ctx.services.user.logout({ id: userId, revokeTokens: options.revokeTokens ?? false });
   await ctx.router.push(await friendIdsOf(ctx, userId), { presence: { userId, online: false } });
