@@ -47,7 +47,7 @@ export interface ChatNodeOptions extends Partial<Omit<GatewayOptions, 'host' | '
 
 /** How long a client sent away by the drain has to log in on another node before its login is ended here. */
 const comebackGraceMs = 2_000;
-/** Logins left behind ended at once, and the most time spent ending them. */
+/** Logins left behind ended at once, and the most time spent on them after the grace. */
 const leftBehindConcurrency = 32;
 const leftBehindBudgetMs = 5_000;
 
@@ -177,6 +177,16 @@ export class ChatNode {
    * sent away has had comebackGraceMs, the logins that no other node took over are ended as a
    * logout ends them (presence given up, the user offline, friends told).
    */
+  /** endLoginsLeftBehind, given up after budgetMs (ZooKeeper or the store gone too, as when a whole cluster stops). */
+  private async endLoginsLeftBehindWithin(budgetMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const outOfTime = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`not done within ${budgetMs} ms`), budgetMs)));
+    const ended = this.endLoginsLeftBehind().then(() => undefined, (err: unknown) => errorMessage(err));
+    const problem = await Promise.race([ended, outOfTime]);
+    clearTimeout(timer);
+    if (problem) log.warn('ending the logins of the users who did not come back: %s; their presence goes with this node\'s ZooKeeper session', problem);
+  }
+
   private async endLoginsLeftBehind(): Promise<void> {
     const ctx = this.ctx;
     const handedOver = this.gateway?.handedOver();
@@ -191,8 +201,7 @@ export class ChatNode {
       leftBehind = places.filter((p) => p.entry?.nodeId === self).map((p) => p.id);
     }
     if (leftBehind.length === 0) return;
-    const giveUpAtMs = Date.now() + leftBehindBudgetMs;
-    for (let i = 0; i < leftBehind.length && Date.now() < giveUpAtMs; i += leftBehindConcurrency) {
+    for (let i = 0; i < leftBehind.length; i += leftBehindConcurrency) {
       await Promise.all(leftBehind.slice(i, i + leftBehindConcurrency).map((id) => endLoginOf(ctx, id)));
     }
     log.info('%d user(s) sent away did not log in again elsewhere: logged out, their friends told', leftBehind.length);
@@ -212,7 +221,7 @@ export class ChatNode {
     this.cluster?.router.close();
     await Promise.all([this.cluster?.membership.leave(), this.backend?.leaveRegistry()]);
     await this.gateway?.stop();
-    await this.endLoginsLeftBehind().catch((err: unknown) => log.warn('ending the logins of the users who did not come back failed: %s', errorMessage(err)));
+    await this.endLoginsLeftBehindWithin(comebackGraceMs + leftBehindBudgetMs);
     await this.cluster?.peers.close();
     await this.backend?.stop();
     log.info('chat node stopped');
