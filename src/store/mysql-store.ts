@@ -93,22 +93,16 @@ export class MySqlStore implements ChatRepository {
     readonly location: MySqlLocation,
     private readonly options: MySqlStoreOptions = {},
   ) {
-    this.pool = mysql.createPool({
+    const poolOptions: mysql.PoolOptions = {
       ...this.connectionOptions(),
       database: location.database,
       connectionLimit: options.connectionLimit ?? defaultConnectionLimit,
       waitForConnections: true,
       enableKeepAlive: true,
-    });
+    };
+    this.pool = mysql.createPool(poolOptions);
     // Only the write batches send several statements in one query, each value a literal.
-    this.batchPool = mysql.createPool({
-      ...this.connectionOptions(),
-      database: location.database,
-      connectionLimit: options.connectionLimit ?? defaultConnectionLimit,
-      waitForConnections: true,
-      enableKeepAlive: true,
-      multipleStatements: true,
-    });
+    this.batchPool = mysql.createPool({ ...poolOptions, multipleStatements: true });
     this.writes = new MySqlWriteBatch(this.batchPool, countMysqlCommit, metricsNow);
   }
 

@@ -1,6 +1,6 @@
 // A relay between a process and a server it talks to, for fault tests: the network between the
 // two, which a test can break on cue.
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { startLoopbackRelay } from './loopback-relay.js';
 
 export interface FaultyRelay {
   port: number;
@@ -24,40 +24,28 @@ export async function startFaultyRelay(serverPort: number): Promise<FaultyRelay>
   let isArmed = false;
   let sentSinceArmed = false;
   let lost = 0;
-  const sockets = new Set<Socket>();
-  const relay: Server = createServer((client) => {
-    if (isBlocked) {
-      client.destroy();
-      return;
-    }
-    const server = connect(serverPort, '127.0.0.1');
-    for (const socket of [client, server]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => {});
-    }
-    client.on('data', (chunk) => {
-      if (isArmed) sentSinceArmed = true;
-      server.write(chunk);
-    });
-    server.on('data', (chunk) => {
-      if (isArmed && sentSinceArmed) {
-        isArmed = false;
-        lost++;
-        client.destroy();
-        server.destroy();
-        return;
-      }
-      client.write(chunk);
-    });
-    client.on('close', () => server.destroy());
-    server.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-  const address = relay.address();
-  if (address === null || typeof address === 'string') throw new Error('the relay has no port');
+  const relay = await startLoopbackRelay(
+    serverPort,
+    (client, server) => {
+      client.on('data', (chunk) => {
+        if (isArmed) sentSinceArmed = true;
+        server.write(chunk);
+      });
+      server.on('data', (chunk) => {
+        if (isArmed && sentSinceArmed) {
+          isArmed = false;
+          lost++;
+          client.destroy();
+          server.destroy();
+          return;
+        }
+        client.write(chunk);
+      });
+    },
+    () => !isBlocked,
+  );
   return {
-    port: address.port,
+    port: relay.port,
     loseNextAnswer: () => {
       isArmed = true;
       sentSinceArmed = false;
@@ -65,15 +53,11 @@ export async function startFaultyRelay(serverPort: number): Promise<FaultyRelay>
     lost: () => lost,
     block: () => {
       isBlocked = true;
-      for (const socket of sockets) socket.destroy();
+      relay.cutAll();
     },
     unblock: () => {
       isBlocked = false;
     },
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => relay.close(() => resolve()));
-    },
+    close: () => relay.close(),
   };
 }
-

@@ -3,7 +3,7 @@
 // xid, and the reply to it carries the same xid. The first frame each way on a connection is the
 // session handshake, which has none; negative xids (pings, watch events, auth, setWatches) are
 // not the client's requests and are not counted.
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { startLoopbackRelay } from './loopback-relay.js';
 
 export interface ZkRequestCounter {
   port: number;
@@ -33,15 +33,8 @@ function frameReader(onFrame: (frame: Buffer, isFirst: boolean) => void): (chunk
 export async function startZkRequestCounter(serverPort: number): Promise<ZkRequestCounter> {
   let max = 0;
   let answered = 0;
-  const sockets = new Set<Socket>();
-  const relay: Server = createServer((client) => {
-    const server = connect(serverPort, '127.0.0.1');
+  const relay = await startLoopbackRelay(serverPort, (client, server) => {
     const inFlight = new Set<number>();
-    for (const socket of [client, server]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => {});
-    }
     const fromClient = frameReader((frame, isFirst) => {
       const xid = frame.length >= 4 ? frame.readInt32BE(0) : -1;
       if (isFirst || xid < 0) return;
@@ -61,23 +54,15 @@ export async function startZkRequestCounter(serverPort: number): Promise<ZkReque
       fromServer(chunk);
       client.write(chunk);
     });
-    client.on('close', () => server.destroy());
-    server.on('close', () => client.destroy());
   });
-  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-  const address = relay.address();
-  if (address === null || typeof address === 'string') throw new Error('the relay has no port');
   return {
-    port: address.port,
+    port: relay.port,
     maxInFlight: () => max,
     answered: () => answered,
     reset: () => {
       max = 0;
       answered = 0;
     },
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => relay.close(() => resolve()));
-    },
+    close: () => relay.close(),
   };
 }
