@@ -170,13 +170,6 @@ export class ChatNode {
     return (this.gateway?.stopBudgetMs() ?? 0) + comebackGraceMs + leftBehindBudgetMs;
   }
 
-  /**
-   * The drain hands logins over rather than ending them, so that friends see no offline/online
-   * flap for a user back on another node a moment later. A user whose client did not come back
-   * (closed, or without a network) would stay online for their friends: once the last client
-   * sent away has had comebackGraceMs, the logins that no other node took over are ended as a
-   * logout ends them (presence given up, the user offline, friends told).
-   */
   /** endLoginsLeftBehind, given up after budgetMs (ZooKeeper or the store gone too, as when a whole cluster stops). */
   private async endLoginsLeftBehindWithin(budgetMs: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
@@ -187,6 +180,13 @@ export class ChatNode {
     if (problem) log.warn('ending the logins of the users who did not come back: %s; their presence goes with this node\'s ZooKeeper session', problem);
   }
 
+  /**
+   * The drain hands logins over rather than ending them, so that friends see no offline/online
+   * flap for a user back on another node a moment later. A user whose client did not come back
+   * (closed, or without a network) would stay online for their friends: once the last client
+   * sent away has had comebackGraceMs, the logins that no other node took over are ended as a
+   * logout ends them (presence given up, the user offline, friends told).
+   */
   private async endLoginsLeftBehind(): Promise<void> {
     const ctx = this.ctx;
     const handedOver = this.gateway?.handedOver();

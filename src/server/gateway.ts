@@ -177,19 +177,19 @@ export class Gateway {
     }
   }
 
-  /**
-   * Tells a client the node is stopping. Its login is handed over, not ended: the client is
-   * logged in on another node within a second or so, so telling its friends "offline" and then
-   * "online", and writing its state twice, would be a storm of work for nothing while every
-   * client of the node moves at once. The node only forgets the session; the user's presence
-   * names this node until the user logs in elsewhere (which takes it over) or this node's
-   * ZooKeeper session closes as it exits, whichever comes first.
-   */
   /** The users whose logins the drain handed over, and when it sent the last of them away. */
   handedOver(): { userIds: number[]; lastAtMs: number } {
     return { userIds: [...this.handedOverIds], lastAtMs: this.lastSentAwayMs };
   }
 
+  /**
+   * Tells a client the node is stopping. Its login is handed over, not ended: the client is
+   * logged in on another node within a second or so, so telling its friends "offline" and then
+   * "online", and writing its state twice, would be a storm of work for nothing while every
+   * client of the node moves at once. The node only forgets the session; the user's presence
+   * names this node until the user logs in elsewhere (which takes it over), or until the node,
+   * once its drain is over, ends the logins nobody took over (ChatNode.endLoginsLeftBehind).
+   */
   private sendAway(session: ClientSession): void {
     if (session.isLoggedIn()) this.handedOverIds.add(session.userId);
     this.lastSentAwayMs = Date.now();
