@@ -131,3 +131,39 @@ describe('offline service saveMessage to a user', () => {
     }
   });
 });
+
+describe('offline service saveMessage to a group', () => {
+  it('stores for the other members with one read of the member ids, and refuses a stranger and a group that does not exist', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dchat-offline-'));
+    const store = SqliteStore.openInDirectory(dir);
+    try {
+      await store.migrate();
+      const ann = (await store.createUser('ann', 'h', 1))?.id ?? 0;
+      const bo = (await store.createUser('bo', 'h', 1))?.id ?? 0;
+      const cy = (await store.createUser('cy', 'h', 1))?.id ?? 0;
+      const group = await store.createGroup('crew', '', ann, 1);
+      assert.ok(group);
+      await store.addGroupMember(group.id, bo, 'normal');
+      const service = new OfflineService(store);
+      let groupReads = 0;
+      const findGroupById = store.findGroupById.bind(store);
+      store.findGroupById = (id) => {
+        groupReads++;
+        return findGroupById(id);
+      };
+      const sent = await service.saveMessage({ fromId: ann, groupId: group.id, text: 'all hands' });
+      assert.equal(sent.result?.code, Status.OK);
+      assert.deepEqual(sent.recipientIds, [bo]);
+      assert.equal(groupReads, 0, "a member's message reads the member ids only, not the group's row");
+      const stranger = await service.saveMessage({ fromId: cy, groupId: group.id, text: 'let me in' });
+      assert.equal(stranger.result?.code, Status.PERMISSION_DENIED);
+      assert.match(stranger.result?.message ?? '', /you are not a member of group \d+ \(crew\); join it with addgroup:\d+/);
+      const nowhere = await service.saveMessage({ fromId: ann, groupId: group.id + 1000, text: 'hello?' });
+      assert.equal(nowhere.result?.code, Status.NOT_FOUND);
+      assert.match(nowhere.result?.message ?? '', /there is no group \d+/);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -86,13 +86,14 @@ export class OfflineService implements OfflineServiceApi {
   }
 
   private async groupRecipients(fromId: number, groupId: number): Promise<number[] | Refusal> {
-    const group = await this.repo.findGroupById(groupId);
-    if (!group) return refuse(Status.NOT_FOUND, `there is no group ${groupId}`);
-    const members = await this.repo.listGroupMembers(groupId);
-    if (!members.some((m) => m.userId === fromId)) {
+    // The member ids alone (one index range); the group's row is read only to refuse.
+    const memberIds = await this.repo.listGroupMemberIds(groupId);
+    if (!memberIds.includes(fromId)) {
+      const group = await this.repo.findGroupById(groupId);
+      if (!group) return refuse(Status.NOT_FOUND, `there is no group ${groupId}`);
       return refuse(Status.PERMISSION_DENIED, `you are not a member of group ${groupId} (${group.name}); join it with addgroup:${groupId}`);
     }
-    const others = members.filter((m) => m.userId !== fromId).map((m) => m.userId);
+    const others = memberIds.filter((id) => id !== fromId);
     // A member whose queue is full (who has not been back for a long time) does not hold up the
     // group: the message is not queued for them, and they read it in the group's history.
     const full = new Set(await this.repo.usersWithPendingAtLeast(others, this.usage.pendingPerRecipient));

@@ -433,6 +433,10 @@ export class MySqlStore implements ChatRepository {
     });
   }
 
+  listGroupMemberIds(groupId: number): Promise<number[]> {
+    return this.guard('listGroupMemberIds', async () => (await this.rows(this.pool, sql.groupMemberIds, [groupId])).map((r) => Number(r['id'])));
+  }
+
   countGroupMembers(groupId: number): Promise<number> {
     return this.guard('countGroupMembers', () => this.count(sql.countGroupMembers, groupId));
   }

@@ -52,6 +52,8 @@ export const sql = {
   groupsOfUserPage: `${selectGroup} JOIN groupuser gu ON gu.groupid = g.id WHERE gu.userid = ? AND g.id > ? ORDER BY g.id LIMIT ?`,
   countGroupsOfUser: 'SELECT COUNT(*) AS n FROM groupuser WHERE userid = ?',
   countGroupMembers: 'SELECT COUNT(*) AS n FROM groupuser WHERE groupid = ?',
+  /** The members' ids alone: one range of groupuser's primary key, no join. */
+  groupMemberIds: 'SELECT userid AS id FROM groupuser WHERE groupid = ? ORDER BY userid',
   isGroupMember: 'SELECT 1 AS yes FROM groupuser WHERE groupid = ? AND userid = ?',
   deleteGroupMember: 'DELETE FROM groupuser WHERE groupid = ? AND userid = ?',
   /** The order matters: children before the rows they reference. Each takes the group id. */

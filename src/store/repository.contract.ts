@@ -315,6 +315,20 @@ export function describeRepositoryContract(
         ]);
       });
 
+      it('listGroupMemberIds lists the members\' ids in id order, and none for a group that does not exist', async () => {
+        const a = await user('a');
+        const b = await user('b');
+        const c = await user('c');
+        const group = await repo.createGroup('g', '', b.id, t0);
+        assert.ok(group);
+        await repo.addGroupMember(group.id, c.id, 'normal');
+        await repo.addGroupMember(group.id, a.id, 'normal');
+        assert.deepEqual(await repo.listGroupMemberIds(group.id), [a.id, b.id, c.id]);
+        await repo.removeGroupMember(group.id, c.id);
+        assert.deepEqual(await repo.listGroupMemberIds(group.id), [a.id, b.id]);
+        assert.deepEqual(await repo.listGroupMemberIds(group.id + 1000), []);
+      });
+
       it('listGroupsOfUser pages by id, listGroupMembers stops at limit, and both count', async () => {
         const a = await user('a');
         const b = await user('b');

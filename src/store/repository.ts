@@ -149,6 +149,8 @@ export interface ChatRepository {
   removeGroupMember(groupId: number, userId: number): Promise<boolean>;
   /** Ordered by user id; at most limit when given. */
   listGroupMembers(groupId: number, limit?: number): Promise<GroupMemberRow[]>;
+  /** The ids of the group's members, in id order (none for a group that does not exist): what a group message needs. */
+  listGroupMemberIds(groupId: number): Promise<number[]>;
   countGroupMembers(groupId: number): Promise<number>;
   isGroupMember(groupId: number, userId: number): Promise<boolean>;
   /** The id of the group's newest message when the user joined (0: none, or before joins were recorded); undefined for a non-member. */

@@ -323,6 +323,10 @@ export class SqliteStore implements ChatRepository {
     );
   }
 
+  listGroupMemberIds(groupId: number): Promise<number[]> {
+    return this.guard('listGroupMemberIds', () => this.rows<{ id: number }>(sql.groupMemberIds, groupId).map((r) => r.id));
+  }
+
   countGroupMembers(groupId: number): Promise<number> {
     return this.guard('countGroupMembers', () => this.row<{ n: number }>(sql.countGroupMembers, groupId)?.n ?? 0);
   }
