@@ -101,3 +101,19 @@ declare module 'node-zookeeper-client' {
 
   export = zookeeper;
 }
+
+// The library's connection to one server: its socket handlers live on the prototype, bound to
+// each new socket as it is opened (zk-read-guard.ts wraps the data handler).
+declare module 'node-zookeeper-client/lib/ConnectionManager.js' {
+  import type { Socket } from 'node:net';
+
+  interface ConnectionManager {
+    socket: Socket | undefined;
+    pendingBuffer: Buffer | null | undefined;
+  }
+
+  const ConnectionManager: {
+    prototype: ConnectionManager & { onSocketData(this: ConnectionManager, buffer: Buffer): void };
+  };
+  export = ConnectionManager;
+}

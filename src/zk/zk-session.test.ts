@@ -1,8 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Socket } from 'node:net';
 import { isDchatError } from '../base/dchat-error.js';
 import { freeLoopbackPort } from '../up/free-ports.js';
 import { startFaultyRelay } from '../../test/support/faulty-relay.js';
+import { startLoopbackRelay } from '../../test/support/loopback-relay.js';
 import { waitFor } from '../../test/support/wait.js';
 import { startZkRequestCounter } from '../../test/support/zk-request-counter.js';
 import { expireSession, startZooKeeper, startZooKeeperEnsemble, type ZkServerHandle } from '../../test/support/zookeeper.js';
@@ -284,6 +286,38 @@ describe('ZkSession on one real ZooKeeper server', () => {
     await chrooted.create('/UserServiceRpc/127.0.0.1:7002', Buffer.from('x'), { parents: true });
     assert.deepEqual(await root.getChildren('/dchat-test/one/UserServiceRpc'), ['127.0.0.1:7002']);
     assert.deepEqual(await chrooted.getChildren('/'), ['UserServiceRpc']);
+  });
+});
+
+describe('ZkSession given a reply it cannot read', () => {
+  test('drops that connection and connects again to the same session, instead of dying of the parse error', async () => {
+    const zk = await startZooKeeper();
+    const clients: Socket[] = [];
+    const relay = await startLoopbackRelay(Number(zk.connectString.split(':')[1]), (client, server) => {
+      clients.push(client);
+      client.on('data', (chunk: Buffer) => server.write(chunk));
+      server.on('data', (chunk: Buffer) => client.write(chunk));
+    });
+    let session: ZkSession | undefined;
+    try {
+      session = await ZkSession.connect({ connectString: `127.0.0.1:${relay.port}`, sessionTimeoutMs: 8_000 });
+      const events = new Observed<ZkSessionEvent>();
+      session.on('state', events.push);
+      await session.registerEphemeral('/garbled/me', Buffer.from('x'));
+      const before = session.sessionId();
+      // A whole frame whose body is shorter than a reply header (xid, zxid, err): the library
+      // reads the xid and then reads past the end.
+      for (const client of clients) client.write(Buffer.from([0, 0, 0, 4, 0, 0, 0, 1]));
+      await events.next((e) => e === 'disconnected', "'disconnected' after the unreadable reply");
+      await events.next((e) => e === 'connected', "'connected' again");
+      assert.equal(session.sessionId(), before, 'the same session');
+      assert.equal((await session.exists('/garbled/me'))?.ephemeralOwner, before, 'its ephemeral is still there');
+      assert.equal(events.values.includes('expired'), false, `events: ${events.values.join(', ')}`);
+    } finally {
+      await session?.close();
+      await relay.close();
+      await zk.stop();
+    }
   });
 });
 

@@ -16,6 +16,9 @@ import { request, toBuffer, withDeadline } from './zk-client-call.js';
 import { ZkEphemerals, type TakenCallback } from './zk-ephemerals.js';
 import { ZkLiveness } from './zk-liveness.js';
 import { ZkWatch } from './zk-watch.js';
+import { guardZkReplies } from './zk-read-guard.js';
+
+guardZkReplies();
 
 export type { ZkStat } from './zk-stat.js';
 export type ZkCreateMode = 'persistent' | 'ephemeral' | 'persistent_sequential' | 'ephemeral_sequential';
