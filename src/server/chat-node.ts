@@ -45,8 +45,14 @@ export interface ChatNodeOptions extends Partial<Omit<GatewayOptions, 'host' | '
   sendRates?: SendRates | undefined;
 }
 
-/** How long a client sent away by the drain has to log in on another node before its login is ended here. */
-const comebackGraceMs = 2_000;
+/**
+ * How long a client sent away by the drain has to log in on another node before its login is
+ * ended here: as long as a resume may wait its turn at a busy node's gate (--resume-max-wait-ms'
+ * default), so that a user on their way back is not told "offline" to their friends meanwhile.
+ */
+const comebackGraceMs = 5_000;
+/** How often, meanwhile, the node looks whether they are back elsewhere. */
+const comebackCheckMs = 500;
 /** Logins left behind ended at once, and the most time spent on them after the grace. */
 const leftBehindConcurrency = 32;
 const leftBehindBudgetMs = 5_000;
@@ -194,11 +200,17 @@ export class ChatNode {
     const presence = this.presence;
     let leftBehind = handedOver.userIds;
     if (presence) {
-      const waitMs = handedOver.lastAtMs + comebackGraceMs - Date.now();
-      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+      // Those whose presence still names this node, looked at again until the grace is over:
+      // when every client is back elsewhere, the node stops without waiting it out.
       const self = this.nodeId;
-      const places = await Promise.all(leftBehind.map(async (id) => ({ id, entry: await presence.locate(id).catch(() => undefined) })));
-      leftBehind = places.filter((p) => p.entry?.nodeId === self).map((p) => p.id);
+      const graceEndsMs = handedOver.lastAtMs + comebackGraceMs;
+      for (;;) {
+        const places = await Promise.all(leftBehind.map(async (id) => ({ id, entry: await presence.locate(id).catch(() => undefined) })));
+        leftBehind = places.filter((p) => p.entry?.nodeId === self).map((p) => p.id);
+        const waitMs = Math.min(comebackCheckMs, graceEndsMs - Date.now());
+        if (leftBehind.length === 0 || waitMs <= 0) break;
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
     }
     if (leftBehind.length === 0) return;
     for (let i = 0; i < leftBehind.length; i += leftBehindConcurrency) {
