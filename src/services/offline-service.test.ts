@@ -11,6 +11,19 @@ import { OfflineService } from './offline-service.js';
 
 const { Status } = dchat;
 
+/** Runs body with a migrated SQLite store in a directory of its own, removed afterwards. */
+async function withStore(body: (store: SqliteStore) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'dchat-offline-'));
+  const store = SqliteStore.openInDirectory(dir);
+  try {
+    await store.migrate();
+    await body(store);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('offline service saveMessage with client_msg_id', () => {
   let dir: string;
   let store: SqliteStore;
@@ -105,10 +118,7 @@ describe('offline service saveMessage with client_msg_id', () => {
 
 describe('offline service saveMessage to a user', () => {
   it('reads whether the recipient exists once per recipient, not once per message, and still refuses one who does not', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dchat-offline-'));
-    const store = SqliteStore.openInDirectory(dir);
-    try {
-      await store.migrate();
+    await withStore(async (store) => {
       const ann = (await store.createUser('ann', 'h', 1))?.id ?? 0;
       const bo = (await store.createUser('bo', 'h', 1))?.id ?? 0;
       const service = new OfflineService(store);
@@ -125,19 +135,13 @@ describe('offline service saveMessage to a user', () => {
       const again = await service.saveMessage({ fromId: ann, toId: 987_654, text: 'hello?' });
       assert.equal(again.result?.code, Status.NOT_FOUND, 'a user not found is looked up again, not remembered as missing');
       assert.equal(reads, 3);
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('offline service saveMessage to a group', () => {
   it('stores for the other members with one read of the member ids, and refuses a stranger and a group that does not exist', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dchat-offline-'));
-    const store = SqliteStore.openInDirectory(dir);
-    try {
-      await store.migrate();
+    await withStore(async (store) => {
       const ann = (await store.createUser('ann', 'h', 1))?.id ?? 0;
       const bo = (await store.createUser('bo', 'h', 1))?.id ?? 0;
       const cy = (await store.createUser('cy', 'h', 1))?.id ?? 0;
@@ -161,9 +165,6 @@ describe('offline service saveMessage to a group', () => {
       const nowhere = await service.saveMessage({ fromId: ann, groupId: group.id + 1000, text: 'hello?' });
       assert.equal(nowhere.result?.code, Status.NOT_FOUND);
       assert.match(nowhere.result?.message ?? '', /there is no group \d+/);
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
