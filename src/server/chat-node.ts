@@ -20,7 +20,7 @@ import { NodeMembership, nodesRoot } from './node-membership.js';
 import { NodePeers } from './node-peers.js';
 import { PendingReplay } from './pending-replay.js';
 import { Redelivery } from './redelivery.js';
-import { endLoginOf, type HandlerContext } from './request-handlers.js';
+import { announceLogout, endLoginOf, type HandlerContext } from './request-handlers.js';
 import { SendRateLimiter, type SendRates } from './send-rate.js';
 import { SessionRegistry } from './session-registry.js';
 import type { ZkSession } from '../zk/zk-session.js';
@@ -133,7 +133,7 @@ export class ChatNode {
       ctx.router = router;
       ctx.presence = {
         loggedIn: (session) => presence.claim(session.userId),
-        loggedOut: (userId) => presence.release(userId),
+        loggedOut: async (userId) => void (await presence.release(userId)),
         unavailable: () => (zk.hasConnection() ? undefined : `node ${nodeId} has lost its connection to ZooKeeper and cannot log anyone in now; connect again (another node may answer) or try here in a moment`),
       };
       const membership = new NodeMembership(
@@ -213,10 +213,19 @@ export class ChatNode {
       }
     }
     if (leftBehind.length === 0) return;
+    // In a cluster, only a presence this node still held when it gave it up makes the user
+    // offline: a user who logs in elsewhere between the look and the release keeps their login.
+    const end = async (id: number): Promise<boolean> => {
+      if (!presence) return endLoginOf(ctx, id).then(() => true);
+      if (!(await presence.release(id))) return false;
+      await announceLogout(ctx, id);
+      return true;
+    };
+    let ended = 0;
     for (let i = 0; i < leftBehind.length; i += leftBehindConcurrency) {
-      await Promise.all(leftBehind.slice(i, i + leftBehindConcurrency).map((id) => endLoginOf(ctx, id)));
+      ended += (await Promise.all(leftBehind.slice(i, i + leftBehindConcurrency).map(end))).filter(Boolean).length;
     }
-    log.info('%d user(s) sent away did not log in again elsewhere: logged out, their friends told', leftBehind.length);
+    log.info('%d user(s) sent away did not log in again elsewhere: logged out, their friends told', ended);
   }
 
   /**

@@ -79,9 +79,12 @@ export class ClusterPresence {
     }
   }
 
-  /** Gives the user up, unless another node has claimed them meanwhile (then its claim stays). */
-  async release(userId: number): Promise<void> {
-    await this.zk.unregisterEphemeral(presencePath(userId));
+  /**
+   * Gives the user up, unless another node has claimed them meanwhile (then its claim stays).
+   * True when this node's claim was there and is gone now: the user is logged in nowhere.
+   */
+  async release(userId: number): Promise<boolean> {
+    return this.zk.unregisterEphemeral(presencePath(userId));
   }
 }
 

@@ -230,6 +230,11 @@ export async function endLogin(ctx: HandlerContext, session: ClientSession, opti
 /** A login's end once no session holds it: presence given up, the user offline, their friends told. */
 export async function endLoginOf(ctx: HandlerContext, userId: number, options: { revokeTokens?: boolean } = {}): Promise<void> {
   await ctx.presence.loggedOut(userId);
+  await announceLogout(ctx, userId, options);
+}
+
+/** The user is logged in nowhere now: their state written offline, their friends told. */
+export async function announceLogout(ctx: HandlerContext, userId: number, options: { revokeTokens?: boolean } = {}): Promise<void> {
   await ctx.services.user.logout({ id: userId, revokeTokens: options.revokeTokens ?? false });
   await ctx.router.push(await friendIdsOf(ctx, userId), { presence: { userId, online: false } });
 }

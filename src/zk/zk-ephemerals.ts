@@ -79,10 +79,12 @@ export class ZkEphemerals {
     }
   }
 
-  async unregister(path: string): Promise<void> {
+  /** Gives the path up; true when this session's znode was there and this call removed it. */
+  async unregister(path: string): Promise<boolean> {
     this.owned.delete(path);
     const stat = await this.host.exists(path);
-    if (stat && stat.ephemeralOwner === this.host.sessionId()) await this.deleteIfPresent(path, stat.version);
+    if (!stat || stat.ephemeralOwner !== this.host.sessionId()) return false;
+    return this.deleteIfPresent(path, stat.version);
   }
 
   /**
@@ -161,11 +163,14 @@ export class ZkEphemerals {
     return 'gone';
   }
 
-  private async deleteIfPresent(path: string, version: number): Promise<void> {
+  /** Deletes that version of the znode; false when it was gone or changed already. */
+  private async deleteIfPresent(path: string, version: number): Promise<boolean> {
     try {
       await this.host.delete(path, { version });
+      return true;
     } catch (err) {
       if (!isDchatError(err, 'DCHAT_ZK_NO_NODE', 'DCHAT_ZK_BAD_VERSION')) throw err;
+      return false;
     }
   }
 }

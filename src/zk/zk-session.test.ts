@@ -182,6 +182,18 @@ describe('ZkSession on one real ZooKeeper server', () => {
     assert.equal(read?.stat.ephemeralOwner, fresh.sessionId());
   });
 
+  test('unregisterEphemeral removes only its own znode, and says whether it did', async () => {
+    const first = await open();
+    const second = await open();
+    await first.registerEphemeral('/claims/u1', Buffer.from('first'));
+    await second.registerEphemeral('/claims/u1', Buffer.from('second'));
+    assert.equal(await first.unregisterEphemeral('/claims/u1'), false, 'the znode is the other session\'s now');
+    assert.equal((await first.exists('/claims/u1'))?.ephemeralOwner, second.sessionId(), 'and it stays');
+    assert.equal(await second.unregisterEphemeral('/claims/u1'), true);
+    assert.equal(await second.exists('/claims/u1'), undefined);
+    assert.equal(await second.unregisterEphemeral('/claims/u1'), false, 'nothing left to remove');
+  });
+
   test('registerEphemeral given the occupant it read replaces it in one transaction, and settles one that changed since', async () => {
     const counter = await startZkRequestCounter(zk.ports[0] ?? 0);
     const fresh = await open(`127.0.0.1:${counter.port}`);

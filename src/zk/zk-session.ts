@@ -233,8 +233,9 @@ export class ZkSession {
     await this.ephemerals.update(path, data);
   }
 
-  async unregisterEphemeral(path: string): Promise<void> {
-    await this.ephemerals.unregister(path);
+  /** Stops owning the path and removes this session's znode there; true when it removed one (not another session's). */
+  async unregisterEphemeral(path: string): Promise<boolean> {
+    return this.ephemerals.unregister(path);
   }
 
   /** The ACL of a znode. */
