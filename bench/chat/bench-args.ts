@@ -15,6 +15,7 @@ export interface BenchArgs {
   capacity: number;
   seconds: number;
   warmupSeconds: number;
+  warmUpMessagesPerNode: number;
   /** Chat requests in flight per chat node of the deployment. */
   windowPerNode: number;
   /** Chats per second of the light-load phase. */
@@ -29,11 +30,14 @@ export interface BenchArgs {
 }
 
 export const usageText = `usage: node dist/bench/chat/chat-bench.js [--quick] [--connections N[,N...]] [--capacity N]
-       [--seconds S] [--warmup S] [--window-per-node N] [--light-rate R] [--group-size N] [--nodes N] [--only forwarder,standalone,cluster]
+       [--seconds S] [--warmup S] [--warm-up-messages N] [--window-per-node N] [--light-rate R] [--group-size N] [--nodes N] [--only forwarder,standalone,cluster]
        [--metrics-cost] [--profile DIR] [--keep] [--json FILE]
   --quick           200 connections, 1.5 s phases, no capacity round (under a minute)
   --connections     logged-in clients per round (default 1000,10000)
   --capacity        a standalone round that only logs in N clients and reads RSS (default 15000; 0: none)
+  --warmup          seconds of each phase before it is measured (default 1)
+  --warm-up-messages before the first phase, 1:1 messages each chat node delivers unmeasured, so
+                    that V8 has compiled the hot code (default 20000; at most 30 s)
   --window-per-node chat requests in flight over all clients, per chat node (default 16)
   --light-rate      chats per second of the light-load phase, where latency has no queueing (default 200)
   --only            which deployments, in this order (default forwarder,standalone,cluster; the
@@ -53,6 +57,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     capacity: 15_000,
     seconds: 5,
     warmupSeconds: 1,
+    warmUpMessagesPerNode: 20_000,
     windowPerNode: 16,
     lightRate: 200,
     groupSize: 10,
@@ -70,11 +75,12 @@ export function parseArgs(argv: string[]): BenchArgs {
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] ?? '';
     const value = (): string => argv[++i] ?? usage(`${flag} needs a value`);
-    if (flag === '--quick') Object.assign(args, { connections: [200], capacity: 0, seconds: 1.5, warmupSeconds: 0.5 });
+    if (flag === '--quick') Object.assign(args, { connections: [200], capacity: 0, seconds: 1.5, warmupSeconds: 0.5, warmUpMessagesPerNode: 2_000 });
     else if (flag === '--connections') args.connections = value().split(',').map((t) => Math.floor(positive(flag, t)));
     else if (flag === '--capacity') args.capacity = Math.floor(Number(value()) || 0);
     else if (flag === '--seconds') args.seconds = positive(flag, value());
     else if (flag === '--warmup') args.warmupSeconds = Number(value()) || 0;
+    else if (flag === '--warm-up-messages') args.warmUpMessagesPerNode = Math.floor(Number(value()) || 0);
     else if (flag === '--light-rate') args.lightRate = positive(flag, value());
     else if (flag === '--window-per-node') args.windowPerNode = Math.floor(positive(flag, value()));
     else if (flag === '--group-size') args.groupSize = Math.max(2, Math.floor(positive(flag, value())));

@@ -19,6 +19,12 @@ export interface RoundOptions {
   hasGroups: boolean;
   seconds: number;
   warmupSeconds: number;
+  /**
+   * Before the first measured phase, 1:1 chats unmeasured until each chat node has delivered
+   * this many (at most warmUpMaxSeconds): V8 compiles a process's hot code by how often it ran,
+   * not by time, so a node that delivers fewer messages a second needs longer to get there.
+   */
+  warmUpMessagesPerNode: number;
   /** Chat requests in flight, over all workers (at least one per worker). */
   window: number;
   /** Light load: chats per second over all workers, one in flight per worker. */
@@ -159,6 +165,7 @@ export async function runRound(deployment: Deployment, workers: LoadWorker[], al
     const placement = await deployment.placement(userIds);
     const processes = [...deployment.roleProcesses(), ...workers.map((w) => ({ role: 'load workers', pid: w.pid }))];
     const plans = directPlans(userIds, placement, ownerOf, workers.length, options.roundIndex);
+    await warmUp(deployment, workers, processes, plans, options);
     result.direct = await runPhase(deployment, workers, processes, plans, `r${options.roundIndex}d`, options);
     result.light = await runPhase(deployment, workers, processes, plans, `r${options.roundIndex}l`, { ...options, window: workers.length }, (workers.length * 1000) / options.lightRatePerSecond);
     if (options.hasGroups) {
@@ -204,6 +211,27 @@ async function makeGroups(workers: LoadWorker[], userIds: readonly number[], own
   await Promise.all(workers.map((worker, w) => worker.send({ op: 'join-groups', joins: joins[w] ?? [] })));
   const plans = byWorker(members.flatMap((g, i) => g.map((senderId) => ({ userId: senderId, item: { senderId, toId: 0, groupId: groupIds[i] ?? 0, kind: 'group' as const } }))));
   return plans.map((p) => shuffled(p, options.roundIndex + 4));
+}
+
+/** The longest warm-up a deployment gets, however few messages its nodes deliver a second. */
+const warmUpMaxSeconds = 30;
+
+/**
+ * Runs the 1:1 plans, unmeasured, a second at a time until each node has delivered
+ * warmUpMessagesPerNode messages. Measured with one second of warm-up (1,000 connections), V8's
+ * optimizing compiler took 27 % of a cluster node's CPU in the 1:1 phase and the node spent
+ * ~330 µs a message, against 1.5 % and ~220 µs after ten seconds (perf record; docs/benchmarks.md).
+ */
+async function warmUp(deployment: Deployment, workers: LoadWorker[], processes: RoleProcess[], plans: SendPlan[][], options: RoundOptions): Promise<void> {
+  const wanted = options.warmUpMessagesPerNode * deployment.nodes().length;
+  const startedUs = nowUs();
+  let delivered = 0;
+  for (let second = 0; delivered < wanted && nowUs() - startedUs < warmUpMaxSeconds * 1e6; second++) {
+    const phase = await runPhase(deployment, workers, processes, plans, `r${options.roundIndex}w${second}`, { ...options, seconds: 1, warmupSeconds: 0 });
+    delivered += phase.deliveredPerSecond;
+  }
+  const seconds = (nowUs() - startedUs) / 1e6;
+  console.log(`  ${deployment.name}: warmed up with ${Math.round(delivered).toLocaleString('en-US')} messages in ${seconds.toFixed(1)} s${delivered < wanted ? ` (stopped at ${warmUpMaxSeconds} s, short of ${wanted.toLocaleString('en-US')})` : ''}`);
 }
 
 async function runPhase(deployment: Deployment, workers: LoadWorker[], processes: RoleProcess[], plans: SendPlan[][], tag: string, options: RoundOptions, slotIntervalMs = 0): Promise<PhaseResult> {

@@ -50,6 +50,7 @@ async function benchDeployment(deployment: Deployment, workers: LoadWorker[], ar
       hasGroups: deployment.kind !== 'forwarder',
       seconds: args.seconds,
       warmupSeconds: args.warmupSeconds,
+      warmUpMessagesPerNode: args.warmUpMessagesPerNode,
       window: args.windowPerNode * deployment.nodes().length,
       lightRatePerSecond: args.lightRate,
       groupSize: args.groupSize,
@@ -88,7 +89,7 @@ async function main(args: BenchArgs): Promise<void> {
   process.once('SIGINT', () => void cleanUp().then(() => process.exit(130)));
   const env = machine();
   const started = Date.now();
-  console.log(`dchat chat benchmark: ${args.connections.join(', ')} connections, ${args.seconds} s per phase after ${args.warmupSeconds} s warm-up, ${args.windowPerNode} requests in flight per node, groups of ${args.groupSize}`);
+  console.log(`dchat chat benchmark: ${args.connections.join(', ')} connections, ${args.seconds} s per phase after ${args.warmupSeconds} s warm-up (the first after ${args.warmUpMessagesPerNode.toLocaleString('en-US')} messages per node), ${args.windowPerNode} requests in flight per node, groups of ${args.groupSize}`);
   console.log(`machine: ${env.nproc} cores, ${env.cpu}, node ${env.node}; ${workers.length} load worker processes`);
   const rounds: RoundResult[] = [];
   try {
