@@ -7,6 +7,7 @@ import mysql from 'mysql2/promise';
 import Database from 'better-sqlite3';
 import { startMariaDb, type MariaDbHandle } from '../../test/support/mariadb.js';
 import { startMySqlCommandCounter } from '../../test/support/mysql-command-counter.js';
+import { waitFor } from '../../test/support/wait.js';
 import { freeLoopbackPort } from '../up/free-ports.js';
 import { MySqlStore } from './mysql-store.js';
 import { maxQueryChars } from './mysql-write-batch.js';
@@ -329,6 +330,37 @@ describe('mysql store message writes', () => {
       await store.saveMessage({ fromId: alice.id, toId: 0, groupId: group.id, text: 'to all', sentAtMs: 2, recipientIds: [bob.id] });
       assert.equal(counter.commands(), 1, 'a group message with its pending rows is one query too');
     } finally {
+      await store.close();
+      await counter.close();
+    }
+  });
+
+  it('sends the writes that arrive while a batch is on its way together, in one query once it is answered', async () => {
+    const { store: setup, alice, bob } = await storeWithAliceAndBob();
+    const database = setup.location.database;
+    await setup.close();
+    const counter = await startMySqlCommandCounter(server?.port ?? 0);
+    const store = new MySqlStore({ ...location(database), port: counter.port }, { connectionLimit: 4 });
+    try {
+      const save = (text: string): Promise<unknown> => store.saveMessageUnlessFull({ fromId: alice.id, toId: bob.id, groupId: 0, text, sentAtMs: 1, recipientIds: [bob.id] }, 100);
+      await save('warm-up'); // the batch pool's connection is open
+      counter.reset();
+      counter.hold();
+      const saves = [save('m1')];
+      await waitFor(() => counter.commands() >= 1, 5_000, 'the first batch to be sent');
+      for (const text of ['m2', 'm3', 'm4']) {
+        await new Promise((resolve) => setImmediate(resolve)); // each in a turn of its own
+        saves.push(save(text));
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(counter.commands(), 1, 'nothing more is sent while the first batch waits for its answer');
+      counter.release();
+      const results = await Promise.all(saves);
+      assert.ok(results.every((r) => r !== 'recipient-full'));
+      assert.equal(counter.commands(), 2, 'the three later saves went in one query');
+      assert.deepEqual((await store.listPending(bob.id, 0, 10)).map((m) => m.text), ['warm-up', 'm1', 'm2', 'm3', 'm4'], 'in the order they came');
+    } finally {
+      counter.release();
       await store.close();
       await counter.close();
     }

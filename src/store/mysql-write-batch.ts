@@ -1,6 +1,8 @@
 // Group commit for MySQL, in one round trip: the message saves and acks that arrive in one turn
 // of the event loop go to the server as one text query on one pooled connection, "START
-// TRANSACTION; <each write's statements>; COMMIT", on the next turn. Each statement of a batch
+// TRANSACTION; <each write's statements>; COMMIT", on the next turn, or, while the batch before
+// is still on its way, together with everything else that arrives until it is answered: one
+// batch of a store is in flight at a time. Each statement of a batch
 // used to be a round trip of its own (BEGIN, the message, its pending rows, COMMIT, and the
 // pending-cap count before them): on a machine where a socket write and the wake-up for its
 // answer cost tens of microseconds, those round trips were most of a cluster node's work per
@@ -65,9 +67,19 @@ function byQuerySize(writes: readonly QueuedWrite[]): QueuedWrite[][] {
   return runs;
 }
 
+/**
+ * Batches of one store on their way to MySQL at once. The writes that arrive meanwhile wait for
+ * one to be answered and go together in the next: under load a batch then carries what arrived
+ * during a commit, not during one turn, and a message costs the node and MariaDB a fraction of
+ * a round trip and of a commit.
+ */
+export const maxBatchesInFlight = 1;
+
 export class MySqlWriteBatch {
   private queue: QueuedWrite[] = [];
   private isScheduled = false;
+  /** Batches sent and not yet answered; while maxBatchesInFlight are, new writes wait and join the next. */
+  private inFlight = 0;
   private readonly flushNow = (): void => void this.flush();
 
   constructor(
@@ -81,18 +93,28 @@ export class MySqlWriteBatch {
   run<T>(write: MySqlBatchWrite<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ write, resolve: resolve as (value: unknown) => void, reject });
-      if (this.isScheduled) return;
-      this.isScheduled = true;
-      setImmediate(this.flushNow);
+      this.schedule();
     });
+  }
+
+  private schedule(): void {
+    if (this.isScheduled || this.inFlight >= maxBatchesInFlight || this.queue.length === 0) return;
+    this.isScheduled = true;
+    setImmediate(this.flushNow);
   }
 
   private async flush(): Promise<void> {
     this.isScheduled = false;
     const queued = this.queue;
     this.queue = [];
-    // One after another, so that ids keep the order in which the writes came.
-    for (const batch of byQuerySize(queued)) await this.commit(batch);
+    this.inFlight++;
+    try {
+      // One after another, so that ids keep the order in which the writes came.
+      for (const batch of byQuerySize(queued)) await this.commit(batch);
+    } finally {
+      this.inFlight--;
+      this.schedule();
+    }
   }
 
   private async commit(batch: readonly QueuedWrite[]): Promise<void> {

@@ -8,6 +8,9 @@ export interface MySqlCommandCounter {
   port: number;
   /** Commands sent through the relay since the last reset. */
   commands(): number;
+  /** Holds the server's answers back until release(): a command stays on its way. */
+  hold(): void;
+  release(): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -25,6 +28,7 @@ function packetReader(onPacket: (sequence: number) => void): (chunk: Buffer) => 
 
 export async function startMySqlCommandCounter(serverPort: number): Promise<MySqlCommandCounter> {
   let commands = 0;
+  let held: (() => void)[] | undefined;
   const relay = await startLoopbackRelay(serverPort, (client, server) => {
     const fromClient = packetReader((sequence) => {
       if (sequence === 0) commands++;
@@ -33,11 +37,22 @@ export async function startMySqlCommandCounter(serverPort: number): Promise<MySq
       fromClient(chunk);
       server.write(chunk);
     });
-    server.on('data', (chunk: Buffer) => client.write(chunk));
+    server.on('data', (chunk: Buffer) => {
+      if (held) held.push(() => client.write(chunk));
+      else client.write(chunk);
+    });
   });
   return {
     port: relay.port,
     commands: () => commands,
+    hold: () => {
+      held ??= [];
+    },
+    release: () => {
+      const answers = held ?? [];
+      held = undefined;
+      for (const answer of answers) answer();
+    },
     reset: () => {
       commands = 0;
     },
