@@ -366,6 +366,46 @@ describe('mysql store message writes', () => {
     }
   });
 
+  it('fails the writes of a batch that MySQL does not answer in time as unavailable, and sends the next batch on a fresh connection', async () => {
+    const { store: setup, alice, bob } = await storeWithAliceAndBob();
+    const database = setup.location.database;
+    await setup.close();
+    const counter = await startMySqlCommandCounter(server?.port ?? 0);
+    const store = new MySqlStore({ ...location(database), port: counter.port }, { connectionLimit: 4, connectTimeoutMs: 1_000, writeAnswerTimeoutMs: 300 });
+    try {
+      const save = (text: string): Promise<unknown> => store.saveMessageUnlessFull({ fromId: alice.id, toId: bob.id, groupId: 0, text, sentAtMs: 1, recipientIds: [bob.id] }, 100);
+      await save('warm-up'); // the batch pool's connection is open
+      counter.hold(); // the server still gets the query; its answer never comes back
+      let outcome: { error: unknown } | undefined;
+      const unanswered = save('unanswered').then(
+        () => (outcome = { error: undefined }),
+        (error: unknown) => (outcome = { error }),
+      );
+      await new Promise((resolve) => setImmediate(resolve)); // a turn later: it waits behind the batch on its way
+      const lateAck = store.ackPending(bob.id, [987_654]).then(
+        () => 'answered',
+        (error: unknown) => error,
+      );
+      const { error } = await waitFor(() => outcome, 5_000, 'the unanswered batch to fail');
+      assert.ok(error instanceof StoreError, `a StoreError, not ${String(error)}`);
+      assert.equal(error.code, 'DCHAT_STORE_UNAVAILABLE');
+      assert.match(error.message, /did not answer a batch of message writes in time/);
+      const ackError = await lateAck;
+      assert.ok(ackError instanceof StoreError && ackError.code === 'DCHAT_STORE_UNAVAILABLE', `the acknowledgement queued behind it is not held for ever either: ${String(ackError)}`);
+      await unanswered;
+      counter.release(); // the held answers go to a closed connection: nowhere
+      const next = await save('after');
+      assert.notEqual(next, 'recipient-full');
+      const texts = (await store.listPending(bob.id, 0, 10)).map((m) => m.text);
+      assert.equal(texts[0], 'warm-up');
+      assert.equal(texts.at(-1), 'after', 'the next write is stored on a fresh connection');
+    } finally {
+      counter.release();
+      await store.close();
+      await counter.close();
+    }
+  });
+
   it('fails only the write that fails when one of a batch fails inside the server, and stores the others', async () => {
     const { store, alice, bob } = await storeWithAliceAndBob();
     try {

@@ -39,6 +39,8 @@ export interface MySqlStoreOptions {
   connectionLimit?: number;
   /** How long opening one connection may take before the call fails as unavailable. */
   connectTimeoutMs?: number;
+  /** How long a batch of message writes may go unanswered before its writes fail as unavailable (mysql-write-batch.ts). */
+  writeAnswerTimeoutMs?: number;
 }
 
 type Executor = Pool | PoolConnection;
@@ -103,7 +105,7 @@ export class MySqlStore implements ChatRepository {
     this.pool = mysql.createPool(poolOptions);
     // Only the write batches send several statements in one query, each value a literal.
     this.batchPool = mysql.createPool({ ...poolOptions, multipleStatements: true });
-    this.writes = new MySqlWriteBatch(this.batchPool, countMysqlCommit, metricsNow);
+    this.writes = new MySqlWriteBatch(this.batchPool, countMysqlCommit, metricsNow, options.writeAnswerTimeoutMs);
   }
 
   private connectionOptions(): mysql.ConnectionOptions {

@@ -16,6 +16,11 @@
 // write of its batch: whether the COMMIT ran is unknown, as for a single write. No promise
 // resolves before its write is committed.
 //
+// Since every write of the store waits behind the batch on its way, a batch whose answer does
+// not come (a connection silently cut, a server stopped) must not hold them for ever: after
+// answerTimeoutMs its connection is destroyed and its writes fail as if the connection had been
+// lost; the next batch goes on a fresh connection.
+//
 // A write that is one statement (an acknowledgement's DELETE), alone in its turn, is sent as that
 // statement in autocommit, no transaction around it.
 import type { Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
@@ -33,6 +38,18 @@ interface QueuedWrite {
   readonly write: MySqlBatchWrite<unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
+}
+
+/**
+ * How long a batch's query (or a lone statement) may go unanswered. Longer than MariaDB's
+ * idle_transaction_timeout (10 s, docs/rules.md), so that a batch waiting for the row locks of a
+ * vanished node's transaction gets them once the server ends it, rather than failing first.
+ */
+export const defaultAnswerTimeoutMs = 15_000;
+
+/** The error of a batch unanswered within the timeout: fatal, since its connection is destroyed. */
+export function noAnswerError(timeoutMs: number): Error {
+  return Object.assign(new Error(`no answer to a write within ${timeoutMs} ms`), { code: 'DCHAT_MYSQL_NO_ANSWER', fatal: true });
 }
 
 /** True for an error after which the connection is gone: what the server did is unknown. */
@@ -88,6 +105,7 @@ export class MySqlWriteBatch {
     /** Told of every batch committed, with the time (metricsNow) its query was sent. */
     private readonly onCommit: (beganMs: number) => void,
     private readonly now: () => number,
+    private readonly answerTimeoutMs: number = defaultAnswerTimeoutMs,
   ) {}
 
   run<T>(write: MySqlBatchWrite<T>): Promise<T> {
@@ -131,7 +149,7 @@ export class MySqlWriteBatch {
     const beganMs = this.now();
     let results: ResultSetHeader[];
     try {
-      [results] = (await conn.query(text)) as unknown as [ResultSetHeader[]];
+      results = await this.answerOf<ResultSetHeader[]>(conn, text);
     } catch (err) {
       if (isConnectionLost(err)) {
         conn.destroy();
@@ -139,7 +157,7 @@ export class MySqlWriteBatch {
         return;
       }
       // The server stopped at the failing statement, before COMMIT: undo what ran before it.
-      await conn.query('ROLLBACK').then(() => conn.release(), () => conn.destroy());
+      await this.answerOf(conn, 'ROLLBACK').then(() => conn.release(), () => conn.destroy());
       // One after another, in the order they came: ids keep the order in which messages were sent.
       for (const queued of batch) await this.runAlone(queued);
       return;
@@ -166,12 +184,20 @@ export class MySqlWriteBatch {
 
   /** A lone one-statement write: that statement in autocommit, one round trip. */
   private async runStatement(queued: QueuedWrite): Promise<void> {
+    let conn: PoolConnection | undefined;
     let results: ResultSetHeader;
     try {
-      [results] = (await this.pool.query(queued.write.statements[0] as string)) as unknown as [ResultSetHeader];
+      conn = await this.pool.getConnection();
+      results = await this.answerOf<ResultSetHeader>(conn, queued.write.statements[0] as string);
+      conn.release();
     } catch (err) {
-      if (isConnectionLost(err)) queued.reject(err);
-      else await this.runAlone(queued); // its own path knows what to do with a deadlock
+      if (isConnectionLost(err) || conn === undefined) {
+        conn?.destroy();
+        queued.reject(err);
+        return;
+      }
+      conn.release();
+      await this.runAlone(queued); // its own path knows what to do with a deadlock
       return;
     }
     try {
@@ -179,6 +205,30 @@ export class MySqlWriteBatch {
     } catch (err) {
       queued.reject(err);
     }
+  }
+
+  /**
+   * The results of one query on conn, or noAnswerError once answerTimeoutMs pass without them:
+   * the connection is then destroyed, so that whatever it answers later goes nowhere. A failed
+   * query leaves conn to the caller, as mysql2 does.
+   */
+  private answerOf<T>(conn: PoolConnection, text: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        conn.destroy();
+        reject(noAnswerError(this.answerTimeoutMs));
+      }, this.answerTimeoutMs);
+      conn.query(text).then(
+        ([results]) => {
+          clearTimeout(timer);
+          resolve(results as T);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
   }
 
   private async runAlone(queued: QueuedWrite): Promise<void> {
