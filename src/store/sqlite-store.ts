@@ -1,7 +1,8 @@
 // The embedded backend: one SQLite file, `dchat.sqlite` in the node's data directory, used by a
 // standalone `dchat server`. better-sqlite3 is synchronous; each call is short (an indexed
 // lookup or a small transaction), so running it on the event loop costs less than a hop to a
-// worker thread would. Every statement is prepared once and cached.
+// worker thread would (its WAL checkpoints, which wait for fsyncs, do run in one:
+// sqlite-checkpointer.ts). Every statement is prepared once and cached.
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -28,6 +29,7 @@ import { sqliteSchema } from './sqlite-schema.js';
 import { sqliteStoreError } from './sqlite-error.js';
 import { StoreError } from './store-error.js';
 import { SqliteWriteBatch } from './sqlite-write-batch.js';
+import { defaultCheckpointIntervalMs, defaultRestartAboveFrames, SqliteCheckpointer } from './sqlite-checkpointer.js';
 
 export const sqliteFileName = 'dchat.sqlite';
 
@@ -36,6 +38,15 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** A cap on the file's size; writes beyond it fail as on a full disk. For quota-bound deployments. */
   maxDatabaseBytes?: number;
+  /**
+   * WAL checkpoints in a worker thread (sqlite-checkpointer.ts), so that their fsyncs never pause
+   * the event loop; default true. false: SQLite's own, in this thread after a commit.
+   */
+  checkpointInBackground?: boolean;
+  /** How often the worker checkpoints; default defaultCheckpointIntervalMs. */
+  checkpointIntervalMs?: number;
+  /** The WAL length, in frames, past which this thread restarts it; default defaultRestartAboveFrames. */
+  restartWalAboveFrames?: number;
 }
 
 const defaultBusyTimeoutMs = 5_000;
@@ -56,6 +67,7 @@ export class SqliteStore implements ChatRepository {
   private constructor(
     private readonly db: Database.Database,
     readonly file: string,
+    private readonly checkpointer: SqliteCheckpointer | undefined,
   ) {
     this.writes = new SqliteWriteBatch(db, (err, action) => sqliteStoreError(err, action, file));
     this.createGroupTx = db.transaction((name: string, desc: string, creatorId: number, createdAtMs: number, isInviteOnly: boolean) =>
@@ -99,18 +111,27 @@ export class SqliteStore implements ChatRepository {
       closeSync(openSync(file, 'a', 0o600));
       chmodSync(file, 0o600);
       db = new Database(file);
-      SqliteStore.configure(db, options);
-      return new SqliteStore(db, file);
+      const isWal = SqliteStore.configure(db, options);
+      const checkpointer =
+        isWal && (options.checkpointInBackground ?? true)
+          ? new SqliteCheckpointer(db, {
+              file,
+              intervalMs: options.checkpointIntervalMs ?? defaultCheckpointIntervalMs,
+              restartAboveFrames: options.restartWalAboveFrames ?? defaultRestartAboveFrames,
+            })
+          : undefined;
+      return new SqliteStore(db, file, checkpointer);
     } catch (err) {
       db?.close();
       throw sqliteStoreError(err, 'opening the database', file);
     }
   }
 
-  private static configure(db: Database.Database, options: SqliteStoreOptions): void {
+  /** Sets the connection up; true when the file is in WAL mode. */
+  private static configure(db: Database.Database, options: SqliteStoreOptions): boolean {
     // WAL lets readers run while a write commits; with synchronous=NORMAL a commit waits for no
     // fsync, and a power cut can lose the last commits but never corrupts the file.
-    db.pragma('journal_mode = WAL');
+    const mode = db.pragma('journal_mode = WAL', { simple: true });
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? defaultBusyTimeoutMs))}`);
@@ -118,6 +139,7 @@ export class SqliteStore implements ChatRepository {
       const pageBytes = Number(db.pragma('page_size', { simple: true }));
       db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxDatabaseBytes / pageBytes))}`);
     }
+    return mode === 'wal';
   }
 
   private stmt(text: string): Database.Statement {
@@ -169,7 +191,9 @@ export class SqliteStore implements ChatRepository {
     );
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    // The worker's connection goes first: the last one to close checkpoints and removes the WAL.
+    await this.checkpointer?.stop();
     return this.guard('close', () => {
       if (this.db.open) this.writes.flush();
       this.statements.clear();

@@ -1,0 +1,38 @@
+// The thread behind SqliteCheckpointer (sqlite-checkpointer.ts): its own connection to the
+// store's file, copying the WAL's committed pages into the database file with PASSIVE
+// checkpoints, which never wait for the writer and never make it wait. Checkpoints fsync the
+// WAL and then the database file (synchronous=NORMAL): those waits happen here, not on the
+// event loop that serves the users. It tells the store's thread only what needs its action.
+import Database from 'better-sqlite3';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { CheckpointerReport, CheckpointerSettings } from './sqlite-checkpointer.js';
+
+const { file, intervalMs, restartAboveFrames } = workerData as CheckpointerSettings;
+const port = parentPort;
+if (!port) throw new Error('sqlite-checkpoint-worker runs as a worker thread of a SqliteStore');
+
+const db = new Database(file, { fileMustExist: true });
+db.pragma('synchronous = NORMAL');
+let lastProblem = '';
+
+function report(message: CheckpointerReport): void {
+  port?.postMessage(message);
+}
+
+function checkpoint(): void {
+  try {
+    const [result] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+    lastProblem = '';
+    // Every frame of the WAL is copied, but the writer never found it so when it began a
+    // transaction (it commits while the copying runs), so the WAL only grows: the store's
+    // thread restarts it.
+    if (result && result.log > restartAboveFrames) report({ kind: 'wal-long', frames: result.log });
+  } catch (err) {
+    const problem = err instanceof Error ? err.message : String(err);
+    if (problem !== lastProblem) report({ kind: 'failed', problem });
+    lastProblem = problem;
+  }
+  setTimeout(checkpoint, intervalMs);
+}
+
+checkpoint();

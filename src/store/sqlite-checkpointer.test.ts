@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { endianness, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { waitFor } from '../../test/support/wait.js';
+import { SqliteStore, sqliteFileName } from './sqlite-store.js';
+
+const dirs: string[] = [];
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function storeWithUsers(options: Parameters<typeof SqliteStore.openInDirectory>[1]): Promise<{ store: SqliteStore; file: string; ids: number[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'dchat-checkpoint-'));
+  dirs.push(dir);
+  const store = SqliteStore.openInDirectory(dir, options);
+  await store.migrate();
+  const ids: number[] = [];
+  for (const name of ['alice', 'bob', 'carol']) ids.push((await store.createUser(name, 'h', 1))?.id ?? 0);
+  return { store, file: join(dir, sqliteFileName), ids };
+}
+
+/**
+ * The WAL's length in frames and how many of them are copied into the database file, from the
+ * header of the WAL index (the -shm file; sqlite.org/walformat.html: mxFrame at byte 16 of the
+ * header, nBackfill at byte 96, in the machine's byte order).
+ */
+function walState(file: string): { frames: number; copied: number } {
+  const header = Buffer.alloc(100);
+  const fd = openSync(`${file}-shm`, 'r');
+  try {
+    readSync(fd, header, 0, header.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const read = (offset: number): number => (endianness() === 'LE' ? header.readUInt32LE(offset) : header.readUInt32BE(offset));
+  return { frames: read(16), copied: read(96) };
+}
+
+describe('sqlite checkpointer', () => {
+  it('copies the WAL into the database file from its own thread a moment after a few commits, where SQLite waits for 1,000 pages', async () => {
+    const { store, file, ids } = await storeWithUsers({ checkpointIntervalMs: 20 });
+    try {
+      const [alice = 0, bob = 0] = ids;
+      for (let i = 0; i < 5; i++) await store.saveMessage({ fromId: alice, toId: bob, groupId: 0, text: `m${i}`, sentAtMs: i, recipientIds: [bob] });
+      assert.ok(walState(file).frames > 0, 'the commits are in the WAL');
+      const state = await waitFor(
+        () => {
+          const now = walState(file);
+          return now.copied === now.frames && now;
+        },
+        5_000,
+        'every frame of the WAL to be copied into the database file',
+      );
+      assert.ok(state.frames < 1_000, `a WAL of ${state.frames} frames, under SQLite's own threshold`);
+    } finally {
+      await store.close();
+    }
+    assert.equal(existsSync(`${file}-wal`), false, 'the store closes last, so its close checkpoints and removes the WAL');
+  });
+
+  it('starts a WAL that outgrows restartWalAboveFrames again from its beginning under a steady stream of commits, where SQLite no longer checkpoints', async () => {
+    const limit = 64;
+    const { store, file, ids } = await storeWithUsers({ checkpointIntervalMs: 5, restartWalAboveFrames: limit });
+    try {
+      const [alice = 0, bob = 0, carol = 0] = ids;
+      let restarts = 0;
+      let last = walState(file).frames;
+      let saved = 0;
+      let peak = 0;
+      await waitFor(
+        async () => {
+          // A turn's worth of writes, then the next at once.
+          await Promise.all(
+            Array.from({ length: 16 }, (_, i) =>
+              store.saveMessage({ fromId: alice, toId: i % 2 ? bob : carol, groupId: 0, text: `message ${saved++}`, sentAtMs: saved, recipientIds: [i % 2 ? bob : carol] }),
+            ),
+          );
+          const { frames } = walState(file);
+          if (frames < last) restarts++;
+          peak = Math.max(peak, frames);
+          last = frames;
+          return restarts >= 3;
+        },
+        20_000,
+        'the WAL to start again three times',
+        0,
+      );
+      assert.ok(peak < 4_000, `the WAL reached ${peak} frames with a limit of ${limit}`);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('leaves the checkpoints to SQLite when asked to: nothing is copied before 1,000 pages', async () => {
+    const { store, file, ids } = await storeWithUsers({ checkpointInBackground: false });
+    try {
+      const [alice = 0, bob = 0] = ids;
+      for (let i = 0; i < 5; i++) await store.saveMessage({ fromId: alice, toId: bob, groupId: 0, text: `m${i}`, sentAtMs: i, recipientIds: [bob] });
+      const { frames, copied } = walState(file);
+      assert.ok(frames > 0 && frames < 1_000);
+      assert.equal(copied, 0, 'SQLite has not checkpointed yet');
+    } finally {
+      await store.close();
+    }
+  });
+});
