@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
-import { endianness, tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { walState } from '../../test/support/sqlite-wal-index.js';
 import { waitFor } from '../../test/support/wait.js';
 import { SqliteStore, sqliteFileName } from './sqlite-store.js';
 
@@ -19,23 +20,6 @@ async function storeWithUsers(options: Parameters<typeof SqliteStore.openInDirec
   const ids: number[] = [];
   for (const name of ['alice', 'bob', 'carol']) ids.push((await store.createUser(name, 'h', 1))?.id ?? 0);
   return { store, file: join(dir, sqliteFileName), ids };
-}
-
-/**
- * The WAL's length in frames and how many of them are copied into the database file, from the
- * header of the WAL index (the -shm file; sqlite.org/walformat.html: mxFrame at byte 16 of the
- * header, nBackfill at byte 96, in the machine's byte order).
- */
-function walState(file: string): { frames: number; copied: number } {
-  const header = Buffer.alloc(100);
-  const fd = openSync(`${file}-shm`, 'r');
-  try {
-    readSync(fd, header, 0, header.length, 0);
-  } finally {
-    closeSync(fd);
-  }
-  const read = (offset: number): number => (endianness() === 'LE' ? header.readUInt32LE(offset) : header.readUInt32BE(offset));
-  return { frames: read(16), copied: read(96) };
 }
 
 describe('sqlite checkpointer', () => {
