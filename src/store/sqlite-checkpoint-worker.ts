@@ -11,8 +11,24 @@ const { file, intervalMs, restartAboveFrames } = workerData as CheckpointerSetti
 const port = parentPort;
 if (!port) throw new Error('sqlite-checkpoint-worker runs as a worker thread of a SqliteStore');
 
-const db = new Database(file, { fileMustExist: true });
-db.pragma('synchronous = NORMAL');
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? `${err.message} (${code})` : err.message;
+}
+
+function open(): Database.Database {
+  try {
+    const connection = new Database(file, { fileMustExist: true });
+    connection.pragma('synchronous = NORMAL');
+    return connection;
+  } catch (err) {
+    // A SQLite error reaches the store's thread without its message: say it in a plain Error.
+    throw new Error(`opening its own connection to ${file} failed: ${describe(err)}`);
+  }
+}
+
+const db = open();
 let lastProblem = '';
 
 function report(message: CheckpointerReport): void {
@@ -28,7 +44,7 @@ function checkpoint(): void {
     // thread restarts it.
     if (result && result.log > restartAboveFrames) report({ kind: 'wal-long', frames: result.log });
   } catch (err) {
-    const problem = err instanceof Error ? err.message : String(err);
+    const problem = describe(err);
     if (problem !== lastProblem) report({ kind: 'failed', problem });
     lastProblem = problem;
   }

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { walState } from '../../test/support/sqlite-wal-index.js';
 import { waitFor } from '../../test/support/wait.js';
+import Database from 'better-sqlite3';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { SqliteStore, sqliteFileName } from './sqlite-store.js';
 
 const dirs: string[] = [];
@@ -87,6 +89,22 @@ describe('sqlite checkpointer', () => {
       assert.equal(copied, 0, 'SQLite has not checkpointed yet');
     } finally {
       await store.close();
+    }
+  });
+
+  it('gives the checkpoints back to SQLite when its thread cannot do them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dchat-checkpoint-'));
+    dirs.push(dir);
+    const db = new Database(join(dir, 'store.sqlite'));
+    try {
+      db.pragma('journal_mode = WAL');
+      // The thread's connection cannot open this file, so the thread fails as it starts.
+      const checkpointer = new SqliteCheckpointer(db, { file: join(dir, 'missing.sqlite'), intervalMs: 20, restartAboveFrames: 64 });
+      assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0, 'the store thread runs no checkpoint while the worker does');
+      await waitFor(() => db.pragma('wal_autocheckpoint', { simple: true }) === 1000, 5_000, "SQLite's own checkpoints to be back");
+      await checkpointer.stop();
+    } finally {
+      db.close();
     }
   });
 });
