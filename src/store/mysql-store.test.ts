@@ -9,11 +9,11 @@ import { startMariaDb, type MariaDbHandle } from '../../test/support/mariadb.js'
 import { startMySqlCommandCounter } from '../../test/support/mysql-command-counter.js';
 import { waitFor } from '../../test/support/wait.js';
 import { freeLoopbackPort } from '../up/free-ports.js';
-import { MySqlStore } from './mysql-store.js';
+import { MySqlStore, type MySqlStoreOptions } from './mysql-store.js';
 import { maxQueryChars } from './mysql-write-batch.js';
 import { openStore } from './open-store.js';
 import { describeRepositoryContract } from './repository.contract.js';
-import type { ChatRepository } from './repository.js';
+import type { ChatRepository, SavedMessage } from './repository.js';
 import { SqliteStore } from './sqlite-store.js';
 import { StoreError } from './store-error.js';
 import type { MySqlLocation } from './store-url.js';
@@ -253,6 +253,26 @@ describe('mysql store message writes', () => {
     return { store, alice, bob };
   }
 
+  /**
+   * Alice and Bob's database, through a relay that counts (and can hold back the answers to) the
+   * commands of a store opened with `options`; `save` sends Alice's message to Bob under a cap of 100.
+   */
+  async function countedStoreWithAliceAndBob(options: MySqlStoreOptions = {}) {
+    const { store: setup, alice, bob } = await storeWithAliceAndBob();
+    const database = setup.location.database;
+    await setup.close();
+    const counter = await startMySqlCommandCounter(server?.port ?? 0);
+    const store = new MySqlStore({ ...location(database), port: counter.port }, { connectionLimit: 4, ...options });
+    const save = (text: string): Promise<SavedMessage | 'recipient-full'> =>
+      store.saveMessageUnlessFull({ fromId: alice.id, toId: bob.id, groupId: 0, text, sentAtMs: 1, recipientIds: [bob.id] }, 100);
+    const close = async (): Promise<void> => {
+      counter.release();
+      await store.close();
+      await counter.close();
+    };
+    return { store, counter, alice, bob, save, close };
+  }
+
   it('commits the message saves and acks of one turn in one transaction', async () => {
     const { store, alice, bob } = await storeWithAliceAndBob();
     try {
@@ -304,11 +324,7 @@ describe('mysql store message writes', () => {
   });
 
   it('saves a message alone in its turn in one round trip: the pending-cap count, the message, its pending row and the commit', async () => {
-    const { store: setup, alice, bob } = await storeWithAliceAndBob();
-    const database = setup.location.database;
-    await setup.close();
-    const counter = await startMySqlCommandCounter(server?.port ?? 0);
-    const store = new MySqlStore({ ...location(database), port: counter.port }, { connectionLimit: 4 });
+    const { store, counter, alice, bob, close } = await countedStoreWithAliceAndBob();
     try {
       const message = { fromId: alice.id, toId: bob.id, groupId: 0, sentAtMs: 1, recipientIds: [bob.id] };
       assert.notEqual(await store.saveMessageUnlessFull({ ...message, text: 'first' }, 10), 'recipient-full');
@@ -330,19 +346,13 @@ describe('mysql store message writes', () => {
       await store.saveMessage({ fromId: alice.id, toId: 0, groupId: group.id, text: 'to all', sentAtMs: 2, recipientIds: [bob.id] });
       assert.equal(counter.commands(), 1, 'a group message with its pending rows is one query too');
     } finally {
-      await store.close();
-      await counter.close();
+      await close();
     }
   });
 
   it('sends the writes that arrive while a batch is on its way together, in one query once it is answered', async () => {
-    const { store: setup, alice, bob } = await storeWithAliceAndBob();
-    const database = setup.location.database;
-    await setup.close();
-    const counter = await startMySqlCommandCounter(server?.port ?? 0);
-    const store = new MySqlStore({ ...location(database), port: counter.port }, { connectionLimit: 4 });
+    const { store, counter, bob, save, close } = await countedStoreWithAliceAndBob();
     try {
-      const save = (text: string): Promise<unknown> => store.saveMessageUnlessFull({ fromId: alice.id, toId: bob.id, groupId: 0, text, sentAtMs: 1, recipientIds: [bob.id] }, 100);
       await save('warm-up'); // the batch pool's connection is open
       counter.reset();
       counter.hold();
@@ -360,20 +370,13 @@ describe('mysql store message writes', () => {
       assert.equal(counter.commands(), 2, 'the three later saves went in one query');
       assert.deepEqual((await store.listPending(bob.id, 0, 10)).map((m) => m.text), ['warm-up', 'm1', 'm2', 'm3', 'm4'], 'in the order they came');
     } finally {
-      counter.release();
-      await store.close();
-      await counter.close();
+      await close();
     }
   });
 
   it('fails the writes of a batch that MySQL does not answer in time as unavailable, and sends the next batch on a fresh connection', async () => {
-    const { store: setup, alice, bob } = await storeWithAliceAndBob();
-    const database = setup.location.database;
-    await setup.close();
-    const counter = await startMySqlCommandCounter(server?.port ?? 0);
-    const store = new MySqlStore({ ...location(database), port: counter.port }, { connectionLimit: 4, connectTimeoutMs: 1_000, writeAnswerTimeoutMs: 300 });
+    const { store, counter, bob, save, close } = await countedStoreWithAliceAndBob({ connectTimeoutMs: 1_000, writeAnswerTimeoutMs: 300 });
     try {
-      const save = (text: string): Promise<unknown> => store.saveMessageUnlessFull({ fromId: alice.id, toId: bob.id, groupId: 0, text, sentAtMs: 1, recipientIds: [bob.id] }, 100);
       await save('warm-up'); // the batch pool's connection is open
       counter.hold(); // the server still gets the query; its answer never comes back
       let outcome: { error: unknown } | undefined;
@@ -400,9 +403,7 @@ describe('mysql store message writes', () => {
       assert.equal(texts[0], 'warm-up');
       assert.equal(texts.at(-1), 'after', 'the next write is stored on a fresh connection');
     } finally {
-      counter.release();
-      await store.close();
-      await counter.close();
+      await close();
     }
   });
 
