@@ -1,7 +1,7 @@
-// A standalone node's RPC: its services hosted by a real provider on a loopback port, found by
-// its own channel through the in-process registry. Calls take the same path as in a cluster
-// (frames, connection, deadlines, balancing): only discovery skips ZooKeeper. The cost is a
-// loopback round trip per call, which a standalone node can afford, in exchange for one code path.
+// Services hosted by a real provider on a loopback port, found by a channel through the
+// in-process registry: the cluster's RPC path (frames, connection, deadlines, balancing) with
+// discovery that skips ZooKeeper, for tests of the registry. A standalone node does not use it:
+// it calls its services directly (src/server/node-backend.ts).
 import { InProcessRegistry } from './in-process-registry.js';
 import { RpcChannel, type RpcChannelOptions } from './rpc-channel.js';
 import { RpcProvider, type RpcProviderOptions } from './rpc-provider.js';

@@ -1,7 +1,7 @@
 // The one way a node gets its repository: from the --db / DCHAT_DB value, or, without one, the
 // embedded SQLite file in the data directory. The returned store is migrated and ready.
 import type { ChatRepository } from './repository.js';
-import { SqliteStore } from './sqlite-store.js';
+import { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 import { describeMySql, parseStoreUrl } from './store-url.js';
 
 export interface OpenStoreOptions {
@@ -35,7 +35,8 @@ export async function openStore(options: OpenStoreOptions): Promise<ChatReposito
 
 /** Migrates the store and reports the tables before and after; the store is closed again. */
 export async function migrateStore(options: OpenStoreOptions): Promise<MigrationReport> {
-  const { store, where } = await connect(options);
+  // A few statements and done: no checkpoint thread for them.
+  const { store, where } = await connect(options, { checkpointInBackground: false });
   try {
     const tablesBefore = await store.tableNames();
     await store.migrate();
@@ -45,15 +46,15 @@ export async function migrateStore(options: OpenStoreOptions): Promise<Migration
   }
 }
 
-async function connect(options: OpenStoreOptions): Promise<{ store: ConcreteStore; where: string }> {
+async function connect(options: OpenStoreOptions, sqlite: SqliteStoreOptions = {}): Promise<{ store: ConcreteStore; where: string }> {
   if (!options.db) {
-    const store = SqliteStore.openInDirectory(options.dataDir);
+    const store = SqliteStore.openInDirectory(options.dataDir, sqlite);
     return { store, where: `SQLite ${store.file}` };
   }
   const parsed = parseStoreUrl(options.db);
   if (!parsed.ok) throw parsed.error;
   const location = parsed.value;
-  if (location.kind === 'sqlite') return { store: SqliteStore.openFile(location.file), where: `SQLite ${location.file}` };
+  if (location.kind === 'sqlite') return { store: SqliteStore.openFile(location.file, sqlite), where: `SQLite ${location.file}` };
   // Loaded only when asked for, so that a standalone node never loads the MySQL driver.
   const { MySqlStore } = await import('./mysql-store.js');
   return { store: new MySqlStore(location), where: `MySQL at ${describeMySql(location)}, database ${location.database}` };
