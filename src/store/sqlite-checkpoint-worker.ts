@@ -39,9 +39,9 @@ function checkpoint(): void {
   try {
     const [result] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
     lastProblem = '';
-    // Every frame of the WAL is copied, but the writer never found it so when it began a
-    // transaction (it commits while the copying runs), so the WAL only grows: the store's
-    // thread restarts it.
+    // A long WAL: the writer has not found every frame copied when it began a transaction
+    // (it commits while the copying runs), so the WAL never started again from its beginning.
+    // The store's thread restarts it.
     if (result && result.log > restartAboveFrames) report({ kind: 'wal-long', frames: result.log });
   } catch (err) {
     const problem = describe(err);

@@ -13,6 +13,7 @@
 // SQLite's own checkpoints.
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
+import { errorMessage } from '../base/dchat-error.js';
 import { createLogger } from '../base/logger.js';
 
 const log = createLogger('store.sqlite');
@@ -68,7 +69,7 @@ export class SqliteCheckpointer {
       log.debug('SQLite %s: the WAL is %d frames long; restarting it', this.settings.file, report.frames);
       this.db.pragma('wal_checkpoint(RESTART)');
     } catch (err) {
-      log.warn('SQLite %s: restarting a WAL of %d frames failed: %s', this.settings.file, report.frames, err instanceof Error ? err.message : String(err));
+      log.warn('SQLite %s: restarting a WAL of %d frames failed: %s', this.settings.file, report.frames, errorMessage(err));
     }
   }
 
