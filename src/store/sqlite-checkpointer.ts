@@ -15,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { errorMessage } from '../base/dchat-error.js';
 import { createLogger } from '../base/logger.js';
+import { countSqliteWalRestart } from './store-metrics.js';
 
 const log = createLogger('store.sqlite');
 
@@ -68,6 +69,7 @@ export class SqliteCheckpointer {
     try {
       log.debug('SQLite %s: the WAL is %d frames long; restarting it', this.settings.file, report.frames);
       this.db.pragma('wal_checkpoint(RESTART)');
+      countSqliteWalRestart();
     } catch (err) {
       log.warn('SQLite %s: restarting a WAL of %d frames failed: %s', this.settings.file, report.frames, errorMessage(err));
     }
