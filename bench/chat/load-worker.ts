@@ -60,7 +60,7 @@ async function register(command: Extract<Command, { op: 'register' }>): Promise<
     const ids: number[] = new Array<number>(command.names.length).fill(0);
     await forEachLimited(command.names, registerConnections * 4, async (name, i) => {
       const client = clients[i % registerConnections] as ChatClient;
-      const response = await client.call({ register: { name, password: command.password } });
+      const response = await callWhenAdmitted(client, { register: { name, password: command.password } });
       ids[i] = response.register?.user?.id ?? 0;
     });
     return { op: 'register', ids };
@@ -75,9 +75,28 @@ async function login(command: Extract<Command, { op: 'login' }>): Promise<Reply>
     receiveMessages(client);
     await client.connect();
     users.set(userId, client);
-    await client.call({ login: { userId, password: command.password } });
+    await callWhenAdmitted(client, { login: { userId, password: command.password } });
   });
   return { op: 'login', loggedIn: users.size };
+}
+
+/**
+ * Calls body, and while the node answers RESOURCE_EXHAUSTED with a retry-after (its password
+ * checks are queued past their limit, docs/rules.md) calls again after that wait plus up to as much
+ * again at random, as `dchat client` does (src/client/chat-session.ts); other refusals throw.
+ */
+async function callWhenAdmitted(client: ChatClient, body: RequestBody): Promise<dchat.client.Response> {
+  const giveUpAt = Date.now() + 60_000;
+  for (;;) {
+    const response = await client.request(body);
+    const waitMs = response.retryAfterMs * (1 + Math.random());
+    if (response.status === Status.RESOURCE_EXHAUSTED && response.retryAfterMs > 0 && Date.now() + waitMs < giveUpAt) {
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      continue;
+    }
+    if (response.status !== Status.OK) throw new Error(`${Status[response.status]}: ${response.errorText}`);
+    return response;
+  }
 }
 
 function clientOf(userId: number): ChatClient {

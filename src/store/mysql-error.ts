@@ -21,7 +21,7 @@ const unavailable: Record<string, Explain> = {
   PROTOCOL_CONNECTION_LOST: (where) =>
     `the connection to MySQL at ${where} was lost (server gone or restarted): the pool reconnects once it is back; check that it runs`,
   DCHAT_MYSQL_NO_ANSWER: (where) =>
-    `MySQL at ${where} did not answer a batch of message writes in time (cut off, stopped or overloaded?): its connection was closed, and the writes may or may not have been stored (a resend with the same client_msg_id is stored once); check the server and the network to it`,
+    `MySQL at ${where} did not answer in time (cut off, stopped or overloaded?): its connection was closed, and a write may or may not have been done (a message resent with the same client_msg_id is stored once); check the server and the network to it`,
   ER_SERVER_SHUTDOWN: (where) => `MySQL at ${where} is shutting down: start it again (${startHint})`,
   ER_CONNECTION_KILLED: (where) => `MySQL at ${where} killed the connection: the pool reconnects; check the server's log`,
   ER_ACCESS_DENIED_ERROR: (where, l) => `MySQL at ${where} refused user "${l.user}": check the user and password in --db / DCHAT_DB`,

@@ -375,7 +375,7 @@ describe('mysql store message writes', () => {
   });
 
   it('fails the writes of a batch that MySQL does not answer in time as unavailable, and sends the next batch on a fresh connection', async () => {
-    const { store, counter, bob, save, close } = await countedStoreWithAliceAndBob({ connectTimeoutMs: 1_000, writeAnswerTimeoutMs: 300 });
+    const { store, counter, bob, save, close } = await countedStoreWithAliceAndBob({ connectTimeoutMs: 1_000, answerTimeoutMs: 300 });
     try {
       await save('warm-up'); // the batch pool's connection is open
       counter.hold(); // the server still gets the query; its answer never comes back
@@ -392,7 +392,7 @@ describe('mysql store message writes', () => {
       const { error } = await waitFor(() => outcome, 5_000, 'the unanswered batch to fail');
       assert.ok(error instanceof StoreError, `a StoreError, not ${String(error)}`);
       assert.equal(error.code, 'DCHAT_STORE_UNAVAILABLE');
-      assert.match(error.message, /did not answer a batch of message writes in time/);
+      assert.match(error.message, /did not answer in time .* \(during saveMessage\)/);
       const ackError = await lateAck;
       assert.ok(ackError instanceof StoreError && ackError.code === 'DCHAT_STORE_UNAVAILABLE', `the acknowledgement queued behind it is not held for ever either: ${String(ackError)}`);
       await unanswered;
@@ -402,6 +402,31 @@ describe('mysql store message writes', () => {
       const texts = (await store.listPending(bob.id, 0, 10)).map((m) => m.text);
       assert.equal(texts[0], 'warm-up');
       assert.equal(texts.at(-1), 'after', 'the next write is stored on a fresh connection');
+    } finally {
+      await close();
+    }
+  });
+
+  it('fails a read and a transaction that MySQL does not answer in time as unavailable, and serves the next calls on fresh connections', async () => {
+    const { store, counter, alice, bob, close } = await countedStoreWithAliceAndBob({ connectTimeoutMs: 1_000, answerTimeoutMs: 300 });
+    try {
+      // Three pooled connections open and free: the calls below find one without a handshake.
+      await Promise.all([alice.id, bob.id, alice.id].map((id) => store.findUserById(id)));
+      counter.hold(); // the server still gets each statement; its answers never come back
+      const outcome = (call: Promise<unknown>): Promise<unknown> => call.then(() => 'answered', (error: unknown) => error);
+      const read = outcome(store.findUserById(bob.id));
+      const transaction = outcome(store.createGroup('held', '', alice.id, 1));
+      let settled: unknown[] | undefined;
+      void Promise.all([read, transaction]).then((errors) => (settled = errors));
+      const [readError, transactionError] = await waitFor(() => settled, 5_000, 'the unanswered read and transaction to fail');
+      for (const [what, error] of [['the read', readError], ['the transaction', transactionError]] as const) {
+        assert.ok(error instanceof StoreError && error.code === 'DCHAT_STORE_UNAVAILABLE', `${what} fails as unavailable, not ${String(error)}`);
+        assert.match(error.message, /did not answer in time/);
+      }
+      counter.release(); // the held answers go to closed connections: nowhere
+      assert.equal((await store.findUserById(bob.id))?.name, 'bob', 'the next read is answered on a fresh connection');
+      const group = await store.createGroup('after', '', alice.id, 2);
+      assert.equal(group?.name, 'after', 'and the next transaction commits');
     } finally {
       await close();
     }

@@ -27,6 +27,7 @@ import { isDuplicateKey, mysqlStoreError } from './mysql-error.js';
 import { readMySqlSchema } from './mysql-schema.js';
 import { upgradesDue, wideningsDue } from './schema-upgrades.js';
 import { userRow, groupRow, memberRow, messageRow, sessionTokenRow } from './mysql-rows.js';
+import { answerWithin, bulkAnswerTimeoutMs, defaultAnswerTimeoutMs } from './mysql-answer.js';
 import { MySqlWriteBatch } from './mysql-write-batch.js';
 import { sqlIdOrNull, sqlInt, sqlText } from './sql-literal.js';
 import { SenderNames } from './sender-names.js';
@@ -39,8 +40,8 @@ export interface MySqlStoreOptions {
   connectionLimit?: number;
   /** How long opening one connection may take before the call fails as unavailable. */
   connectTimeoutMs?: number;
-  /** How long a batch of message writes may go unanswered before its writes fail as unavailable (mysql-write-batch.ts). */
-  writeAnswerTimeoutMs?: number;
+  /** How long a statement (or a batch of message writes) may go unanswered before it fails as unavailable (mysql-answer.ts). */
+  answerTimeoutMs?: number;
 }
 
 type Executor = Pool | PoolConnection;
@@ -105,7 +106,11 @@ export class MySqlStore implements ChatRepository {
     this.pool = mysql.createPool(poolOptions);
     // Only the write batches send several statements in one query, each value a literal.
     this.batchPool = mysql.createPool({ ...poolOptions, multipleStatements: true });
-    this.writes = new MySqlWriteBatch(this.batchPool, countMysqlCommit, metricsNow, options.writeAnswerTimeoutMs);
+    this.writes = new MySqlWriteBatch(this.batchPool, countMysqlCommit, metricsNow, this.answerTimeoutMs);
+  }
+
+  private get answerTimeoutMs(): number {
+    return this.options.answerTimeoutMs ?? defaultAnswerTimeoutMs;
   }
 
   private connectionOptions(): mysql.ConnectionOptions {
@@ -134,13 +139,31 @@ export class MySqlStore implements ChatRepository {
   }
 
   private async rows(on: Executor, text: string, params: Param[]): Promise<RowDataPacket[]> {
-    const [rows] = await on.execute<RowDataPacket[]>(text, params);
-    return rows;
+    return this.execute<RowDataPacket[]>(on, text, params);
   }
 
-  private async write(on: Executor, text: string, params: Param[]): Promise<ResultSetHeader> {
-    const [result] = await on.execute<ResultSetHeader>(text, params);
-    return result;
+  private async write(on: Executor, text: string, params: Param[], timeoutMs = this.answerTimeoutMs): Promise<ResultSetHeader> {
+    return this.execute<ResultSetHeader>(on, text, params, timeoutMs);
+  }
+
+  /**
+   * One prepared statement on a connection, or on one taken from the pool for it, answered within
+   * timeoutMs or failed as unanswered with the connection destroyed (mysql-answer.ts).
+   */
+  private async execute<T>(on: Executor, text: string, params: Param[], timeoutMs = this.answerTimeoutMs): Promise<T> {
+    const run = (conn: PoolConnection): Promise<T> => answerWithin(conn, timeoutMs, async () => (await conn.execute(text, params))[0] as T);
+    if (on !== this.pool) return run(on as PoolConnection);
+    const conn = await this.pool.getConnection();
+    try {
+      return await run(conn);
+    } finally {
+      conn.release(); // nothing when the timeout destroyed it
+    }
+  }
+
+  /** One statement without parameters on conn (BEGIN, COMMIT, ROLLBACK), answered within the timeout. */
+  private async command(conn: PoolConnection, text: string): Promise<void> {
+    await answerWithin(conn, this.answerTimeoutMs, () => conn.query(text));
   }
 
   /** Inserts one row; false instead of an error when a unique key already holds it. */
@@ -153,7 +176,6 @@ export class MySqlStore implements ChatRepository {
     }
   }
 
-  /** Runs work in one transaction on one pooled connection; rolls back on any error. */
   /**
    * Runs `attempt` (one statement, or a whole transaction: a deadlock rolls it back entirely) again when InnoDB
    * chose it as a deadlock's victim, up to deadlockRetries times, after a short random pause so
@@ -171,18 +193,20 @@ export class MySqlStore implements ChatRepository {
     }
   }
 
+  /** Runs work in one transaction on one pooled connection; rolls back on any error. */
   private async transaction<T>(work: (conn: PoolConnection) => Promise<T>): Promise<T> {
     const conn = await this.pool.getConnection();
     try {
       const beganMs = metricsNow();
-      await conn.beginTransaction();
+      await this.command(conn, 'START TRANSACTION');
       const result = await work(conn);
-      await conn.commit();
+      await this.command(conn, 'COMMIT');
       countMysqlCommit(beganMs);
       conn.release();
       return result;
     } catch (err) {
-      await conn.rollback().then(
+      // A destroyed connection (the server did not answer) rejects at once and stays destroyed.
+      await this.command(conn, 'ROLLBACK').then(
         () => conn.release(),
         () => conn.destroy(), // a connection that cannot even roll back is broken: never reuse it
       );
@@ -412,7 +436,7 @@ export class MySqlStore implements ChatRepository {
     return this.guard('deleteGroup', () =>
       this.transaction(async (conn) => {
         let groupRows = 0;
-        for (const text of sql.deleteGroup) groupRows = (await this.write(conn, text, [id])).affectedRows;
+        for (const text of sql.deleteGroup) groupRows = (await this.write(conn, text, [id], bulkAnswerTimeoutMs)).affectedRows;
         return groupRows > 0;
       }),
     );

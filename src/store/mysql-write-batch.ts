@@ -18,12 +18,13 @@
 //
 // Since every write of the store waits behind the batch on its way, a batch whose answer does
 // not come (a connection silently cut, a server stopped) must not hold them for ever: after
-// answerTimeoutMs its connection is destroyed and its writes fail as if the connection had been
-// lost; the next batch goes on a fresh connection.
+// answerTimeoutMs (mysql-answer.ts) its connection is destroyed and its writes fail as if the
+// connection had been lost; the next batch goes on a fresh connection.
 //
 // A write that is one statement (an acknowledgement's DELETE), alone in its turn, is sent as that
 // statement in autocommit, no transaction around it.
 import type { Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
+import { answerWithin, defaultAnswerTimeoutMs, isConnectionLost } from './mysql-answer.js';
 
 export interface MySqlBatchWrite<T> {
   /** Its statements, values as literals (sql-literal.ts), without BEGIN or COMMIT. */
@@ -38,23 +39,6 @@ interface QueuedWrite {
   readonly write: MySqlBatchWrite<unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
-}
-
-/**
- * How long a batch's query (or a lone statement) may go unanswered. Longer than MariaDB's
- * idle_transaction_timeout (10 s, docs/rules.md), so that a batch waiting for the row locks of a
- * vanished node's transaction gets them once the server ends it, rather than failing first.
- */
-export const defaultAnswerTimeoutMs = 15_000;
-
-/** The error of a batch unanswered within the timeout: fatal, since its connection is destroyed. */
-export function noAnswerError(timeoutMs: number): Error {
-  return Object.assign(new Error(`no answer to a write within ${timeoutMs} ms`), { code: 'DCHAT_MYSQL_NO_ANSWER', fatal: true });
-}
-
-/** True for an error after which the connection is gone: what the server did is unknown. */
-function isConnectionLost(err: unknown): boolean {
-  return (err as { fatal?: unknown }).fatal === true;
 }
 
 /**
@@ -207,28 +191,9 @@ export class MySqlWriteBatch {
     }
   }
 
-  /**
-   * The results of one query on conn, or noAnswerError once answerTimeoutMs pass without them:
-   * the connection is then destroyed, so that whatever it answers later goes nowhere. A failed
-   * query leaves conn to the caller, as mysql2 does.
-   */
+  /** The results of one query on conn, within answerTimeoutMs (mysql-answer.ts). */
   private answerOf<T>(conn: PoolConnection, text: string): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        conn.destroy();
-        reject(noAnswerError(this.answerTimeoutMs));
-      }, this.answerTimeoutMs);
-      conn.query(text).then(
-        ([results]) => {
-          clearTimeout(timer);
-          resolve(results as T);
-        },
-        (err: unknown) => {
-          clearTimeout(timer);
-          reject(err);
-        },
-      );
-    });
+    return answerWithin(conn, this.answerTimeoutMs, async () => (await conn.query(text))[0] as T);
   }
 
   private async runAlone(queued: QueuedWrite): Promise<void> {
