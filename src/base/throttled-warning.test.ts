@@ -33,3 +33,11 @@ test('one line per key and window; the next line tells how many were held back',
   assert.equal(lines.length, 3);
   assert.match(lines[2]!, /user 500's session \(and 499 more like it since the last such line\)/);
 });
+
+test('a flood from many keys costs one line per key up to the bound, then one line for all the others', () => {
+  const { logger, lines } = recordingLogger();
+  const warning = new ThrottledWarning(logger, 60_000, { maxKeys: 8, overflowKey: 'other sources' });
+  for (let i = 0; i < 5_000; i++) warning.warn(`10.0.${i >> 8}.${i & 255}`, `refused a connection from 10.0.${i >> 8}.${i & 255}: cap reached`);
+  assert.equal(lines.length, 9, `8 sources with a line each, then one for the 4,992 others:\n${lines.slice(0, 12).join('\n')}`);
+  assert.match(lines[8]!, /from 10\.0\.0\.8: cap reached; more like it about other sources are counted/);
+});
