@@ -7,6 +7,7 @@
 // error that mysql-error.ts turns into "unavailable". Whether a write ran is then unknown, as for
 // any lost connection.
 import type { PoolConnection } from 'mysql2/promise';
+import { within } from '../base/deadline.js';
 
 /**
  * How long one statement (or one batch of message writes) may go unanswered. Longer than
@@ -37,20 +38,8 @@ export function isConnectionLost(err: unknown): boolean {
  * answer; conn is then destroyed. A statement that fails leaves conn to the caller, as mysql2 does.
  */
 export function answerWithin<T>(conn: PoolConnection, timeoutMs: number, send: () => Promise<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      conn.destroy();
-      reject(noAnswerError(timeoutMs));
-    }, timeoutMs);
-    send().then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
+  return within(send(), timeoutMs, () => {
+    conn.destroy();
+    return noAnswerError(timeoutMs);
   });
 }

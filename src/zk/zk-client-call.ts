@@ -10,20 +10,3 @@ export function toBuffer(data: Uint8Array | undefined): Buffer {
 export function request<T>(start: (done: (error: unknown, value: T) => void) => void): Promise<T> {
   return new Promise((resolve, reject) => start((error, value) => (error ? reject(error) : resolve(value))));
 }
-
-/** The answer, or the error of onTimeout if none comes by `deadline` (epoch ms). */
-export function withDeadline<T>(answer: Promise<T>, deadline: number, onTimeout: () => Error): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(onTimeout()), Math.max(0, deadline - Date.now()));
-    answer.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
-  });
-}

@@ -12,7 +12,8 @@ import { isRetryable, ZkError, zkCodeOf, zkErrorFrom, zkResultCode } from './zk-
 import { badPathError, childPath, parentOf, splitConnectString } from './zk-path.js';
 import { probeServers, unreachableMessage, type ProbeOutcome } from './zk-reachability.js';
 import { longToHex, toZkStat, type ZkStat } from './zk-stat.js';
-import { request, toBuffer, withDeadline } from './zk-client-call.js';
+import { within } from '../base/deadline.js';
+import { request, toBuffer } from './zk-client-call.js';
 import { ZkEphemerals, type TakenCallback } from './zk-ephemerals.js';
 import { ZkLiveness } from './zk-liveness.js';
 import { ZkWatch } from './zk-watch.js';
@@ -458,7 +459,7 @@ export class ZkSession {
       const client = await this.connectedClientWithin(deadline - Date.now());
       if (client === undefined) throw this.noConnectionError(op, path);
       try {
-        return await withDeadline(attempt(client, attemptNumber), deadline, () => this.noAnswerError(op, path));
+        return await within(attempt(client, attemptNumber), Math.max(0, deadline - Date.now()), () => this.noAnswerError(op, path));
       } catch (err) {
         if (!isRetryable(err) || Date.now() >= deadline) throw zkErrorFrom(err, op, path);
       }
