@@ -173,6 +173,7 @@ export class ChatSession {
     this.isClosed = true;
     clearInterval(this.pingTimer);
     clearTimeout(this.reconnectTimer);
+    this.inbox.flush(); // the acks still gathering go out before the connection closes
     this.client?.close();
     this.notifyChange();
     this.listener.status?.('closed', 'closed');
