@@ -118,6 +118,8 @@ export class ChatSession {
 
   private async requestOnce(body: RequestBody): Promise<dchat.client.Response> {
     const client = await this.connectedClientFor(body);
+    // The acks still gathering go first, while the user is logged in to send them.
+    if (body.logout) this.inbox.flush();
     const response = await this.requestWhenAdmitted(client, body);
     if (response.status === dchat.Status.OK && body.login) {
       this.credentials = { userId: body.login.userId ?? 0, resumeToken: response.login?.resumeToken ?? '' };
