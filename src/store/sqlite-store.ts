@@ -476,7 +476,7 @@ export class SqliteStore implements ChatRepository {
     return this.writes.run(
       'ackPending',
       () => {
-        // One id (a client acknowledges each message as it arrives) needs no JSON list.
+        // One id (a message acknowledged alone, as at a conversation's pace) needs no JSON list.
         if (messageIds.length === 1) return this.stmt(sql.deletePending).run(userId, messageIds[0]).changes;
         const remove = this.stmt(`DELETE FROM offlinemessage WHERE userid = ? AND message_id IN (${idListSql})`);
         return remove.run(userId, JSON.stringify(messageIds)).changes;
