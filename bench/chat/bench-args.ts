@@ -36,8 +36,9 @@ export const usageText = `usage: node dist/bench/chat/chat-bench.js [--quick] [-
   --connections     logged-in clients per round (default 1000,10000)
   --capacity        a standalone round that only logs in N clients and reads RSS (default 15000; 0: none)
   --warmup          seconds of each phase before it is measured (default 1)
-  --warm-up-messages before the first phase, 1:1 messages each chat node delivers unmeasured, so
-                    that V8 has compiled the hot code (default 20000; at most 30 s)
+  --warm-up-messages before the first phase, 1:1 messages each chat node delivers unmeasured, and
+                    as many group deliveries before the group phase, so that V8 has compiled the
+                    hot code (default 20000; at most 30 s each)
   --window-per-node chat requests in flight over all clients, per chat node (default 16)
   --light-rate      chats per second of the light-load phase, where latency has no queueing (default 200)
   --only            which deployments, in this order (default forwarder,standalone,cluster; the

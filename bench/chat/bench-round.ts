@@ -165,11 +165,13 @@ export async function runRound(deployment: Deployment, workers: LoadWorker[], al
     const placement = await deployment.placement(userIds);
     const processes = [...deployment.roleProcesses(), ...workers.map((w) => ({ role: 'load workers', pid: w.pid }))];
     const plans = directPlans(userIds, placement, ownerOf, workers.length, options.roundIndex);
-    await warmUp(deployment, workers, processes, plans, options);
+    await warmUp(deployment, workers, processes, plans, options, 'messages');
     result.direct = await runPhase(deployment, workers, processes, plans, `r${options.roundIndex}d`, options);
     result.light = await runPhase(deployment, workers, processes, plans, `r${options.roundIndex}l`, { ...options, window: workers.length }, (workers.length * 1000) / options.lightRatePerSecond);
     if (options.hasGroups) {
       const groupPlans = await makeGroups(workers, userIds, ownerOf, options);
+      // The group path (fan-out, group statements) is code the 1:1 warm-up did not run.
+      await warmUp(deployment, workers, processes, groupPlans, options, 'group deliveries');
       result.group = await runPhase(deployment, workers, processes, groupPlans, `r${options.roundIndex}g`, options);
     }
   }
@@ -217,12 +219,13 @@ async function makeGroups(workers: LoadWorker[], userIds: readonly number[], own
 const warmUpMaxSeconds = 30;
 
 /**
- * Runs the 1:1 plans, unmeasured, a second at a time until each node has delivered
- * warmUpMessagesPerNode messages. Measured with one second of warm-up (1,000 connections), V8's
- * optimizing compiler took 27 % of a cluster node's CPU in the 1:1 phase and the node spent
- * ~330 µs a message, against 1.5 % and ~220 µs after ten seconds (perf record; docs/benchmarks.md).
+ * Runs the plans (1:1 or group), unmeasured, a second at a time until each node has delivered
+ * warmUpMessagesPerNode messages (or group deliveries). Measured with one second of warm-up
+ * (1,000 connections), V8's optimizing compiler took 27 % of a cluster node's CPU in the 1:1
+ * phase and the node spent ~330 µs a message, against 1.5 % and ~220 µs after ten seconds; and
+ * 15 % of its CPU in a group phase that only the 1:1 path had warmed (perf record; docs/benchmarks.md).
  */
-async function warmUp(deployment: Deployment, workers: LoadWorker[], processes: RoleProcess[], plans: SendPlan[][], options: RoundOptions): Promise<void> {
+async function warmUp(deployment: Deployment, workers: LoadWorker[], processes: RoleProcess[], plans: SendPlan[][], options: RoundOptions, what: string): Promise<void> {
   const wanted = options.warmUpMessagesPerNode * deployment.nodes().length;
   const startedUs = nowUs();
   let delivered = 0;
@@ -231,7 +234,7 @@ async function warmUp(deployment: Deployment, workers: LoadWorker[], processes: 
     delivered += phase.deliveredPerSecond;
   }
   const seconds = (nowUs() - startedUs) / 1e6;
-  console.log(`  ${deployment.name}: warmed up with ${Math.round(delivered).toLocaleString('en-US')} messages in ${seconds.toFixed(1)} s${delivered < wanted ? ` (stopped at ${warmUpMaxSeconds} s, short of ${wanted.toLocaleString('en-US')})` : ''}`);
+  console.log(`  ${deployment.name}: warmed up with ${Math.round(delivered).toLocaleString('en-US')} ${what} in ${seconds.toFixed(1)} s${delivered < wanted ? ` (stopped at ${warmUpMaxSeconds} s, short of ${wanted.toLocaleString('en-US')})` : ''}`);
 }
 
 async function runPhase(deployment: Deployment, workers: LoadWorker[], processes: RoleProcess[], plans: SendPlan[][], tag: string, options: RoundOptions, slotIntervalMs = 0): Promise<PhaseResult> {
