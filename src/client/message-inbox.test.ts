@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { MessageInbox, maxIdsPerAck } from './message-inbox.js';
 
 /** An inbox on a clock the test moves, with node:test's mock timers; acks recorded. */
-function inboxOnClock(t: { mock: { timers: { enable(o: { apis: ('setTimeout' | 'setImmediate')[] }): void; tick(ms: number): void; runAll(): void } } }) {
+function inboxOnClock(t: TestContext) {
   t.mock.timers.enable({ apis: ['setTimeout', 'setImmediate'] });
   let nowMs = 1_000;
   const acks: number[][] = [];

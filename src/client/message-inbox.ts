@@ -55,7 +55,10 @@ export class MessageInbox {
 
   private scheduleAck(id: number): void {
     this.toAck.push(id);
-    if (this.toAck.length >= maxIdsPerAck) return this.flush();
+    if (this.toAck.length >= maxIdsPerAck) {
+      this.flush();
+      return;
+    }
     if (this.scheduled) return;
     const waitMs = this.lastAckAtMs + this.ackIntervalMs - this.now();
     if (waitMs <= 0) {
