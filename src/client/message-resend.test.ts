@@ -58,7 +58,8 @@ describe('sendWithResend', () => {
     const link = scripted([closed(), response(dchat.Status.UNAVAILABLE), response(dchat.Status.OK, 7)]);
     const answer = await sendWithResend(link, body, quick);
     assert.equal(answer.sent?.messageId, 7);
-    assert.deepEqual(link.sent, [body, body, body]);
+    const resent = { chat: { ...body.chat, isResend: true } };
+    assert.deepEqual(link.sent, [body, resent, resent], 'the first try is not marked a resend, each later one is');
     assert.equal(link.waits, 2, 'each resend waited for the session to be ready');
   });
 
@@ -66,7 +67,7 @@ describe('sendWithResend', () => {
     const told: [RequestBody, number, string][] = [];
     const link = { ...scripted([closed(), response(dchat.Status.UNAVAILABLE), response(dchat.Status.OK, 7)]), resending: (b: RequestBody, n: number, why: string) => void told.push([b, n, why]) };
     await sendWithResend(link, body, quick);
-    assert.deepEqual(told.map(([b, n]) => [b, n]), [[body, 2], [body, 3]]);
+    assert.deepEqual(told.map(([b, n]) => [b, n]), [[body, 2], [body, 3]], 'told of the request as the caller gave it');
     assert.match(told[0]?.[2] ?? '', /connection to 127\.0\.0\.1:1 closed/);
     assert.match(told[1]?.[2] ?? '', /^UNAVAILABLE: refused/);
     const quiet: unknown[] = [];

@@ -2,8 +2,8 @@
 // When the answer to a send is lost (the connection dropped, the node died, nothing came back in
 // time) or the node said UNAVAILABLE, the message may or may not be stored. Each message
 // therefore carries a client_msg_id, and after the reconnect the same request goes out again with
-// the same id: the node stores it once and answers a repeat with the first message's id and
-// time (docs/protocol.md). Other requests are not resent: they are not idempotent in this way.
+// the same id, marked is_resend: the node stores it once and answers a repeat with the first
+// message's id and time (docs/protocol.md). Other requests are not resent: they are not idempotent in this way.
 import { randomBytes } from 'node:crypto';
 import { DchatError, errorMessage, isDchatError } from '../base/dchat-error.js';
 import { dchat } from '../gen/proto.js';
@@ -50,6 +50,13 @@ export function withClientMsgId(body: RequestBody): RequestBody {
   return body;
 }
 
+/** The request marked as a resend, so that the node looks for the message it may have stored. */
+export function asResend(body: RequestBody): RequestBody {
+  if (body.chat) return { ...body, chat: { ...body.chat, isResend: true } };
+  if (body.groupChat) return { ...body, groupChat: { ...body.groupChat, isResend: true } };
+  return body;
+}
+
 // A send that got no answer: the connection closed under it, there was none, or it timed out.
 const lostAnswerCodes = ['DCHAT_CLIENT_CLOSED', 'DCHAT_CLIENT_NOT_CONNECTED', 'DCHAT_CLIENT_TIMEOUT'] as const;
 
@@ -79,7 +86,7 @@ export async function sendWithResend(link: ResendLink, body: RequestBody, policy
   const startMs = Date.now();
   const deadlineMs = startMs + policy.maxWindowMs;
   for (let tries = 1; ; tries++) {
-    const outcome = await tryOnce(link, body);
+    const outcome = await tryOnce(link, tries === 1 ? body : asResend(body));
     if (outcome.kind === 'answered') return outcome.response;
     const isLastTry = tries >= policy.maxTries || Date.now() >= deadlineMs;
     if (!isLastTry) await link.pause(Math.min(policy.pauseMaxMs, policy.pauseInitialMs * 2 ** (tries - 1)));

@@ -104,8 +104,8 @@ export async function handleRequest(ctx: HandlerContext, session: ClientSession,
       return admitted(ctx, session, 'resume', userId ?? 0, () => login(ctx, session, { id: userId, resumeToken: token }));
     }
     case 'logout': return logout(ctx, session);
-    case 'chat': return send(ctx, { fromId: userId, toId: request.chat?.toId ?? 0, text: request.chat?.text ?? '', clientMsgId: request.chat?.clientMsgId ?? '' });
-    case 'groupChat': return send(ctx, { fromId: userId, groupId: request.groupChat?.groupId ?? 0, text: request.groupChat?.text ?? '', clientMsgId: request.groupChat?.clientMsgId ?? '' });
+    case 'chat': return send(ctx, { fromId: userId, toId: request.chat?.toId ?? 0, text: request.chat?.text ?? '', clientMsgId: request.chat?.clientMsgId ?? '', isResend: request.chat?.isResend ?? false });
+    case 'groupChat': return send(ctx, { fromId: userId, groupId: request.groupChat?.groupId ?? 0, text: request.groupChat?.text ?? '', clientMsgId: request.groupChat?.clientMsgId ?? '', isResend: request.groupChat?.isResend ?? false });
     case 'addFriend': return addFriend(ctx, session, request.addFriend?.friendId ?? 0);
     case 'delFriend': return delFriend(ctx, userId, request.delFriend?.friendId ?? 0);
     case 'friendList': return friendList(ctx, userId, request.friendList);

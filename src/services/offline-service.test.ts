@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { dchat } from '../gen/proto.js';
 import { SqliteStore } from '../store/sqlite-store.js';
-import { OfflineService } from './offline-service.js';
+import { describeReuse, OfflineService } from './offline-service.js';
 
 const { Status } = dchat;
 
@@ -48,7 +48,7 @@ describe('offline service saveMessage with client_msg_id', () => {
 
   it('answers a resend with the original message (id and time), is_repeat and its recipients, and stores it once', async () => {
     const first = await service.saveMessage({ fromId: ids.ann, toId: ids.bo, text: 'hello', clientMsgId: 'a1b2c3' });
-    const again = await service.saveMessage({ fromId: ids.ann, toId: ids.bo, text: 'hello', clientMsgId: 'a1b2c3' });
+    const again = await service.saveMessage({ fromId: ids.ann, toId: ids.bo, text: 'hello', clientMsgId: 'a1b2c3', isResend: true });
     assert.equal(first.result?.code, Status.OK);
     assert.equal(again.result?.code, Status.OK);
     assert.equal(first.isRepeat, false);
@@ -62,33 +62,40 @@ describe('offline service saveMessage with client_msg_id', () => {
     const first = await service.saveMessage({ fromId: ids.ann, groupId: ids.group, text: 'all hands', clientMsgId: 'g-1' });
     assert.deepEqual(first.recipientIds, [ids.bo]);
     await store.addGroupMember(ids.group, ids.cy, 'normal');
-    const again = await service.saveMessage({ fromId: ids.ann, groupId: ids.group, text: 'all hands', clientMsgId: 'g-1' });
+    const again = await service.saveMessage({ fromId: ids.ann, groupId: ids.group, text: 'all hands', clientMsgId: 'g-1', isResend: true });
     assert.equal(again.isRepeat, true);
     assert.deepEqual(again.message, first.message);
     assert.deepEqual(again.recipientIds, [ids.bo], 'cy joined after the message was sent');
     assert.equal(await store.countPending(ids.cy), 0, 'a repeat marks nobody new as pending');
     await store.ackPending(ids.bo, [first.message?.id ?? 0]);
-    const acked = await service.saveMessage({ fromId: ids.ann, groupId: ids.group, text: 'all hands', clientMsgId: 'g-1' });
+    const acked = await service.saveMessage({ fromId: ids.ann, groupId: ids.group, text: 'all hands', clientMsgId: 'g-1', isResend: true });
     assert.deepEqual(acked.recipientIds, [], 'bo has it already');
   });
 
-  it('refuses a key reused for another text, user or group with INVALID_ARGUMENT naming the first message', async () => {
+  it('refuses a resend that reuses a key for another text with INVALID_ARGUMENT naming the first message', async () => {
     const first = await service.saveMessage({ fromId: ids.ann, toId: ids.bo, text: 'original', clientMsgId: 'k' });
-    const messageId = first.message?.id ?? 0;
-    const cases = [
-      { request: { fromId: ids.ann, toId: ids.bo, text: 'edited', clientMsgId: 'k' }, says: /already names message \d+, which has another text/ },
-      { request: { fromId: ids.ann, toId: ids.cy, text: 'original', clientMsgId: 'k' }, says: new RegExp(`went to user ${ids.bo}, not user ${ids.cy}`) },
-      { request: { fromId: ids.ann, groupId: ids.group, text: 'original', clientMsgId: 'k' }, says: new RegExp(`went to user ${ids.bo}, not group ${ids.group}`) },
-    ];
-    for (const { request, says } of cases) {
-      const res = await service.saveMessage(request);
-      assert.equal(res.result?.code, Status.INVALID_ARGUMENT, JSON.stringify(request));
-      assert.match(res.result?.message ?? '', says);
-      assert.match(res.result?.message ?? '', new RegExp(`client_msg_id "k" already names message ${messageId}.*give every new message a new client_msg_id`));
-      assert.equal(res.message, undefined);
-    }
-    assert.equal(await store.countPending(ids.cy), 0);
-    assert.deepEqual((await store.history({ kind: 'group', groupId: ids.group }, 0, 10)).length, 0);
+    const res = await service.saveMessage({ fromId: ids.ann, toId: ids.bo, text: 'edited', clientMsgId: 'k', isResend: true });
+    assert.equal(res.result?.code, Status.INVALID_ARGUMENT);
+    assert.match(res.result?.message ?? '', new RegExp(`client_msg_id "k" already names message ${first.message?.id ?? 0}, which has another text; give every new message a new client_msg_id`));
+    assert.equal(res.message, undefined);
+    assert.equal(await store.countPending(ids.bo), 1);
+  });
+
+  it('stores a key resent to another user or group as a new message: SQLite looks for a key in its own conversation only', async () => {
+    const first = await service.saveMessage({ fromId: ids.ann, toId: ids.bo, text: 'original', clientMsgId: 'k' });
+    const toCy = await service.saveMessage({ fromId: ids.ann, toId: ids.cy, text: 'original', clientMsgId: 'k', isResend: true });
+    const toGroup = await service.saveMessage({ fromId: ids.ann, groupId: ids.group, text: 'original', clientMsgId: 'k', isResend: true });
+    assert.equal(toCy.isRepeat, false);
+    assert.equal(toGroup.isRepeat, false);
+    assert.equal(new Set([first.message?.id, toCy.message?.id, toGroup.message?.id]).size, 3);
+  });
+
+  it('names the target of the first message when a key comes back to another (a store that keeps keys for good finds it)', () => {
+    const stored = { id: 12, fromId: 1, fromName: 'ann', toId: 2, groupId: 0, text: 'original', sentAtMs: 1 };
+    assert.equal(describeReuse(stored, { toId: 3, groupId: 0, text: 'original' }), 'which went to user 2, not user 3');
+    assert.equal(describeReuse(stored, { toId: 0, groupId: 7, text: 'original' }), 'which went to user 2, not group 7');
+    assert.equal(describeReuse(stored, { toId: 2, groupId: 0, text: 'edited' }), 'which has another text');
+    assert.equal(describeReuse(stored, { toId: 2, groupId: 0, text: 'original' }), undefined);
   });
 
   it('stores every message without a key, even with equal text', async () => {

@@ -12,7 +12,7 @@ import type { OfflineServiceApi } from './service-api.js';
 const { Status } = dchat;
 
 /** How a resend differs from the message its key named first; undefined for a true resend. */
-function describeReuse(stored: MessageRow, resend: { toId: number; groupId: number; text: string }): string | undefined {
+export function describeReuse(stored: MessageRow, resend: { toId: number; groupId: number; text: string }): string | undefined {
   if (stored.toId !== resend.toId || stored.groupId !== resend.groupId) {
     const target = (m: { toId: number; groupId: number }): string => (m.toId !== 0 ? `user ${m.toId}` : `group ${m.groupId}`);
     return `which went to ${target(stored)}, not ${target(resend)}`;
@@ -52,7 +52,8 @@ export class OfflineService implements OfflineServiceApi {
     }
     const recipients = toId !== 0 ? await this.directRecipients(fromId, toId) : await this.groupRecipients(fromId, groupId);
     if (!Array.isArray(recipients)) return recipients;
-    const message = { fromId, toId, groupId, text, sentAtMs: this.now(), recipientIds: recipients, ...(clientMsgId ? { clientMsgId } : {}) };
+    const key = clientMsgId ? { clientMsgId, ...(request.isResend ? { isResend: true } : {}) } : {};
+    const message = { fromId, toId, groupId, text, sentAtMs: this.now(), recipientIds: recipients, ...key };
     // The sender hears that the message was not taken, rather than the recipient losing an old one.
     const max = this.usage.pendingPerRecipient;
     const saved = toId !== 0 ? await this.repo.saveMessageUnlessFull(message, max) : await this.repo.saveMessage(message);

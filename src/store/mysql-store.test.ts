@@ -41,6 +41,7 @@ describeRepositoryContract(
     return store;
   },
   (repo: ChatRepository) => repo.close(),
+  { keysForGood: true },
 );
 
 type Columns = Map<string, string[]>;

@@ -66,8 +66,14 @@ export const sql = {
   ],
 
   insertMessage: 'INSERT INTO message (sender_id, recipient_id, group_id, body, sent_at, client_msg_id) VALUES (?, ?, ?, ?, ?, ?)',
-  /** Parameters: senderId, clientMsgId. The unique key (sender_id, client_msg_id) finds it. */
+  /** Parameters: senderId, clientMsgId. The unique key (sender_id, client_msg_id) finds it (MySQL). */
   messageByClientId: `${selectMessage} WHERE m.sender_id = ? AND m.client_msg_id = ?`,
+  messageById: `${selectMessage} WHERE m.id = ?`,
+  /** Parameters: senderId, recipientId. A conversation's messages from one side, newest first. */
+  directKeysNewestFirst: 'SELECT id, sent_at AS sentAtMs, client_msg_id AS clientMsgId FROM message WHERE sender_id = ? AND recipient_id = ? ORDER BY id DESC',
+  /** Parameter: groupId. A group's messages, newest first. */
+  groupKeysNewestFirst:
+    'SELECT id, sender_id AS fromId, sent_at AS sentAtMs, client_msg_id AS clientMsgId FROM message WHERE group_id = ? ORDER BY id DESC',
   insertPending: 'INSERT INTO offlinemessage (userid, message_id) VALUES (?, ?)',
   /** Parameters: userId, messageId. */
   deletePending: 'DELETE FROM offlinemessage WHERE userid = ? AND message_id = ?',

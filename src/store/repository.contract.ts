@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { ChatRepository, MessageRow, NewMessage, UserRow } from './repository.js';
-import { describeMessageKeyContract } from './message-key.contract.js';
+import { describeMessageKeyContract, type MessageKeyBehaviour } from './message-key.contract.js';
 import { describeSessionTokenContract } from './session-token.contract.js';
 import { StoreError } from './store-error.js';
 
@@ -14,6 +14,7 @@ export function describeRepositoryContract(
   name: string,
   open: () => Promise<ChatRepository>,
   cleanup: (repo: ChatRepository) => Promise<void>,
+  keys: MessageKeyBehaviour,
 ): void {
   describe(`${name} repository contract`, () => {
     let repo: ChatRepository;
@@ -206,7 +207,7 @@ export function describeRepositoryContract(
         const first = await save({ ...direct(a, b, 'keyed'), clientMsgId: 'k1' });
         const second = await save(direct(a, b, 'two'));
         assert.deepEqual(await repo.usersWithPendingAtLeast([b.id, c.id], 2), [b.id]);
-        const repeat = await repo.saveMessage({ ...direct(a, b, 'keyed'), clientMsgId: 'k1' });
+        const repeat = await repo.saveMessage({ ...direct(a, b, 'keyed'), clientMsgId: 'k1', isResend: true });
         assert.equal(repeat.isRepeat, true);
         assert.deepEqual(await repo.usersWithPendingAtLeast([b.id], 3), [], 'a repeat adds no pending row');
         assert.equal(await repo.ackPending(b.id, [first.id]), 1);
@@ -240,7 +241,7 @@ export function describeRepositoryContract(
         const third = await repo.saveMessageUnlessFull(direct(a, b, 'three'), 2);
         assert.ok(third !== 'recipient-full', 'room again after an acknowledgement');
         assert.deepEqual(await repo.listPendingRecipients(third.row.id), [b.id]);
-        const repeat = await repo.saveMessageUnlessFull({ ...direct(a, b, 'one'), clientMsgId: 'u1' }, 3);
+        const repeat = await repo.saveMessageUnlessFull({ ...direct(a, b, 'one'), clientMsgId: 'u1', isResend: true }, 3);
         assert.deepEqual(repeat, { row: first.row, isRepeat: true }, 'a repeated key finds its message and stores nothing');
         assert.deepEqual((await repo.listPending(b.id, 0, 10)).map((m) => m.text), ['two', 'three']);
       });
@@ -560,6 +561,6 @@ export function describeRepositoryContract(
       });
     });
   });
-  describeMessageKeyContract(name, open, cleanup);
+  describeMessageKeyContract(name, open, cleanup, keys);
   describeSessionTokenContract(name, open, cleanup);
 }

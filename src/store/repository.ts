@@ -65,9 +65,21 @@ export interface NewMessage {
   sentAtMs: number;
   /** Every user the message is pending for until they acknowledge it (the sender excluded). */
   recipientIds: readonly number[];
-  /** The sender's idempotency key: a second save with the same fromId and key stores nothing. */
+  /**
+   * The sender's idempotency key: a resend (isResend) with the same fromId and key, to the same
+   * user or group within resendWindowMs of the original, stores nothing and returns the original.
+   * MySQL keeps keys unique for good and recognises any repeat, flagged or not, whatever its target.
+   */
   clientMsgId?: string;
+  /** The sender sent this message before and lost the answer: look for it before storing it. */
+  isResend?: boolean;
 }
+
+/**
+ * How far back a resend is looked for: ten times the 60 s within which dchat's clients resend
+ * (client/message-resend.ts), so a client whose clock or reconnect lags is still recognised.
+ */
+export const resendWindowMs = 10 * 60_000;
 
 export interface SavedMessage {
   row: MessageRow;

@@ -88,8 +88,12 @@ export const sqliteSchema: readonly string[] = [
   'DROP INDEX IF EXISTS message_recipient',
   'DROP INDEX IF EXISTS message_group',
   'CREATE INDEX IF NOT EXISTS message_group_only ON message (group_id, id) WHERE group_id IS NOT NULL',
-  // SQLite, like MySQL, treats NULLs in a unique index as distinct: messages without a key never collide.
-  'CREATE UNIQUE INDEX IF NOT EXISTS message_client_msg_id ON message (sender_id, client_msg_id)',
+  // No index on the idempotency key: it would be one more page per message (a sender's keys are
+  // scattered over the whole index), a tenth of a standalone node's CPU per message. A resend
+  // says it is one (is_resend), and the store looks for the key among the conversation's messages
+  // of the resend window only, through the indexes above (docs/protocol.md, docs/storage.md).
+  // Databases made with the unique key lose it here.
+  'DROP INDEX IF EXISTS message_client_msg_id',
 
   `CREATE TABLE IF NOT EXISTS offlinemessage (
     userid INTEGER NOT NULL REFERENCES \`user\` (id) ON DELETE CASCADE,

@@ -28,6 +28,7 @@ describeRepositoryContract(
     return store;
   },
   (repo: ChatRepository) => repo.close(),
+  { keysForGood: false },
 );
 
 describe('sqlite store', () => {
@@ -92,7 +93,7 @@ describe('sqlite store', () => {
 });
 
 describe('sqlite store migrate', () => {
-  it('adds message.client_msg_id and its unique index to a database made before them, keeping its messages', async () => {
+  it('adds message.client_msg_id to a database made before it, keeping its messages, and drops the unique index of the layout after it', async () => {
     const dir = tempDir();
     const older = SqliteStore.openInDirectory(dir);
     await older.migrate();
@@ -102,7 +103,7 @@ describe('sqlite store migrate', () => {
     const { row: kept } = await older.saveMessage({ fromId: a.id, toId: b.id, groupId: 0, text: 'from before', sentAtMs: 1, recipientIds: [b.id] });
     await older.close();
     const raw = new Database(join(dir, sqliteFileName));
-    raw.exec('DROP INDEX message_client_msg_id');
+    raw.exec('DROP INDEX IF EXISTS message_client_msg_id');
     raw.exec('ALTER TABLE message DROP COLUMN client_msg_id');
     raw.close();
 
@@ -110,16 +111,22 @@ describe('sqlite store migrate', () => {
     try {
       await store.migrate();
       const first = await store.saveMessage({ fromId: a.id, toId: b.id, groupId: 0, text: 'keyed', sentAtMs: 2, recipientIds: [b.id], clientMsgId: 'k' });
-      const again = await store.saveMessage({ fromId: a.id, toId: b.id, groupId: 0, text: 'keyed', sentAtMs: 3, recipientIds: [b.id], clientMsgId: 'k' });
+      const again = await store.saveMessage({ fromId: a.id, toId: b.id, groupId: 0, text: 'keyed', sentAtMs: 3, recipientIds: [b.id], clientMsgId: 'k', isResend: true });
       assert.deepEqual(again, { row: first.row, isRepeat: true });
       assert.deepEqual((await store.listPending(b.id, 0, 10)).map((m) => m.text), [kept.text, 'keyed']);
     } finally {
       await store.close();
     }
+    const raw2 = new Database(join(dir, sqliteFileName));
+    raw2.exec('CREATE UNIQUE INDEX message_client_msg_id ON message (sender_id, client_msg_id)');
+    raw2.close();
+    const reopened = SqliteStore.openInDirectory(dir);
+    await reopened.migrate();
+    await reopened.close();
     const check = new Database(join(dir, sqliteFileName), { readonly: true });
     try {
-      const index = check.prepare("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = 'message_client_msg_id'").get() as { sql: string } | undefined;
-      assert.match(index?.sql ?? 'no index', /CREATE UNIQUE INDEX .*\(sender_id, client_msg_id\)/);
+      const index = check.prepare("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = 'message_client_msg_id'").get();
+      assert.equal(index, undefined, 'the unique index on (sender_id, client_msg_id) is gone');
     } finally {
       check.close();
     }
@@ -140,7 +147,7 @@ describe('sqlite store migrate', () => {
     const check = new Database(join(dir, sqliteFileName), { readonly: true });
     try {
       const indexes = check.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'message' AND sql IS NOT NULL ORDER BY name").all() as { name: string; sql: string }[];
-      assert.deepEqual(indexes.map((i) => i.name), ['message_client_msg_id', 'message_direct', 'message_group_only']);
+      assert.deepEqual(indexes.map((i) => i.name), ['message_direct', 'message_group_only']);
       assert.match(indexes.find((i) => i.name === 'message_group_only')?.sql ?? '', /WHERE group_id IS NOT NULL$/);
       const entries = check.prepare('SELECT COUNT(*) AS n FROM message INDEXED BY message_group_only WHERE group_id IS NOT NULL').get() as { n: number };
       assert.equal(entries.n, 1, 'only the group message is in it');
@@ -166,7 +173,7 @@ describe('sqlite store migrate', () => {
     const check = new Database(join(dir, sqliteFileName), { readonly: true });
     try {
       const names = (check.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'message' AND sql IS NOT NULL ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-      assert.deepEqual(names, ['message_client_msg_id', 'message_direct', 'message_group_only']);
+      assert.deepEqual(names, ['message_direct', 'message_group_only']);
     } finally {
       check.close();
     }

@@ -21,6 +21,7 @@ import type {
   SessionTokenRow,
   UserRow,
 } from './repository.js';
+import { resendWindowMs } from './repository.js';
 import { describeOldLayout, pageLimit, sql, upperId } from './repository-sql.js';
 import { upgradesDue } from './schema-upgrades.js';
 import { PendingCounts } from './pending-counts.js';
@@ -374,36 +375,62 @@ export class SqliteStore implements ChatRepository {
   }
 
   saveMessage(message: NewMessage): Promise<SavedMessage> {
-    return this.writes.run('saveMessage', () => this.insertMessage(message), (saved) => {
-      if (saved.isRepeat) return;
-      for (const recipientId of new Set(message.recipientIds)) this.pendingCounts.add(recipientId, 1);
-    });
+    return this.writes.run('saveMessage', () => this.insertMessage(message), (saved) => this.countPendingOf(message, saved));
   }
 
   async saveMessageUnlessFull(message: NewMessage, pendingCap: number): Promise<SavedMessage | 'recipient-full'> {
-    // The count is kept in memory (pending-counts.ts): asking it first costs no statement.
-    if ((await this.usersWithPendingAtLeast([message.toId], pendingCap)).length > 0) return 'recipient-full';
-    return this.saveMessage(message);
+    // The count is kept in memory (pending-counts.ts): asking it first costs no statement. It is
+    // read here, outside the write batch's transaction, where it holds committed rows only.
+    const isFull = (await this.usersWithPendingAtLeast([message.toId], pendingCap)).length > 0;
+    if (!isFull) return this.saveMessage(message);
+    if (!message.isResend) return 'recipient-full';
+    // A resend of a stored message is answered with it even when its recipient is full now; one
+    // that repeats nothing is refused like any other message.
+    return this.writes.run<SavedMessage | 'recipient-full'>('saveMessage', () => this.earlierSend(message) ?? 'recipient-full');
+  }
+
+  private countPendingOf(message: NewMessage, saved: SavedMessage): void {
+    if (saved.isRepeat) return;
+    for (const recipientId of new Set(message.recipientIds)) this.pendingCounts.add(recipientId, 1);
+  }
+
+  /**
+   * The message a resend repeats: the sender's message with the same key to the same user or group,
+   * sent at most resendWindowMs before the resend. The conversation's messages are read newest
+   * first through its index and the read stops at the window's start, so it costs what the window
+   * holds, whatever the conversation's length. Keys are not looked for otherwise (sqlite-schema.ts).
+   */
+  private earlierSend(message: NewMessage): SavedMessage | undefined {
+    const { fromId, toId, groupId, clientMsgId } = message;
+    if (!message.isResend || !clientMsgId) return undefined;
+    const since = message.sentAtMs - resendWindowMs;
+    const newestFirst = toId
+      ? this.stmt(sql.directKeysNewestFirst).iterate(fromId, toId)
+      : this.stmt(sql.groupKeysNewestFirst).iterate(groupId);
+    for (const candidate of newestFirst as Iterable<{ id: number; fromId?: number; sentAtMs: number; clientMsgId: string | null }>) {
+      if (candidate.sentAtMs < since) break;
+      if (candidate.clientMsgId !== clientMsgId || (candidate.fromId !== undefined && candidate.fromId !== fromId)) continue;
+      const row = this.row<MessageRow>(sql.messageById, candidate.id);
+      if (!row) throw new Error(`message ${candidate.id}, just found by its key, cannot be read`);
+      return { row, isRepeat: true };
+    }
+    return undefined;
   }
 
   /** Runs in a savepoint of the write batch's transaction, which holds the write lock: no other
-   * writer can slip in between the insert that finds the key taken and the read of the row that
-   * holds it, and a recipient that cannot be marked undoes the whole save. */
+   * writer can slip in between the look for a resend's original and the insert, and a recipient
+   * that cannot be marked undoes the whole save. */
   private insertMessage(message: NewMessage): SavedMessage {
-    const clientMsgId = message.clientMsgId || null;
-    const info = this.stmt(`${sql.insertMessage} ON CONFLICT (sender_id, client_msg_id) DO NOTHING`).run(
+    const earlier = this.earlierSend(message);
+    if (earlier) return earlier;
+    const info = this.stmt(sql.insertMessage).run(
       message.fromId,
       message.toId || null,
       message.groupId || null,
       message.text,
       message.sentAtMs,
-      clientMsgId,
+      message.clientMsgId || null,
     );
-    if (info.changes === 0) {
-      const earlier = this.row<MessageRow>(sql.messageByClientId, message.fromId, clientMsgId);
-      if (!earlier) throw new Error(`message of sender ${message.fromId} with key ${String(clientMsgId)} conflicted but cannot be read`);
-      return { row: earlier, isRepeat: true };
-    }
     const id = Number(info.lastInsertRowid);
     const insertPending = this.stmt(sql.insertPending);
     for (const recipientId of new Set(message.recipientIds)) insertPending.run(recipientId, id);
