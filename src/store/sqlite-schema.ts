@@ -89,7 +89,7 @@ export const sqliteSchema: readonly string[] = [
   'DROP INDEX IF EXISTS message_group',
   'CREATE INDEX IF NOT EXISTS message_group_only ON message (group_id, id) WHERE group_id IS NOT NULL',
   // No index on the idempotency key: it would be one more page per message (a sender's keys are
-  // scattered over the whole index), a tenth of a standalone node's CPU per message. A resend
+  // scattered over the whole index), ~15 % of a standalone node's CPU per message. A resend
   // says it is one (is_resend), and the store looks for the key among the conversation's messages
   // of the resend window only, through the indexes above (docs/protocol.md, docs/storage.md).
   // Databases made with the unique key lose it here.
