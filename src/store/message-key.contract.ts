@@ -2,10 +2,11 @@
 // whose answer was lost resends with the same key, marked isResend, and must get the stored
 // message back, never a second copy. describeRepositoryContract runs it on every backend.
 // Backends differ past that: MySQL keeps every key unique for good (keysForGood), SQLite looks
-// for a resend's key in its conversation within resendWindowMs only (sqlite-schema.ts).
+// for a resend's key among the sender's messages to the same user (or to groups) within
+// resendWindowMs and resendLookRows only (sqlite-schema.ts).
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { resendWindowMs, type ChatRepository, type NewMessage, type UserRow } from './repository.js';
+import { resendLookRows, resendWindowMs, type ChatRepository, type NewMessage, type UserRow } from './repository.js';
 
 const t0 = 1_700_000_000_000;
 
@@ -164,6 +165,16 @@ export function describeMessageKeyContract(
         assert.equal(elsewhere.isRepeat, false, 'another conversation does not hold the key');
         assert.notEqual(elsewhere.row.id, first.row.id);
         assert.equal(await repo.countPending(b.id), 4);
+      });
+
+      it(`a resend is looked for among the sender's ${resendLookRows} newest messages to that user, however recent`, async () => {
+        const first = await repo.saveMessage(keyed(a, b, 'original', 'k-bound'));
+        await Promise.all(Array.from({ length: resendLookRows - 1 }, (_, i) => repo.saveMessage(keyed(a, b, `filler ${i}`, undefined, t0 + 1))));
+        await repo.saveMessage(keyed(b, a, 'replies do not count', undefined, t0 + 2));
+        assert.deepEqual(await repo.saveMessage(resent(keyed(a, b, 'original', 'k-bound', t0 + 3))), { row: first.row, isRepeat: true });
+        await repo.saveMessage(keyed(a, b, 'one more', undefined, t0 + 4));
+        const past = await repo.saveMessage(resent(keyed(a, b, 'original', 'k-bound', t0 + 5)));
+        assert.equal(past.isRepeat, false, 'the original is now the 1,001st newest: past the bound');
       });
 
       it('a resend of a stored message is answered at the recipient’s pending cap, and the flag lets nothing else past it', async () => {

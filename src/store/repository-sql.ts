@@ -69,11 +69,18 @@ export const sql = {
   /** Parameters: senderId, clientMsgId. The unique key (sender_id, client_msg_id) finds it (MySQL). */
   messageByClientId: `${selectMessage} WHERE m.sender_id = ? AND m.client_msg_id = ?`,
   messageById: `${selectMessage} WHERE m.id = ?`,
-  /** Parameters: senderId, recipientId. A conversation's messages from one side, newest first. */
-  directKeysNewestFirst: 'SELECT id, sent_at AS sentAtMs, client_msg_id AS clientMsgId FROM message WHERE sender_id = ? AND recipient_id = ? ORDER BY id DESC',
-  /** Parameter: groupId. A group's messages, newest first. */
-  groupKeysNewestFirst:
-    'SELECT id, sender_id AS fromId, sent_at AS sentAtMs, client_msg_id AS clientMsgId FROM message WHERE group_id = ? ORDER BY id DESC',
+  /**
+   * Parameters: senderId, recipientId, rows, clientMsgId, sentAtMs since. The message with the key
+   * among the sender's `rows` newest messages to the recipient, within the window: a range of
+   * message_direct read newest first and cut at `rows` before anything else is compared.
+   */
+  directResendOriginal:
+    'SELECT id FROM (SELECT id, sent_at, client_msg_id FROM message WHERE sender_id = ? AND recipient_id = ? ORDER BY id DESC LIMIT ?) ' +
+    'WHERE client_msg_id = ? AND sent_at >= ? LIMIT 1',
+  /** Parameters: senderId, rows, groupId, clientMsgId, since. The same among the sender's group messages (recipient_id NULL). */
+  groupResendOriginal:
+    'SELECT id FROM (SELECT id, group_id, sent_at, client_msg_id FROM message WHERE sender_id = ? AND recipient_id IS NULL ORDER BY id DESC LIMIT ?) ' +
+    'WHERE group_id = ? AND client_msg_id = ? AND sent_at >= ? LIMIT 1',
   insertPending: 'INSERT INTO offlinemessage (userid, message_id) VALUES (?, ?)',
   /** Parameters: userId, messageId. */
   deletePending: 'DELETE FROM offlinemessage WHERE userid = ? AND message_id = ?',

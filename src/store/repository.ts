@@ -67,7 +67,8 @@ export interface NewMessage {
   recipientIds: readonly number[];
   /**
    * The sender's idempotency key: a resend (isResend) with the same fromId and key, to the same
-   * user or group within resendWindowMs of the original, stores nothing and returns the original.
+   * user or group within resendWindowMs of the original and resendLookRows of the sender's
+   * messages there (to any group, for a group message), stores nothing and returns the original.
    * MySQL keeps keys unique for good and recognises any repeat, flagged or not, whatever its target.
    */
   clientMsgId?: string;
@@ -80,6 +81,13 @@ export interface NewMessage {
  * (client/message-resend.ts), so a client whose clock or reconnect lags is still recognised.
  */
 export const resendWindowMs = 10 * 60_000;
+
+/**
+ * How many of the sender's newest messages to the same user (or to groups) a store without an
+ * index on the key reads at most for one resend: a bound on what a flagged send can cost, since a
+ * sender could flag every send. No person sends a thousand messages to one user in ten minutes.
+ */
+export const resendLookRows = 1_000;
 
 export interface SavedMessage {
   row: MessageRow;

@@ -90,8 +90,8 @@ export const sqliteSchema: readonly string[] = [
   'CREATE INDEX IF NOT EXISTS message_group_only ON message (group_id, id) WHERE group_id IS NOT NULL',
   // No index on the idempotency key: it would be one more page per message (a sender's keys are
   // scattered over the whole index), ~15 % of a standalone node's CPU per message. A resend
-  // says it is one (is_resend), and the store looks for the key among the conversation's messages
-  // of the resend window only, through the indexes above (docs/protocol.md, docs/storage.md).
+  // says it is one (is_resend), and the store looks for the key among the sender's newest messages
+  // to that user (or to groups) only, through message_direct (docs/protocol.md, docs/storage.md).
   // Databases made with the unique key lose it here.
   'DROP INDEX IF EXISTS message_client_msg_id',
 

@@ -21,7 +21,7 @@ import type {
   SessionTokenRow,
   UserRow,
 } from './repository.js';
-import { resendWindowMs } from './repository.js';
+import { resendLookRows, resendWindowMs } from './repository.js';
 import { describeOldLayout, pageLimit, sql, upperId } from './repository-sql.js';
 import { upgradesDue } from './schema-upgrades.js';
 import { PendingCounts } from './pending-counts.js';
@@ -396,25 +396,22 @@ export class SqliteStore implements ChatRepository {
 
   /**
    * The message a resend repeats: the sender's message with the same key to the same user or group,
-   * sent at most resendWindowMs before the resend. The conversation's messages are read newest
-   * first through its index and the read stops at the window's start, so it costs what the window
-   * holds, whatever the conversation's length. Keys are not looked for otherwise (sqlite-schema.ts).
+   * sent at most resendWindowMs before the resend. Only the sender's resendLookRows newest messages
+   * to that user (or to groups) are read, newest first through message_direct, so a resend costs
+   * at most that many rows whatever others send and however long the conversation is. Keys are not
+   * looked for otherwise (sqlite-schema.ts).
    */
   private earlierSend(message: NewMessage): SavedMessage | undefined {
     const { fromId, toId, groupId, clientMsgId } = message;
     if (!message.isResend || !clientMsgId) return undefined;
     const since = message.sentAtMs - resendWindowMs;
-    const newestFirst = toId
-      ? this.stmt(sql.directKeysNewestFirst).iterate(fromId, toId)
-      : this.stmt(sql.groupKeysNewestFirst).iterate(groupId);
-    for (const candidate of newestFirst as Iterable<{ id: number; fromId?: number; sentAtMs: number; clientMsgId: string | null }>) {
-      if (candidate.sentAtMs < since) break;
-      if (candidate.clientMsgId !== clientMsgId || (candidate.fromId !== undefined && candidate.fromId !== fromId)) continue;
-      const row = this.row<MessageRow>(sql.messageById, candidate.id);
-      if (!row) throw new Error(`message ${candidate.id}, just found by its key, cannot be read`);
-      return { row, isRepeat: true };
-    }
-    return undefined;
+    const found = toId
+      ? this.row<{ id: number }>(sql.directResendOriginal, fromId, toId, resendLookRows, clientMsgId, since)
+      : this.row<{ id: number }>(sql.groupResendOriginal, fromId, resendLookRows, groupId, clientMsgId, since);
+    if (!found) return undefined;
+    const row = this.row<MessageRow>(sql.messageById, found.id);
+    if (!row) throw new Error(`message ${found.id}, just found by its key, cannot be read`);
+    return { row, isRepeat: true };
   }
 
   /** Runs in a savepoint of the write batch's transaction, which holds the write lock: no other
