@@ -6,22 +6,23 @@
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type {
-  ChatRepository,
-  Conversation,
-  FriendRequestRow,
-  GroupMemberRow,
-  GroupRole,
-  JoinKind,
-  GroupRow,
-  MessageRow,
-  NewMessage,
-  Page,
-  SavedMessage,
-  SessionTokenRow,
-  UserRow,
+import {
+  type ChatRepository,
+  type Conversation,
+  type FriendRequestRow,
+  type GroupMemberRow,
+  type GroupRole,
+  type JoinKind,
+  type GroupRow,
+  type MessageRow,
+  type NewMessage,
+  type Page,
+  type SavedMessage,
+  type SessionTokenRow,
+  type UserRow,
+  resendLookRows,
+  resendWindowMs,
 } from './repository.js';
-import { resendLookRows, resendWindowMs } from './repository.js';
 import { describeOldLayout, pageLimit, sql, upperId } from './repository-sql.js';
 import { upgradesDue } from './schema-upgrades.js';
 import { PendingCounts } from './pending-counts.js';
