@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { DchatError } from '../base/dchat-error.js';
 import { dchat } from '../gen/proto.js';
 import type { RequestBody } from './chat-client.js';
-import { isMessageSend, sendWithResend, withClientMsgId, type ResendLink, type ResendPolicy } from './message-resend.js';
+import { asResend, isMessageSend, sendWithResend, withClientMsgId, type ResendLink, type ResendPolicy } from './message-resend.js';
 
 const quick: ResendPolicy = { maxTries: 5, maxWindowMs: 10_000, pauseInitialMs: 1, pauseMaxMs: 2 };
 
@@ -48,6 +48,15 @@ describe('withClientMsgId', () => {
     assert.equal(withClientMsgId(ping), ping);
     assert.equal(isMessageSend(ping), false);
     assert.equal(isMessageSend({ groupChat: { groupId: 1, text: 'x' } }), true);
+  });
+});
+
+describe('asResend', () => {
+  it('marks chat and group chat as resends and leaves other requests alone', () => {
+    assert.equal(asResend({ chat: { toId: 2, text: 'hi', clientMsgId: 'k' } }).chat?.isResend, true);
+    assert.equal(asResend({ groupChat: { groupId: 1, text: 'hi', clientMsgId: 'k' } }).groupChat?.isResend, true);
+    const other = { addFriend: { friendId: 3 } };
+    assert.equal(asResend(other), other);
   });
 });
 

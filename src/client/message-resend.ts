@@ -3,7 +3,8 @@
 // time) or the node said UNAVAILABLE, the message may or may not be stored. Each message
 // therefore carries a client_msg_id, and after the reconnect the same request goes out again with
 // the same id, marked is_resend: the node stores it once and answers a repeat with the first
-// message's id and time (docs/protocol.md). Other requests are not resent: they are not idempotent in this way.
+// message's id and time (docs/protocol.md). Other requests are not resent: they are not
+// idempotent in this way.
 import { randomBytes } from 'node:crypto';
 import { DchatError, errorMessage, isDchatError } from '../base/dchat-error.js';
 import { dchat } from '../gen/proto.js';

@@ -11,7 +11,7 @@ import { resendLookRows, resendWindowMs, type ChatRepository, type NewMessage, t
 const t0 = 1_700_000_000_000;
 
 export interface MessageKeyBehaviour {
-  /** Every key is unique per sender for good: any repeat is found, flagged or not, whatever its target. */
+  /** Every key is unique per sender for good, so that each repeat is found, flagged or not, whatever its target. */
   keysForGood: boolean;
 }
 
