@@ -70,9 +70,10 @@ export const sql = {
   messageByClientId: `${selectMessage} WHERE m.sender_id = ? AND m.client_msg_id = ?`,
   messageById: `${selectMessage} WHERE m.id = ?`,
   /**
-   * Parameters: senderId, recipientId, rows, clientMsgId, sentAtMs since. The message with the key
-   * among the sender's `rows` newest messages to the recipient, within the window: a range of
-   * message_direct read newest first and cut at `rows` before anything else is compared.
+   * For SQLite, which keeps no index on the key. Parameters: senderId, recipientId, rows,
+   * clientMsgId, sentAtMs since. The message with the key among the sender's `rows` newest messages
+   * to the recipient, within the window: a range of message_direct read newest first and cut at
+   * `rows` before anything else is compared.
    */
   directResendOriginal:
     'SELECT id FROM (SELECT id, sent_at, client_msg_id FROM message WHERE sender_id = ? AND recipient_id = ? ORDER BY id DESC LIMIT ?) ' +

@@ -92,6 +92,16 @@ describe('sqlite store', () => {
   });
 });
 
+/** Gives the database in dir an older layout with layoutSql, then opens and migrates it as dchat would. */
+async function migrateAfter(dir: string, layoutSql: string): Promise<void> {
+  const raw = new Database(join(dir, sqliteFileName));
+  raw.exec(layoutSql);
+  raw.close();
+  const store = SqliteStore.openInDirectory(dir);
+  await store.migrate();
+  await store.close();
+}
+
 describe('sqlite store migrate', () => {
   it('adds message.client_msg_id to a database made before it, keeping its messages, and drops the unique index of the layout after it', async () => {
     const dir = tempDir();
@@ -117,12 +127,7 @@ describe('sqlite store migrate', () => {
     } finally {
       await store.close();
     }
-    const raw2 = new Database(join(dir, sqliteFileName));
-    raw2.exec('CREATE UNIQUE INDEX message_client_msg_id ON message (sender_id, client_msg_id)');
-    raw2.close();
-    const reopened = SqliteStore.openInDirectory(dir);
-    await reopened.migrate();
-    await reopened.close();
+    await migrateAfter(dir, 'CREATE UNIQUE INDEX message_client_msg_id ON message (sender_id, client_msg_id)');
     const check = new Database(join(dir, sqliteFileName), { readonly: true });
     try {
       const index = check.prepare("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = 'message_client_msg_id'").get();
@@ -164,12 +169,7 @@ describe('sqlite store migrate', () => {
     const older = SqliteStore.openInDirectory(dir);
     await older.migrate();
     await older.close();
-    const raw = new Database(join(dir, sqliteFileName));
-    raw.exec('DROP INDEX message_group_only; CREATE INDEX message_group ON message (group_id, id); CREATE INDEX message_recipient ON message (recipient_id)');
-    raw.close();
-    const store = SqliteStore.openInDirectory(dir);
-    await store.migrate();
-    await store.close();
+    await migrateAfter(dir, 'DROP INDEX message_group_only; CREATE INDEX message_group ON message (group_id, id); CREATE INDEX message_recipient ON message (recipient_id)');
     const check = new Database(join(dir, sqliteFileName), { readonly: true });
     try {
       const names = (check.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'message' AND sql IS NOT NULL ORDER BY name").all() as { name: string }[]).map((r) => r.name);
