@@ -62,6 +62,27 @@ describe('dchat across hosts: links cut', () => {
     });
   };
 
+  /**
+   * Waits until nginx sends a new client to `node` again, and returns how long that took. A node
+   * nginx failed to reach is left out for fail_timeout (2 s here), counted from the last failed
+   * connect, which may be a second after the link healed (proxy_connect_timeout). A probe logs in
+   * through nginx, notes where it landed and leaves, until it lands on `node`.
+   */
+  const waitForNginxToUse = async (node: ChatNodeOnHost, name: string): Promise<number> => {
+    const startMs = Date.now();
+    const probe = (cluster.clients[0] ?? assert.fail('no client host')).person(name, requestTimeoutMs);
+    await waitFor(async () => {
+      await probe.connect(cluster.front);
+      if (probe.id === 0) await probe.register();
+      await probe.login();
+      const place = await cluster.nodeOf(probe.id);
+      probe.close();
+      await waitFor(async () => (await cluster.nodeOf(probe.id)) === 'nowhere', 10_000, `${name}'s presence to end once it left ${place}`);
+      return place === node.nodeId;
+    }, 20_000, `nginx to send a new client to ${node.nodeId} again`);
+    return Date.now() - startMs;
+  };
+
   const everyone: RemoteCorrespondent[] = [];
 
   /** Runs a fault under chatter and checks the contract; returns what the test reports. */
@@ -131,9 +152,11 @@ describe('dchat across hosts: links cut', () => {
       } finally {
         cluster.net.heal(victim.host, front);
       }
+      const movedMs = Date.now() - startMs;
+      const backMs = await waitForNginxToUse(victim, 'pc-probe');
       const kicks = victim.process.output().split('\n').filter((l) => /kick/i.test(l));
       for (const p of stranded) assert.ok(kicks.some((l) => new RegExp(`kicking user \\d+: user ${p.id} logged in on node`).test(l)), `${victim.nodeId} ended ${p.name}'s session (user ${p.id}) when they logged in elsewhere; its kick lines: ${kicks.join('\n')}`);
-      return `${stranded.length} users moved off ${victim.nodeId} ${Date.now() - startMs} ms after the partition began`;
+      return `${stranded.length} users moved off ${victim.nodeId} ${movedMs} ms after the partition began; nginx sent new clients to it again ${backMs} ms after the heal`;
     });
   });
 
