@@ -5,7 +5,12 @@
 // The chat benchmark starts each node on a fresh file; a node that has stored a day's messages
 // pays for the larger indexes and checkpoints this shows.
 //
-//   node dist/bench/chat/sqlite-store-cost.js [--preload 150000] [--batch 8] [--messages 20000]
+// With `--group-size N` the measured messages go to groups of N users instead (each user in one
+// group), as the offline service saves them: the member ids read, the pending caps checked, the
+// message saved with a pending row per other member; each member acknowledges what it got in the
+// next turn, in one ack. The cost is then given per delivery too.
+//
+//   node dist/bench/chat/sqlite-store-cost.js [--preload 150000] [--batch 8] [--messages 20000] [--group-size 10]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,11 +22,13 @@ const { values } = parseArgs({
     preload: { type: 'string', default: '150000' },
     batch: { type: 'string', default: '8' },
     messages: { type: 'string', default: '20000' },
+    'group-size': { type: 'string', default: '1' },
   },
 });
 const preload = Number(values.preload);
 const batch = Math.max(1, Number(values.batch));
 const messages = Number(values.messages);
+const groupSize = Math.max(1, Math.floor(Number(values['group-size'])));
 const userCount = 1_000;
 
 const dir = mkdtempSync(join(tmpdir(), 'dchat-sqlite-cost-'));
@@ -52,14 +59,55 @@ try {
     }
   };
 
+  /** Each user in one group of groupSize (the last may be smaller). */
+  const groupOf = new Map<number, number>();
+  const makeGroups = async (): Promise<void> => {
+    for (let first = 0; first < userCount; first += groupSize) {
+      const members = users.slice(first, first + groupSize);
+      const group = await store.createGroup(`group${first}`, '', members[0] ?? 0, Date.now());
+      if (!group) throw new Error(`group${first} was not created`);
+      for (const id of members.slice(1)) await store.addGroupMember(group.id, id, 'normal');
+      for (const id of members) groupOf.set(id, group.id);
+    }
+  };
+
+  /** Saves `count` group messages from random users, `perTurn` at once; returns the deliveries. */
+  const exchangeInGroups = async (count: number, perTurn: number): Promise<number> => {
+    let deliveries = 0;
+    for (let sent = 0; sent < count; sent += perTurn) {
+      const saves = Array.from({ length: perTurn }, async (_, j) => {
+        const fromId = users[Math.floor(Math.random() * userCount)] ?? 0;
+        const groupId = groupOf.get(fromId) ?? 0;
+        // As the offline service does before each group save (offline-service.ts).
+        const others = (await store.listGroupMemberIds(groupId)).filter((id) => id !== fromId);
+        const full = new Set(await store.usersWithPendingAtLeast(others, 10_000));
+        const recipientIds = others.filter((id) => !full.has(id));
+        const text = `a message of an ordinary length, number ${sent + j}`;
+        const saved = await store.saveMessage({ fromId, toId: 0, groupId, text, sentAtMs: Date.now(), recipientIds, clientMsgId: `m${++keys}` });
+        return { id: saved.row.id, recipientIds };
+      });
+      const acks = new Map<number, number[]>();
+      for (const { id, recipientIds } of await Promise.all(saves)) {
+        deliveries += recipientIds.length;
+        for (const userId of recipientIds) acks.set(userId, [...(acks.get(userId) ?? []), id]);
+      }
+      await Promise.all([...acks].map(([userId, ids]) => store.ackPending(userId, ids)));
+    }
+    return deliveries;
+  };
+
   await exchange(preload, 64);
+  if (groupSize > 1) await makeGroups();
   const before = process.cpuUsage();
-  await exchange(messages, batch);
+  const deliveries = groupSize > 1 ? await exchangeInGroups(messages, batch) : messages;
+  if (groupSize === 1) await exchange(messages, batch);
   const used = process.cpuUsage(before);
-  const perMessage = (us: number): string => (us / messages).toFixed(1);
+  const per = (us: number, n: number): string => (us / n).toFixed(1);
+  const what = groupSize > 1 ? `group messages (groups of ${groupSize})` : 'messages';
   console.log(
-    `sqlite store, ${preload} messages stored before, ${batch} saves per turn: ` +
-      `${perMessage(used.user + used.system)} µs of CPU per message (user ${perMessage(used.user)}, system ${perMessage(used.system)})`,
+    `sqlite store, ${preload} messages stored before, ${batch} ${what} saved per turn: ` +
+      `${per(used.user + used.system, messages)} µs of CPU per message (user ${per(used.user, messages)}, system ${per(used.system, messages)})` +
+      (groupSize > 1 ? `, ${per(used.user + used.system, deliveries)} µs per delivery` : ''),
   );
 } finally {
   await store.close();

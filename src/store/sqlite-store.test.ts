@@ -68,6 +68,30 @@ describe('sqlite store', () => {
     );
   });
 
+  it('stores a group message\'s pending rows in one statement: a member named twice waits once, an unknown recipient undoes the save', async () => {
+    const store = SqliteStore.openInDirectory(tempDir());
+    try {
+      await store.migrate();
+      const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((name) => store.createUser(name, 'h', 1)));
+      assert.ok(a && b && c);
+      const group = await store.createGroup('g', '', a.id, 1);
+      assert.ok(group);
+      const saved = await store.saveMessage({ fromId: a.id, toId: 0, groupId: group.id, text: 'hi', sentAtMs: 2, recipientIds: [b.id, c.id, b.id] });
+      assert.deepEqual(await store.listPendingRecipients(saved.row.id), [b.id, c.id]);
+      assert.deepEqual([await store.countPending(b.id), await store.countPending(c.id)], [1, 1]);
+      assert.deepEqual(await store.usersWithPendingAtLeast([b.id, c.id], 2), []);
+
+      await assert.rejects(
+        store.saveMessage({ fromId: a.id, toId: 0, groupId: group.id, text: 'lost', sentAtMs: 3, recipientIds: [b.id, 999_999] }),
+        (err: unknown) => err instanceof StoreError && err.code === 'DCHAT_STORE_FAILED',
+      );
+      assert.equal(await store.countPending(b.id), 1, 'the failed save left no pending row for b');
+      assert.deepEqual((await store.history({ kind: 'group', groupId: group.id }, 0, 10)).map((m) => m.text), ['hi']);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('reports a full database as StoreError DCHAT_STORE_FAILED and keeps serving reads', async () => {
     const store = SqliteStore.openInDirectory(tempDir(), { maxDatabaseBytes: 256 * 1024 });
     try {
