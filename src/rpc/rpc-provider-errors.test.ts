@@ -1,6 +1,6 @@
 // How a handler's failure reaches the caller: a backend that is down (any DchatError whose code
-// ends in _UNAVAILABLE) as DCHAT_RPC_UNAVAILABLE with the cause's code and message, anything else
-// as DCHAT_RPC_INTERNAL.
+// ends in _UNAVAILABLE) or full (DCHAT_STORE_FULL) as DCHAT_RPC_UNAVAILABLE with the cause's code
+// and message, anything else as DCHAT_RPC_INTERNAL.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DchatError, isDchatError } from '../base/dchat-error.js';
@@ -31,6 +31,12 @@ test('a handler whose database is unavailable fails the call with DCHAT_RPC_UNAV
   const err = await failureOf(new DchatError('DCHAT_STORE_UNAVAILABLE', 'MySQL at 127.0.0.1:3306 refused the connection'));
   assert.ok(isDchatError(err, 'DCHAT_RPC_UNAVAILABLE'), String(err));
   assert.match(err.message, /UserServiceRpc\.GetUser on provider .*DCHAT_STORE_UNAVAILABLE: MySQL at 127\.0\.0\.1:3306 refused the connection/);
+});
+
+test('a handler whose database\'s disk is full fails the call with DCHAT_RPC_UNAVAILABLE: it may succeed once space is freed', async () => {
+  const err = await failureOf(new DchatError('DCHAT_STORE_FULL', "getUser on MySQL at 127.0.0.1:3306 failed (ER_RECORD_FILE_FULL: The table 'user' is full)"));
+  assert.ok(isDchatError(err, 'DCHAT_RPC_UNAVAILABLE'), String(err));
+  assert.match(err.message, /DCHAT_STORE_FULL: getUser on MySQL .*ER_RECORD_FILE_FULL/);
 });
 
 test('a handler that fails otherwise fails the call with DCHAT_RPC_INTERNAL', async () => {

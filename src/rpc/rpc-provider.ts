@@ -341,9 +341,10 @@ export class RpcProvider {
     if (err instanceof RpcError) return err;
     const where = `${call.serviceName}.${call.methodName}`;
     log.warn('%s failed: %s', where, isDchatError(err) ? `${err.code}: ${err.message}` : errorMessage(err));
-    // A backend of the handler is down (DCHAT_STORE_UNAVAILABLE while the database restarts): the
-    // call may succeed later, so the caller hears UNAVAILABLE, and its client "try again", not INTERNAL.
-    if (isDchatError(err) && err.code.endsWith('_UNAVAILABLE')) {
+    // A backend of the handler is down (DCHAT_STORE_UNAVAILABLE while the database restarts) or
+    // its disk is full (DCHAT_STORE_FULL until space is freed): the call may succeed later, so the
+    // caller hears UNAVAILABLE, and its client "try again", not INTERNAL.
+    if (isDchatError(err) && (err.code.endsWith('_UNAVAILABLE') || err.code === 'DCHAT_STORE_FULL')) {
       return new RpcError('DCHAT_RPC_UNAVAILABLE', `${where} on provider ${this.address()}: ${err.code}: ${err.message}`);
     }
     return new RpcError('DCHAT_RPC_INTERNAL', `${where} failed on provider ${this.address()}: ${errorMessage(err)}`);

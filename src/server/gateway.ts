@@ -10,6 +10,7 @@
 import { DchatError, errorMessage } from '../base/dchat-error.js';
 import { metricsNow } from '../base/metrics.js';
 import { createLogger } from '../base/logger.js';
+import { ThrottledWarning } from '../base/throttled-warning.js';
 import { dchat } from '../gen/proto.js';
 import { defaultMaxConnections } from '../net/descriptor-limit.js';
 import { LengthCodec } from '../net/length-codec.js';
@@ -392,8 +393,17 @@ const retryableCodes: ReadonlySet<string> = new Set([
   'DCHAT_ZK_SESSION_EXPIRED',
 ]);
 
+/** A full disk fails every request that writes: one line per window says so, not one a request. */
+const storeFullWarning = new ThrottledWarning(log);
+
 function replyForFailure(session: ClientSession, request: dchat.client.Request, err: unknown): Reply {
   const code = err instanceof DchatError ? err.code : 'unexpected';
+  if (code === 'DCHAT_STORE_FULL') {
+    storeFullWarning.warn(code, `requests that store something fail (${request.body ?? '?'} of ${session.conn.name} the latest): ${errorMessage(err)}`);
+    // The client sends a chat again after UNAVAILABLE (message-resend.ts), so a disk freed within
+    // seconds loses the user nothing; after that they are told to try again themselves.
+    return { status: Status.UNAVAILABLE, errorText: 'the server cannot store anything now: its disk is full, and nothing of this request was kept; try again later' };
+  }
   log.error('%s: %s request %d failed (%s): %s', session.conn.name, request.body ?? '?', request.requestId, code, errorMessage(err));
   if (retryableCodes.has(code)) {
     return { status: Status.UNAVAILABLE, errorText: `a backend is unavailable (${code}); try again in a moment` };

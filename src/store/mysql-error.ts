@@ -44,6 +44,9 @@ const failed: Record<string, string> = {
   ER_BAD_FIELD_ERROR: 'a column is missing: the database has an older layout; run `dchat db migrate --db <url>`',
 };
 
+/** A full disk or table on the server: writes fail until space is freed. */
+const fullCodes = new Set(['ER_RECORD_FILE_FULL', 'ER_DISK_FULL']);
+
 function stringField(err: unknown, field: 'code' | 'sqlMessage'): string | undefined {
   if (typeof err !== 'object' || err === null || !(field in err)) return undefined;
   const value: unknown = (err as Record<string, unknown>)[field];
@@ -66,7 +69,7 @@ export function mysqlStoreError(err: unknown, action: string, location: MySqlLoc
   }
   const detail = stringField(err, 'sqlMessage') ?? errorMessage(err);
   const remedy = (code && failed[code]) ?? 'see the cause for details';
-  return new StoreError('DCHAT_STORE_FAILED', `${action} on MySQL at ${where} failed (${code ?? 'no code'}: ${detail}); ${remedy}`, {
+  return new StoreError(code && fullCodes.has(code) ? 'DCHAT_STORE_FULL' : 'DCHAT_STORE_FAILED', `${action} on MySQL at ${where} failed (${code ?? 'no code'}: ${detail}); ${remedy}`, {
     cause: err,
   });
 }

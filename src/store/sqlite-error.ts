@@ -32,6 +32,8 @@ const remedies: Record<string, string> = {
 
 /** Codes for which the database as a whole cannot serve, rather than one statement failing. */
 const unavailableCodes = new Set(['SQLITE_CANTOPEN', 'SQLITE_NOTADB', 'SQLITE_CORRUPT', 'SQLITE_PERM', 'EACCES', 'EPERM', 'EROFS', 'ENOTDIR']);
+/** Codes of a full disk (SQLite reports ENOSPC as SQLITE_FULL) or of the database's size cap. */
+const fullCodes = new Set(['SQLITE_FULL', 'ENOSPC']);
 
 export function sqliteStoreError(err: unknown, action: string, file: string): StoreError {
   if (err instanceof StoreError) return err;
@@ -40,7 +42,7 @@ export function sqliteStoreError(err: unknown, action: string, file: string): St
     return new StoreError('DCHAT_STORE_UNAVAILABLE', `SQLite ${file}: ${action} failed: the store is closed`, { cause: err });
   }
   const remedy = (code && remedies[code]) ?? 'see the cause for details';
-  const storeCode = code && unavailableCodes.has(code) ? 'DCHAT_STORE_UNAVAILABLE' : 'DCHAT_STORE_FAILED';
+  const storeCode = code && unavailableCodes.has(code) ? 'DCHAT_STORE_UNAVAILABLE' : code && fullCodes.has(code) ? 'DCHAT_STORE_FULL' : 'DCHAT_STORE_FAILED';
   const detail = code && !errorMessage(err).startsWith(code) ? `${code}: ${errorMessage(err)}` : errorMessage(err);
   return new StoreError(storeCode, `SQLite ${file}: ${action} failed (${detail}); ${remedy}`, {
     cause: err,

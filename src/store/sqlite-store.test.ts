@@ -92,7 +92,7 @@ describe('sqlite store', () => {
     }
   });
 
-  it('reports a full database as StoreError DCHAT_STORE_FAILED and keeps serving reads', async () => {
+  it('reports a full database as StoreError DCHAT_STORE_FULL and keeps serving reads', async () => {
     const store = SqliteStore.openInDirectory(tempDir(), { maxDatabaseBytes: 256 * 1024 });
     try {
       await store.migrate();
@@ -107,8 +107,8 @@ describe('sqlite store', () => {
           .catch((err: unknown) => (failure = err));
       }
       assert.ok(failure instanceof StoreError, `expected a StoreError once the database was full, got ${String(failure)}`);
-      assert.equal(failure.code, 'DCHAT_STORE_FAILED');
-      assert.match(failure.message, /SQLITE_FULL/);
+      assert.equal(failure.code, 'DCHAT_STORE_FULL');
+      assert.match(failure.message, /SQLITE_FULL: .*is full: free space, then retry/);
       assert.equal((await store.findUserById(a.id))?.name, 'a');
     } finally {
       await store.close();

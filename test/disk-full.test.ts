@@ -1,0 +1,174 @@
+// A standalone node whose disk fills up: a real full disk, not a size cap, from a small tmpfs
+// (8 MiB) mounted for the node's data directory and filled with a file. The node must live
+// through it: what it cannot store is refused with UNAVAILABLE (the client sends a chat again
+// after UNAVAILABLE), reads go on, the log says it once rather than once a request, and once
+// space is freed it stores again, with every acknowledged message delivered once and the
+// database intact. Mounting needs root, as the hosts tests' network namespaces do.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { ChatSession } from '../src/client/chat-session.js';
+import { dchat } from '../src/gen/proto.js';
+import { sqliteFileName } from '../src/store/sqlite-store.js';
+import { ChatUser } from './support/chat-user.js';
+import { startDchatServer, type DchatProcess } from './support/dchat-process.js';
+import { waitFor } from './support/wait.js';
+
+const { Status } = dchat;
+const diskBytes = 8 * 1024 * 1024;
+const fullLine = /requests that store something fail .*disk .*is full: free space, then retry/;
+
+describe('a standalone node whose disk fills up', () => {
+  let mountPoint = '';
+  let isMounted = false;
+  let server: DchatProcess;
+  const users: ChatUser[] = [];
+  const fillerPath = (): string => join(mountPoint, 'filler');
+
+  before(async () => {
+    if (process.getuid?.() !== 0) {
+      throw new Error(`the full-disk tests mount a tmpfs, which needs root; this process runs as uid ${String(process.getuid?.())}: run the tests as root`);
+    }
+    mountPoint = mkdtempSync(join(tmpdir(), 'dchat-small-disk-'));
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${diskBytes}`, 'tmpfs', mountPoint], { stdio: 'pipe' });
+    } catch (err) {
+      throw new Error(`mounting a ${diskBytes}-byte tmpfs at ${mountPoint} failed: ${(err as Error).message.trim()}`);
+    }
+    isMounted = true;
+    server = await startDchatServer(['--password-cost', 'test', '--data-dir', join(mountPoint, 'data')]);
+  });
+  after(async () => {
+    for (const u of users) u.close();
+    await server?.stop();
+    if (isMounted) execFileSync('umount', [mountPoint]);
+    rmSync(mountPoint, { recursive: true, force: true });
+  });
+
+  /** Writes a file until the disk refuses more: what the node writes next finds no space. */
+  const fillDisk = (): void => {
+    const fd = openSync(fillerPath(), 'w');
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    try {
+      for (let written = 0; written <= diskBytes; written += chunk.length) writeSync(fd, chunk);
+      assert.fail(`${diskBytes} bytes were written to a ${diskBytes}-byte disk without ENOSPC`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+    } finally {
+      closeSync(fd);
+    }
+  };
+  const freeDisk = (): void => rmSync(fillerPath(), { force: true });
+  const isRunning = (): boolean => {
+    try {
+      process.kill(server.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const person = async (name: string): Promise<ChatUser> => {
+    const user = await ChatUser.registered(name, server.host, server.port);
+    users.push(user);
+    await user.login();
+    return user;
+  };
+
+  /**
+   * Sends from `from` to `to` until a send is refused: what the WAL file already holds may take
+   * a few messages after the disk filled, then nothing fits. Returns the ids stored and the refusal.
+   */
+  const sendUntilRefused = async (from: ChatUser, to: ChatUser, tag: string): Promise<{ acked: number[]; refusal: dchat.client.Response }> => {
+    const acked: number[] = [];
+    for (let i = 1; i <= 2_000; i++) {
+      const res = await from.client.request({ chat: { toId: to.id, text: `${tag}${i} ${'x'.repeat(1_000)}`, clientMsgId: `${tag}${i}` } });
+      if (res.status !== Status.OK) return { acked, refusal: res };
+      acked.push(res.sent?.messageId ?? 0);
+    }
+    return assert.fail(`2,000 sends of 1 KiB were stored on a full ${diskBytes}-byte disk`);
+  };
+
+  test('it refuses what it cannot store with UNAVAILABLE, keeps serving reads, says so once in its log, and stores again once space is freed', async () => {
+    const [ann, bob] = [await person('ann'), await person('bob')];
+    const first = await ann.client.call({ chat: { toId: bob.id, text: 'before', clientMsgId: 'k0' } });
+    const acked = [first.sent?.messageId ?? 0];
+
+    fillDisk();
+    try {
+      const { acked: more, refusal } = await sendUntilRefused(ann, bob, 'm');
+      acked.push(...more);
+      assert.equal(Status[refusal.status], 'UNAVAILABLE', refusal.errorText);
+      assert.match(refusal.errorText, /^the server cannot store anything now: its disk is full, and nothing of this request was kept; try again later$/);
+      // A registration is smaller than a message: a few may still fit, then one is refused too.
+      const newcomer = new ChatUser('newcomer', server.host, server.port);
+      users.push(newcomer);
+      await newcomer.client.connect();
+      let registration: dchat.client.Response | undefined;
+      for (let i = 1; i <= 100 && registration?.status !== Status.UNAVAILABLE; i++) {
+        registration = await newcomer.client.request({ register: { name: `newcomer${i}`, password: 'newcomer-secret' } });
+        assert.ok(registration.status === Status.OK || registration.status === Status.UNAVAILABLE, `register answered ${Status[registration.status]}: ${registration.errorText}`);
+      }
+      assert.equal(registration?.status, Status.UNAVAILABLE, 'no registration was refused on the full disk');
+      assert.match(registration.errorText, /disk is full/);
+
+      assert.ok(isRunning(), 'the node died of the full disk');
+      const history = await bob.client.call({ history: { peerId: ann.id, limit: 5 } });
+      assert.ok((history.history?.messages ?? []).some((m) => m.id === acked.at(-1)), 'bob reads the conversation while the disk is full');
+      const lines = server.output().split('\n').filter((l) => fullLine.test(l));
+      assert.equal(lines.length, 1, `one log line for the refused send and registration, not one each: ${lines.join('\n')}`);
+    } finally {
+      freeDisk();
+    }
+
+    const stored = await waitFor(async () => {
+      const res = await ann.client.request({ chat: { toId: bob.id, text: 'after', clientMsgId: 'k-after' } });
+      return res.status === Status.OK && res;
+    }, 10_000, 'a send to be stored once space was freed');
+    acked.push(stored.sent?.messageId ?? 0);
+    await bob.waitForMessage('after');
+    for (const id of acked) assert.equal(bob.messages().filter((m) => m.id === id).length, 1, `bob was shown message ${id} once`);
+  });
+
+  test('a chat sent while the disk is full goes through once space is freed: the client sends it again, and it is shown once', async () => {
+    const [rita, filler] = [await person('rita'), await person('filler')];
+    const sam = await ChatUser.registered('sam', server.host, server.port);
+    sam.close();
+    const resends: string[] = [];
+    const sender = new ChatSession(
+      { host: server.host, port: server.port, pingIntervalMs: 0 },
+      // The client's second try is the moment to free the disk: the first one was refused.
+      { resend: (_body, tryNumber, why) => {
+        resends.push(why);
+        if (tryNumber === 2) freeDisk();
+      } },
+    );
+    try {
+      await sender.connect();
+      const login = await sender.request({ login: { userId: sam.id, password: 'sam-secret' } });
+      assert.equal(login.status, Status.OK, login.errorText);
+      fillDisk();
+      // A refused save may leave a few pages' worth of the WAL file written, which a smaller save
+      // can use: this message (4,096 three-byte characters, twelve pages' worth) cannot fit there.
+      await sendUntilRefused(filler, rita, 'f');
+      const text = `through a full disk ${'€'.repeat(4_096 - 20)}`;
+      const res = await sender.request({ chat: { toId: rita.id, text } });
+      assert.equal(res.status, Status.OK, `${Status[res.status]}: ${res.errorText}`);
+      assert.match(resends[0] ?? 'no resend', /^UNAVAILABLE: the server cannot store anything now: its disk is full/);
+      await rita.waitForMessage(text);
+      assert.equal(rita.messages().filter((m) => m.id === res.sent?.messageId).length, 1);
+    } finally {
+      sender.close();
+      freeDisk();
+    }
+    const db = new Database(join(mountPoint, 'data', sqliteFileName), { readonly: true });
+    try {
+      assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+    } finally {
+      db.close();
+    }
+  });
+});
