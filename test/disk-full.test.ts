@@ -1,7 +1,7 @@
 // A standalone node whose disk fills up: a real full disk, not a size cap, from a small tmpfs
 // (8 MiB) mounted for the node's data directory and filled with a file. The node must live
 // through it: what it cannot store is refused with UNAVAILABLE (the client sends a chat again
-// after UNAVAILABLE), reads go on, the log says it once rather than once a request, and once
+// after UNAVAILABLE), logins and reads go on, the log says it once rather than once a request, and once
 // space is freed it stores again, with every acknowledged message delivered once and the
 // database intact. Mounting needs root, as the hosts tests' network namespaces do.
 import { after, before, describe, test } from 'node:test';
@@ -96,6 +96,9 @@ describe('a standalone node whose disk fills up', () => {
     const [ann, bob] = [await person('ann'), await person('bob')];
     const first = await ann.client.call({ chat: { toId: bob.id, text: 'before', clientMsgId: 'k0' } });
     const acked = [first.sent?.messageId ?? 0];
+    const dora = await ChatUser.registered('dora', server.host, server.port);
+    users.push(dora);
+    await ann.client.call({ chat: { toId: dora.id, text: 'for dora, who is away', clientMsgId: 'd0' } });
 
     fillDisk();
     try {
@@ -114,6 +117,13 @@ describe('a standalone node whose disk fills up', () => {
       }
       assert.equal(registration?.status, Status.UNAVAILABLE, 'no registration was refused on the full disk');
       assert.match(registration.errorText, /disk is full/);
+
+      // Logging in writes the user's state and a resume token; on a full disk the login goes on
+      // without them, so that a user can still read what waits for them, and log out.
+      const login = await dora.login();
+      assert.equal(login.login?.resumeToken, '', 'no resume token without the disk to keep it');
+      await dora.waitForMessage('for dora, who is away');
+      await dora.client.call({ logout: {} });
 
       assert.ok(isRunning(), 'the node died of the full disk');
       const history = await bob.client.call({ history: { peerId: ann.id, limit: 5 } });

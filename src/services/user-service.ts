@@ -1,6 +1,7 @@
 // UserServiceRpc: registration, password checks (the seed's Login and Register) and resume
 // tokens. Every password KDF goes through the KdfQueue, so a storm of logins is answered
 // RESOURCE_EXHAUSTED with a retry-after instead of timing out while its work goes on.
+import { isDchatError } from '../base/dchat-error.js';
 import { dchat } from '../gen/proto.js';
 import type { ChatRepository } from '../store/repository.js';
 import { defaultScryptCost, hashPassword, unmatchableHash, verifyPassword, type ScryptCost } from '../store/password-hash.js';
@@ -63,12 +64,16 @@ export class UserService implements UserServiceApi {
     const checked = await this.kdf.run(request.source ?? '', () => verifyPassword(request.password ?? '', user?.passwordHash ?? this.standIn));
     if (!checked.ok) return exhausted(`the server is busy checking passwords (${checked.why}); try again in ${checked.retryAfterMs} ms`, checked.retryAfterMs);
     if (!user || !checked.value) return refuse(Status.UNAUTHENTICATED, 'wrong user id or password');
-    await this.repo.setUserState(user.id, 'online');
     const now = this.now();
     const { token, tokenHash } = newResumeToken();
     const expiresAtMs = now + this.tokens.ttlMs;
-    await this.repo.saveSessionToken({ userId: user.id, tokenHash, createdAtMs: now, expiresAtMs }, this.tokens.perUser);
-    return { result: OK, user: { ...userOf(user), online: true }, resumeToken: token, resumeTokenExpiresAtMs: expiresAtMs };
+    const isRecorded = await unlessDiskFull(async () => {
+      await this.repo.setUserState(user.id, 'online');
+      await this.repo.saveSessionToken({ userId: user.id, tokenHash, createdAtMs: now, expiresAtMs }, this.tokens.perUser);
+    });
+    // Without a stored token there is none to give: a reconnect then asks for the password.
+    const resume = isRecorded ? { resumeToken: token, resumeTokenExpiresAtMs: expiresAtMs } : {};
+    return { result: OK, user: { ...userOf(user), online: true }, ...resume };
   }
 
   private async resume(userId: number, token: string): Promise<dchat.ILoginResponse> {
@@ -81,14 +86,15 @@ export class UserService implements UserServiceApi {
       return refuse(Status.UNAUTHENTICATED, 'the resume token is unknown, expired or revoked; log in with the password');
     }
     // After a node died its users are still marked online: their resumes write nothing.
-    if (user.state !== 'online') await this.repo.setUserState(user.id, 'online');
+    if (user.state !== 'online') await unlessDiskFull(() => this.repo.setUserState(user.id, 'online'));
     return { result: OK, user: { ...userOf(user), online: true } };
   }
 
   async logout(request: dchat.ILogoutRequest): Promise<dchat.ILogoutResponse> {
     const problem = checkId('user id', request.id);
     if (problem) return refuse(Status.INVALID_ARGUMENT, problem);
-    await this.repo.setUserState(request.id ?? 0, 'offline');
+    await unlessDiskFull(() => this.repo.setUserState(request.id ?? 0, 'offline'));
+    // A revocation is not skipped: the tokens would stay good, so its failure is the answer.
     if (request.revokeTokens) await this.repo.deleteSessionTokens(request.id ?? 0);
     return { result: OK };
   }
@@ -99,5 +105,20 @@ export class UserService implements UserServiceApi {
     const user = await this.repo.findUserById(request.id ?? 0);
     if (!user) return refuse(Status.NOT_FOUND, `there is no user ${request.id ?? 0}`);
     return { result: OK, user: userOf(user) };
+  }
+}
+
+/**
+ * Runs writes a login or logout can do without (the user's state, a resume token): on a full disk
+ * (DCHAT_STORE_FULL) they are skipped and false is returned, so that users can still log in, read
+ * what is stored and log out while nothing can be written. Any other failure is thrown.
+ */
+async function unlessDiskFull(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (err) {
+    if (isDchatError(err, 'DCHAT_STORE_FULL')) return false;
+    throw err;
   }
 }
