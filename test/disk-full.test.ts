@@ -6,9 +6,6 @@
 // database intact. Mounting needs root, as the hosts tests' network namespaces do.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ChatSession } from '../src/client/chat-session.js';
@@ -16,80 +13,34 @@ import { dchat } from '../src/gen/proto.js';
 import { sqliteFileName } from '../src/store/sqlite-store.js';
 import { ChatUser } from './support/chat-user.js';
 import { startDchatServer, type DchatProcess } from './support/dchat-process.js';
+import { isAlive } from './support/dchat-up.js';
+import { mountSmallDisk, sendUntilRefused, type SmallDisk } from './support/small-disk.js';
 import { waitFor } from './support/wait.js';
 
 const { Status } = dchat;
-const diskBytes = 8 * 1024 * 1024;
 const fullLine = /requests that store something fail .*disk .*is full: free space, then retry/;
 
 describe('a standalone node whose disk fills up', () => {
-  let mountPoint = '';
-  let isMounted = false;
+  let disk: SmallDisk | undefined;
   let server: DchatProcess;
   const users: ChatUser[] = [];
-  const fillerPath = (): string => join(mountPoint, 'filler');
 
   before(async () => {
-    if (process.getuid?.() !== 0) {
-      throw new Error(`the full-disk tests mount a tmpfs, which needs root; this process runs as uid ${String(process.getuid?.())}: run the tests as root`);
-    }
-    mountPoint = mkdtempSync(join(tmpdir(), 'dchat-small-disk-'));
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${diskBytes}`, 'tmpfs', mountPoint], { stdio: 'pipe' });
-    } catch (err) {
-      throw new Error(`mounting a ${diskBytes}-byte tmpfs at ${mountPoint} failed: ${(err as Error).message.trim()}`);
-    }
-    isMounted = true;
-    server = await startDchatServer(['--password-cost', 'test', '--data-dir', join(mountPoint, 'data')]);
+    disk = mountSmallDisk(8 * 1024 * 1024);
+    server = await startDchatServer(['--password-cost', 'test', '--data-dir', join(disk.path, 'data')]);
   });
   after(async () => {
     for (const u of users) u.close();
     await server?.stop();
-    if (isMounted) execFileSync('umount', [mountPoint]);
-    rmSync(mountPoint, { recursive: true, force: true });
+    disk?.remove();
   });
 
-  /** Writes a file until the disk refuses more: what the node writes next finds no space. */
-  const fillDisk = (): void => {
-    const fd = openSync(fillerPath(), 'w');
-    const chunk = Buffer.alloc(64 * 1024, 1);
-    try {
-      for (let written = 0; written <= diskBytes; written += chunk.length) writeSync(fd, chunk);
-      assert.fail(`${diskBytes} bytes were written to a ${diskBytes}-byte disk without ENOSPC`);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-    } finally {
-      closeSync(fd);
-    }
-  };
-  const freeDisk = (): void => rmSync(fillerPath(), { force: true });
-  const isRunning = (): boolean => {
-    try {
-      process.kill(server.pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const small = (): SmallDisk => disk ?? assert.fail('no small disk');
   const person = async (name: string): Promise<ChatUser> => {
     const user = await ChatUser.registered(name, server.host, server.port);
     users.push(user);
     await user.login();
     return user;
-  };
-
-  /**
-   * Sends from `from` to `to` until a send is refused: what the WAL file already holds may take
-   * a few messages after the disk filled, then nothing fits. Returns the ids stored and the refusal.
-   */
-  const sendUntilRefused = async (from: ChatUser, to: ChatUser, tag: string): Promise<{ acked: number[]; refusal: dchat.client.Response }> => {
-    const acked: number[] = [];
-    for (let i = 1; i <= 2_000; i++) {
-      const res = await from.client.request({ chat: { toId: to.id, text: `${tag}${i} ${'x'.repeat(1_000)}`, clientMsgId: `${tag}${i}` } });
-      if (res.status !== Status.OK) return { acked, refusal: res };
-      acked.push(res.sent?.messageId ?? 0);
-    }
-    return assert.fail(`2,000 sends of 1 KiB were stored on a full ${diskBytes}-byte disk`);
   };
 
   test('it refuses what it cannot store with UNAVAILABLE, keeps serving reads, says so once in its log, and stores again once space is freed', async () => {
@@ -100,7 +51,7 @@ describe('a standalone node whose disk fills up', () => {
     users.push(dora);
     await ann.client.call({ chat: { toId: dora.id, text: 'for dora, who is away', clientMsgId: 'd0' } });
 
-    fillDisk();
+    small().fill();
     try {
       const { acked: more, refusal } = await sendUntilRefused(ann, bob, 'm');
       acked.push(...more);
@@ -125,13 +76,13 @@ describe('a standalone node whose disk fills up', () => {
       await dora.waitForMessage('for dora, who is away');
       await dora.client.call({ logout: {} });
 
-      assert.ok(isRunning(), 'the node died of the full disk');
+      assert.ok(isAlive(server.pid), 'the node died of the full disk');
       const history = await bob.client.call({ history: { peerId: ann.id, limit: 5 } });
       assert.ok((history.history?.messages ?? []).some((m) => m.id === acked.at(-1)), 'bob reads the conversation while the disk is full');
       const lines = server.output().split('\n').filter((l) => fullLine.test(l));
       assert.equal(lines.length, 1, `one log line for the refused send and registration, not one each: ${lines.join('\n')}`);
     } finally {
-      freeDisk();
+      small().free();
     }
 
     const stored = await waitFor(async () => {
@@ -153,14 +104,14 @@ describe('a standalone node whose disk fills up', () => {
       // The client's second try is the moment to free the disk: the first one was refused.
       { resend: (_body, tryNumber, why) => {
         resends.push(why);
-        if (tryNumber === 2) freeDisk();
+        if (tryNumber === 2) small().free();
       } },
     );
     try {
       await sender.connect();
       const login = await sender.request({ login: { userId: sam.id, password: 'sam-secret' } });
       assert.equal(login.status, Status.OK, login.errorText);
-      fillDisk();
+      small().fill();
       // A refused save may leave a few pages' worth of the WAL file written, which a smaller save
       // can use: this message (4,096 three-byte characters, twelve pages' worth) cannot fit there.
       await sendUntilRefused(filler, rita, 'f');
@@ -172,9 +123,9 @@ describe('a standalone node whose disk fills up', () => {
       assert.equal(rita.messages().filter((m) => m.id === res.sent?.messageId).length, 1);
     } finally {
       sender.close();
-      freeDisk();
+      small().free();
     }
-    const db = new Database(join(mountPoint, 'data', sqliteFileName), { readonly: true });
+    const db = new Database(join(small().path, 'data', sqliteFileName), { readonly: true });
     try {
       assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
     } finally {

@@ -22,7 +22,7 @@ import type {
   SessionTokenRow,
   UserRow,
 } from './repository.js';
-import { describeOldLayout, pageLimit, sql, upperId } from './repository-sql.js';
+import { byId, describeOldLayout, newestOfBoth, pageLimit, sql, upperId } from './repository-sql.js';
 import { isDuplicateKey, mysqlStoreError } from './mysql-error.js';
 import { readMySqlSchema } from './mysql-schema.js';
 import { upgradesDue, wideningsDue } from './schema-upgrades.js';
@@ -573,7 +573,7 @@ export class MySqlStore implements ChatRepository {
     return this.guard('listPending', async () => {
       const max = pageLimit(limit);
       if (max === 0) return [];
-      return (await this.rows(this.pool, sql.pending, [userId, afterId, max])).map(messageRow);
+      return (await this.rows(this.pool, sql.pending, [userId, afterId, max])).map(messageRow).sort(byId);
     });
   }
 
@@ -665,14 +665,16 @@ export class MySqlStore implements ChatRepository {
       const before = upperId(beforeId);
       const max = pageLimit(limit);
       if (max === 0) return [];
-      const rows =
-        conversation.kind === 'group'
-          ? await this.rows(this.pool, sql.groupHistory, [conversation.groupId, before, conversation.afterId ?? 0, max])
-          : await this.rows(this.pool, sql.directHistory, [
-              conversation.userId, conversation.peerId, before, max,
-              conversation.peerId, conversation.userId, before, max, max,
-            ]);
-      return rows.map(messageRow);
+      if (conversation.kind === 'group') {
+        return (await this.rows(this.pool, sql.groupHistory, [conversation.groupId, before, conversation.afterId ?? 0, max])).map(messageRow);
+      }
+      const { userId, peerId } = conversation;
+      // Both directions at once, on two of the pool's connections.
+      const [sent, received] = await Promise.all([
+        this.rows(this.pool, sql.directHistoryOneWay, [userId, peerId, before, max]),
+        peerId === userId ? [] : this.rows(this.pool, sql.directHistoryOneWay, [peerId, userId, before, max]),
+      ]);
+      return newestOfBoth(sent.map(messageRow), received.map(messageRow), max);
     });
   }
 }

@@ -88,9 +88,16 @@ export const sql = {
   /** Followed by one "(?, ?)" per row: userId, messageId. */
   insertPendingRows: 'INSERT INTO offlinemessage (userid, message_id) VALUES',
   /** Parameters: userId, afterId, limit. The primary key (userid, message_id) is the order. */
+  /**
+   * Parameters: userId, afterId, limit. The page's ids first, from offlinemessage's primary key
+   * (userid, message_id), then their rows; the caller puts them in id order. Written as one join
+   * ordered by message_id, MariaDB may start from the user table on a small database and sort
+   * the rows, bodies included, in a temporary table on disk: a file per login's replay, and on a
+   * full disk a login that fails.
+   */
   pending:
-    `${selectMessage} JOIN offlinemessage o ON o.message_id = m.id ` +
-    'WHERE o.userid = ? AND o.message_id > ? ORDER BY o.message_id LIMIT ?',
+    `SELECT ${messageColumns} FROM (SELECT message_id FROM offlinemessage WHERE userid = ? AND message_id > ? ORDER BY message_id LIMIT ?) o ` +
+    'JOIN message m ON m.id = o.message_id JOIN `user` s ON s.id = m.sender_id',
   countPending: 'SELECT COUNT(*) AS n FROM offlinemessage WHERE userid = ?',
   /** Every user's pending deliveries: the backlog metric, read when Prometheus scrapes. */
   countAllPending: 'SELECT COUNT(*) AS n FROM offlinemessage',
@@ -100,16 +107,13 @@ export const sql = {
   /** Parameter: messageId. The index offlinemessage_message finds the rows. */
   pendingRecipients: 'SELECT userid FROM offlinemessage WHERE message_id = ? ORDER BY userid',
   /**
-   * Parameters: user, peer, beforeId, limit, peer, user, beforeId, limit, limit. Each direction
-   * is a range of the index (sender_id, recipient_id, id) read newest first and cut at limit,
-   * so a page costs 2 × limit rows however long the conversation is. The second half skips a
-   * conversation with oneself, which the first half already returned.
+   * Parameters: sender, recipient, beforeId, limit. One direction of a conversation: a range of
+   * the index (sender_id, recipient_id, id) read newest first and cut at limit. A history page
+   * reads both directions and merges them (newestOfBoth), so it costs 2 × limit rows however long
+   * the conversation is. Not one UNION: MySQL gathers a UNION of rows with a TEXT column in a
+   * temporary table on disk, a file per page, and a full disk then fails every history read.
    */
-  directHistory:
-    `SELECT * FROM (${selectMessage} WHERE m.sender_id = ? AND m.recipient_id = ? AND m.id < ? ` +
-    'ORDER BY m.id DESC LIMIT ?) AS sent UNION ALL ' +
-    `SELECT * FROM (${selectMessage} WHERE m.sender_id = ? AND m.recipient_id = ? AND m.id < ? ` +
-    'AND m.sender_id <> m.recipient_id ORDER BY m.id DESC LIMIT ?) AS received ORDER BY id DESC LIMIT ?',
+  directHistoryOneWay: `${selectMessage} WHERE m.sender_id = ? AND m.recipient_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?`,
   insertSessionToken: 'INSERT INTO session_token (user_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?)',
   /** Parameters: userId, nowMs. */
   deleteExpiredSessionTokens: 'DELETE FROM session_token WHERE user_id = ? AND expires_at <= ?',
@@ -167,6 +171,30 @@ export function describeOldLayout(columnsOf: (table: string) => readonly string[
 /** A page size as SQL accepts it: a non-negative integer. */
 export function pageLimit(limit: number): number {
   return Number.isFinite(limit) && limit > 0 ? Math.floor(limit) : 0;
+}
+
+/** Oldest first, for Array.prototype.sort. */
+export function byId(a: { id: number }, b: { id: number }): number {
+  return a.id - b.id;
+}
+
+/** The `limit` newest of two lists that are each newest first (the two directions of a conversation). */
+export function newestOfBoth<T extends { id: number }>(a: readonly T[], b: readonly T[], limit: number): T[] {
+  const out: T[] = [];
+  let i = 0;
+  let j = 0;
+  while (out.length < limit && (i < a.length || j < b.length)) {
+    const x = a[i];
+    const y = b[j];
+    if (y === undefined || (x !== undefined && x.id > y.id)) {
+      out.push(x as T);
+      i++;
+    } else {
+      out.push(y);
+      j++;
+    }
+  }
+  return out;
 }
 
 /** history's beforeId, with 0 (or anything not positive) meaning "no bound". */

@@ -23,7 +23,7 @@ import {
   resendLookRows,
   resendWindowMs,
 } from './repository.js';
-import { describeOldLayout, pageLimit, sql, upperId } from './repository-sql.js';
+import { byId, describeOldLayout, newestOfBoth, pageLimit, sql, upperId } from './repository-sql.js';
 import { upgradesDue } from './schema-upgrades.js';
 import { PendingCounts } from './pending-counts.js';
 import { SenderNames } from './sender-names.js';
@@ -452,7 +452,7 @@ export class SqliteStore implements ChatRepository {
   }
 
   listPending(userId: number, afterId: number, limit: number): Promise<MessageRow[]> {
-    return this.guard('listPending', () => this.rows<MessageRow>(sql.pending, userId, afterId, pageLimit(limit)));
+    return this.guard('listPending', () => this.rows<MessageRow>(sql.pending, userId, afterId, pageLimit(limit)).sort(byId));
   }
 
   countAllPending(): Promise<number> {
@@ -534,7 +534,10 @@ export class SqliteStore implements ChatRepository {
       const max = pageLimit(limit);
       if (conversation.kind === 'group') return this.rows<MessageRow>(sql.groupHistory, conversation.groupId, before, conversation.afterId ?? 0, max);
       const { userId, peerId } = conversation;
-      return this.rows<MessageRow>(sql.directHistory, userId, peerId, before, max, peerId, userId, before, max, max);
+      const sent = this.rows<MessageRow>(sql.directHistoryOneWay, userId, peerId, before, max);
+      // A conversation with oneself is one direction.
+      const received = peerId === userId ? [] : this.rows<MessageRow>(sql.directHistoryOneWay, peerId, userId, before, max);
+      return newestOfBoth(sent, received, max);
     });
   }
 }

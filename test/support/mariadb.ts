@@ -70,11 +70,12 @@ async function remoteAccountUrl(dir: string, host: string, port: number): Promis
 
 /**
  * A fresh MariaDB server with an empty root password, on a free loopback port; or, with a
- * placement, on that host's address, reached through a `dchat` account (see `url`).
+ * placement, on that host's address, reached through a `dchat` account (see `url`). Its
+ * directory is made in `parentDir` (the system's temporary directory by default).
  */
-export async function startMariaDb(placement: ServicePlacement = loopbackPlacement): Promise<MariaDbHandle> {
+export async function startMariaDb(placement: ServicePlacement = loopbackPlacement, parentDir: string = tmpdir()): Promise<MariaDbHandle> {
   assertInstalled(['mariadb-server']);
-  const dir = mkdtempSync(join(tmpdir(), 'dchat-mariadb-'));
+  const dir = mkdtempSync(join(parentDir, 'dchat-mariadb-'));
   try {
     await initialiseMariaDb(dir);
     for (let attempt = 1; attempt <= portAttempts; attempt++) {

@@ -13,6 +13,8 @@ export interface TestClusterOptions {
   /** Added to every node's command line after --zk, --db and `--password-cost test`. */
   nodeArgs?: string[];
   nodeEnv?: NodeJS.ProcessEnv;
+  /** Where MariaDB's directory is made (a small file system, to fill its disk); the system's temporary directory by default. */
+  dbParentDir?: string;
 }
 
 export interface TestCluster {
@@ -26,7 +28,7 @@ export interface TestCluster {
 }
 
 export async function startTestCluster(options: TestClusterOptions): Promise<TestCluster> {
-  const [zkServer, db] = await Promise.all([options.ensemble ? startZooKeeperEnsemble() : startZooKeeper(), startMariaDb()]);
+  const [zkServer, db] = await Promise.all([options.ensemble ? startZooKeeperEnsemble() : startZooKeeper(), startMariaDb(undefined, options.dbParentDir)]);
   const nodes: DchatProcess[] = [];
   let zk: ZkSession | undefined;
   const stop = async (): Promise<void> => {
