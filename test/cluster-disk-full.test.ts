@@ -9,9 +9,8 @@ import { dchat } from '../src/gen/proto.js';
 import { ChatUser } from './support/chat-user.js';
 import type { DchatProcess } from './support/dchat-process.js';
 import { isAlive } from './support/dchat-up.js';
-import { mountSmallDisk, sendUntilRefused, type SmallDisk } from './support/small-disk.js';
+import { assertStoredAgain, mountSmallDisk, sendUntilRefused, type SmallDisk } from './support/small-disk.js';
 import { startTestCluster, type TestCluster } from './support/test-cluster.js';
-import { waitFor } from './support/wait.js';
 
 const { Status } = dchat;
 
@@ -80,12 +79,6 @@ describe('a cluster whose MariaDB disk fills up', () => {
       small.free();
     }
 
-    const stored = await waitFor(async () => {
-      const res = await ann.client.request({ chat: { toId: bob.id, text: 'after', clientMsgId: 'k-after' } });
-      return res.status === Status.OK && res;
-    }, 15_000, 'a send to be stored once space was freed');
-    acked.push(stored.sent?.messageId ?? 0);
-    await bob.waitForMessage('after');
-    for (const id of acked) assert.equal(bob.messages().filter((m) => m.id === id).length, 1, `bob was shown message ${id} once`);
+    await assertStoredAgain(ann, bob, acked, 15_000);
   });
 });

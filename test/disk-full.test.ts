@@ -14,8 +14,7 @@ import { sqliteFileName } from '../src/store/sqlite-store.js';
 import { ChatUser } from './support/chat-user.js';
 import { startDchatServer, type DchatProcess } from './support/dchat-process.js';
 import { isAlive } from './support/dchat-up.js';
-import { mountSmallDisk, sendUntilRefused, type SmallDisk } from './support/small-disk.js';
-import { waitFor } from './support/wait.js';
+import { assertStoredAgain, mountSmallDisk, sendUntilRefused, type SmallDisk } from './support/small-disk.js';
 
 const { Status } = dchat;
 const fullLine = /requests that store something fail .*disk .*is full: free space, then retry/;
@@ -85,13 +84,7 @@ describe('a standalone node whose disk fills up', () => {
       small().free();
     }
 
-    const stored = await waitFor(async () => {
-      const res = await ann.client.request({ chat: { toId: bob.id, text: 'after', clientMsgId: 'k-after' } });
-      return res.status === Status.OK && res;
-    }, 10_000, 'a send to be stored once space was freed');
-    acked.push(stored.sent?.messageId ?? 0);
-    await bob.waitForMessage('after');
-    for (const id of acked) assert.equal(bob.messages().filter((m) => m.id === id).length, 1, `bob was shown message ${id} once`);
+    await assertStoredAgain(ann, bob, acked, 10_000);
   });
 
   test('a chat sent while the disk is full goes through once space is freed: the client sends it again, and it is shown once', async () => {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dchat } from '../../src/gen/proto.js';
 import type { ChatUser } from './chat-user.js';
+import { waitFor } from './wait.js';
 
 export interface SmallDisk {
   /** Where the tmpfs is mounted. */
@@ -71,4 +72,19 @@ export async function sendUntilRefused(from: ChatUser, to: ChatUser, tag: string
     acked.push(res.sent?.messageId ?? 0);
   }
   return assert.fail(`${most} sends of 1 KiB were all stored on a full disk`);
+}
+
+/**
+ * Once space is freed: sends "after" from `from` to `to` until it is stored, then checks that
+ * `to` was shown it and every message in `acked` exactly once.
+ */
+export async function assertStoredAgain(from: ChatUser, to: ChatUser, acked: number[], timeoutMs: number): Promise<void> {
+  const stored = await waitFor(async () => {
+    const res = await from.client.request({ chat: { toId: to.id, text: 'after', clientMsgId: 'k-after' } });
+    return res.status === dchat.Status.OK && res;
+  }, timeoutMs, 'a send to be stored once space was freed');
+  await to.waitForMessage('after');
+  for (const id of [...acked, stored.sent?.messageId ?? 0]) {
+    assert.equal(to.messages().filter((m) => m.id === id).length, 1, `${to.name} was shown message ${id} once`);
+  }
 }
