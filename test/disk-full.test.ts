@@ -76,6 +76,11 @@ describe('a standalone node whose disk fills up', () => {
       await dora.client.call({ logout: {} });
 
       assert.ok(isAlive(server.pid), 'the node died of the full disk');
+      // A node started on the full disk stops at once and says why.
+      await assert.rejects(
+        startDchatServer(['--password-cost', 'test', '--data-dir', join(small().path, 'second')]),
+        /exited with code 1 before listening:[\s\S]*opening the database failed \(SQLITE_FULL: [\s\S]*is full: free space, then retry/,
+      );
       const history = await bob.client.call({ history: { peerId: ann.id, limit: 5 } });
       assert.ok((history.history?.messages ?? []).some((m) => m.id === acked.at(-1)), 'bob reads the conversation while the disk is full');
       const lines = server.output().split('\n').filter((l) => fullLine.test(l));
