@@ -87,7 +87,6 @@ export const sql = {
   deletePending: 'DELETE FROM offlinemessage WHERE userid = ? AND message_id = ?',
   /** Followed by one "(?, ?)" per row: userId, messageId. */
   insertPendingRows: 'INSERT INTO offlinemessage (userid, message_id) VALUES',
-  /** Parameters: userId, afterId, limit. The primary key (userid, message_id) is the order. */
   /**
    * Parameters: userId, afterId, limit. The page's ids first, from offlinemessage's primary key
    * (userid, message_id), then their rows; the caller puts them in id order. Written as one join
