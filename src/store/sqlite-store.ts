@@ -432,9 +432,9 @@ export class SqliteStore implements ChatRepository {
       message.clientMsgId || null,
     );
     const id = Number(info.lastInsertRowid);
-    // A group message's pending rows go in one statement: a step into SQLite per member cost a
-    // group delivery ~5 % more (bench/chat/sqlite-store-cost.ts --group-size 10). A recipient
-    // named twice gets one row.
+    // A group message's pending rows go in one statement: a step into SQLite per member cost the
+    // store ~8 % more a group delivery (bench/chat/sqlite-store-cost.ts --group-size 10). A
+    // recipient named twice gets one row.
     const recipients = message.recipientIds;
     if (recipients.length === 1) this.stmt(sql.insertPending).run(recipients[0], id);
     else if (recipients.length > 1) this.stmt(pendingRowsOfList).run(id, JSON.stringify(recipients));
