@@ -99,8 +99,9 @@ try {
   await exchange(preload, 64);
   if (groupSize > 1) await makeGroups();
   const before = process.cpuUsage();
-  const deliveries = groupSize > 1 ? await exchangeInGroups(messages, batch) : messages;
-  if (groupSize === 1) await exchange(messages, batch);
+  let deliveries = messages;
+  if (groupSize > 1) deliveries = await exchangeInGroups(messages, batch);
+  else await exchange(messages, batch);
   const used = process.cpuUsage(before);
   const per = (us: number, n: number): string => (us / n).toFixed(1);
   const what = groupSize > 1 ? `group messages (groups of ${groupSize})` : 'messages';
